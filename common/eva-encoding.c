@@ -1,0 +1,261 @@
+/* eva-encoding.c: base64url, base32, random tokens and token hashes
+ *
+ * Decoders are strict: one text per byte string. No padding, no
+ * whitespace, no other alphabet, and unused trailing bits must be zero, so
+ * a token or ticket code cannot be varied without changing its bytes.
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "eva-common"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "eva-common-private.h"
+#include "eva-encoding.h"
+
+G_STATIC_ASSERT (EVA_TOKEN_HASH_BYTES >= crypto_generichash_BYTES_MIN);
+G_STATIC_ASSERT (EVA_TOKEN_HASH_BYTES <= crypto_generichash_BYTES_MAX);
+
+static const char base32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                            */
+/* ------------------------------------------------------------------ */
+
+static int
+base32_value (char c)
+{
+  if (c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if (c >= '2' && c <= '7')
+    return c - '2' + 26;
+  return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API                                                         */
+/* ------------------------------------------------------------------ */
+
+/**
+ * eva_base64url_encode:
+ *
+ * Returns: (transfer full): @data in the URL-safe base64 alphabet of
+ *   RFC 4648 §5, without '=' padding.
+ */
+char *
+eva_base64url_encode (const guint8 *data,
+                      gsize         len)
+{
+  gsize size = sodium_base64_ENCODED_LEN (len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  char *text;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+
+  text = g_malloc (size);
+  if (len == 0)
+    text[0] = '\0';
+  else
+    sodium_bin2base64 (text, size, data, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+
+  return text;
+}
+
+/**
+ * eva_base64url_decode:
+ * @text: base64url text without padding
+ * @out_len: (out): the number of bytes decoded
+ *
+ * Returns: (transfer full) (nullable): the bytes (nul-terminated for
+ *   convenience, the terminator not counted), or %NULL when @text holds
+ *   anything but the base64url alphabet, has padding, an impossible length
+ *   or non-zero unused bits.
+ */
+guint8 *
+eva_base64url_decode (const char *text,
+                      gsize      *out_len)
+{
+  g_autofree guint8 *bin = NULL;
+  gsize text_len;
+  gsize max_len;
+  size_t bin_len = 0;
+
+  g_return_val_if_fail (text != NULL, NULL);
+  g_return_val_if_fail (out_len != NULL, NULL);
+
+  text_len = strlen (text);
+  max_len = text_len / 4 * 3 + 3;
+  bin = g_malloc (max_len + 1);
+
+  if (text_len > 0 &&
+      sodium_base642bin (bin, max_len, text, text_len, NULL, &bin_len, NULL,
+                         sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+    return NULL;
+
+  bin[bin_len] = '\0';
+  *out_len = bin_len;
+  return g_steal_pointer (&bin);
+}
+
+/**
+ * eva_base32_encode:
+ *
+ * Returns: (transfer full): @data in the base32 alphabet of RFC 4648 §6
+ *   (A–Z, 2–7), without '=' padding. The text uses only characters of the
+ *   QR code alphanumeric mode.
+ */
+char *
+eva_base32_encode (const guint8 *data,
+                   gsize         len)
+{
+  GString *text;
+  guint32 acc = 0;
+  guint bits = 0;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+
+  text = g_string_sized_new ((len * 8 + 4) / 5 + 1);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      acc = (acc << 8) | data[i];
+      bits += 8;
+
+      while (bits >= 5)
+        {
+          bits -= 5;
+          g_string_append_c (text, base32_alphabet[(acc >> bits) & 0x1f]);
+        }
+      acc &= (1u << bits) - 1;
+    }
+
+  if (bits > 0)
+    g_string_append_c (text, base32_alphabet[(acc << (5 - bits)) & 0x1f]);
+
+  return g_string_free (text, FALSE);
+}
+
+/**
+ * eva_base32_decode:
+ * @text: upper-case base32 text without padding
+ * @out_len: (out): the number of bytes decoded
+ *
+ * Returns: (transfer full) (nullable): the bytes (nul-terminated, the
+ *   terminator not counted), or %NULL for lower case, padding, characters
+ *   outside the alphabet, an impossible length or non-zero unused bits.
+ */
+guint8 *
+eva_base32_decode (const char *text,
+                   gsize      *out_len)
+{
+  g_autofree guint8 *bin = NULL;
+  gsize text_len;
+  gsize n = 0;
+  guint32 acc = 0;
+  guint bits = 0;
+
+  g_return_val_if_fail (text != NULL, NULL);
+  g_return_val_if_fail (out_len != NULL, NULL);
+
+  text_len = strlen (text);
+  bin = g_malloc (text_len * 5 / 8 + 1);
+
+  for (gsize i = 0; i < text_len; i++)
+    {
+      int value = base32_value (text[i]);
+
+      if (value < 0)
+        return NULL;
+
+      acc = (acc << 5) | (guint32) value;
+      bits += 5;
+
+      if (bits >= 8)
+        {
+          bits -= 8;
+          bin[n++] = (guint8) (acc >> bits);
+          acc &= (1u << bits) - 1;
+        }
+    }
+
+  /* Five or more bits left means a length no byte string encodes to;
+   * the bits that are left must be zero. */
+  if (bits >= 5 || acc != 0)
+    return NULL;
+
+  bin[n] = '\0';
+  *out_len = n;
+  return g_steal_pointer (&bin);
+}
+
+/**
+ * eva_random_token:
+ * @n_bytes: how many random bytes, e.g. 32
+ *
+ * Returns: (transfer full): @n_bytes from libsodium's CSPRNG as base64url.
+ *   Store only eva_token_hash() of it.
+ */
+char *
+eva_random_token (gsize n_bytes)
+{
+  g_autofree guint8 *bytes = NULL;
+  char *token;
+
+  g_return_val_if_fail (n_bytes > 0, NULL);
+
+  _eva_sodium_ensure ();
+
+  bytes = g_malloc (n_bytes);
+  randombytes_buf (bytes, n_bytes);
+  token = eva_base64url_encode (bytes, n_bytes);
+  sodium_memzero (bytes, n_bytes);
+
+  return token;
+}
+
+/**
+ * eva_token_hash:
+ * @token: a high-entropy token, e.g. from eva_random_token()
+ * @out: (out caller-allocates): 32 bytes
+ *
+ * Unkeyed BLAKE2b-256 (crypto_generichash) of the token's bytes, for
+ * storing session and reset tokens so a database leak does not leak them.
+ * Not for passwords, which need crypto_pwhash.
+ */
+void
+eva_token_hash (const char *token,
+                guint8      out[EVA_TOKEN_HASH_BYTES])
+{
+  g_return_if_fail (token != NULL);
+  g_return_if_fail (out != NULL);
+
+  _eva_sodium_ensure ();
+
+  crypto_generichash (out, EVA_TOKEN_HASH_BYTES,
+                      (const unsigned char *) token, strlen (token),
+                      NULL, 0);
+}
+
+/**
+ * eva_constant_time_equal:
+ *
+ * Returns: whether the @len bytes at @a and @b are equal, in time that
+ *   depends only on @len.
+ */
+gboolean
+eva_constant_time_equal (const guint8 *a,
+                         const guint8 *b,
+                         gsize         len)
+{
+  if (len == 0)
+    return TRUE;
+
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+
+  _eva_sodium_ensure ();
+
+  return sodium_memcmp (a, b, len) == 0;
+}

@@ -1,0 +1,18 @@
+/* eva-qr.h: QR codes as SVG
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define EVA_QR_QUIET_ZONE    4
+#define EVA_QR_MODULE_PX_MAX 100
+
+char *eva_qr_svg (const char  *text,
+                  guint        module_px,
+                  GError     **error);
+
+G_END_DECLS

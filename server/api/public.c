@@ -1,0 +1,15 @@
+/* api/public.c (placeholder until implemented) */
+#include "config.h"
+#include "eva-api.h"
+void
+eva_api_public_events_list (EvaRequest *req)
+{
+  eva_request_reply_error (req, 501, "not_implemented", NULL, "Not implemented yet");
+}
+
+void
+eva_api_public_events_get (EvaRequest *req)
+{
+  eva_request_reply_error (req, 501, "not_implemented", NULL, "Not implemented yet");
+}
+

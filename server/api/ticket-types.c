@@ -1,0 +1,33 @@
+/* api/ticket-types.c (placeholder until implemented) */
+#include "config.h"
+#include "eva-api.h"
+void
+eva_api_ticket_types_list (EvaRequest *req)
+{
+  eva_request_reply_error (req, 501, "not_implemented", NULL, "Not implemented yet");
+}
+
+void
+eva_api_ticket_types_create (EvaRequest *req)
+{
+  eva_request_reply_error (req, 501, "not_implemented", NULL, "Not implemented yet");
+}
+
+void
+eva_api_ticket_types_get (EvaRequest *req)
+{
+  eva_request_reply_error (req, 501, "not_implemented", NULL, "Not implemented yet");
+}
+
+void
+eva_api_ticket_types_update (EvaRequest *req)
+{
+  eva_request_reply_error (req, 501, "not_implemented", NULL, "Not implemented yet");
+}
+
+void
+eva_api_ticket_types_delete (EvaRequest *req)
+{
+  eva_request_reply_error (req, 501, "not_implemented", NULL, "Not implemented yet");
+}
+

@@ -1,0 +1,52 @@
+/* eva-api.h: the HTTP handlers, one file per resource under api/
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#pragma once
+
+#include "eva-request.h"
+
+G_BEGIN_DECLS
+
+/* api/health.c */
+void eva_api_healthz              (EvaRequest *req);
+void eva_api_readyz               (EvaRequest *req);
+
+/* api/admin-auth.c */
+void eva_api_admin_login          (EvaRequest *req);
+void eva_api_admin_refresh        (EvaRequest *req);
+void eva_api_admin_logout         (EvaRequest *req);
+void eva_api_admin_me             (EvaRequest *req);
+
+/* api/staff.c */
+void eva_api_staff_list           (EvaRequest *req);
+void eva_api_staff_create         (EvaRequest *req);
+void eva_api_staff_get            (EvaRequest *req);
+void eva_api_staff_update         (EvaRequest *req);
+void eva_api_staff_delete         (EvaRequest *req);
+
+/* api/events.c */
+void eva_api_events_list          (EvaRequest *req);
+void eva_api_events_create        (EvaRequest *req);
+void eva_api_events_get           (EvaRequest *req);
+void eva_api_events_update        (EvaRequest *req);
+void eva_api_events_delete        (EvaRequest *req);
+void eva_api_events_publish       (EvaRequest *req);
+void eva_api_events_cancel        (EvaRequest *req);
+void eva_api_events_archive       (EvaRequest *req);
+
+/* api/ticket-types.c */
+void eva_api_ticket_types_list    (EvaRequest *req);
+void eva_api_ticket_types_create  (EvaRequest *req);
+void eva_api_ticket_types_get     (EvaRequest *req);
+void eva_api_ticket_types_update  (EvaRequest *req);
+void eva_api_ticket_types_delete  (EvaRequest *req);
+
+/* api/public.c */
+void eva_api_public_events_list   (EvaRequest *req);
+void eva_api_public_events_get    (EvaRequest *req);
+
+/* eva-static.c */
+void eva_api_static               (EvaRequest *req);
+
+G_END_DECLS

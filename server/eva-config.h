@@ -1,0 +1,48 @@
+/* eva-config.h: server configuration from the environment
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  EVA_LOG_TEXT,
+  EVA_LOG_JSON,
+} EvaLogFormat;
+
+typedef struct
+{
+  char         *database_url;
+  char         *listen_host;
+  guint16       listen_port;
+  char         *public_url;
+  gboolean      public_url_https;
+  char         *smtp_url;
+  char         *mail_from;
+  char         *stripe_secret_key;
+  char         *stripe_webhook_secret;
+  char         *stripe_api_base;
+  char         *data_dir;
+  char         *web_dir;
+  guint         threads;
+  guint         db_pool_size;
+  gsize         max_body;
+  EvaLogFormat  log_format;
+  guint         shutdown_timeout_ms;
+} EvaConfig;
+
+#define EVA_CONFIG_ERROR (eva_config_error_quark ())
+GQuark     eva_config_error_quark (void);
+
+EvaConfig *eva_config_load        (GError    **error);
+EvaConfig *eva_config_load_from   (char     **envp,
+                                   GError    **error);
+void       eva_config_free        (EvaConfig  *config);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvaConfig, eva_config_free)
+
+G_END_DECLS

@@ -1,0 +1,167 @@
+/* eva-request.h: one HTTP request on its way through the server
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "eva-common.h"
+#include "eva-db.h"
+#include "eva-server-types.h"
+
+G_BEGIN_DECLS
+
+struct _EvaRequest
+{
+  gatomicrefcount     ref_count;
+  EvaServer          *server;
+  SoupServerMessage  *msg;
+  GMainContext       *context;
+  const EvaRoute     *route;
+  char               *request_id;
+  char               *method;
+  char               *path;
+  char               *client_ip;
+  GHashTable         *params;       /* path parameters */
+  GHashTable         *query;        /* decoded query string, may be NULL */
+  JsonNode           *json;         /* parsed body, when the route takes one */
+  gint64              started_us;
+
+  /* Who is calling (after authentication). */
+  EvaRole             role;
+  char               *principal_id;
+  char               *session_id;
+
+  /* The reply, filled in on any thread, applied on the request's thread. */
+  guint               status;
+  char               *content_type;
+  GBytes             *reply_body;
+  GPtrArray          *reply_headers;  /* name, value, name, value, … */
+  guint               pending : 1;
+  guint               finished : 1;
+};
+
+/* Work that a handler sends to the database pool. It replies through
+ * eva_request_reply_*() and must not touch req->msg. */
+typedef void (*EvaRequestWork) (EvaRequest *req,
+                                EvaDbConn  *conn,
+                                gpointer    data);
+
+EvaRequest *eva_request_new             (EvaServer         *server,
+                                         SoupServerMessage *msg,
+                                         const char        *path,
+                                         GHashTable        *query);
+EvaRequest *eva_request_ref             (EvaRequest        *req);
+void        eva_request_unref           (EvaRequest        *req);
+
+const char *eva_request_param           (EvaRequest        *req,
+                                         const char        *name);
+const char *eva_request_query           (EvaRequest        *req,
+                                         const char        *name);
+const char *eva_request_header          (EvaRequest        *req,
+                                         const char        *name);
+
+void        eva_request_run             (EvaRequest        *req,
+                                         EvaRequestWork     work,
+                                         gpointer           data,
+                                         GDestroyNotify     data_free);
+void        eva_request_finish          (EvaRequest        *req);
+
+/* Replies. Safe from any thread; the last one wins. */
+void        eva_request_reply_raw       (EvaRequest        *req,
+                                         guint              status,
+                                         const char        *content_type,
+                                         GBytes            *body);
+void        eva_request_reply_json_text (EvaRequest        *req,
+                                         guint              status,
+                                         const char        *json);
+void        eva_request_reply_json      (EvaRequest        *req,
+                                         guint              status,
+                                         JsonNode          *node);
+void        eva_request_reply_empty     (EvaRequest        *req,
+                                         guint              status);
+void        eva_request_reply_error     (EvaRequest        *req,
+                                         guint              status,
+                                         const char        *code,
+                                         JsonObject        *details,
+                                         const char        *format,
+                                         ...) G_GNUC_PRINTF (5, 6);
+/* Maps an EVA_ERROR to its HTTP status and envelope. */
+void        eva_request_reply_gerror    (EvaRequest        *req,
+                                         const GError      *error);
+void        eva_request_add_header      (EvaRequest        *req,
+                                         const char        *name,
+                                         const char        *value);
+
+/* ------------------------------------------------------------------ */
+/* Input: "…or reply" helpers                                          */
+/* ------------------------------------------------------------------ */
+
+typedef enum
+{
+  EVA_FIELD_OPTIONAL = 0,
+  EVA_FIELD_REQUIRED = 1 << 0,
+  EVA_FIELD_NULLABLE = 1 << 1,   /* JSON null is accepted and means "clear" */
+  EVA_FIELD_MULTILINE = 1 << 2,  /* strings: newlines and tabs allowed */
+  EVA_FIELD_EMPTY = 1 << 3,      /* strings: "" allowed */
+} EvaFieldFlags;
+
+typedef struct
+{
+  EvaRequest *req;
+  JsonObject *object;
+  JsonObject *errors;
+  GHashTable *seen;
+} EvaInput;
+
+/* Present / null state of an optional field, for PATCH. */
+typedef enum
+{
+  EVA_FIELD_ABSENT = 0,
+  EVA_FIELD_NULL,
+  EVA_FIELD_SET,
+} EvaFieldState;
+
+gboolean      eva_input_begin   (EvaInput      *in,
+                                 EvaRequest    *req);
+gboolean      eva_input_end     (EvaInput      *in);
+void          eva_input_clear   (EvaInput      *in);
+void          eva_input_error   (EvaInput      *in,
+                                 const char    *field,
+                                 const char    *message);
+gboolean      eva_input_ok      (EvaInput      *in,
+                                 const char    *field);
+EvaFieldState eva_input_string  (EvaInput      *in,
+                                 const char    *field,
+                                 EvaFieldFlags  flags,
+                                 guint          max_chars,
+                                 const char   **out);
+EvaFieldState eva_input_int     (EvaInput      *in,
+                                 const char    *field,
+                                 EvaFieldFlags  flags,
+                                 gint64         min,
+                                 gint64         max,
+                                 gint64        *out);
+EvaFieldState eva_input_bool    (EvaInput      *in,
+                                 const char    *field,
+                                 EvaFieldFlags  flags,
+                                 gboolean      *out);
+EvaFieldState eva_input_time    (EvaInput      *in,
+                                 const char    *field,
+                                 EvaFieldFlags  flags,
+                                 GDateTime    **out);
+
+/* Query string: parse an integer in [min,max] or reply 400. */
+gboolean      eva_query_int     (EvaRequest    *req,
+                                 const char    *name,
+                                 gint64         min,
+                                 gint64         max,
+                                 gint64         def,
+                                 gint64        *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvaRequest, eva_request_unref)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvaInput, eva_input_clear)
+
+G_END_DECLS

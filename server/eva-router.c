@@ -1,0 +1,253 @@
+/* eva-router.c: matching a request to its route, and the checks every
+ * route shares (authentication, role, body type and size, JSON syntax)
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "eva-router"
+
+#include "config.h"
+
+#include "eva-api.h"
+#include "eva-auth.h"
+#include "eva-router.h"
+#include "eva-server.h"
+
+/* ------------------------------------------------------------------ */
+/* Matching                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Compares a path with a pattern segment by segment; {name} captures. */
+static gboolean
+match_pattern (const char *pattern,
+               const char *path,
+               GHashTable *params)
+{
+  const char *p = pattern;
+  const char *s = path;
+
+  while (*p != '\0' && *s != '\0')
+    {
+      if (*p == '{')
+        {
+          const char *close = strchr (p, '}');
+          const char *end = strchr (s, '/');
+          gsize len;
+
+          g_assert (close != NULL);
+          if (end == NULL)
+            end = s + strlen (s);
+          len = end - s;
+          if (len == 0)
+            return FALSE;
+          if (params != NULL)
+            g_hash_table_insert (params,
+                                 g_strndup (p + 1, close - p - 1),
+                                 g_strndup (s, len));
+          p = close + 1;
+          s = end;
+        }
+      else if (*p++ != *s++)
+        return FALSE;
+    }
+
+  return *p == '\0' && *s == '\0';
+}
+
+const EvaRoute *
+eva_router_match (const char  *method,
+                  const char  *path,
+                  GHashTable  *params,
+                  char       **allow)
+{
+  g_autoptr(GString) allowed = NULL;
+  const EvaRoute *routes;
+  guint n;
+
+  if (g_str_equal (method, "HEAD"))
+    method = "GET";
+
+  routes = eva_routes_get (&n);
+  for (guint i = 0; i < n; i++)
+    {
+      if (!match_pattern (routes[i].pattern, path, NULL))
+        continue;
+
+      if (g_str_equal (routes[i].method, method))
+        {
+          if (params != NULL)
+            match_pattern (routes[i].pattern, path, params);
+          return &routes[i];
+        }
+
+      if (allowed == NULL)
+        allowed = g_string_new (NULL);
+      if (!strstr (allowed->str, routes[i].method))
+        {
+          if (allowed->len > 0)
+            g_string_append (allowed, ", ");
+          g_string_append (allowed, routes[i].method);
+          if (g_str_equal (routes[i].method, "GET"))
+            g_string_append (allowed, ", HEAD");
+        }
+    }
+
+  if (allow != NULL && allowed != NULL)
+    *allow = g_string_free (g_steal_pointer (&allowed), FALSE);
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shared checks                                                      */
+/* ------------------------------------------------------------------ */
+
+static gboolean
+check_ids (EvaRequest *req)
+{
+  const char *id = eva_request_param (req, "id");
+  guint8 uuid[16];
+
+  /* A malformed id names nothing, exactly like an unknown one. */
+  if (id != NULL && !eva_uuid_parse (id, uuid))
+    {
+      eva_request_reply_error (req, 404, "not_found", NULL, "No such resource");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+authenticate (EvaRequest *req)
+{
+  const char *header;
+  g_autoptr(GError) error = NULL;
+
+  if (req->route->role == EVA_ROLE_PUBLIC)
+    return TRUE;
+
+  /* Attendee routes are authenticated by their session cookie, which needs
+   * the database: see eva_auth_attendee(). */
+  if (req->route->role == EVA_ROLE_ATTENDEE)
+    return TRUE;
+
+  header = eva_request_header (req, "Authorization");
+  if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0)
+    {
+      eva_request_add_header (req, "WWW-Authenticate", "Bearer realm=\"everato\"");
+      eva_request_reply_error (req, 401, "unauthorized", NULL,
+                               "Sign in first: this route needs a bearer token");
+      return FALSE;
+    }
+
+  if (!eva_auth_verify_access_token (eva_server_get_token_key (req->server),
+                                     header + 7, g_get_real_time () / G_USEC_PER_SEC,
+                                     &req->principal_id, &req->role, &req->session_id,
+                                     &error))
+    {
+      eva_request_add_header (req, "WWW-Authenticate",
+                              "Bearer realm=\"everato\", error=\"invalid_token\"");
+      eva_request_reply_error (req, 401, "invalid_token", NULL, "%s", error->message);
+      return FALSE;
+    }
+
+  if (req->role < req->route->role)
+    {
+      eva_request_reply_error (req, 403, "forbidden", NULL,
+                               "Your role (%s) may not do this", eva_role_to_string (req->role));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+is_json_type (const char *content_type)
+{
+  return g_ascii_strcasecmp (content_type, "application/json") == 0 ||
+         (g_str_has_prefix (content_type, "application/") &&
+          g_str_has_suffix (content_type, "+json"));
+}
+
+static gboolean
+read_body (EvaRequest *req)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (req->msg);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *content_type;
+  gsize max_body = eva_server_get_config (req->server)->max_body;
+
+  if (body->length > (goffset) max_body)
+    {
+      eva_request_reply_error (req, 413, "payload_too_large", NULL,
+                               "The request body is larger than %" G_GSIZE_FORMAT " bytes",
+                               max_body);
+      return FALSE;
+    }
+
+  if (body->length == 0)
+    {
+      if (req->route->flags & EVA_ROUTE_BODY)
+        {
+          eva_request_reply_error (req, 400, "invalid_json", NULL,
+                                   "The request body must be a JSON object");
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  content_type = soup_message_headers_get_content_type (headers, NULL);
+  if (content_type == NULL || !is_json_type (content_type))
+    {
+      eva_request_reply_error (req, 415, "unsupported_media_type", NULL,
+                               "Send the body as application/json");
+      return FALSE;
+    }
+
+  bytes = soup_message_body_flatten (body);
+  req->json = eva_json_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  if (req->json == NULL)
+    {
+      eva_request_reply_error (req, 400, "invalid_json", NULL, "%s", error->message);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Dispatch                                                           */
+/* ------------------------------------------------------------------ */
+
+void
+eva_router_dispatch (EvaRequest *req)
+{
+  g_autofree char *allow = NULL;
+
+  req->route = eva_router_match (req->method, req->path, req->params, &allow);
+
+  if (req->route == NULL)
+    {
+      if (allow != NULL)
+        {
+          eva_request_add_header (req, "Allow", allow);
+          eva_request_reply_error (req, 405, "method_not_allowed", NULL,
+                                   "%s is not allowed here; use %s", req->method, allow);
+          return;
+        }
+
+      if (!g_str_has_prefix (req->path, "/api/"))
+        {
+          eva_api_static (req);
+          return;
+        }
+
+      eva_request_reply_error (req, 404, "not_found", NULL, "No route for %s", req->path);
+      return;
+    }
+
+  if (!check_ids (req) || !authenticate (req) || !read_body (req))
+    return;
+
+  req->route->handler (req);
+}

@@ -1,0 +1,67 @@
+/* eva-routes.c: the route table
+ *
+ * Every API route is one line here: method, path pattern, handler and the
+ * least role allowed to call it. docs/openapi.yaml must list the same set;
+ * a test compares them.
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "eva-routes"
+
+#include "config.h"
+
+#include "eva-api.h"
+#include "eva-router.h"
+
+#define PUBLIC      EVA_ROLE_PUBLIC
+#define ATTENDEE    EVA_ROLE_ATTENDEE
+#define DOOR        EVA_ROLE_DOOR_STAFF
+#define ORGANIZER   EVA_ROLE_ORGANIZER
+#define SUPER       EVA_ROLE_SUPER_ADMIN
+#define BODY        EVA_ROUTE_BODY
+
+static const EvaRoute routes[] = {
+  { "GET",    "/healthz",                                   eva_api_healthz,             PUBLIC,    0 },
+  { "GET",    "/readyz",                                    eva_api_readyz,              PUBLIC,    0 },
+
+  /* Staff sign-in */
+  { "POST",   "/api/v1/admin/auth/login",                   eva_api_admin_login,         PUBLIC,    BODY },
+  { "POST",   "/api/v1/admin/auth/refresh",                 eva_api_admin_refresh,       PUBLIC,    BODY },
+  { "POST",   "/api/v1/admin/auth/logout",                  eva_api_admin_logout,        DOOR,      0 },
+  { "GET",    "/api/v1/admin/me",                           eva_api_admin_me,            DOOR,      0 },
+
+  /* Staff accounts */
+  { "GET",    "/api/v1/admin/staff",                        eva_api_staff_list,          SUPER,     0 },
+  { "POST",   "/api/v1/admin/staff",                        eva_api_staff_create,        SUPER,     BODY },
+  { "GET",    "/api/v1/admin/staff/{id}",                   eva_api_staff_get,           SUPER,     0 },
+  { "PATCH",  "/api/v1/admin/staff/{id}",                   eva_api_staff_update,        SUPER,     BODY },
+  { "DELETE", "/api/v1/admin/staff/{id}",                   eva_api_staff_delete,        SUPER,     0 },
+
+  /* Events */
+  { "GET",    "/api/v1/admin/events",                       eva_api_events_list,         ORGANIZER, 0 },
+  { "POST",   "/api/v1/admin/events",                       eva_api_events_create,       ORGANIZER, BODY },
+  { "GET",    "/api/v1/admin/events/{id}",                  eva_api_events_get,          ORGANIZER, 0 },
+  { "PATCH",  "/api/v1/admin/events/{id}",                  eva_api_events_update,       ORGANIZER, BODY },
+  { "DELETE", "/api/v1/admin/events/{id}",                  eva_api_events_delete,       ORGANIZER, 0 },
+  { "POST",   "/api/v1/admin/events/{id}/publish",          eva_api_events_publish,      ORGANIZER, 0 },
+  { "POST",   "/api/v1/admin/events/{id}/cancel",           eva_api_events_cancel,       ORGANIZER, 0 },
+  { "POST",   "/api/v1/admin/events/{id}/archive",          eva_api_events_archive,      ORGANIZER, 0 },
+
+  /* Ticket types */
+  { "GET",    "/api/v1/admin/events/{id}/ticket-types",     eva_api_ticket_types_list,   ORGANIZER, 0 },
+  { "POST",   "/api/v1/admin/events/{id}/ticket-types",     eva_api_ticket_types_create, ORGANIZER, BODY },
+  { "GET",    "/api/v1/admin/ticket-types/{id}",            eva_api_ticket_types_get,    ORGANIZER, 0 },
+  { "PATCH",  "/api/v1/admin/ticket-types/{id}",            eva_api_ticket_types_update, ORGANIZER, BODY },
+  { "DELETE", "/api/v1/admin/ticket-types/{id}",            eva_api_ticket_types_delete, ORGANIZER, 0 },
+
+  /* Public reads */
+  { "GET",    "/api/v1/public/events",                      eva_api_public_events_list,  PUBLIC,    0 },
+  { "GET",    "/api/v1/public/events/{id_or_slug}",         eva_api_public_events_get,   PUBLIC,    0 },
+};
+
+const EvaRoute *
+eva_routes_get (guint *n_routes)
+{
+  *n_routes = G_N_ELEMENTS (routes);
+  return routes;
+}

@@ -1,0 +1,240 @@
+/* eva-static.c: the attendee web site's files
+ *
+ * web/ is compiled into the binary as a GResource; EVERATO_WEB_DIR serves a
+ * folder instead, for working on the site without rebuilding. Files from a
+ * folder are read on GLib's worker threads, never on the HTTP thread.
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "eva-static"
+
+#include "config.h"
+
+#include <gio/gio.h>
+
+#include "eva-api.h"
+#include "eva-server.h"
+
+#define RESOURCE_ROOT "/org/everato/web"
+
+typedef struct
+{
+  GBytes *bytes;
+  char   *etag;
+} StaticFile;
+
+static GHashTable *resource_cache;   /* path → StaticFile, resources never change */
+static GMutex resource_lock;
+
+static const struct { const char *suffix; const char *type; } content_types[] = {
+  { ".html", "text/html; charset=utf-8" },
+  { ".css", "text/css; charset=utf-8" },
+  { ".js", "text/javascript; charset=utf-8" },
+  { ".mjs", "text/javascript; charset=utf-8" },
+  { ".json", "application/json" },
+  { ".svg", "image/svg+xml" },
+  { ".png", "image/png" },
+  { ".ico", "image/x-icon" },
+  { ".webp", "image/webp" },
+  { ".woff2", "font/woff2" },
+  { ".txt", "text/plain; charset=utf-8" },
+  { ".webmanifest", "application/manifest+json" },
+};
+
+static const char *
+content_type_for (const char *path)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (content_types); i++)
+    if (g_str_has_suffix (path, content_types[i].suffix))
+      return content_types[i].type;
+  return "application/octet-stream";
+}
+
+static char *
+make_etag (GBytes *bytes)
+{
+  guint8 hash[16];
+  char hex[33];
+
+  crypto_generichash (hash, sizeof hash, g_bytes_get_data (bytes, NULL),
+                      g_bytes_get_size (bytes), NULL, 0);
+  sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
+  return g_strdup_printf ("\"%s\"", hex);
+}
+
+static void
+static_file_free (StaticFile *file)
+{
+  g_bytes_unref (file->bytes);
+  g_free (file->etag);
+  g_free (file);
+}
+
+/* Decodes and checks a request path; NULL when it tries to leave the root. */
+static char *
+clean_path (const char *path)
+{
+  g_autofree char *decoded = g_uri_unescape_string (path, "/");
+  g_auto(GStrv) parts = NULL;
+
+  if (decoded == NULL || decoded[0] != '/' || strchr (decoded, '\\') != NULL)
+    return NULL;
+  parts = g_strsplit (decoded + 1, "/", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (g_str_equal (parts[i], "..") || g_str_equal (parts[i], ".") ||
+        (parts[i][0] == '.' && parts[i][1] != '\0'))
+      return NULL;
+
+  if (g_str_has_suffix (decoded, "/"))
+    return g_strconcat (decoded, "index.html", NULL);
+  return g_steal_pointer (&decoded);
+}
+
+static void
+reply_file (EvaRequest *req,
+            const char *path,
+            GBytes     *bytes,
+            const char *etag)
+{
+  const char *if_none_match = eva_request_header (req, "If-None-Match");
+  const char *type = content_type_for (path);
+
+  eva_request_add_header (req, "ETag", etag);
+  eva_request_add_header (req, "X-Content-Type-Options", "nosniff");
+  eva_request_add_header (req, "Referrer-Policy", "same-origin");
+  if (g_str_has_prefix (type, "text/html"))
+    {
+      /* Pages revalidate every time; the ETag makes that cheap. */
+      eva_request_add_header (req, "Cache-Control", "no-cache");
+      eva_request_add_header (req, "Content-Security-Policy",
+                              "default-src 'self'; script-src 'self'; style-src 'self'; "
+                              "img-src 'self' data:; connect-src 'self'; font-src 'self'; "
+                              "object-src 'none'; base-uri 'self'; form-action 'self'; "
+                              "frame-ancestors 'none'");
+      eva_request_add_header (req, "X-Frame-Options", "DENY");
+    }
+  else
+    eva_request_add_header (req, "Cache-Control", "public, max-age=3600, must-revalidate");
+
+  if (if_none_match != NULL && strstr (if_none_match, etag) != NULL)
+    {
+      eva_request_reply_empty (req, 304);
+      return;
+    }
+
+  eva_request_reply_raw (req, 200, type, bytes);
+}
+
+static void
+reply_not_found (EvaRequest *req)
+{
+  g_autoptr(GBytes) page = g_resources_lookup_data (RESOURCE_ROOT "/404.html", 0, NULL);
+
+  if (page != NULL)
+    {
+      eva_request_add_header (req, "Cache-Control", "no-cache");
+      eva_request_reply_raw (req, 404, "text/html; charset=utf-8", page);
+    }
+  else
+    eva_request_reply_error (req, 404, "not_found", NULL, "No such page");
+}
+
+static void
+read_file_thread (GTask        *task,
+                  gpointer      source,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  const char *file = task_data;
+  char *contents;
+  gsize len;
+
+  if (!g_file_test (file, G_FILE_TEST_IS_REGULAR) ||
+      !g_file_get_contents (file, &contents, &len, NULL))
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  g_task_return_pointer (task, g_bytes_new_take (contents, len), (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+read_file_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(EvaRequest) req = user_data;
+  g_autoptr(GBytes) bytes = g_task_propagate_pointer (G_TASK (result), NULL);
+  const char *path = g_object_get_data (G_OBJECT (result), "path");
+
+  if (bytes == NULL)
+    reply_not_found (req);
+  else
+    {
+      g_autofree char *etag = make_etag (bytes);
+
+      reply_file (req, path, bytes, etag);
+    }
+  eva_request_finish (req);
+}
+
+void
+eva_api_static (EvaRequest *req)
+{
+  EvaConfig *config = eva_server_get_config (req->server);
+  g_autofree char *path = NULL;
+  StaticFile *file;
+
+  if (!g_str_equal (req->method, "GET") && !g_str_equal (req->method, "HEAD"))
+    {
+      eva_request_add_header (req, "Allow", "GET, HEAD");
+      eva_request_reply_error (req, 405, "method_not_allowed", NULL,
+                               "%s is not allowed here; use GET", req->method);
+      return;
+    }
+
+  path = clean_path (req->path);
+  if (path == NULL)
+    {
+      reply_not_found (req);
+      return;
+    }
+
+  if (config->web_dir != NULL)
+    {
+      GTask *task = g_task_new (NULL, NULL, read_file_done_cb, eva_request_ref (req));
+
+      g_object_set_data_full (G_OBJECT (task), "path", g_strdup (path), g_free);
+      g_task_set_task_data (task, g_build_filename (config->web_dir, path, NULL), g_free);
+      req->pending = TRUE;
+      soup_server_message_pause (req->msg);
+      g_task_run_in_thread (task, read_file_thread);
+      g_object_unref (task);
+      return;
+    }
+
+  g_mutex_lock (&resource_lock);
+  if (resource_cache == NULL)
+    resource_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) static_file_free);
+  file = g_hash_table_lookup (resource_cache, path);
+  if (file == NULL)
+    {
+      g_autofree char *resource = g_strconcat (RESOURCE_ROOT, path, NULL);
+      GBytes *bytes = g_resources_lookup_data (resource, 0, NULL);
+
+      if (bytes != NULL)
+        {
+          file = g_new0 (StaticFile, 1);
+          file->bytes = bytes;
+          file->etag = make_etag (bytes);
+          g_hash_table_insert (resource_cache, g_strdup (path), file);
+        }
+    }
+  g_mutex_unlock (&resource_lock);
+
+  if (file == NULL)
+    reply_not_found (req);
+  else
+    reply_file (req, path, file->bytes, file->etag);
+}

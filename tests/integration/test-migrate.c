@@ -1,0 +1,183 @@
+/* test-migrate.c: migrations up, down, up; concurrent starts; readiness
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <gio/gio.h>
+
+#include "eva-test.h"
+
+static char *
+count_tables (PGconn *pg)
+{
+  return eva_test_sql (pg, "SELECT count(*) FROM information_schema.tables "
+                           "WHERE table_schema = 'public' AND table_name <> 'schema_migrations'",
+                       NULL);
+}
+
+static void
+test_up_down_up (void)
+{
+  g_autofree char *db = eva_test_db_create ();
+  g_autofree char *conninfo = eva_test_db_conninfo (db);
+  PGconn *pg = eva_test_db_connect (db);
+  g_autofree char *out = NULL;
+  g_autofree char *tables = NULL;
+  g_autofree char *versions = NULL;
+  g_autofree char *latest = NULL;
+  g_autofree char *n = NULL;
+
+  g_assert_cmpint (eva_test_run_cli (conninfo, NULL, &out, NULL, "migrate", "status", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "pending"));
+  g_assert_null (strstr (out, "applied"));
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (eva_test_run_cli (conninfo, NULL, &out, NULL, "migrate", "up", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "applied 0001_init"));
+  g_clear_pointer (&out, g_free);
+  tables = count_tables (pg);
+  g_assert_cmpint (atoi (tables), >=, 15);
+
+  /* Running up again changes nothing. */
+  g_assert_cmpint (eva_test_run_cli (conninfo, NULL, &out, NULL, "migrate", "up", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "up to date"));
+  g_clear_pointer (&out, g_free);
+
+  versions = eva_test_sql (pg, "SELECT count(*) FROM schema_migrations", NULL);
+  latest = g_strdup (versions);
+  g_clear_pointer (&out, g_free);
+
+  /* All the way down. */
+  g_assert_cmpint (eva_test_run_cli (conninfo, NULL, &out, NULL, "migrate", "down", latest, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "reverted 0001_init"));
+  g_clear_pointer (&out, g_free);
+  g_free (tables);
+  tables = count_tables (pg);
+  g_assert_cmpstr (tables, ==, "0");
+  n = eva_test_sql (pg, "SELECT count(*) FROM schema_migrations", NULL);
+  g_assert_cmpstr (n, ==, "0");
+
+  /* And up again, with data in it this time. */
+  g_assert_cmpint (eva_test_run_cli (conninfo, NULL, &out, NULL, "migrate", "up", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_free (tables);
+  tables = count_tables (pg);
+  g_assert_cmpint (atoi (tables), >=, 15);
+  g_free (eva_test_sql (pg, "INSERT INTO events (slug, title, timezone, starts_at, ends_at) "
+                            "VALUES ('x', 'X', 'UTC', now(), now() + interval '1 hour')", NULL));
+  g_assert_cmpint (eva_test_run_cli (conninfo, NULL, &out, NULL, "migrate", "down", latest, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (eva_test_run_cli (conninfo, NULL, &out, NULL, "migrate", "up", NULL), ==, 0);
+
+  g_assert_cmpint (eva_test_run_cli (conninfo, NULL, NULL, NULL, "migrate", "down", "0", NULL), ==, 2);
+
+  PQfinish (pg);
+  eva_test_db_drop (db);
+}
+
+static void
+test_concurrent_migrate (void)
+{
+  g_autofree char *db = eva_test_db_create ();
+  g_autofree char *conninfo = eva_test_db_conninfo (db);
+  PGconn *pg = eva_test_db_connect (db);
+  GSubprocess *procs[6];
+  g_autofree char *count = NULL;
+  g_autofree char *distinct = NULL;
+  guint applied = 0;
+
+  /* Six processes race to migrate an empty database. */
+  for (guint i = 0; i < G_N_ELEMENTS (procs); i++)
+    {
+      g_autoptr(GSubprocessLauncher) launcher =
+        g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      g_autoptr(GError) error = NULL;
+
+      g_subprocess_launcher_setenv (launcher, "EVERATO_DATABASE_URL", conninfo, TRUE);
+      procs[i] = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("EVERATO_SERVER_BIN"),
+                                              "migrate", "up", NULL);
+      g_assert_no_error (error);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (procs); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_subprocess_communicate_utf8 (procs[i], NULL, NULL, &out, &err, &error);
+      g_assert_no_error (error);
+      g_subprocess_wait (procs[i], NULL, NULL);
+      g_test_message ("process %u: %s%s", i, out, err);
+      g_assert_cmpint (g_subprocess_get_exit_status (procs[i]), ==, 0);
+      if (strstr (out, "applied 0001_init") != NULL)
+        applied++;
+      g_object_unref (procs[i]);
+    }
+
+  /* Exactly one of them did the work; the others found it done. */
+  g_assert_cmpuint (applied, ==, 1);
+  count = eva_test_sql (pg, "SELECT count(*) FROM schema_migrations", NULL);
+  distinct = eva_test_sql (pg, "SELECT count(DISTINCT version) FROM schema_migrations", NULL);
+  g_assert_cmpstr (count, ==, distinct);
+
+  PQfinish (pg);
+  eva_test_db_drop (db);
+}
+
+static void
+test_two_servers_start_together (void)
+{
+  g_autofree char *db = eva_test_db_create ();
+  g_autoptr(EvaTestServer) a = NULL;
+  g_autoptr(EvaTestServer) b = NULL;
+  g_autoptr(EvaTestResponse) ra = NULL;
+  g_autoptr(EvaTestResponse) rb = NULL;
+
+  /* Both run "migrate up" as they start; neither may fail. */
+  a = eva_test_server_start_on (db, NULL);
+  b = eva_test_server_start_on (db, NULL);
+  ra = eva_test_call (a, "GET", "/readyz", NULL, NULL);
+  rb = eva_test_call (b, "GET", "/readyz", NULL, NULL);
+  eva_test_assert_status (ra, 200);
+  eva_test_assert_status (rb, 200);
+
+  /* b must not drop the database that a still uses. */
+  g_clear_pointer (&b->dbname, g_free);
+}
+
+static void
+test_readyz_pending (void)
+{
+  g_autoptr(EvaTestServer) server = eva_test_server_start (NULL);
+  g_autoptr(EvaTestResponse) before = eva_test_call (server, "GET", "/readyz", NULL, NULL);
+  g_autoptr(EvaTestResponse) pending = NULL;
+  g_autoptr(EvaTestResponse) after = NULL;
+
+  eva_test_assert_status (before, 200);
+
+  g_assert_cmpint (eva_test_run_cli (server->conninfo, NULL, NULL, NULL,
+                                     "migrate", "down", "1", NULL), ==, 0);
+  pending = eva_test_call (server, "GET", "/readyz", NULL, NULL);
+  eva_test_assert_error (pending, 503, "migrations_pending");
+
+  g_assert_cmpint (eva_test_run_cli (server->conninfo, NULL, NULL, NULL,
+                                     "migrate", "up", NULL), ==, 0);
+  after = eva_test_call (server, "GET", "/readyz", NULL, NULL);
+  eva_test_assert_status (after, 200);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/migrate/up-down-up", test_up_down_up);
+  g_test_add_func ("/migrate/concurrent", test_concurrent_migrate);
+  g_test_add_func ("/migrate/two-servers", test_two_servers_start_together);
+  g_test_add_func ("/migrate/readyz-pending", test_readyz_pending);
+
+  return g_test_run ();
+}
