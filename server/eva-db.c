@@ -23,6 +23,7 @@ struct _EvaDbConn
 {
   char       *conninfo;
   PGconn     *pg;
+  PGcancel   *cancel;        /* guarded by the pool's cancel_lock */
   GHashTable *prepared;      /* const char *sql → statement name */
   guint       next_statement;
   gint64      last_attempt;
@@ -40,6 +41,8 @@ struct _EvaDb
 {
   GAsyncQueue *queue;
   GPtrArray   *threads;
+  GPtrArray   *conns;        /* guarded by cancel_lock */
+  GMutex       cancel_lock;
   char        *conninfo;
   guint        size;
 };
@@ -86,10 +89,30 @@ conn_connect (EvaDbConn  *conn,
   return TRUE;
 }
 
+static G_LOCK_DEFINE (cancel);
+
+/* The cancel handle follows the connection; eva_db_cancel_all() reads it
+ * from another thread. */
+static void
+conn_update_cancel (EvaDbConn *conn)
+{
+  PGcancel *fresh = conn->pg != NULL ? PQgetCancel (conn->pg) : NULL;
+  PGcancel *old;
+
+  G_LOCK (cancel);
+  old = conn->cancel;
+  conn->cancel = fresh;
+  G_UNLOCK (cancel);
+  if (old != NULL)
+    PQfreeCancel (old);
+}
+
 static gboolean
 conn_ensure (EvaDbConn  *conn,
              GError    **error)
 {
+  gboolean ok;
+
   if (conn->pg != NULL && PQstatus (conn->pg) == CONNECTION_OK)
     return TRUE;
 
@@ -101,7 +124,9 @@ conn_ensure (EvaDbConn  *conn,
       return FALSE;
     }
 
-  return conn_connect (conn, error);
+  ok = conn_connect (conn, error);
+  conn_update_cancel (conn);
+  return ok;
 }
 
 static EvaDbConn *
@@ -130,6 +155,7 @@ eva_db_conn_free (EvaDbConn *conn)
 {
   if (conn == NULL)
     return;
+  g_clear_pointer (&conn->cancel, PQfreeCancel);
   g_clear_pointer (&conn->pg, PQfinish);
   g_hash_table_unref (conn->prepared);
   g_free (conn->conninfo);
@@ -189,7 +215,7 @@ check_result (EvaDbConn  *conn,
   if (PQstatus (conn->pg) != CONNECTION_OK ||
       sqlstate == NULL ||
       g_str_has_prefix (sqlstate, "08") ||      /* connection exception */
-      g_str_has_prefix (sqlstate, "57P"))       /* admin/crash shutdown */
+      g_str_has_prefix (sqlstate, "57"))        /* shutdown, cancelled */
     {
       g_set_error (error, EVA_ERROR, EVA_ERROR_UNAVAILABLE,
                    "database unavailable: %s", message);
@@ -378,6 +404,10 @@ pool_thread (gpointer user_data)
   EvaDb *db = user_data;
   g_autoptr(EvaDbConn) conn = conn_new (db->conninfo);
 
+  g_mutex_lock (&db->cancel_lock);
+  g_ptr_array_add (db->conns, conn);
+  g_mutex_unlock (&db->cancel_lock);
+
   for (;;)
     {
       Job *job = g_async_queue_pop (db->queue);
@@ -393,6 +423,9 @@ pool_thread (gpointer user_data)
       g_free (job);
     }
 
+  g_mutex_lock (&db->cancel_lock);
+  g_ptr_array_remove (db->conns, conn);
+  g_mutex_unlock (&db->cancel_lock);
   return NULL;
 }
 
@@ -408,6 +441,8 @@ eva_db_new (const char *conninfo,
   db->size = size;
   db->queue = g_async_queue_new ();
   db->threads = g_ptr_array_new ();
+  db->conns = g_ptr_array_new ();
+  g_mutex_init (&db->cancel_lock);
   for (guint i = 0; i < size; i++)
     {
       g_autofree char *name = g_strdup_printf ("eva-db-%u", i);
@@ -428,6 +463,23 @@ eva_db_push (EvaDb     *db,
   job->func = func;
   job->data = data;
   g_async_queue_push (db->queue, job);
+}
+
+void
+eva_db_cancel_all (EvaDb *db)
+{
+  g_mutex_lock (&db->cancel_lock);
+  G_LOCK (cancel);
+  for (guint i = 0; i < db->conns->len; i++)
+    {
+      EvaDbConn *conn = g_ptr_array_index (db->conns, i);
+      char message[256];
+
+      if (conn->cancel != NULL)
+        PQcancel (conn->cancel, message, sizeof message);
+    }
+  G_UNLOCK (cancel);
+  g_mutex_unlock (&db->cancel_lock);
 }
 
 guint
@@ -457,6 +509,8 @@ eva_db_free (EvaDb *db)
     g_thread_join (g_ptr_array_index (db->threads, i));
 
   g_ptr_array_unref (db->threads);
+  g_ptr_array_unref (db->conns);
+  g_mutex_clear (&db->cancel_lock);
   g_async_queue_unref (db->queue);
   g_free (db->conninfo);
   g_free (db);

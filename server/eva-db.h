@@ -25,6 +25,8 @@ void        eva_db_push                (EvaDb        *db,
                                         EvaDbFunc     func,
                                         gpointer      data);
 guint       eva_db_get_size            (EvaDb        *db);
+/* Asks PostgreSQL to cancel whatever the pool's connections are running. */
+void        eva_db_cancel_all          (EvaDb        *db);
 guint       eva_db_get_queued          (EvaDb        *db);
 void        eva_db_free                (EvaDb        *db);
 

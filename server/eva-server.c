@@ -233,6 +233,7 @@ http_thread (gpointer user_data)
 {
   HttpThread *t = user_data;
   g_autoptr(GError) error = NULL;
+  gint64 deadline;
 
   g_main_context_push_thread_default (t->context);
 
@@ -243,6 +244,12 @@ http_thread (gpointer user_data)
     g_error ("cannot serve on the listening socket: %s", error->message);
 
   g_main_loop_run (t->loop);
+
+  /* Give replies that were just finished a moment to be written. */
+  deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 4;
+  while (g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (t->context, FALSE))
+      g_usleep (5000);
 
   soup_server_disconnect (t->soup);
   g_clear_object (&t->soup);
@@ -285,7 +292,12 @@ drain_tick_cb (gpointer user_data)
     return G_SOURCE_CONTINUE;
 
   if (inflight > 0)
-    g_warning ("shutting down with %d request(s) still running", inflight);
+    {
+      /* Bounded: whatever still runs in the database is cancelled, so the
+       * pool threads come back and the process can stop. */
+      g_warning ("shutting down with %d request(s) still running", inflight);
+      eva_db_cancel_all (server->db);
+    }
   g_main_loop_quit (server->main_loop);
   return G_SOURCE_REMOVE;
 }
@@ -389,6 +401,10 @@ eva_server_run (EvaServer *server)
   g_source_remove (sigterm);
   g_source_remove (sigint);
 
+  /* The pool first: its last replies still reach the running HTTP threads,
+   * which then send them before they stop. */
+  g_clear_pointer (&server->db, eva_db_free);
+
   for (guint i = 0; i < server->threads->len; i++)
     {
       HttpThread *t = g_ptr_array_index (server->threads, i);
@@ -397,7 +413,6 @@ eva_server_run (EvaServer *server)
       g_thread_join (g_steal_pointer (&t->thread));
     }
 
-  g_clear_pointer (&server->db, eva_db_free);
   g_message ("stopped");
   return 0;
 }
