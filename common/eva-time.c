@@ -120,19 +120,25 @@ get_tz_names (gboolean *available)
   return names;
 }
 
+/* Names in the database, or files beside it, that are no place's zone:
+ * the "posix/" and "right/" (leap second) trees, the system's own zone and
+ * "Factory" ("-00", local time unknown). */
+static gboolean
+tz_name_is_excluded (const char *identifier)
+{
+  return g_str_has_prefix (identifier, "posix/") ||
+         g_str_has_prefix (identifier, "right/") ||
+         g_str_equal (identifier, "posixrules") ||
+         g_str_equal (identifier, "localtime") ||
+         g_str_equal (identifier, "Factory");
+}
+
 /* Fallback when there is no tzdata.zi: a compiled zone file must exist. */
 static gboolean
 tz_file_exists (const char *identifier)
 {
   g_autofree char *path = g_build_filename (tz_directory (), identifier, NULL);
   g_autoptr(GMappedFile) mapped = NULL;
-
-  if (g_str_has_prefix (identifier, "posix/") ||
-      g_str_has_prefix (identifier, "right/") ||
-      g_str_equal (identifier, "posixrules") ||
-      g_str_equal (identifier, "localtime") ||
-      g_str_equal (identifier, "Factory"))
-    return FALSE;
 
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return FALSE;
@@ -359,8 +365,8 @@ eva_time_format (GDateTime *dt)
  * (tzdata.zi under $TZDIR or /usr/share/zoneinfo; failing that, a compiled
  * zone file there) and that GLib can load it. Case matters. Offsets and
  * POSIX TZ strings ("UTC+5", "+05:00", "EST5EDT,M3.2.0,M11.1.0"), paths
- * ("../etc/passwd", "/etc/localtime"), "posix/…" and "right/…" variants and
- * names GLib would quietly turn into UTC are all rejected.
+ * ("../etc/passwd", "/etc/localtime"), "posix/…" and "right/…" variants,
+ * "Factory", and names GLib would quietly turn into UTC are all rejected.
  */
 gboolean
 eva_timezone_is_valid (const char *identifier)
@@ -369,7 +375,8 @@ eva_timezone_is_valid (const char *identifier)
   GHashTable *names;
   gboolean have_names;
 
-  if (identifier == NULL || !tz_name_is_well_formed (identifier))
+  if (identifier == NULL || !tz_name_is_well_formed (identifier) ||
+      tz_name_is_excluded (identifier))
     return FALSE;
 
   names = get_tz_names (&have_names);

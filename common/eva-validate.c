@@ -290,8 +290,10 @@ eva_slugify (const char *title)
  *
  * Returns: whether @s is an absolute http:// or https:// URL with a
  *   well-formed host (a DNS name, IDN allowed, or an IP address), at most
- *   2048 bytes, valid UTF-8, without whitespace, control characters or
- *   <>"\` which would have to be percent-encoded.
+ *   2048 bytes, valid UTF-8, without whitespace, control characters,
+ *   invisible format characters (U+200B, U+202E …) or <>"\` which would
+ *   have to be percent-encoded. IDN hosts are accepted (GLib converts them
+ *   to punycode when checking).
  */
 gboolean
 eva_validate_http_url (const char *s)
@@ -312,7 +314,10 @@ eva_validate_http_url (const char *s)
     {
       gunichar c = g_utf8_get_char (p);
 
+      /* Invisible format characters (zero-width, bidi overrides) only
+       * serve to make a link look like another. */
       if (is_control (c) || g_unichar_isspace (c) ||
+          g_unichar_type (c) == G_UNICODE_FORMAT ||
           (c < 0x80 && strchr ("<>\"\\`", (int) c) != NULL))
         return FALSE;
     }
@@ -330,8 +335,8 @@ eva_validate_http_url (const char *s)
   if (host == NULL || *host == '\0')
     return FALSE;
 
-  if (strchr (host, ':') != NULL)
-    return g_hostname_is_ip_address (host);
+  if (g_hostname_is_ip_address (host))
+    return TRUE;
 
   return domain_is_valid (host, 1, TRUE, TRUE);
 }
