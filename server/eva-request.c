@@ -12,6 +12,7 @@
 
 #include "config.h"
 
+#include "eva-cache.h"
 #include "eva-request.h"
 #include "eva-server.h"
 
@@ -94,6 +95,7 @@ eva_request_unref (EvaRequest *req)
   g_free (req->principal_id);
   g_free (req->session_id);
   g_free (req->content_type);
+  g_free (req->cache_key);
   g_free (req);
 }
 
@@ -277,6 +279,14 @@ work_finish_cb (gpointer user_data)
 {
   Work *w = user_data;
 
+  if (w->req->cache_key != NULL)
+    {
+      if (w->req->status == 200 && w->req->reply_body != NULL)
+        eva_cache_store (w->req->cache_key, w->req->reply_body);
+      else
+        eva_cache_abandon (w->req->cache_key);
+    }
+
   eva_request_finish (w->req);
   if (w->data_free != NULL && w->data != NULL)
     w->data_free (w->data);
@@ -318,6 +328,43 @@ eva_request_run (EvaRequest     *req,
 }
 
 void
+eva_request_run_cached (EvaRequest     *req,
+                        guint           ttl_ms,
+                        EvaRequestWork  work,
+                        gpointer        data,
+                        GDestroyNotify  data_free)
+{
+  GUri *uri = soup_server_message_get_uri (req->msg);
+  const char *query = g_uri_get_query (uri);
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *key = g_strconcat (req->path, "?", query != NULL ? query : "", NULL);
+  g_autofree char *max_age = g_strdup_printf ("public, max-age=%u", MAX (ttl_ms / 1000, 1));
+
+  eva_request_add_header (req, "Cache-Control", max_age);
+
+  if (eva_cache_lookup (key, (gint64) ttl_ms * 1000, &body) != EVA_CACHE_MISS)
+    {
+      eva_request_reply_raw (req, 200, "application/json", body);
+      if (data_free != NULL && data != NULL)
+        data_free (data);
+      return;
+    }
+
+  req->cache_key = g_steal_pointer (&key);
+  eva_request_run (req, work, data, data_free);
+}
+
+static gboolean
+has_reply_header (EvaRequest *req,
+                  const char *name)
+{
+  for (guint i = 0; i + 1 < req->reply_headers->len; i += 2)
+    if (g_ascii_strcasecmp (g_ptr_array_index (req->reply_headers, i), name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+void
 eva_request_finish (EvaRequest *req)
 {
   SoupMessageHeaders *headers;
@@ -333,7 +380,8 @@ eva_request_finish (EvaRequest *req)
                                  g_ptr_array_index (req->reply_headers, i),
                                  g_ptr_array_index (req->reply_headers, i + 1));
   if (req->content_type != NULL &&
-      g_str_has_prefix (req->content_type, "application/json"))
+      g_str_has_prefix (req->content_type, "application/json") &&
+      !has_reply_header (req, "Cache-Control"))
     soup_message_headers_replace (headers, "Cache-Control", "no-store");
 
   if (req->status == 0)
@@ -342,9 +390,6 @@ eva_request_finish (EvaRequest *req)
   soup_server_message_set_status (req->msg, req->status, NULL);
   if (req->reply_body != NULL)
     {
-      gsize len;
-      const char *data = g_bytes_get_data (req->reply_body, &len);
-
       /* SoupMessageBody takes GBytes without copying. */
       soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg),
                                       req->reply_body);
@@ -352,8 +397,6 @@ eva_request_finish (EvaRequest *req)
                                              req->content_type != NULL ? req->content_type
                                                                        : "application/octet-stream",
                                              NULL);
-      (void) data;
-      (void) len;
     }
 
   if (req->pending)

@@ -39,6 +39,7 @@ struct _EvaRequest
   char               *content_type;
   GBytes             *reply_body;
   GPtrArray          *reply_headers;  /* name, value, name, value, … */
+  char               *cache_key;      /* set while refreshing a cached reply */
   guint               pending : 1;
   guint               finished : 1;
 };
@@ -64,6 +65,13 @@ const char *eva_request_header          (EvaRequest        *req,
                                          const char        *name);
 
 void        eva_request_run             (EvaRequest        *req,
+                                         EvaRequestWork     work,
+                                         gpointer           data,
+                                         GDestroyNotify     data_free);
+/* The same, for anonymous reads whose 200 replies may be served from a
+ * per-process cache for ttl_ms (see eva-cache.c). */
+void        eva_request_run_cached      (EvaRequest        *req,
+                                         guint              ttl_ms,
                                          EvaRequestWork     work,
                                          gpointer           data,
                                          GDestroyNotify     data_free);
