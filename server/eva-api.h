@@ -46,6 +46,31 @@ void eva_api_ticket_types_delete  (EvaRequest *req);
 void eva_api_public_events_list   (EvaRequest *req);
 void eva_api_public_events_get    (EvaRequest *req);
 
+/* api/accounts.c */
+void eva_api_auth_register        (EvaRequest *req);
+void eva_api_auth_verify          (EvaRequest *req);
+void eva_api_auth_verify_resend   (EvaRequest *req);
+void eva_api_auth_login           (EvaRequest *req);
+void eva_api_auth_logout          (EvaRequest *req);
+void eva_api_auth_reset           (EvaRequest *req);
+void eva_api_auth_reset_confirm   (EvaRequest *req);
+
+/* api/me.c */
+void eva_api_me_get               (EvaRequest *req);
+void eva_api_me_update            (EvaRequest *req);
+void eva_api_me_delete            (EvaRequest *req);
+void eva_api_me_password          (EvaRequest *req);
+
+/* api/attendees.c */
+void eva_api_attendees_list       (EvaRequest *req);
+void eva_api_attendees_get        (EvaRequest *req);
+void eva_api_attendees_disable    (EvaRequest *req);
+void eva_api_attendees_enable     (EvaRequest *req);
+
+/* api/outbox.c */
+void eva_api_outbox_list          (EvaRequest *req);
+void eva_api_outbox_retry         (EvaRequest *req);
+
 /* eva-static.c */
 void eva_api_static               (EvaRequest *req);
 

@@ -54,6 +54,29 @@ static const EvaRoute routes[] = {
   { "PATCH",  "/api/v1/admin/ticket-types/{id}",            eva_api_ticket_types_update, ORGANIZER, BODY },
   { "DELETE", "/api/v1/admin/ticket-types/{id}",            eva_api_ticket_types_delete, ORGANIZER, 0 },
 
+  /* Attendee accounts (cookie session + CSRF on the /me and logout routes) */
+  { "POST",   "/api/v1/auth/register",                      eva_api_auth_register,       PUBLIC,    BODY },
+  { "POST",   "/api/v1/auth/verify",                        eva_api_auth_verify,         PUBLIC,    BODY },
+  { "POST",   "/api/v1/auth/verify/resend",                 eva_api_auth_verify_resend,  PUBLIC,    BODY },
+  { "POST",   "/api/v1/auth/login",                         eva_api_auth_login,          PUBLIC,    BODY },
+  { "POST",   "/api/v1/auth/logout",                        eva_api_auth_logout,         ATTENDEE,  0 },
+  { "POST",   "/api/v1/auth/password-reset",                eva_api_auth_reset,          PUBLIC,    BODY },
+  { "POST",   "/api/v1/auth/password-reset/confirm",        eva_api_auth_reset_confirm,  PUBLIC,    BODY },
+  { "GET",    "/api/v1/me",                                 eva_api_me_get,              ATTENDEE,  0 },
+  { "PATCH",  "/api/v1/me",                                 eva_api_me_update,           ATTENDEE,  BODY },
+  { "DELETE", "/api/v1/me",                                 eva_api_me_delete,           ATTENDEE,  0 },
+  { "POST",   "/api/v1/me/password",                        eva_api_me_password,         ATTENDEE,  BODY },
+
+  /* Attendees, for organizers */
+  { "GET",    "/api/v1/admin/attendees",                    eva_api_attendees_list,      ORGANIZER, 0 },
+  { "GET",    "/api/v1/admin/attendees/{id}",               eva_api_attendees_get,       ORGANIZER, 0 },
+  { "POST",   "/api/v1/admin/attendees/{id}/disable",       eva_api_attendees_disable,   ORGANIZER, 0 },
+  { "POST",   "/api/v1/admin/attendees/{id}/enable",        eva_api_attendees_enable,    ORGANIZER, 0 },
+
+  /* Email outbox */
+  { "GET",    "/api/v1/admin/outbox",                       eva_api_outbox_list,         ORGANIZER, 0 },
+  { "POST",   "/api/v1/admin/outbox/{mail_id}/retry",       eva_api_outbox_retry,        ORGANIZER, 0 },
+
   /* Public reads */
   { "GET",    "/api/v1/public/events",                      eva_api_public_events_list,  PUBLIC,    0 },
   { "GET",    "/api/v1/public/events/{id_or_slug}",         eva_api_public_events_get,   PUBLIC,    0 },
