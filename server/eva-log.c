@@ -92,8 +92,7 @@ writer (GLogLevelFlags   level,
         {
           g_autofree char *key = NULL;
 
-          if (fields[i].length != -1 ||
-              g_str_equal (fields[i].key, "MESSAGE") ||
+          if (g_str_equal (fields[i].key, "MESSAGE") ||
               g_str_equal (fields[i].key, "GLIB_DOMAIN") ||
               g_str_equal (fields[i].key, "PRIORITY") ||
               g_str_has_prefix (fields[i].key, "CODE_"))
@@ -102,7 +101,7 @@ writer (GLogLevelFlags   level,
           g_string_append_c (out, ',');
           append_json_string (out, key, -1);
           g_string_append_c (out, ':');
-          append_json_string (out, fields[i].value, -1);
+          append_json_string (out, fields[i].value, fields[i].length);
         }
       g_string_append (out, "}\n");
     }

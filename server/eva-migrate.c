@@ -65,14 +65,13 @@ list_migrations (void)
       if (!g_ascii_string_to_unsigned (number, 10, 1, 9999, &version, NULL))
         continue;
 
-      down = g_strconcat (RESOURCE_DIR, file, NULL);
-      strcpy (down + strlen (down) - strlen (".up.sql"), ".down.sql");
-      if (!g_resources_get_info (down, 0, NULL, NULL, NULL))
-        g_error ("migration %s has no .down.sql", file);
-
       m = g_new0 (Migration, 1);
       m->version = version;
       m->name = g_strndup (file, strlen (file) - strlen (".up.sql"));
+
+      down = g_strconcat (RESOURCE_DIR, m->name, ".down.sql", NULL);
+      if (!g_resources_get_info (down, 0, NULL, NULL, NULL))
+        g_error ("migration %s has no .down.sql", file);
       g_ptr_array_add (list, m);
     }
 

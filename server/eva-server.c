@@ -166,15 +166,16 @@ eva_server_request_done (EvaServer  *server,
   g_snprintf (status, sizeof status, "%u", req->status);
   g_snprintf (duration, sizeof duration, "%.3f", elapsed / 1000.0);
 
+  /* GLib reads no pair after MESSAGE: it has to come last. */
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                    "MESSAGE", "%s %s %u %.1fms [%s]", req->method, req->path,
-                    req->status, elapsed / 1000.0, req->request_id,
                     "REQUEST_ID", req->request_id,
                     "METHOD", req->method,
                     "PATH", req->path,
                     "STATUS", status,
                     "DURATION_MS", duration,
-                    "CLIENT", req->client_ip);
+                    "CLIENT", req->client_ip,
+                    "MESSAGE", "%s %s %u %.1fms [%s]", req->method, req->path,
+                    req->status, elapsed / 1000.0, req->request_id);
 
   g_atomic_int_dec_and_test (&server->inflight);
 }
