@@ -98,7 +98,9 @@ confq() {
 }
 
 valid_port() {
-    [[ $1 =~ ^[0-9]+$ ]] && (($1 >= 1 && $1 <= 65535)) || die "invalid port: $1"
+    if ! [[ $1 =~ ^[0-9]{1,5}$ ]] || ((10#$1 < 1 || 10#$1 > 65535)); then
+        die "invalid port: $1"
+    fi
 }
 
 owner_of() {
@@ -128,6 +130,9 @@ choose_user() {
         PG_RUN=(runuser -u "$PG_OS_USER" --)
     else
         PG_OS_USER=$(id -un)
+        if [[ -e $DIR && ( ! -w $DIR || ! -x $DIR ) ]]; then
+            die "$DIR is not accessible for user $PG_OS_USER (owner: $(owner_of "$DIR"); probably created by a run as root); run this as root, or remove $DIR"
+        fi
         if [[ -d $PGDATA_DIR ]]; then
             owner=$(owner_of "$PGDATA_DIR")
             [[ $owner == "$PG_OS_USER" ]] ||
@@ -137,21 +142,26 @@ choose_user() {
 }
 
 # Run a PostgreSQL command as the cluster's OS user, from a neutral cwd.
+# The lock fd (9) is closed so the postmaster never inherits the lock.
 pg_as() {
-    (cd / && "${PG_RUN[@]}" "$@")
+    (cd / && "${PG_RUN[@]}" "$@" 9>&-)
 }
 
 # As root: every existing ancestor of DIR (DIR itself is chowned to the
 # PostgreSQL user) must be traversable for the
 # PostgreSQL user, or the server cannot reach its files and socket.
 check_traversable() {
-    local d=${1%/*}
+    local d=${1%/*} part path=""
+    local -a parts=()
     ((EUID == 0)) || return 0
-    while [[ -n $d && $d != / ]]; do
-        if [[ -e $d ]] && ! (cd / && runuser -u "$PG_OS_USER" -- test -x "$d"); then
-            die "user $PG_OS_USER cannot traverse $d, so PostgreSQL cannot use $DIR. Make it traversable (e.g. chmod o+x '$d') or put the cluster somewhere else."
+    # From the top down, so the message names the folder that blocks.
+    IFS=/ read -r -a parts <<<"${d#/}"
+    for part in "${parts[@]}"; do
+        path+="/$part"
+        [[ -e $path ]] || break
+        if ! (cd / && runuser -u "$PG_OS_USER" -- test -x "$path"); then
+            die "user $PG_OS_USER cannot traverse $path, so PostgreSQL cannot use $DIR. Make it traversable (e.g. chmod o+x '$path') or put the cluster somewhere else."
         fi
-        d=${d%/*}
     done
 }
 
@@ -163,7 +173,9 @@ check_socket_path() {
 
 pid_port() {
     # Line 4 of postmaster.pid is the port of the running server.
-    [[ -r $PGDATA_DIR/postmaster.pid ]] && sed -n 4p "$PGDATA_DIR/postmaster.pid" 2>/dev/null || true
+    if [[ -r $PGDATA_DIR/postmaster.pid ]]; then
+        sed -n 4p "$PGDATA_DIR/postmaster.pid" 2>/dev/null || true
+    fi
 }
 
 resolve_port() {
@@ -173,7 +185,7 @@ resolve_port() {
     [[ -n $p || ! -r $DIR/port ]] || p=$(tr -dc '0-9' <"$DIR/port")
     [[ -n $p ]] || p=$DEFAULT_PORT
     valid_port "$p"
-    printf '%s\n' "$p"
+    printf '%s\n' "$((10#$p))"
 }
 
 is_running() {
@@ -181,9 +193,20 @@ is_running() {
     pg_as "$BINDIR/pg_ctl" status -D "$PGDATA_DIR" >/dev/null 2>&1
 }
 
+# As root, give files this script creates in DIR to the cluster's user, so
+# that runs as that user can still write them.
+own() {
+    local f
+    ((EUID == 0)) || return 0
+    for f in "$@"; do
+        [[ ! -e $f ]] || chown "$PG_OS_USER:" "$f"
+    done
+}
+
 lock_dir() {
     # Serialise start/stop/createdb on one cluster.
     exec 9>>"$DIR/.pg-cluster.lock"
+    own "$DIR/.pg-cluster.lock"
     flock 9
 }
 
@@ -205,7 +228,7 @@ write_conf() {
         echo "timezone = 'UTC'"
     } >"$conf.tmp"
     mv -f "$conf.tmp" "$conf"
-    ((EUID != 0)) || chown "$PG_OS_USER:" "$conf"
+    own "$conf"
     chmod 0600 "$conf"
 }
 
@@ -214,21 +237,17 @@ write_conf() {
 cmd_start() {
     local port log="$DIR/postgresql.log" i running_port
     port=$(resolve_port "${1:-}")
-    mkdir -p "$DIR"
     check_traversable "$DIR"
-    if ((EUID == 0)); then
-        chown "$PG_OS_USER:" "$DIR"
-    fi
+    mkdir -p "$DIR"
+    own "$DIR"
     mkdir -p "$RUN_DIR"
     chmod 0755 "$RUN_DIR"
-    if ((EUID == 0)); then
-        chown "$PG_OS_USER:" "$RUN_DIR"
-        [[ ! -e $log ]] || chown "$PG_OS_USER:" "$log"
-    fi
+    own "$RUN_DIR" "$log"
     check_socket_path "$port"
     lock_dir
 
     if is_running; then
+        note "PostgreSQL in $DIR is already running"
         running_port=$(pid_port)
         if [[ -n $running_port && $running_port != "$port" ]]; then
             note "already running on port $running_port (asked for $port); leaving it as it is"
@@ -239,13 +258,15 @@ cmd_start() {
             note "initialising a new cluster in $PGDATA_DIR"
             pg_as "$BINDIR/initdb" -D "$PGDATA_DIR" --username="$PG_DB_SUPERUSER" \
                 --auth=trust --encoding=UTF8 --locale=C.UTF-8 >>"$DIR/initdb.log" 2>&1 ||
-                die "initdb failed; see $DIR/initdb.log"
+                { own "$DIR/initdb.log"; die "initdb failed; see $DIR/initdb.log"; }
+            own "$DIR/initdb.log"
             # Include the settings file write_conf rewrites on every start.
             printf "\ninclude_if_exists = 'everato.conf'\n" |
                 pg_as tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null
         fi
         write_conf "$port"
         printf '%s\n' "$port" >"$DIR/port"
+        own "$DIR/port"
         note "starting PostgreSQL ($BINDIR) in $DIR, socket $RUN_DIR port $port"
         if ! pg_as "$BINDIR/pg_ctl" start -D "$PGDATA_DIR" -l "$log" -w -t 120 -s; then
             tail -n 20 "$log" >&2 || true
@@ -281,14 +302,16 @@ cmd_stop() {
 }
 
 cmd_status() {
-    local rc=0
+    local rc=0 port
     if [[ ! -f $PGDATA_DIR/PG_VERSION ]]; then
         echo "no cluster in $DIR"
         return 4
     fi
     pg_as "$BINDIR/pg_ctl" status -D "$PGDATA_DIR" >/dev/null 2>&1 || rc=$?
     case $rc in
-        0) echo "running: $(conninfo "$(resolve_port "")") (pid $(sed -n 1p "$PGDATA_DIR/postmaster.pid" 2>/dev/null))" ;;
+        0)
+            port=$(resolve_port "")
+            echo "running: $(conninfo "$port") (pid $(sed -n 1p "$PGDATA_DIR/postmaster.pid" 2>/dev/null))" ;;
         3) echo "stopped: $DIR" ;;
         *) echo "unknown state (pg_ctl status exit $rc): $DIR" ;;
     esac
@@ -339,7 +362,8 @@ case $cmd in
     conninfo)
         (($# <= 1)) || usage
         # No binaries or privileges needed to print the conninfo.
-        conninfo "$(resolve_port "${1:-}")"
+        port=$(resolve_port "${1:-}")
+        conninfo "$port"
         exit 0
         ;;
 esac
