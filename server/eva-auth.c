@@ -60,14 +60,34 @@ eva_role_from_string (const char *text,
 /* Passwords                                                          */
 /* ------------------------------------------------------------------ */
 
+/* Passwords are hashed in Unicode NFC (see eva_validate_password()), so
+ * the same password typed where characters are composed differently (a
+ * macOS keyboard, a Linux one) still matches. */
+static char *
+normalize_password (const char *password)
+{
+  char *nfc = g_utf8_normalize (password, -1, G_NORMALIZE_NFC);
+
+  return nfc != NULL ? nfc : g_strdup (password);
+}
+
+static void
+free_password (char *password)
+{
+  sodium_memzero (password, strlen (password));
+  g_free (password);
+}
+
 char *
 eva_auth_hash_password (const char  *password,
                         GError     **error)
 {
   char hash[crypto_pwhash_STRBYTES];
+  char *nfc = normalize_password (password);
+  int status = crypto_pwhash_str (hash, nfc, strlen (nfc), PWHASH_OPSLIMIT, PWHASH_MEMLIMIT);
 
-  if (crypto_pwhash_str (hash, password, strlen (password),
-                         PWHASH_OPSLIMIT, PWHASH_MEMLIMIT) != 0)
+  free_password (nfc);
+  if (status != 0)
     {
       g_set_error_literal (error, EVA_ERROR, EVA_ERROR_INTERNAL,
                            "out of memory while hashing a password");
@@ -81,8 +101,16 @@ eva_auth_verify_password (const char *hash,
                           const char *password,
                           gboolean   *needs_rehash)
 {
-  if (hash == NULL ||
-      crypto_pwhash_str_verify (hash, password, strlen (password)) != 0)
+  char *nfc;
+  int status;
+
+  if (hash == NULL)
+    return FALSE;
+
+  nfc = normalize_password (password);
+  status = crypto_pwhash_str_verify (hash, nfc, strlen (nfc));
+  free_password (nfc);
+  if (status != 0)
     return FALSE;
 
   if (needs_rehash != NULL)
@@ -96,6 +124,7 @@ eva_auth_dummy_verify (const char *password)
 {
   static gsize initialized;
   static char dummy[crypto_pwhash_STRBYTES];
+  char *nfc;
 
   if (g_once_init_enter (&initialized))
     {
@@ -104,8 +133,10 @@ eva_auth_dummy_verify (const char *password)
         g_error ("out of memory while hashing a password");
       g_once_init_leave (&initialized, 1);
     }
-  if (crypto_pwhash_str_verify (dummy, password, strlen (password)) == 0)
+  nfc = normalize_password (password);
+  if (crypto_pwhash_str_verify (dummy, nfc, strlen (nfc)) == 0)
     g_debug ("the dummy password matched");
+  free_password (nfc);
 }
 
 /* ------------------------------------------------------------------ */

@@ -14,8 +14,12 @@
 
 #include "eva-log.h"
 
+#define BUFFER_LIMIT (64 * 1024)
+#define FLUSH_INTERVAL_MS 200
+
 static EvaLogFormat log_format;
 static G_LOCK_DEFINE (output);
+static GString *pending;   /* info lines not yet written, guarded by output */
 
 static const char *
 level_name (GLogLevelFlags level)
@@ -51,6 +55,16 @@ append_json_string (GString    *out,
         g_string_append_c (out, c);
     }
   g_string_append_c (out, '"');
+}
+
+static void
+flush_locked (void)
+{
+  if (pending == NULL || pending->len == 0)
+    return;
+  fwrite (pending->str, 1, pending->len, stderr);
+  fflush (stderr);
+  g_string_truncate (pending, 0);
 }
 
 static GLogWriterOutput
@@ -108,12 +122,42 @@ writer (GLogLevelFlags   level,
   else
     g_string_append_printf (out, "%s %-7s %s: %s\n", stamp, level_name (level), domain, message);
 
+  /* Access lines (info) are written in batches: one write(2) per request
+   * costs the hot path dearly. Anything more serious goes out at once,
+   * after whatever is pending, so the order is kept. */
   G_LOCK (output);
-  fputs (out->str, stderr);
-  fflush (stderr);
+  if (level & G_LOG_LEVEL_INFO)
+    {
+      if (pending == NULL)
+        pending = g_string_sized_new (BUFFER_LIMIT);
+      g_string_append_len (pending, out->str, out->len);
+      if (pending->len >= BUFFER_LIMIT)
+        flush_locked ();
+    }
+  else
+    {
+      flush_locked ();
+      fputs (out->str, stderr);
+      fflush (stderr);
+    }
   G_UNLOCK (output);
 
   return G_LOG_WRITER_HANDLED;
+}
+
+static gboolean
+flush_cb (gpointer user_data)
+{
+  eva_log_flush ();
+  return G_SOURCE_CONTINUE;
+}
+
+void
+eva_log_flush (void)
+{
+  G_LOCK (output);
+  flush_locked ();
+  G_UNLOCK (output);
 }
 
 void
@@ -121,4 +165,10 @@ eva_log_init (EvaLogFormat format)
 {
   log_format = format;
   g_log_set_writer_func (writer, NULL, NULL);
+}
+
+guint
+eva_log_start_flushing (void)
+{
+  return g_timeout_add (FLUSH_INTERVAL_MS, flush_cb, NULL);
 }

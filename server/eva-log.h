@@ -8,6 +8,10 @@
 
 G_BEGIN_DECLS
 
-void eva_log_init (EvaLogFormat format);
+void  eva_log_init           (EvaLogFormat format);
+/* Writes out buffered access lines; a timer on the default main context
+ * does it every 200 ms once started. */
+guint eva_log_start_flushing (void);
+void  eva_log_flush          (void);
 
 G_END_DECLS

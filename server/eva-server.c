@@ -23,6 +23,7 @@
 
 #include "eva-auth.h"
 #include "eva-common.h"
+#include "eva-log.h"
 #include "eva-request.h"
 #include "eva-router.h"
 #include "eva-server.h"
@@ -375,11 +376,12 @@ eva_server_new (EvaConfig  *config,
 int
 eva_server_run (EvaServer *server)
 {
-  guint sigterm, sigint;
+  guint sigterm, sigint, flusher;
 
   server->main_loop = g_main_loop_new (NULL, FALSE);
   sigterm = g_unix_signal_add (SIGTERM, signal_cb, server);
   sigint = g_unix_signal_add (SIGINT, signal_cb, server);
+  flusher = eva_log_start_flushing ();
 
   for (guint i = 0; i < server->threads->len; i++)
     {
@@ -414,7 +416,9 @@ eva_server_run (EvaServer *server)
       g_thread_join (g_steal_pointer (&t->thread));
     }
 
+  g_source_remove (flusher);
   g_message ("stopped");
+  eva_log_flush ();
   return 0;
 }
 

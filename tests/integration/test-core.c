@@ -44,8 +44,15 @@ test_request_id (void)
   g_assert_cmpuint (strlen (id_a), >=, 8);
   g_assert_cmpstr (id_a, !=, id_b);
 
-  /* The id is in the access log too. */
-  log = eva_test_server_log (server);
+  /* The id is in the access log too (written in batches, within 200 ms). */
+  for (guint i = 0; i < 100; i++)
+    {
+      g_free (log);
+      log = eva_test_server_log (server);
+      if (strstr (log, id_b) != NULL)
+        break;
+      g_usleep (20000);
+    }
   g_assert_nonnull (strstr (log, id_b));
 }
 
