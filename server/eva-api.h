@@ -71,6 +71,23 @@ void eva_api_attendees_enable     (EvaRequest *req);
 void eva_api_outbox_list          (EvaRequest *req);
 void eva_api_outbox_retry         (EvaRequest *req);
 
+/* api/bookings.c */
+void eva_api_bookings_create       (EvaRequest *req);
+void eva_api_my_bookings_list      (EvaRequest *req);
+void eva_api_my_bookings_get       (EvaRequest *req);
+void eva_api_my_bookings_cancel    (EvaRequest *req);
+void eva_api_admin_bookings_list   (EvaRequest *req);
+void eva_api_admin_bookings_get    (EvaRequest *req);
+void eva_api_admin_bookings_cancel (EvaRequest *req);
+
+/* api/coupons.c */
+void eva_api_coupons_list          (EvaRequest *req);
+void eva_api_coupons_create        (EvaRequest *req);
+void eva_api_coupons_get           (EvaRequest *req);
+void eva_api_coupons_update        (EvaRequest *req);
+void eva_api_coupons_delete        (EvaRequest *req);
+void eva_api_public_quote          (EvaRequest *req);
+
 /* eva-static.c */
 void eva_api_static               (EvaRequest *req);
 

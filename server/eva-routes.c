@@ -77,9 +77,26 @@ static const EvaRoute routes[] = {
   { "GET",    "/api/v1/admin/outbox",                       eva_api_outbox_list,         ORGANIZER, 0 },
   { "POST",   "/api/v1/admin/outbox/{mail_id}/retry",       eva_api_outbox_retry,        ORGANIZER, 0 },
 
+  /* Bookings */
+  { "POST",   "/api/v1/bookings",                           eva_api_bookings_create,     ATTENDEE,  BODY },
+  { "GET",    "/api/v1/me/bookings",                        eva_api_my_bookings_list,    ATTENDEE,  0 },
+  { "GET",    "/api/v1/me/bookings/{id}",                   eva_api_my_bookings_get,     ATTENDEE,  0 },
+  { "POST",   "/api/v1/me/bookings/{id}/cancel",            eva_api_my_bookings_cancel,  ATTENDEE,  0 },
+  { "GET",    "/api/v1/admin/events/{id}/bookings",         eva_api_admin_bookings_list, ORGANIZER, 0 },
+  { "GET",    "/api/v1/admin/bookings/{id}",                eva_api_admin_bookings_get,  ORGANIZER, 0 },
+  { "POST",   "/api/v1/admin/bookings/{id}/cancel",         eva_api_admin_bookings_cancel, ORGANIZER, 0 },
+
+  /* Coupons */
+  { "GET",    "/api/v1/admin/events/{id}/coupons",          eva_api_coupons_list,        ORGANIZER, 0 },
+  { "POST",   "/api/v1/admin/events/{id}/coupons",          eva_api_coupons_create,      ORGANIZER, BODY },
+  { "GET",    "/api/v1/admin/coupons/{id}",                 eva_api_coupons_get,         ORGANIZER, 0 },
+  { "PATCH",  "/api/v1/admin/coupons/{id}",                 eva_api_coupons_update,      ORGANIZER, BODY },
+  { "DELETE", "/api/v1/admin/coupons/{id}",                 eva_api_coupons_delete,      ORGANIZER, 0 },
+
   /* Public reads */
   { "GET",    "/api/v1/public/events",                      eva_api_public_events_list,  PUBLIC,    0 },
   { "GET",    "/api/v1/public/events/{id_or_slug}",         eva_api_public_events_get,   PUBLIC,    0 },
+  { "POST",   "/api/v1/public/events/{id}/quote",           eva_api_public_quote,        PUBLIC,    BODY },
 };
 
 const EvaRoute *
