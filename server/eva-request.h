@@ -40,6 +40,7 @@ struct _EvaRequest
   GBytes             *reply_body;
   GPtrArray          *reply_headers;  /* name, value, name, value, … */
   char               *cache_key;      /* set while refreshing a cached reply */
+  gpointer            client_socket;  /* the GSocket, for the server's bookkeeping */
   guint               pending : 1;
   guint               finished : 1;
 };

@@ -37,7 +37,17 @@ typedef struct
   GMainLoop    *loop;
   SoupServer   *soup;
   GSocket      *socket;
+  GHashTable   *clients;     /* GSocket * → Client *, see reap_clients_cb() */
 } HttpThread;
+
+/* A client connection as seen by its requests. */
+typedef struct
+{
+  guint  inflight;
+  gint64 last_used;
+} Client;
+
+static GPrivate current_thread;   /* HttpThread * of the calling HTTP thread */
 
 struct _EvaServer
 {
@@ -98,6 +108,112 @@ eva_server_load_keys (EvaDbConn  *conn,
 }
 
 /* ------------------------------------------------------------------ */
+/* Client sockets                                                     */
+/* ------------------------------------------------------------------ */
+
+/* libsoup 3.2 (Debian 12) never closes a keep-alive connection that the
+ * client closes while it is idle: the socket and its file descriptor stay
+ * open for ever (fixed upstream in 3.3). Left alone, a busy server runs
+ * out of descriptors. So each HTTP thread remembers the sockets it served
+ * and, once a second, closes those whose peer has hung up and that have no
+ * request in flight. libsoup still owns the GSocket objects. */
+
+static void
+client_finalized_cb (gpointer  user_data,
+                     GObject  *where_the_object_was)
+{
+  HttpThread *t = user_data;
+
+  g_hash_table_remove (t->clients, where_the_object_was);
+}
+
+static void
+track_client (HttpThread *t,
+              EvaRequest *req)
+{
+  GSocket *socket = soup_server_message_get_socket (req->msg);
+  Client *client;
+
+  if (socket == NULL)
+    return;
+
+  client = g_hash_table_lookup (t->clients, socket);
+  if (client == NULL)
+    {
+      client = g_new0 (Client, 1);
+      g_hash_table_insert (t->clients, socket, client);
+      g_object_weak_ref (G_OBJECT (socket), client_finalized_cb, t);
+    }
+  client->inflight++;
+  client->last_used = g_get_monotonic_time ();
+  req->client_socket = socket;
+}
+
+static void
+untrack_client (EvaRequest *req)
+{
+  HttpThread *t = g_private_get (&current_thread);
+  Client *client;
+
+  if (t == NULL || req->client_socket == NULL)
+    return;
+  client = g_hash_table_lookup (t->clients, req->client_socket);
+  if (client != NULL && client->inflight > 0)
+    client->inflight--;
+  req->client_socket = NULL;
+}
+
+static gboolean
+peer_has_closed (GSocket *socket)
+{
+  char byte;
+  gssize n;
+
+  if (g_socket_is_closed (socket))
+    return FALSE;
+  n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+static gboolean
+reap_clients_cb (gpointer user_data)
+{
+  HttpThread *t = user_data;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, t->clients);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GSocket *socket = key;
+      Client *client = value;
+
+      if (client->inflight > 0 || now - client->last_used < G_USEC_PER_SEC / 2 ||
+          !peer_has_closed (socket))
+        continue;
+
+      g_object_weak_unref (G_OBJECT (socket), client_finalized_cb, t);
+      g_socket_close (socket, NULL);
+      g_hash_table_iter_remove (&iter);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+forget_clients (HttpThread *t)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, t->clients);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_object_weak_unref (G_OBJECT (key), client_finalized_cb, t);
+  g_hash_table_remove_all (t->clients);
+}
+
+/* ------------------------------------------------------------------ */
 /* Requests                                                           */
 /* ------------------------------------------------------------------ */
 
@@ -141,6 +257,7 @@ handler_cb (SoupServer        *soup,
   g_autoptr(EvaRequest) req = eva_request_new (server, msg, path, query);
 
   g_atomic_int_inc (&server->inflight);
+  track_client (t, req);
 
   if (g_atomic_int_get (&server->draining))
     {
@@ -178,6 +295,7 @@ eva_server_request_done (EvaServer  *server,
                     "MESSAGE", "%s %s %u %.1fms [%s]", req->method, req->path,
                     req->status, elapsed / 1000.0, req->request_id);
 
+  untrack_client (req);
   g_atomic_int_dec_and_test (&server->inflight);
 }
 
@@ -235,9 +353,15 @@ http_thread (gpointer user_data)
 {
   HttpThread *t = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GSource) reaper = NULL;
   gint64 deadline;
 
   g_main_context_push_thread_default (t->context);
+  g_private_set (&current_thread, t);
+  t->clients = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  reaper = g_timeout_source_new_seconds (1);
+  g_source_set_callback (reaper, reap_clients_cb, t, NULL);
+  g_source_attach (reaper, t->context);
 
   t->soup = soup_server_new ("server-header", "everato/" PACKAGE_VERSION, NULL);
   soup_server_add_early_handler (t->soup, NULL, early_handler_cb, t, NULL);
@@ -253,11 +377,18 @@ http_thread (gpointer user_data)
     if (!g_main_context_iteration (t->context, FALSE))
       g_usleep (5000);
 
+  g_source_destroy (reaper);
+  forget_clients (t);
   soup_server_disconnect (t->soup);
   g_clear_object (&t->soup);
-  /* Let libsoup finish closing connections. */
-  while (g_main_context_iteration (t->context, FALSE))
-    ;
+  /* Let libsoup finish closing connections: their last references go in
+   * callbacks that still have to run on this context. */
+  deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 10;
+  while (g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (t->context, FALSE))
+      g_usleep (2000);
+  g_clear_pointer (&t->clients, g_hash_table_unref);
+  g_private_set (&current_thread, NULL);
   g_main_context_pop_thread_default (t->context);
   return NULL;
 }
@@ -369,6 +500,7 @@ eva_server_new (EvaConfig  *config,
     }
   server->port = port;
 
+
   server->db = eva_db_new (config->database_url, config->db_pool_size);
   return g_steal_pointer (&server);
 }
@@ -393,6 +525,7 @@ eva_server_run (EvaServer *server)
       t->thread = g_thread_new (name, http_thread, t);
     }
 
+
   g_message ("listening on http://%s%s%s:%u with %u HTTP threads and %u database connections",
              strchr (server->config->listen_host, ':') ? "[" : "",
              server->config->listen_host,
@@ -403,6 +536,7 @@ eva_server_run (EvaServer *server)
 
   g_source_remove (sigterm);
   g_source_remove (sigint);
+
 
   /* The pool first: its last replies still reach the running HTTP threads,
    * which then send them before they stop. */

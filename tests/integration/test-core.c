@@ -329,6 +329,54 @@ test_json_log_format (void)
   g_assert_true (found);
 }
 
+static guint
+count_fds (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/fd", (int) pid);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static void
+test_client_closed_connections_are_released (void)
+{
+  g_autoptr(EvaTestServer) fresh = eva_test_server_start (NULL);
+  g_autofree char *url = g_strconcat (fresh->base_url, "/healthz", NULL);
+  guint before, after = 0;
+
+  /* Warm up: the pool and the first connection exist. */
+  g_clear_pointer (&fresh->session, g_object_unref);
+  before = count_fds (fresh->pid);
+
+  /* 150 clients, each closing its idle keep-alive connection itself. */
+  for (guint i = 0; i < 150; i++)
+    {
+      g_autoptr(SoupSession) session = soup_session_new ();
+      g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+      g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, NULL);
+
+      g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+    }
+
+  /* The server lets go of them within a couple of seconds. */
+  for (guint i = 0; i < 40; i++)
+    {
+      after = count_fds (fresh->pid);
+      if (after <= before + 4)
+        break;
+      g_usleep (100000);
+    }
+  g_test_message ("descriptors: %u before, %u after", before, after);
+  g_assert_cmpuint (after, <=, before + 4);
+
+  fresh->session = soup_session_new ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -356,6 +404,8 @@ main (int   argc,
   g_test_add_func ("/core/config/bad-values-exit-2", test_bad_config_exits_2);
   g_test_add_func ("/core/cli/usage", test_cli_usage);
   g_test_add_func ("/core/log/json", test_json_log_format);
+  g_test_add_func ("/core/client-closed-connections-are-released",
+                   test_client_closed_connections_are_released);
 
   ret = g_test_run ();
   eva_test_server_free (server);
