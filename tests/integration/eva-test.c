@@ -150,14 +150,14 @@ eva_test_run_cli (const char  *conninfo,
   va_end (args);
   g_ptr_array_add (argv, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+  launcher = g_subprocess_launcher_new ((stdin_text != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0) |
                                         G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
   envp = g_environ_setenv (envp, "EVERATO_DATABASE_URL", conninfo, TRUE);
   g_subprocess_launcher_set_environ (launcher, envp);
   proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, stdin_text != NULL ? stdin_text : "", NULL,
+  g_subprocess_communicate_utf8 (proc, stdin_text, NULL,
                                  &stdout_text, &stderr_text, &error);
   g_assert_no_error (error);
   g_subprocess_wait (proc, NULL, &error);

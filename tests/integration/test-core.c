@@ -292,6 +292,7 @@ test_cli_usage (void)
   g_assert_cmpint (eva_test_run_cli (conninfo, NULL, &out, &err, "frobnicate", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "Usage"));
   g_clear_pointer (&err, g_free);
+  g_clear_pointer (&out, g_free);
   g_assert_cmpint (eva_test_run_cli (conninfo, NULL, &out, &err, "migrate", "sideways", NULL), ==, 2);
 }
 
