@@ -272,12 +272,37 @@ typedef struct
   EvaRequestWork  work;
   gpointer        data;
   GDestroyNotify  data_free;
+  EvaRequestThen  then;
 } Work;
 
 static gboolean
 work_finish_cb (gpointer user_data)
 {
   Work *w = user_data;
+
+  if (w->then != NULL && w->req->status == 0)
+    {
+      EvaRequest *req = w->req;
+      EvaRequestThen then = w->then;
+
+      if (w->data_free != NULL && w->data != NULL)
+        w->data_free (w->data);
+      g_free (w);
+
+      /* The message is still paused while @then runs. If it hands on more
+       * work, eva_request_run() pauses it again (pausing is idempotent)
+       * and that work finishes the request; if it replies at once, the
+       * request is finished (and unpaused) here. */
+      req->pending = FALSE;
+      then (req);
+      if (!req->pending)
+        {
+          req->pending = TRUE;
+          eva_request_finish (req);
+        }
+      eva_request_unref (req);
+      return G_SOURCE_REMOVE;
+    }
 
   if (w->req->cache_key != NULL)
     {
@@ -302,7 +327,7 @@ work_run (EvaDbConn *conn,
   Work *w = user_data;
 
   w->work (w->req, conn, w->data);
-  if (w->req->status == 0)
+  if (w->req->status == 0 && w->then == NULL)
     eva_request_reply_error (w->req, 500, "internal_error", NULL, "No reply was produced");
   g_main_context_invoke (w->req->context, work_finish_cb, w);
 }
@@ -321,6 +346,29 @@ eva_request_run (EvaRequest     *req,
   w->work = work;
   w->data = data;
   w->data_free = data_free;
+  req->pending = TRUE;
+  req->status = 0;
+  soup_server_message_pause (req->msg);
+  eva_db_push (eva_server_get_db (req->server), work_run, w);
+}
+
+void
+eva_request_run_then (EvaRequest     *req,
+                      EvaRequestWork  work,
+                      gpointer        data,
+                      GDestroyNotify  data_free,
+                      EvaRequestThen  then)
+{
+  Work *w = g_new0 (Work, 1);
+
+  g_return_if_fail (!req->pending);
+  g_return_if_fail (then != NULL);
+
+  w->req = eva_request_ref (req);
+  w->work = work;
+  w->data = data;
+  w->data_free = data_free;
+  w->then = then;
   req->pending = TRUE;
   req->status = 0;
   soup_server_message_pause (req->msg);

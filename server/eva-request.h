@@ -51,6 +51,9 @@ typedef void (*EvaRequestWork) (EvaRequest *req,
                                 EvaDbConn  *conn,
                                 gpointer    data);
 
+/* What eva_request_run_then() does next, back on the request's thread. */
+typedef void (*EvaRequestThen) (EvaRequest *req);
+
 EvaRequest *eva_request_new             (EvaServer         *server,
                                          SoupServerMessage *msg,
                                          const char        *path,
@@ -69,6 +72,15 @@ void        eva_request_run             (EvaRequest        *req,
                                          EvaRequestWork     work,
                                          gpointer           data,
                                          GDestroyNotify     data_free);
+/* The same, but when the work leaves the reply unset (status 0), @then is
+ * called on the request's thread instead of finishing the request; it may
+ * reply at once or hand on more work with eva_request_run(). A work that
+ * replies finishes the request as usual. */
+void        eva_request_run_then        (EvaRequest        *req,
+                                         EvaRequestWork     work,
+                                         gpointer           data,
+                                         GDestroyNotify     data_free,
+                                         EvaRequestThen     then);
 /* The same, for anonymous reads whose 200 replies may be served from a
  * per-process cache for ttl_ms (see eva-cache.c). */
 void        eva_request_run_cached      (EvaRequest        *req,

@@ -11,6 +11,7 @@
 #include "eva-auth.h"
 #include "eva-router.h"
 #include "eva-server.h"
+#include "eva-session.h"
 
 /* ------------------------------------------------------------------ */
 /* Matching                                                           */
@@ -124,8 +125,9 @@ authenticate (EvaRequest *req)
   if (req->route->role == EVA_ROLE_PUBLIC)
     return TRUE;
 
-  /* Attendee routes are authenticated by their session cookie, which needs
-   * the database: see eva_auth_attendee(). */
+  /* Attendee routes are authenticated by their session cookie (and CSRF
+   * token), which needs the database: eva_router_dispatch() hands them to
+   * eva_auth_attendee(). */
   if (req->route->role == EVA_ROLE_ATTENDEE)
     return TRUE;
 
@@ -219,6 +221,16 @@ read_body (EvaRequest *req)
 /* Dispatch                                                           */
 /* ------------------------------------------------------------------ */
 
+/* After authentication: the body, then the route's handler. */
+static void
+dispatch_authenticated (EvaRequest *req)
+{
+  if (!read_body (req))
+    return;
+
+  req->route->handler (req);
+}
+
 void
 eva_router_dispatch (EvaRequest *req)
 {
@@ -246,8 +258,16 @@ eva_router_dispatch (EvaRequest *req)
       return;
     }
 
-  if (!check_ids (req) || !authenticate (req) || !read_body (req))
+  if (!check_ids (req) || !authenticate (req))
     return;
 
-  req->route->handler (req);
+  /* The session lookup runs on a pool thread; dispatch_authenticated()
+   * then runs back on this one, or the request ends with 401/403. */
+  if (req->route->role == EVA_ROLE_ATTENDEE)
+    {
+      eva_auth_attendee (req, dispatch_authenticated);
+      return;
+    }
+
+  dispatch_authenticated (req);
 }

@@ -24,6 +24,7 @@
 #include "eva-auth.h"
 #include "eva-common.h"
 #include "eva-log.h"
+#include "eva-outbox.h"
 #include "eva-request.h"
 #include "eva-router.h"
 #include "eva-server.h"
@@ -53,6 +54,7 @@ struct _EvaServer
 {
   EvaConfig  *config;
   EvaDb      *db;
+  EvaOutbox  *outbox;
   guint8      token_key[32];
   GPtrArray  *threads;
   GMainLoop  *main_loop;
@@ -500,6 +502,9 @@ eva_server_new (EvaConfig  *config,
     }
   server->port = port;
 
+  server->outbox = eva_outbox_new (config, error);
+  if (server->outbox == NULL)
+    return NULL;
 
   server->db = eva_db_new (config->database_url, config->db_pool_size);
   return g_steal_pointer (&server);
@@ -525,6 +530,9 @@ eva_server_run (EvaServer *server)
       t->thread = g_thread_new (name, http_thread, t);
     }
 
+  /* Mail delivery: worker threads of its own, never an HTTP thread. */
+  eva_outbox_start (server->outbox);
+
 
   g_message ("listening on http://%s%s%s:%u with %u HTTP threads and %u database connections",
              strchr (server->config->listen_host, ':') ? "[" : "",
@@ -537,6 +545,8 @@ eva_server_run (EvaServer *server)
   g_source_remove (sigterm);
   g_source_remove (sigint);
 
+  /* Each mail worker finishes the mail in hand, then stops. */
+  eva_outbox_stop (server->outbox);
 
   /* The pool first: its last replies still reach the running HTTP threads,
    * which then send them before they stop. */
@@ -562,6 +572,7 @@ eva_server_free (EvaServer *server)
   if (server == NULL)
     return;
 
+  g_clear_pointer (&server->outbox, eva_outbox_free);
   g_clear_pointer (&server->db, eva_db_free);
   g_clear_pointer (&server->threads, g_ptr_array_unref);
   g_clear_pointer (&server->main_loop, g_main_loop_unref);
