@@ -23,6 +23,7 @@
 #include "eva-config.h"
 #include "eva-log.h"
 #include "eva-migrate.h"
+#include "eva-outbox.h"
 #include "eva-server.h"
 
 static const char usage[] =
@@ -78,6 +79,17 @@ cmd_serve (EvaConfig *config)
   g_autoptr(EvaDbConn) conn = NULL;
   g_autoptr(EvaServer) server = NULL;
   g_autoptr(GString) log = g_string_new (NULL);
+  EvaOutbox *probe;
+
+  /* The mail settings are configuration too: check them before waiting
+   * for the database, and fail as every bad setting does. */
+  probe = eva_outbox_new (config, &error);
+  if (probe == NULL)
+    {
+      g_printerr ("everato-server: %s\n", error->message);
+      return 2;
+    }
+  eva_outbox_free (probe);
 
   conn = connect_with_retry (config, 30, &error);
   if (conn == NULL)

@@ -255,6 +255,8 @@ test_bad_config_exits_2 (void)
     { "EVERATO_LOG_FORMAT", "xml" },
     { "EVERATO_SMTP_URL", "http://mail.example.com" },
     { "EVERATO_MAIL_FROM", "not an email" },
+    { "EVERATO_MAIL_WORKERS", "0" },
+    { "EVERATO_MAIL_RETRY_BASE_MS", "soon" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
