@@ -20,6 +20,12 @@
 /* Life cycle                                                         */
 /* ------------------------------------------------------------------ */
 
+static gsize prefix_ready;
+static char *prefix;
+static gint next_thread_tag;
+static __thread guint thread_tag;
+static __thread guint64 counter;
+
 static char *
 make_request_id (SoupServerMessage *msg)
 {
@@ -39,8 +45,17 @@ make_request_id (SoupServerMessage *msg)
         return g_strdup (given);
     }
 
-  randombytes_buf (bytes, sizeof bytes);
-  return eva_base64url_encode (bytes, sizeof bytes);
+  /* A random prefix per process and a counter per thread: unique enough to
+   * follow a request through the logs, without a system call each. */
+  if (g_once_init_enter (&prefix_ready))
+    {
+      randombytes_buf (bytes, sizeof bytes);
+      prefix = eva_base64url_encode (bytes, 9);
+      g_once_init_leave (&prefix_ready, 1);
+    }
+  if (thread_tag == 0)
+    thread_tag = (guint) g_atomic_int_add (&next_thread_tag, 1) + 1;
+  return g_strdup_printf ("%s%x-%" G_GUINT64_FORMAT, prefix, thread_tag, ++counter);
 }
 
 EvaRequest *
