@@ -332,6 +332,47 @@ test_json_log_format (void)
   g_assert_true (found);
 }
 
+static void
+test_create_admin_generates_password (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *token = NULL;
+  const char *line;
+  g_autofree char *password = NULL;
+
+  g_assert_cmpint (eva_test_run_cli (server->conninfo, NULL, &out, &err, "create-admin",
+                                     "--email", "Boss@Example.test", NULL), ==, 0);
+  line = strstr (out, "password: ");
+  g_assert_nonnull (line);
+  password = g_strndup (line + strlen ("password: "), strcspn (line + strlen ("password: "), "\n"));
+  g_assert_cmpuint (strlen (password), >=, 16);
+
+  /* The printed password works, for the lower-cased address, as a super admin. */
+  token = eva_test_login (server, "boss@example.test", password);
+  {
+    g_autoptr(EvaTestResponse) me = eva_test_call (server, "GET", "/api/v1/admin/me", token, NULL);
+
+    eva_test_assert_status (me, 200);
+    g_assert_cmpstr (eva_test_json_string (me->json, "role"), ==, "super_admin");
+  }
+
+  /* A second account for the same address is refused, naming it. */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (eva_test_run_cli (server->conninfo, NULL, &again, &err, "create-admin",
+                                     "--email", "boss@example.test", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "already exists"));
+
+  /* Bad usage exits 2. */
+  g_assert_cmpint (eva_test_run_cli (server->conninfo, NULL, NULL, NULL, "create-admin",
+                                     "--email", "not-an-email", NULL), ==, 2);
+  g_assert_cmpint (eva_test_run_cli (server->conninfo, NULL, NULL, NULL, "create-admin",
+                                     "--email", "x@example.test", "--role", "emperor", NULL), ==, 2);
+  g_assert_cmpint (eva_test_run_cli (server->conninfo, "short\n", NULL, NULL, "create-admin",
+                                     "--email", "y@example.test", "--password-stdin", NULL), ==, 2);
+}
+
 static guint
 count_fds (GPid pid)
 {
@@ -406,6 +447,7 @@ main (int   argc,
   g_test_add_func ("/core/static/web-dir-override", test_web_dir_override);
   g_test_add_func ("/core/config/bad-values-exit-2", test_bad_config_exits_2);
   g_test_add_func ("/core/cli/usage", test_cli_usage);
+  g_test_add_func ("/core/cli/create-admin", test_create_admin_generates_password);
   g_test_add_func ("/core/log/json", test_json_log_format);
   g_test_add_func ("/core/client-closed-connections-are-released",
                    test_client_closed_connections_are_released);
