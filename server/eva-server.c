@@ -25,6 +25,7 @@
 #include "eva-common.h"
 #include "eva-log.h"
 #include "eva-outbox.h"
+#include "eva-sweeper.h"
 #include "eva-request.h"
 #include "eva-router.h"
 #include "eva-server.h"
@@ -55,6 +56,7 @@ struct _EvaServer
   EvaConfig  *config;
   EvaDb      *db;
   EvaOutbox  *outbox;
+  EvaSweeper *sweeper;
   guint8      token_key[32];
   GPtrArray  *threads;
   GMainLoop  *main_loop;
@@ -533,6 +535,8 @@ eva_server_run (EvaServer *server)
   /* Mail delivery: worker threads of its own, never an HTTP thread. */
   eva_outbox_start (server->outbox);
 
+  /* Stale holds: expired every second by a thread of its own. */
+  server->sweeper = eva_sweeper_start (server->config->database_url, 1000);
 
   g_message ("listening on http://%s%s%s:%u with %u HTTP threads and %u database connections",
              strchr (server->config->listen_host, ':') ? "[" : "",
@@ -547,6 +551,7 @@ eva_server_run (EvaServer *server)
 
   /* Each mail worker finishes the mail in hand, then stops. */
   eva_outbox_stop (server->outbox);
+  g_clear_pointer (&server->sweeper, eva_sweeper_stop);
 
   /* The pool first: its last replies still reach the running HTTP threads,
    * which then send them before they stop. */

@@ -1,12 +1,757 @@
-/* test-coupons.c: placeholder until written */
+/* test-coupons.c: coupon CRUD, pricing and rounding, the public quote,
+ * coupon refusals at hold time, and uses given back on expiry/cancel
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
 #include "config.h"
 
+#include "eva-common.h"
 #include "eva-test.h"
+#include "services/attendees.h"
+#include "services/pricing.h"
+
+static EvaTestServer *server;
+static char *organizer;
+static gint serial;
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  char *id;
+  char *cookie;
+  char *csrf;
+} Buyer;
+
+static void
+buyer_free (Buyer *b)
+{
+  if (b == NULL)
+    return;
+  g_free (b->id);
+  g_free (b->cookie);
+  g_free (b->csrf);
+  g_free (b);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Buyer, buyer_free)
+
+static EvaTestResponse *
+http_full (EvaTestServer *srv,
+           SoupSession   *session,
+           const char    *method,
+           const char    *path,
+           Buyer         *buyer,
+           const char    *key,
+           const char    *accept,
+           const char    *token,
+           const char    *body)
+{
+  g_autofree char *url = g_strconcat (srv->base_url, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  EvaTestResponse *resp = g_new0 (EvaTestResponse, 1);
+  SoupMessageHeaders *headers;
+  const char *type;
+
+  g_assert_nonnull (msg);
+  headers = soup_message_get_request_headers (msg);
+  if (buyer != NULL)
+    {
+      g_autofree char *text = g_strconcat ("everato_session=", buyer->cookie, NULL);
+
+      soup_message_headers_replace (headers, "Cookie", text);
+      soup_message_headers_replace (headers, "X-CSRF-Token", buyer->csrf);
+    }
+  if (token != NULL)
+    {
+      g_autofree char *text = g_strconcat ("Bearer ", token, NULL);
+
+      soup_message_headers_replace (headers, "Authorization", text);
+    }
+  if (key != NULL)
+    soup_message_headers_replace (headers, "Idempotency-Key", key);
+  if (accept != NULL)
+    soup_message_headers_replace (headers, "Accept", accept);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", request);
+    }
+
+  bytes = soup_session_send_and_read (session != NULL ? session : srv->session, msg, NULL, &error);
+  g_assert_no_error (error);
+  resp->status = soup_message_get_status (msg);
+  resp->length = g_bytes_get_size (bytes);
+  resp->body = g_strndup (g_bytes_get_data (bytes, NULL), resp->length);
+  resp->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  type = soup_message_headers_get_content_type (resp->headers, NULL);
+  if (resp->length > 0 && g_strcmp0 (type, "application/json") == 0)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (!json_parser_load_from_data (parser, resp->body, resp->length, &error))
+        g_error ("response is not JSON: %s\n%s", error->message, resp->body);
+      resp->json = json_node_copy (json_parser_get_root (parser));
+    }
+  return resp;
+}
+
+/* An attendee with a session, made directly in the database. */
+static Buyer *
+make_buyer_on (EvaTestServer *srv,
+               const char    *name,
+               gboolean       verified)
+{
+  Buyer *b = g_new0 (Buyer, 1);
+  g_autofree char *email = g_strdup_printf ("%s-%d@example.com", name,
+                                            g_atomic_int_add (&serial, 1));
+  g_autofree char *hash = NULL;
+
+  b->id = eva_test_sql (srv->pg,
+                        "INSERT INTO attendees (email, name, status, email_verified_at)"
+                        " VALUES ($1, $2, $3, CASE WHEN $3 = 'active' THEN now() END)"
+                        " RETURNING id",
+                        email, name, verified ? "active" : "unverified", NULL);
+  g_assert_nonnull (b->id);
+  b->cookie = eva_random_token (32);
+  b->csrf = eva_random_token (32);
+  hash = eva_attendee_hash_hex (b->cookie);
+  g_free (eva_test_sql (srv->pg,
+                        "INSERT INTO attendee_sessions (attendee_id, token_hash, csrf_token,"
+                        " idle_expires_at, expires_at) VALUES ($1::uuid, decode($2, 'hex'), $3,"
+                        " now() + interval '1 day', now() + interval '1 day') RETURNING id",
+                        b->id, hash, b->csrf, NULL));
+  return b;
+}
+
+static EvaTestResponse *
+admin (const char *method,
+       const char *path,
+       const char *body)
+{
+  return http_full (server, NULL, method, path, NULL, NULL, NULL, organizer, body);
+}
+
+/* A published EUR event; returns its id. */
+static char *
+make_event (const char *extra)
+{
+  g_autofree char *body = g_strdup_printf (
+    "{\"title\":\"Concert %d\",\"timezone\":\"Europe/Berlin\","
+    "\"starts_at\":\"2030-06-01T19:00:00+02:00\",\"ends_at\":\"2030-06-01T23:00:00+02:00\","
+    "\"currency\":\"EUR\"%s%s}", g_atomic_int_add (&serial, 1), extra ? "," : "", extra ? extra : "");
+  g_autoptr(EvaTestResponse) r = admin ("POST", "/api/v1/admin/events", body);
+
+  eva_test_assert_status (r, 201);
+  return g_strdup (eva_test_json_string (r->json, "id"));
+}
+
+static char *
+make_type (const char *event_id,
+           const char *json)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/events/%s/ticket-types", event_id);
+  g_autoptr(EvaTestResponse) r = admin ("POST", path, json);
+
+  eva_test_assert_status (r, 201);
+  return g_strdup (eva_test_json_string (r->json, "id"));
+}
+
+static void
+publish (const char *event_id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/events/%s/publish", event_id);
+  g_autoptr(EvaTestResponse) r = admin ("POST", path, NULL);
+
+  eva_test_assert_status (r, 200);
+}
+
+static EvaTestResponse *
+hold_on (EvaTestServer *srv,
+         SoupSession   *session,
+         Buyer         *b,
+         const char    *key,
+         const char    *event_id,
+         const char    *type_id,
+         int            quantity,
+         const char    *coupon)
+{
+  g_autofree char *k = key != NULL ? g_strdup (key) : g_uuid_string_random ();
+  g_autofree char *c = coupon != NULL ? g_strdup_printf (",\"coupon_code\":\"%s\"", coupon)
+                                      : g_strdup ("");
+  g_autofree char *body = g_strdup_printf (
+    "{\"event_id\":\"%s\",\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":%d}]%s}",
+    event_id, type_id, quantity, c);
+
+  return http_full (srv, session, "POST", "/api/v1/bookings", b, k, NULL, NULL, body);
+}
+
+static EvaTestResponse *
+hold (Buyer      *b,
+      const char *event_id,
+      const char *type_id,
+      int         quantity,
+      const char *coupon)
+{
+  return hold_on (server, NULL, b, NULL, event_id, type_id, quantity, coupon);
+}
+
+static gint64
+sql_int (PGconn     *pg,
+         const char *sql,
+         const char *param)
+{
+  g_autofree char *v = eva_test_sql (pg, sql, param, NULL);
+
+  g_assert_nonnull (v);
+  return g_ascii_strtoll (v, NULL, 10);
+}
+
+/* The first value of @sql with one parameter equals @expected. */
+static void
+assert_sql (PGconn     *pg,
+            const char *sql,
+            const char *param,
+            const char *expected)
+{
+  g_autofree char *value = eva_test_sql (pg, sql, param, NULL);
+
+  g_assert_cmpstr (value, ==, expected);
+}
+
+/* held/sold equal the sums over live bookings, held + sold ≤ capacity, and
+ * coupon uses equal the live bookings using them. */
+static void
+assert_invariant (PGconn *pg)
+{
+  g_autofree char *bad = eva_test_sql (pg,
+    "SELECT (SELECT count(*) FROM ticket_types t"
+    "         WHERE t.held + t.sold > t.capacity"
+    "            OR t.held <> coalesce((SELECT sum(i.quantity) FROM booking_items i"
+    "                 JOIN bookings b ON b.id = i.booking_id WHERE i.ticket_type_id = t.id"
+    "                  AND b.status IN ('held', 'pending_payment')), 0)"
+    "            OR t.sold <> coalesce((SELECT sum(i.quantity) FROM booking_items i"
+    "                 JOIN bookings b ON b.id = i.booking_id WHERE i.ticket_type_id = t.id"
+    "                  AND b.status = 'confirmed'), 0))"
+    "     + (SELECT count(*) FROM coupons c"
+    "         WHERE c.uses <> (SELECT count(*) FROM bookings b WHERE b.coupon_id = c.id"
+    "                  AND b.status IN ('held', 'pending_payment', 'confirmed')))",
+    NULL);
+
+  g_assert_cmpstr (bad, ==, "0");
+}
+
+static EvaTestResponse *
+make_coupon (const char *event,
+             const char *json)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/events/%s/coupons", event);
+
+  return admin ("POST", path, json);
+}
+
+static EvaTestResponse *
+quote (const char *event,
+       const char *body)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/public/events/%s/quote", event);
+
+  return http_full (server, NULL, "POST", path, NULL, NULL, NULL, NULL, body);
+}
+
+/* The discount of the line for @type_id. */
+static gint64
+line_discount (JsonNode   *root,
+               const char *type_id)
+{
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("items.%u.ticket_type_id", i);
+      g_autofree char *d = g_strdup_printf ("items.%u.discount", i);
+
+      if (!eva_test_json_has (root, id))
+        break;
+      if (g_str_equal (eva_test_json_string (root, id), type_id))
+        return eva_test_json_int (root, d);
+    }
+  g_assert_not_reached ();
+  return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* CRUD                                                               */
+/* ------------------------------------------------------------------ */
+
+static void
+test_crud (void)
+{
+  g_autofree char *event = make_event (NULL);
+  g_autofree char *other_event = make_event (NULL);
+  g_autofree char *type = make_type (event, "{\"name\":\"GA\",\"price\":1000,\"capacity\":10}");
+  g_autofree char *foreign = make_type (other_event, "{\"name\":\"GA\",\"price\":1000,\"capacity\":10}");
+  g_autofree char *body = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *list = g_strdup_printf ("/api/v1/admin/events/%s/coupons", event);
+  g_autoptr(EvaTestResponse) created = NULL;
+  EvaTestResponse *r;
+  const char *id;
+
+  body = g_strdup_printf ("{\"code\":\"Summer-10\",\"kind\":\"percent\",\"percent\":10,"
+                          "\"max_uses\":5,\"max_uses_per_attendee\":1,\"min_order\":500,"
+                          "\"valid_from\":\"2020-01-01T00:00:00Z\",\"valid_until\":\"2035-01-01T00:00:00Z\","
+                          "\"ticket_type_ids\":[\"%s\"],\"unlocks_hidden\":true}", type);
+  created = make_coupon (event, body);
+  eva_test_assert_status (created, 201);
+  id = eva_test_json_string (created->json, "id");
+  g_assert_cmpstr (eva_test_json_string (created->json, "code"), ==, "Summer-10");
+  g_assert_cmpstr (eva_test_json_string (created->json, "kind"), ==, "percent");
+  g_assert_cmpint (eva_test_json_int (created->json, "percent"), ==, 10);
+  g_assert_cmpint (eva_test_json_int (created->json, "max_uses"), ==, 5);
+  g_assert_cmpint (eva_test_json_int (created->json, "uses"), ==, 0);
+  g_assert_cmpint (eva_test_json_int (created->json, "min_order"), ==, 500);
+  g_assert_cmpstr (eva_test_json_string (created->json, "currency"), ==, "EUR");
+  g_assert_cmpstr (eva_test_json_string (created->json, "ticket_type_ids.0"), ==, type);
+  g_assert_true (eva_test_json_bool (created->json, "unlocks_hidden"));
+  g_assert_nonnull (eva_test_header (created, "Location"));
+  assert_sql (server->pg, "SELECT count(*) FROM audit_log WHERE action = 'coupon.create'"
+                                 " AND target_id = $1", id, "1");
+
+  /* Case-insensitive per event; another event may reuse it. */
+  r = make_coupon (event, "{\"code\":\"SUMMER-10\",\"kind\":\"fixed\",\"amount\":100}");
+  eva_test_assert_error (r, 409, "code_taken");
+  eva_test_response_free (r);
+  r = make_coupon (other_event, "{\"code\":\"SUMMER-10\",\"kind\":\"fixed\",\"amount\":100}");
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+
+  /* Restricted types must belong to the event. */
+  g_free (body);
+  body = g_strdup_printf ("{\"code\":\"X\",\"kind\":\"fixed\",\"amount\":100,"
+                          "\"ticket_type_ids\":[\"%s\"]}", foreign);
+  r = make_coupon (event, body);
+  eva_test_assert_error (r, 422, "unknown_ticket_type");
+  eva_test_response_free (r);
+
+  r = admin ("GET", list, NULL);
+  eva_test_assert_status (r, 200);
+  g_assert_cmpstr (eva_test_json_string (r->json, "items.0.id"), ==, id);
+  g_assert_false (eva_test_json_has (r->json, "items.1"));
+  eva_test_response_free (r);
+
+  path = g_strdup_printf ("/api/v1/admin/coupons/%s", id);
+  r = admin ("PATCH", path, "{\"kind\":\"fixed\",\"amount\":250,\"max_uses\":null,"
+                            "\"ticket_type_ids\":[],\"valid_until\":null}");
+  eva_test_assert_status (r, 200);
+  g_assert_cmpstr (eva_test_json_string (r->json, "kind"), ==, "fixed");
+  g_assert_cmpint (eva_test_json_int (r->json, "amount"), ==, 250);
+  g_assert_true (JSON_NODE_HOLDS_NULL (eva_test_json_get (r->json, "percent")));
+  g_assert_true (JSON_NODE_HOLDS_NULL (eva_test_json_get (r->json, "max_uses")));
+  g_assert_true (JSON_NODE_HOLDS_NULL (eva_test_json_get (r->json, "valid_until")));
+  g_assert_false (eva_test_json_has (r->json, "ticket_type_ids.0"));
+  eva_test_response_free (r);
+  r = admin ("PATCH", path, "{\"percent\":5}");
+  eva_test_assert_error (r, 400, "validation_failed");
+  eva_test_response_free (r);
+  r = admin ("PATCH", path, "{\"valid_from\":\"2036-01-01T00:00:00Z\",\"valid_until\":\"2035-01-01T00:00:00Z\"}");
+  eva_test_assert_error (r, 400, "validation_failed");
+  eva_test_response_free (r);
+  r = admin ("GET", path, NULL);
+  eva_test_assert_status (r, 200);
+  g_assert_cmpint (eva_test_json_int (r->json, "amount"), ==, 250);
+  eva_test_response_free (r);
+
+  r = admin ("DELETE", path, NULL);
+  eva_test_assert_status (r, 204);
+  eva_test_response_free (r);
+  r = admin ("GET", path, NULL);
+  eva_test_assert_error (r, 404, "not_found");
+  eva_test_response_free (r);
+  r = admin ("DELETE", path, NULL);
+  eva_test_assert_error (r, 404, "not_found");
+  eva_test_response_free (r);
+}
+
+static void
+test_bad_input (void)
+{
+  g_autofree char *event = make_event (NULL);
+  g_autofree char *free_event = NULL;
+  g_autofree char *door = eva_test_token_for_role (server, "door_staff");
+  g_autofree char *list = g_strdup_printf ("/api/v1/admin/events/%s/coupons", event);
+  const char *bodies[] = {
+    "{",
+    "[]",
+    "{}",
+    "{\"code\":\"A\"}",
+    "{\"code\":\"A\",\"kind\":\"percent\"}",
+    "{\"code\":\"A\",\"kind\":\"percent\",\"percent\":0}",
+    "{\"code\":\"A\",\"kind\":\"percent\",\"percent\":101}",
+    "{\"code\":\"A\",\"kind\":\"percent\",\"percent\":10,\"amount\":5}",
+    "{\"code\":\"A\",\"kind\":\"fixed\",\"amount\":0}",
+    "{\"code\":\"A\",\"kind\":\"fixed\",\"amount\":-5}",
+    "{\"code\":\"A\",\"kind\":\"fixed\",\"amount\":99999999999999999999}",
+    "{\"code\":\"A\",\"kind\":\"fixed\",\"amount\":1e400}",
+    "{\"code\":\"A\",\"kind\":\"gift\",\"amount\":5}",
+    "{\"code\":\"\",\"kind\":\"fixed\",\"amount\":5}",
+    "{\"code\":\"a b\",\"kind\":\"fixed\",\"amount\":5}",
+    "{\"code\":\"x' OR 1=1\",\"kind\":\"fixed\",\"amount\":5}",
+    "{\"code\":\"a\\u0000b\",\"kind\":\"fixed\",\"amount\":5}",
+    "{\"code\":12,\"kind\":\"fixed\",\"amount\":5}",
+    "{\"code\":\"A\",\"kind\":\"fixed\",\"amount\":5,\"uses\":3}",
+    "{\"code\":\"A\",\"kind\":\"fixed\",\"amount\":5,\"bogus\":3}",
+    "{\"code\":\"A\",\"kind\":\"fixed\",\"amount\":5,\"max_uses\":-1}",
+    "{\"code\":\"A\",\"kind\":\"fixed\",\"amount\":5,\"max_uses_per_attendee\":0}",
+    "{\"code\":\"A\",\"kind\":\"fixed\",\"amount\":5,\"ticket_type_ids\":[\"nope\"]}",
+    "{\"code\":\"A\",\"kind\":\"fixed\",\"amount\":5,\"ticket_type_ids\":\"x\"}",
+    "{\"code\":\"A\",\"kind\":\"fixed\",\"amount\":5,\"valid_from\":\"yesterday\"}",
+    "{\"code\":\"A\",\"kind\":\"fixed\",\"amount\":5,\"unlocks_hidden\":\"yes\"}",
+    "{\"code\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\","
+      "\"kind\":\"fixed\",\"amount\":5}",
+  };
+  EvaTestResponse *r;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      r = admin ("POST", list, bodies[i]);
+      if (r->status != 400)
+        g_error ("body %s: status %u %s", bodies[i], r->status, r->body);
+      eva_test_response_free (r);
+    }
+
+  /* A fixed amount needs the event's currency. */
+  {
+    g_autofree char *body = g_strdup_printf (
+      "{\"title\":\"Free %d\",\"timezone\":\"UTC\",\"starts_at\":\"2030-01-01T10:00:00Z\","
+      "\"ends_at\":\"2030-01-01T12:00:00Z\"}", g_atomic_int_add (&serial, 1));
+    g_autoptr(EvaTestResponse) e = admin ("POST", "/api/v1/admin/events", body);
+
+    eva_test_assert_status (e, 201);
+    free_event = g_strdup (eva_test_json_string (e->json, "id"));
+  }
+  r = make_coupon (free_event, "{\"code\":\"F\",\"kind\":\"fixed\",\"amount\":5}");
+  eva_test_assert_error (r, 422, "currency_required");
+  eva_test_response_free (r);
+
+  r = make_coupon ("00000000-0000-4000-8000-000000000000", "{\"code\":\"F\",\"kind\":\"percent\",\"percent\":5}");
+  eva_test_assert_error (r, 404, "not_found");
+  eva_test_response_free (r);
+  r = admin ("GET", "/api/v1/admin/events/00000000-0000-4000-8000-000000000000/coupons", NULL);
+  eva_test_assert_error (r, 404, "not_found");
+  eva_test_response_free (r);
+  r = admin ("PATCH", "/api/v1/admin/coupons/00000000-0000-4000-8000-000000000000", "{\"min_order\":1}");
+  eva_test_assert_error (r, 404, "not_found");
+  eva_test_response_free (r);
+
+  r = http_full (server, NULL, "GET", list, NULL, NULL, NULL, door, NULL);
+  eva_test_assert_error (r, 403, NULL);
+  eva_test_response_free (r);
+  r = http_full (server, NULL, "POST", list, NULL, NULL, NULL, NULL,
+                 "{\"code\":\"A\",\"kind\":\"fixed\",\"amount\":5}");
+  g_assert_cmpuint (r->status, ==, 401);
+  eva_test_response_free (r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Pricing and quote                                                  */
+/* ------------------------------------------------------------------ */
+
+static void
+test_quote_rounding (void)
+{
+  g_autofree char *event = make_event (NULL);
+  g_autofree char *a = make_type (event, "{\"name\":\"A\",\"price\":333,\"capacity\":10,\"sort_order\":1}");
+  g_autofree char *b = make_type (event, "{\"name\":\"B\",\"price\":1,\"capacity\":10,\"sort_order\":2}");
+  g_autofree char *c = make_type (event, "{\"name\":\"C\",\"price\":2,\"capacity\":10,\"sort_order\":3}");
+  g_autofree char *body = NULL;
+  EvaTestResponse *r;
+
+  publish (event);
+  r = make_coupon (event, "{\"code\":\"TEN\",\"kind\":\"percent\",\"percent\":10}");
+  eva_test_response_free (r);
+  r = make_coupon (event, "{\"code\":\"HALF\",\"kind\":\"percent\",\"percent\":50}");
+  eva_test_response_free (r);
+  r = make_coupon (event, "{\"code\":\"BIG\",\"kind\":\"fixed\",\"amount\":100000}");
+  eva_test_response_free (r);
+  {
+    g_autofree char *cb = g_strdup_printf ("{\"code\":\"ONLYC\",\"kind\":\"percent\",\"percent\":50,"
+                                           "\"ticket_type_ids\":[\"%s\"],\"min_order\":3}", c);
+
+    r = make_coupon (event, cb);
+    eva_test_assert_status (r, 201);
+    eva_test_response_free (r);
+  }
+
+  /* 3 × 333 = 999 at 10 %: 99.9 → 100 (half up on the order). */
+  body = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":3}],\"coupon_code\":\"ten\"}", a);
+  r = quote (event, body);
+  eva_test_assert_status (r, 200);
+  g_assert_cmpint (eva_test_json_int (r->json, "subtotal"), ==, 999);
+  g_assert_cmpint (eva_test_json_int (r->json, "discount"), ==, 100);
+  g_assert_cmpint (eva_test_json_int (r->json, "total"), ==, 899);
+  g_assert_cmpint (eva_test_json_int (r->json, "items.0.line_total"), ==, 899);
+  g_assert_cmpstr (eva_test_json_string (r->json, "coupon_code"), ==, "TEN");
+  eva_test_response_free (r);
+
+  /* 1 + 2 at 50 %: 1.5 → 2, split by largest remainder 2×1/3=0.67, 2×2/3=1.33 → 1, 1. */
+  g_free (body);
+  body = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":1},"
+                          "{\"ticket_type_id\":\"%s\",\"quantity\":1}],\"coupon_code\":\"HALF\"}", b, c);
+  r = quote (event, body);
+  eva_test_assert_status (r, 200);
+  g_assert_cmpint (eva_test_json_int (r->json, "subtotal"), ==, 3);
+  g_assert_cmpint (eva_test_json_int (r->json, "discount"), ==, 2);
+  g_assert_cmpint (eva_test_json_int (r->json, "total"), ==, 1);
+  g_assert_cmpint (eva_test_json_int (r->json, "items.0.discount") +
+                   eva_test_json_int (r->json, "items.1.discount"), ==, 2);
+  g_assert_cmpint (line_discount (r->json, b), ==, 1);
+  g_assert_cmpint (line_discount (r->json, c), ==, 1);
+  eva_test_response_free (r);
+
+  /* A fixed amount above the order: total 0, never negative. */
+  g_free (body);
+  body = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":2}],\"coupon_code\":\"big\"}", a);
+  r = quote (event, body);
+  eva_test_assert_status (r, 200);
+  g_assert_cmpint (eva_test_json_int (r->json, "discount"), ==, 666);
+  g_assert_cmpint (eva_test_json_int (r->json, "total"), ==, 0);
+  eva_test_response_free (r);
+
+  /* Restricted to C: only C's line is discounted. */
+  g_free (body);
+  body = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":1},"
+                          "{\"ticket_type_id\":\"%s\",\"quantity\":3}],\"coupon_code\":\"ONLYC\"}", a, c);
+  r = quote (event, body);
+  eva_test_assert_status (r, 200);
+  g_assert_cmpint (eva_test_json_int (r->json, "discount"), ==, 3);
+  g_assert_cmpint (line_discount (r->json, a), ==, 0);
+  g_assert_cmpint (line_discount (r->json, c), ==, 3);
+  eva_test_response_free (r);
+  g_free (body);
+  body = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":1}],\"coupon_code\":\"ONLYC\"}", a);
+  r = quote (event, body);
+  eva_test_assert_error (r, 422, "coupon_invalid");
+  eva_test_response_free (r);
+  g_free (body);
+  body = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":1}],\"coupon_code\":\"ONLYC\"}", c);
+  r = quote (event, body);
+  eva_test_assert_error (r, 422, "coupon_min_order");
+  eva_test_response_free (r);
+
+  /* No coupon, sold out, bad input, unknown event. */
+  g_free (body);
+  body = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":2}]}", b);
+  r = quote (event, body);
+  eva_test_assert_status (r, 200);
+  g_assert_cmpint (eva_test_json_int (r->json, "total"), ==, 2);
+  g_assert_true (JSON_NODE_HOLDS_NULL (eva_test_json_get (r->json, "coupon_code")));
+  eva_test_response_free (r);
+  g_free (body);
+  body = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":11}]}", b);
+  r = quote (event, body);
+  g_assert_cmpuint (r->status, ==, 422);  /* max_per_order (10) comes first */
+  eva_test_response_free (r);
+  r = quote (event, "{\"items\":[]}");
+  eva_test_assert_error (r, 400, "validation_failed");
+  eva_test_response_free (r);
+  r = quote (event, "{\"event_id\":\"x\",\"items\":[]}");
+  eva_test_assert_error (r, 400, "validation_failed");
+  eva_test_response_free (r);
+  r = quote ("00000000-0000-4000-8000-000000000000", body);
+  eva_test_assert_error (r, 404, "not_found");
+  eva_test_response_free (r);
+  /* Nothing was held. */
+  assert_sql (server->pg, "SELECT sum(held + sold) FROM ticket_types WHERE event_id = $1::uuid",
+                                 event, "0");
+}
+
+/* services/pricing.c directly: the rounding rules. */
+static void
+test_pricing (void)
+{
+  EvaPriceTotals t;
+
+  {
+    /* 0.5 rounds up: 5 at 10 % = 0.5 → 1 */
+    EvaPriceLine l[] = { { 5, 1, TRUE } };
+
+    g_assert_true (eva_pricing_compute (l, 1, EVA_DISCOUNT_PERCENT, 10, &t));
+    g_assert_cmpint (t.discount, ==, 1);
+    g_assert_cmpint (t.total, ==, 4);
+  }
+  {
+    /* 0.49 rounds down: 49 at 1 % = 0.49 → 0 */
+    EvaPriceLine l[] = { { 49, 1, TRUE } };
+
+    g_assert_true (eva_pricing_compute (l, 1, EVA_DISCOUNT_PERCENT, 1, &t));
+    g_assert_cmpint (t.discount, ==, 0);
+  }
+  {
+    /* 100 % over three equal lines: 100 → 34, 33, 33 (earlier line wins the tie) */
+    EvaPriceLine l[] = { { 33, 1, TRUE }, { 33, 1, TRUE }, { 34, 1, TRUE } };
+
+    g_assert_true (eva_pricing_compute (l, 3, EVA_DISCOUNT_FIXED, 100, &t));
+    g_assert_cmpint (t.discount, ==, 100);
+    g_assert_cmpint (t.total, ==, 0);
+    g_assert_cmpint (l[0].discount + l[1].discount + l[2].discount, ==, 100);
+    g_assert_cmpint (l[0].line_total, ==, 0);
+    g_assert_cmpint (l[2].line_total, ==, 0);
+  }
+  {
+    /* 10 off 3 equal lines of 100: 3.33 each → 4, 3, 3 */
+    EvaPriceLine l[] = { { 100, 1, TRUE }, { 100, 1, TRUE }, { 100, 1, TRUE } };
+
+    g_assert_true (eva_pricing_compute (l, 3, EVA_DISCOUNT_FIXED, 10, &t));
+    g_assert_cmpint (l[0].discount, ==, 4);
+    g_assert_cmpint (l[1].discount, ==, 3);
+    g_assert_cmpint (l[2].discount, ==, 3);
+  }
+  {
+    /* Only eligible lines, never below zero, fixed above the eligible part */
+    EvaPriceLine l[] = { { 1000, 2, FALSE }, { 150, 1, TRUE } };
+
+    g_assert_true (eva_pricing_compute (l, 2, EVA_DISCOUNT_FIXED, 500, &t));
+    g_assert_cmpint (t.subtotal, ==, 2150);
+    g_assert_cmpint (t.eligible, ==, 150);
+    g_assert_cmpint (t.discount, ==, 150);
+    g_assert_cmpint (t.total, ==, 2000);
+    g_assert_cmpint (l[0].discount, ==, 0);
+    g_assert_cmpint (l[1].line_total, ==, 0);
+  }
+  {
+    /* Overflow is refused, not wrapped */
+    EvaPriceLine l[] = { { G_MAXINT64 / 2, 3, FALSE } };
+
+    g_assert_false (eva_pricing_compute (l, 1, EVA_DISCOUNT_NONE, 0, &t));
+  }
+  {
+    /* No coupon: no discount, free lines fine */
+    EvaPriceLine l[] = { { 0, 4, FALSE }, { 250, 2, FALSE } };
+
+    g_assert_true (eva_pricing_compute (l, 2, EVA_DISCOUNT_NONE, 0, &t));
+    g_assert_cmpint (t.total, ==, 500);
+    g_assert_cmpint (t.discount, ==, 0);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Holds with coupons                                                 */
+/* ------------------------------------------------------------------ */
+
+static void
+test_hold_coupons (void)
+{
+  g_autofree char *event = make_event ("\"hold_minutes\":1");
+  g_autofree char *ga = make_type (event, "{\"name\":\"GA\",\"price\":1000,\"capacity\":20}");
+  g_autofree char *crew = make_type (event, "{\"name\":\"Crew\",\"price\":500,\"capacity\":5,\"hidden\":true}");
+  g_autoptr(Buyer) b = make_buyer_on (server, "cpn", TRUE);
+  g_autoptr(Buyer) b2 = make_buyer_on (server, "cpn2", TRUE);
+  g_autoptr(Buyer) b3 = make_buyer_on (server, "cpn3", TRUE);
+  g_autoptr(EvaTestResponse) h1 = NULL;
+  g_autofree char *coupon_id = NULL;
+  g_autofree char *path = NULL;
+  EvaTestResponse *r;
+
+  publish (event);
+  r = make_coupon (event, "{\"code\":\"ONCE\",\"kind\":\"fixed\",\"amount\":250,\"max_uses\":2,"
+                          "\"max_uses_per_attendee\":1}");
+  eva_test_assert_status (r, 201);
+  coupon_id = g_strdup (eva_test_json_string (r->json, "id"));
+  eva_test_response_free (r);
+  r = make_coupon (event, "{\"code\":\"CREW\",\"kind\":\"percent\",\"percent\":100,\"unlocks_hidden\":true}");
+  eva_test_response_free (r);
+  r = make_coupon (event, "{\"code\":\"OLD\",\"kind\":\"percent\",\"percent\":5,"
+                          "\"valid_until\":\"2021-01-01T00:00:00Z\"}");
+  eva_test_response_free (r);
+  r = make_coupon (event, "{\"code\":\"SOON\",\"kind\":\"percent\",\"percent\":5,"
+                          "\"valid_from\":\"2034-01-01T00:00:00Z\"}");
+  eva_test_response_free (r);
+
+  h1 = hold (b, event, ga, 2, "once");
+  eva_test_assert_status (h1, 201);
+  g_assert_cmpint (eva_test_json_int (h1->json, "discount"), ==, 250);
+  g_assert_cmpint (eva_test_json_int (h1->json, "total"), ==, 1750);
+  g_assert_cmpstr (eva_test_json_string (h1->json, "coupon_code"), ==, "ONCE");
+  g_assert_cmpint (sql_int (server->pg, "SELECT uses FROM coupons WHERE id = $1::uuid", coupon_id), ==, 1);
+
+  r = hold (b, event, ga, 1, "ONCE");
+  eva_test_assert_error (r, 422, "coupon_exhausted");   /* per attendee */
+  eva_test_response_free (r);
+  r = hold (b2, event, ga, 1, "ONCE");
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+  r = hold (b3, event, ga, 1, "ONCE");
+  eva_test_assert_error (r, 422, "coupon_exhausted");   /* max_uses */
+  eva_test_response_free (r);
+  r = hold (b3, event, ga, 1, "OLD");
+  eva_test_assert_error (r, 422, "coupon_invalid");
+  eva_test_response_free (r);
+  r = hold (b3, event, ga, 1, "SOON");
+  eva_test_assert_error (r, 422, "coupon_invalid");
+  eva_test_response_free (r);
+
+  /* Hidden: refused without the code, free (and confirmed) with it. */
+  r = hold (b3, event, crew, 1, NULL);
+  eva_test_assert_error (r, 422, "hidden_type");
+  eva_test_response_free (r);
+  r = hold (b3, event, crew, 1, "CREW");
+  eva_test_assert_status (r, 201);
+  g_assert_cmpstr (eva_test_json_string (r->json, "status"), ==, "confirmed");
+  g_assert_cmpint (eva_test_json_int (r->json, "total"), ==, 0);
+  eva_test_response_free (r);
+
+  /* Expiry gives the use back: b3 may now use ONCE. */
+  g_free (eva_test_sql (server->pg, "UPDATE bookings SET expires_at = now() - interval '1 second'"
+                                    " WHERE id = $1::uuid RETURNING 1",
+                        eva_test_json_string (h1->json, "id"), NULL));
+  path = g_strdup_printf ("/api/v1/me/bookings/%s", eva_test_json_string (h1->json, "id"));
+  r = http_full (server, NULL, "GET", path, b, NULL, NULL, NULL, NULL);
+  g_assert_cmpstr (eva_test_json_string (r->json, "status"), ==, "expired");
+  eva_test_response_free (r);
+  g_assert_cmpint (sql_int (server->pg, "SELECT uses FROM coupons WHERE id = $1::uuid", coupon_id), ==, 1);
+  r = hold (b3, event, ga, 1, "ONCE");
+  eva_test_assert_status (r, 201);
+  g_assert_cmpint (eva_test_json_int (r->json, "total"), ==, 750);
+  /* Cancel gives it back too. */
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/me/bookings/%s/cancel", eva_test_json_string (r->json, "id"));
+  eva_test_response_free (r);
+  r = http_full (server, NULL, "POST", path, b3, NULL, NULL, NULL, NULL);
+  eva_test_assert_status (r, 200);
+  eva_test_response_free (r);
+  g_assert_cmpint (sql_int (server->pg, "SELECT uses FROM coupons WHERE id = $1::uuid", coupon_id), ==, 1);
+
+  /* max_uses cannot go below the uses counted. */
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/admin/coupons/%s", coupon_id);
+  r = admin ("PATCH", path, "{\"max_uses\":0}");
+  eva_test_assert_error (r, 409, "max_uses_below_uses");
+  eva_test_response_free (r);
+  assert_invariant (server->pg);
+}
 
 int
-main (int   argc,
-      char *argv[])
+main (int    argc,
+      char **argv)
 {
+  int ret;
+
   g_test_init (&argc, &argv, NULL);
-  return g_test_run ();
+  server = eva_test_server_start (NULL);
+  organizer = eva_test_token_for_role (server, "organizer");
+
+  g_test_add_func ("/coupons/crud", test_crud);
+  g_test_add_func ("/coupons/bad-input", test_bad_input);
+  g_test_add_func ("/coupons/pricing", test_pricing);
+  g_test_add_func ("/coupons/quote-rounding", test_quote_rounding);
+  g_test_add_func ("/coupons/holds", test_hold_coupons);
+
+  ret = g_test_run ();
+  g_free (organizer);
+  eva_test_server_free (server);
+  return ret;
 }
