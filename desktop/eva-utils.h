@@ -1,0 +1,29 @@
+/* eva-utils.h: small helpers shared by the widgets
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "eva-record.h"
+
+G_BEGIN_DECLS
+
+void         eva_show_toast         (GtkWidget    *widget,
+                                     const char   *message);
+void         eva_report_error       (GtkWidget    *widget,
+                                     const GError *error);
+void         eva_row_set_error      (GtkWidget    *row,
+                                     const char   *message);
+gboolean     eva_row_has_error      (GtkWidget    *row);
+const char  *eva_row_get_error      (GtkWidget    *row);
+char        *eva_format_datetime    (GDateTime    *dt,
+                                     const char   *timezone);
+const char  *eva_status_label       (const char   *status);
+const char  *eva_role_label         (const char   *role);
+char        *eva_format_money_plain (gint64        minor,
+                                     const char   *currency);
+GResource   *eva_utils_get_resource (void);
+
+G_END_DECLS

@@ -1,0 +1,731 @@
+/* test-api-client.c: EvaApiClient against the real server
+ *
+ * Each test starts everato-server on a throwaway database (the integration
+ * harness) and drives it through the client, on a GMainLoop, as the app does.
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "eva-api-client.h"
+#include "eva-keyring.h"
+#include "eva-test.h"
+
+#define ADMIN_EMAIL    "admin@example.test"
+#define ADMIN_PASSWORD "correct horse battery"
+
+typedef struct
+{
+  EvaTestServer *server;
+  EvaApiClient  *client;
+} Fixture;
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                            */
+/* ------------------------------------------------------------------ */
+
+static void
+got_result_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* Runs the main loop until the call started just before completes. */
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+#define RUN(call_with_cb)                                    \
+  ({ GAsyncResult *_r = NULL;                                \
+     GAsyncResult **_slot = &_r;                             \
+     call_with_cb;                                           \
+     wait_result (_slot); })
+#define CB got_result_cb, _slot
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *id = NULL;
+
+  f->server = eva_test_server_start (NULL);
+  id = eva_test_create_staff (f->server, ADMIN_EMAIL, "super_admin", ADMIN_PASSWORD);
+  f->client = eva_api_client_new (f->server->base_url);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_assert_finalize_object (f->client);
+  eva_test_server_free (f->server);
+}
+
+static void
+sign_in (Fixture *f)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaRecord) me = NULL;
+
+  result = RUN (eva_api_client_login_async (f->client, ADMIN_EMAIL, ADMIN_PASSWORD, NULL, CB));
+  me = eva_api_client_login_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (me);
+}
+
+static JsonObject *
+event_fields (const char *title)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_string_member (o, "title", title);
+  json_object_set_string_member (o, "timezone", "Europe/Berlin");
+  json_object_set_string_member (o, "starts_at", "2030-05-01T18:00:00+02:00");
+  json_object_set_string_member (o, "ends_at", "2030-05-01T23:00:00+02:00");
+  json_object_set_string_member (o, "currency", "EUR");
+  return o;
+}
+
+static EvaRecord *
+create_event (Fixture    *f,
+              const char *title)
+{
+  g_autoptr(JsonObject) fields = event_fields (title);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  EvaRecord *event;
+
+  result = RUN (eva_api_client_create_event_async (f->client, fields, NULL, CB));
+  event = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  return event;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tests                                                              */
+/* ------------------------------------------------------------------ */
+
+static void
+test_sign_in (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaRecord) me = NULL;
+  guint tokens_changed = 0;
+
+  g_signal_connect_swapped (f->client, "tokens-changed", G_CALLBACK (g_atomic_int_inc),
+                            &tokens_changed);
+  g_assert_false (eva_api_client_get_signed_in (f->client));
+  sign_in (f);
+  g_assert_true (eva_api_client_get_signed_in (f->client));
+  g_assert_true (eva_api_client_is_super_admin (f->client));
+  g_assert_nonnull (eva_api_client_get_refresh_token (f->client));
+  g_assert_cmpuint (tokens_changed, ==, 1);
+  g_assert_cmpstr (eva_record_get_string (eva_api_client_get_me (f->client), "email"), ==,
+                   ADMIN_EMAIL);
+
+  result = RUN (eva_api_client_me_async (f->client, NULL, CB));
+  me = eva_api_client_me_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (eva_record_get_string (me, "role"), ==, "super_admin");
+
+  g_clear_object (&result);
+  result = RUN (eva_api_client_logout_async (f->client, NULL, CB));
+  g_assert_true (eva_api_client_logout_finish (f->client, result, &error));
+  g_assert_no_error (error);
+  g_assert_false (eva_api_client_get_signed_in (f->client));
+  g_signal_handlers_disconnect_by_data (f->client, &tokens_changed);
+}
+
+static void
+test_wrong_password (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaRecord) me = NULL;
+
+  result = RUN (eva_api_client_login_async (f->client, ADMIN_EMAIL, "not the password", NULL, CB));
+  me = eva_api_client_login_finish (f->client, result, &error);
+  g_assert_null (me);
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_UNAUTHORIZED);
+  g_assert_cmpstr (eva_api_error_get_code (error), ==, "invalid_credentials");
+  g_assert_cmpuint (eva_api_error_get_status (error), ==, 401);
+  g_assert_false (eva_api_client_get_signed_in (f->client));
+}
+
+/* An expired (here: garbled) access token is refreshed once, silently. */
+static void
+test_silent_refresh (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaRecord) me = NULL;
+  g_autofree char *old_refresh = NULL;
+
+  sign_in (f);
+  old_refresh = g_strdup (eva_api_client_get_refresh_token (f->client));
+  eva_api_client_set_access_token (f->client, "not-a-valid-token");
+
+  result = RUN (eva_api_client_me_async (f->client, NULL, CB));
+  me = eva_api_client_me_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (me);
+  /* Refresh tokens are single use: the client holds the new one. */
+  g_assert_cmpstr (eva_api_client_get_refresh_token (f->client), !=, old_refresh);
+  g_assert_cmpstr (eva_api_client_get_access_token (f->client), !=, "not-a-valid-token");
+}
+
+/* A restart: only the refresh token from the keyring is known. */
+static void
+test_resume_from_refresh_token (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(EvaApiClient) other = eva_api_client_new (f->server->base_url);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sign_in (f);
+  eva_api_client_set_refresh_token (other, eva_api_client_get_refresh_token (f->client));
+  result = RUN (eva_api_client_refresh_async (other, NULL, CB));
+  g_assert_true (eva_api_client_refresh_finish (other, result, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (eva_api_client_get_me (other));
+  g_assert_true (eva_api_client_is_super_admin (other));
+  g_clear_object (&result);
+  g_assert_finalize_object (g_steal_pointer (&other));
+}
+
+/* Both tokens refused: the call fails with SESSION_EXPIRED and the
+ * window is told. */
+static void
+test_session_expired (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaRecord) me = NULL;
+  guint expired = 0;
+
+  sign_in (f);
+  eva_api_client_set_refresh_token (f->client, "revoked-refresh-token");
+  eva_api_client_set_access_token (f->client, "expired-access-token");
+  g_signal_connect_swapped (f->client, "session-expired", G_CALLBACK (g_atomic_int_inc), &expired);
+
+  result = RUN (eva_api_client_me_async (f->client, NULL, CB));
+  me = eva_api_client_me_finish (f->client, result, &error);
+  g_assert_null (me);
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_SESSION_EXPIRED);
+  g_assert_cmpuint (expired, ==, 1);
+  g_assert_false (eva_api_client_get_signed_in (f->client));
+  g_signal_handlers_disconnect_by_data (f->client, &expired);
+}
+
+static void
+test_events (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(EvaRecord) first = NULL;
+  g_autoptr(EvaRecord) updated = NULL;
+  g_autoptr(EvaRecord) published = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(JsonObject) change = json_object_new ();
+  g_autoptr(JsonObject) tt = json_object_new ();
+  g_autofree char *cursor = NULL;
+  gint64 total = 0;
+
+  sign_in (f);
+  first = create_event (f, "Spring Concert");
+  g_assert_cmpstr (eva_record_get_string (first, "status"), ==, "draft");
+  g_assert_cmpstr (eva_record_get_string (first, "slug"), ==, "spring-concert");
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Workshop %u", i);
+      g_autoptr(EvaRecord) other = create_event (f, title);
+    }
+
+  /* Pages of two, by title, searched. */
+  result = RUN (eva_api_client_list_events_async (f->client, NULL, NULL, "title", NULL, 2,
+                                                  NULL, CB));
+  page = eva_api_client_list_finish (f->client, result, &cursor, &total, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 2);
+  g_assert_cmpint (total, ==, 5);
+  g_assert_nonnull (cursor);
+  g_assert_cmpstr (eva_record_get_string (g_ptr_array_index (page, 0), "title"), ==,
+                   "Spring Concert");
+  g_clear_pointer (&page, g_ptr_array_unref);
+  g_clear_object (&result);
+  result = RUN (eva_api_client_list_events_async (f->client, NULL, NULL, "title", cursor, 2,
+                                                  NULL, CB));
+  g_clear_pointer (&cursor, g_free);
+  page = eva_api_client_list_finish (f->client, result, &cursor, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 2);
+  g_assert_cmpstr (eva_record_get_string (g_ptr_array_index (page, 0), "title"), ==,
+                   "Workshop 1");
+  g_clear_pointer (&page, g_ptr_array_unref);
+  g_clear_pointer (&cursor, g_free);
+  g_clear_object (&result);
+  result = RUN (eva_api_client_list_events_async (f->client, "concert", "draft", NULL, NULL, 0,
+                                                  NULL, CB));
+  page = eva_api_client_list_finish (f->client, result, &cursor, &total, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 1);
+  g_assert_null (cursor);
+
+  /* Edit */
+  json_object_set_string_member (change, "venue", "Town Hall");
+  g_clear_object (&result);
+  result = RUN (eva_api_client_update_event_async (f->client, eva_record_get_id (first), change,
+                                                   NULL, CB));
+  updated = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (eva_record_get_string (updated, "venue"), ==, "Town Hall");
+
+  /* Publishing needs a ticket type */
+  g_clear_object (&result);
+  result = RUN (eva_api_client_transition_event_async (f->client, eva_record_get_id (first),
+                                                       EVA_EVENT_PUBLISH, NULL, CB));
+  published = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_CONFLICT);
+  g_assert_cmpstr (eva_api_error_get_code (error), ==, "event_incomplete");
+  g_assert_nonnull (eva_api_error_get_field_message (error, "ticket_types"));
+  g_clear_error (&error);
+
+  json_object_set_string_member (tt, "name", "Standard");
+  json_object_set_int_member (tt, "price", 2500);
+  json_object_set_int_member (tt, "capacity", 100);
+  g_clear_object (&result);
+  result = RUN (eva_api_client_create_ticket_type_async (f->client, eva_record_get_id (first), tt,
+                                                         NULL, CB));
+  {
+    g_autoptr(EvaRecord) ticket_type = eva_api_client_record_finish (f->client, result, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (eva_record_get_int (ticket_type, "price", -1), ==, 2500);
+  }
+
+  g_clear_object (&result);
+  result = RUN (eva_api_client_transition_event_async (f->client, eva_record_get_id (first),
+                                                       EVA_EVENT_PUBLISH, NULL, CB));
+  published = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (eva_record_get_string (published, "status"), ==, "published");
+
+  /* A published event is not deleted */
+  g_clear_object (&result);
+  result = RUN (eva_api_client_delete_event_async (f->client, eva_record_get_id (first), NULL, CB));
+  g_assert_false (eva_api_client_empty_finish (f->client, result, &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_CONFLICT);
+  g_assert_cmpstr (eva_api_error_get_code (error), ==, "event_not_deletable");
+  g_clear_error (&error);
+
+  /* Publishing twice: invalid_transition with the current status */
+  g_clear_object (&result);
+  result = RUN (eva_api_client_transition_event_async (f->client, eva_record_get_id (first),
+                                                       EVA_EVENT_PUBLISH, NULL, CB));
+  g_assert_null (eva_api_client_record_finish (f->client, result, &error));
+  g_assert_cmpstr (eva_api_error_get_code (error), ==, "invalid_transition");
+  g_assert_cmpstr (eva_api_error_get_field_message (error, "status"), ==, "published");
+}
+
+static void
+test_event_errors (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(EvaRecord) first = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) bad = event_fields ("Bad");
+  g_autoptr(JsonObject) dup = event_fields ("Spring Concert");
+
+  sign_in (f);
+  first = create_event (f, "Spring Concert");
+
+  /* 400 validation_failed, one message per field */
+  json_object_set_string_member (bad, "timezone", "Mars/Olympus");
+  json_object_set_string_member (bad, "ends_at", "2030-04-01T18:00:00Z");
+  json_object_set_string_member (bad, "slug", "Not A Slug");
+  result = RUN (eva_api_client_create_event_async (f->client, bad, NULL, CB));
+  g_assert_null (eva_api_client_record_finish (f->client, result, &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_INVALID);
+  g_assert_cmpstr (eva_api_error_get_code (error), ==, "validation_failed");
+  g_assert_nonnull (eva_api_error_get_field_message (error, "timezone"));
+  g_assert_nonnull (eva_api_error_get_field_message (error, "ends_at"));
+  g_assert_nonnull (eva_api_error_get_field_message (error, "slug"));
+  g_assert_null (eva_api_error_get_field_message (error, "title"));
+  g_clear_error (&error);
+
+  /* 409 slug_taken, at the slug */
+  json_object_set_string_member (dup, "slug", "spring-concert");
+  g_clear_object (&result);
+  result = RUN (eva_api_client_create_event_async (f->client, dup, NULL, CB));
+  g_assert_null (eva_api_client_record_finish (f->client, result, &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_CONFLICT);
+  g_assert_cmpstr (eva_api_error_get_code (error), ==, "slug_taken");
+  g_assert_nonnull (eva_api_error_get_field_message (error, "slug"));
+  g_clear_error (&error);
+
+  /* 404 */
+  g_clear_object (&result);
+  result = RUN (eva_api_client_get_event_async (f->client, "00000000-0000-4000-8000-000000000000",
+                                                NULL, CB));
+  g_assert_null (eva_api_client_record_finish (f->client, result, &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_NOT_FOUND);
+}
+
+static void
+test_ticket_types (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(EvaRecord) event = NULL;
+  g_autoptr(EvaRecord) tt = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(JsonObject) change = json_object_new ();
+  g_autoptr(JsonObject) bad = json_object_new ();
+
+  sign_in (f);
+  event = create_event (f, "Festival");
+  json_object_set_string_member (fields, "name", "Early bird");
+  json_object_set_int_member (fields, "price", 1500);
+  json_object_set_int_member (fields, "capacity", 50);
+  json_object_set_boolean_member (fields, "hidden", TRUE);
+  result = RUN (eva_api_client_create_ticket_type_async (f->client, eva_record_get_id (event),
+                                                         fields, NULL, CB));
+  tt = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (eva_record_get_boolean (tt, "hidden"));
+  g_assert_cmpint (eva_record_get_int (tt, "held", -1), ==, 0);
+
+  json_object_set_int_member (change, "capacity", 80);
+  g_clear_object (&result);
+  result = RUN (eva_api_client_update_ticket_type_async (f->client, eva_record_get_id (tt), change,
+                                                         NULL, CB));
+  {
+    g_autoptr(EvaRecord) updated = eva_api_client_record_finish (f->client, result, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (eva_record_get_int (updated, "capacity", -1), ==, 80);
+  }
+
+  /* Capacity below held + sold: 409 at the capacity field */
+  eva_test_sql (f->server->pg, "UPDATE ticket_types SET held = 30 WHERE id = $1",
+                eva_record_get_id (tt), NULL);
+  json_object_set_int_member (change, "capacity", 10);
+  g_clear_object (&result);
+  result = RUN (eva_api_client_update_ticket_type_async (f->client, eva_record_get_id (tt), change,
+                                                         NULL, CB));
+  g_assert_null (eva_api_client_record_finish (f->client, result, &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_CONFLICT);
+  g_assert_cmpstr (eva_api_error_get_code (error), ==, "capacity_below_committed");
+  g_assert_nonnull (eva_api_error_get_field_message (error, "capacity"));
+  g_clear_error (&error);
+
+  /* 400 with details */
+  json_object_set_int_member (bad, "price", -5);
+  json_object_set_int_member (bad, "max_per_order", 1000);
+  g_clear_object (&result);
+  result = RUN (eva_api_client_update_ticket_type_async (f->client, eva_record_get_id (tt), bad,
+                                                         NULL, CB));
+  g_assert_null (eva_api_client_record_finish (f->client, result, &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_INVALID);
+  g_assert_nonnull (eva_api_error_get_field_message (error, "price"));
+  g_assert_nonnull (eva_api_error_get_field_message (error, "max_per_order"));
+  g_clear_error (&error);
+
+  g_clear_object (&result);
+  result = RUN (eva_api_client_list_ticket_types_async (f->client, eva_record_get_id (event),
+                                                        NULL, CB));
+  list = eva_api_client_list_finish (f->client, result, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpint (eva_record_get_int (g_ptr_array_index (list, 0), "held", -1), ==, 30);
+
+  /* Booked (held) ticket types are not deleted */
+  g_clear_object (&result);
+  eva_test_sql (f->server->pg, "UPDATE ticket_types SET held = 0 WHERE id = $1",
+                eva_record_get_id (tt), NULL);
+  result = RUN (eva_api_client_delete_ticket_type_async (f->client, eva_record_get_id (tt),
+                                                         NULL, CB));
+  g_assert_true (eva_api_client_empty_finish (f->client, result, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_staff (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaRecord) created = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(JsonObject) change = json_object_new ();
+  g_autoptr(JsonObject) self_change = json_object_new ();
+
+  sign_in (f);
+  json_object_set_string_member (fields, "email", "door@example.test");
+  json_object_set_string_member (fields, "name", "Door Person");
+  json_object_set_string_member (fields, "role", "door_staff");
+  result = RUN (eva_api_client_create_staff_async (f->client, fields, NULL, CB));
+  created = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  /* The generated password comes back once. */
+  g_assert_nonnull (eva_record_get_string (created, "password"));
+
+  g_clear_object (&result);
+  result = RUN (eva_api_client_create_staff_async (f->client, fields, NULL, CB));
+  g_assert_null (eva_api_client_record_finish (f->client, result, &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_CONFLICT);
+  g_assert_cmpstr (eva_api_error_get_code (error), ==, "email_taken");
+  g_clear_error (&error);
+
+  json_object_set_string_member (change, "role", "organizer");
+  json_object_set_boolean_member (change, "disabled", TRUE);
+  g_clear_object (&result);
+  result = RUN (eva_api_client_update_staff_async (f->client, eva_record_get_id (created), change,
+                                                   NULL, CB));
+  {
+    g_autoptr(EvaRecord) updated = eva_api_client_record_finish (f->client, result, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (eva_record_get_string (updated, "role"), ==, "organizer");
+    g_assert_true (eva_record_get_boolean (updated, "disabled"));
+  }
+
+  /* Nobody demotes themselves */
+  json_object_set_string_member (self_change, "role", "organizer");
+  g_clear_object (&result);
+  result = RUN (eva_api_client_update_staff_async (f->client,
+                                                   eva_record_get_id (eva_api_client_get_me (f->client)),
+                                                   self_change, NULL, CB));
+  g_assert_null (eva_api_client_record_finish (f->client, result, &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  g_clear_object (&result);
+  result = RUN (eva_api_client_list_staff_async (f->client, NULL, NULL, NULL, CB));
+  list = eva_api_client_list_finish (f->client, result, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+
+  g_clear_object (&result);
+  result = RUN (eva_api_client_delete_staff_async (f->client, eva_record_get_id (created), NULL, CB));
+  g_assert_true (eva_api_client_empty_finish (f->client, result, &error));
+  g_assert_no_error (error);
+}
+
+/* An organizer is refused the staff list: 403 forbidden. */
+static void
+test_forbidden (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = eva_test_token_for_role (f->server, "organizer");
+
+  eva_api_client_set_access_token (f->client, token);
+  result = RUN (eva_api_client_list_staff_async (f->client, NULL, NULL, NULL, CB));
+  g_assert_null (eva_api_client_list_finish (f->client, result, NULL, NULL, &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_FORBIDDEN);
+}
+
+/* Coupons and bookings: whatever this server says, a clear result —
+ * a list, or NOT_IMPLEMENTED while the Booking work is unfinished. */
+static void
+test_coupons_and_bookings (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(EvaRecord) event = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  sign_in (f);
+  event = create_event (f, "Gala");
+  result = RUN (eva_api_client_list_coupons_async (f->client, eva_record_get_id (event), NULL, CB));
+  list = eva_api_client_list_finish (f->client, result, NULL, NULL, &error);
+  g_assert_true ((list != NULL && error == NULL) ||
+                 g_error_matches (error, EVA_API_ERROR, EVA_API_ERROR_NOT_IMPLEMENTED));
+  if (list != NULL)
+    {
+      g_autoptr(JsonObject) fields = json_object_new ();
+      g_autoptr(JsonObject) change = json_object_new ();
+      g_autoptr(EvaRecord) coupon = NULL;
+
+      /* This server has coupons: create, refuse a bad one, edit, delete. */
+      json_object_set_string_member (fields, "code", "EARLY10");
+      json_object_set_string_member (fields, "kind", "percent");
+      json_object_set_int_member (fields, "percent", 10);
+      g_clear_object (&result);
+      result = RUN (eva_api_client_create_coupon_async (f->client, eva_record_get_id (event), fields,
+                                                        NULL, CB));
+      coupon = eva_api_client_record_finish (f->client, result, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (eva_record_get_string (coupon, "code"), ==, "EARLY10");
+
+      json_object_set_string_member (change, "code", "not valid!");
+      g_clear_object (&result);
+      result = RUN (eva_api_client_update_coupon_async (f->client, eva_record_get_id (coupon), change,
+                                                        NULL, CB));
+      g_assert_null (eva_api_client_record_finish (f->client, result, &error));
+      g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_INVALID);
+      g_assert_nonnull (eva_api_error_get_field_message (error, "code"));
+      g_clear_error (&error);
+
+      json_object_set_string_member (change, "code", "EARLY15");
+      json_object_set_int_member (change, "percent", 15);
+      g_clear_object (&result);
+      result = RUN (eva_api_client_update_coupon_async (f->client, eva_record_get_id (coupon), change,
+                                                        NULL, CB));
+      {
+        g_autoptr(EvaRecord) updated = eva_api_client_record_finish (f->client, result, &error);
+
+        g_assert_no_error (error);
+        g_assert_cmpint (eva_record_get_int (updated, "percent", 0), ==, 15);
+      }
+
+      g_clear_object (&result);
+      result = RUN (eva_api_client_delete_coupon_async (f->client, eva_record_get_id (coupon), NULL, CB));
+      g_assert_true (eva_api_client_empty_finish (f->client, result, &error));
+      g_assert_no_error (error);
+    }
+  g_clear_error (&error);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  g_clear_object (&result);
+  result = RUN (eva_api_client_list_bookings_async (f->client, eva_record_get_id (event), NULL,
+                                                    NULL, NULL, NULL, CB));
+  list = eva_api_client_list_finish (f->client, result, NULL, NULL, &error);
+  g_assert_true ((list != NULL && error == NULL) ||
+                 g_error_matches (error, EVA_API_ERROR, EVA_API_ERROR_NOT_IMPLEMENTED));
+}
+
+/* The server stops: a clear "cannot reach" error, marked offline. */
+static void
+test_server_down (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sign_in (f);
+  eva_test_server_stop (f->server);
+
+  result = RUN (eva_api_client_list_events_async (f->client, NULL, NULL, NULL, NULL, 0, NULL, CB));
+  g_assert_null (eva_api_client_list_finish (f->client, result, NULL, NULL, &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_UNREACHABLE);
+  g_assert_true (eva_api_error_is_offline (error));
+  g_assert_true (strstr (error->message, "127.0.0.1") != NULL);
+  /* Still signed in: being offline is not signing out. */
+  g_assert_true (eva_api_client_get_signed_in (f->client));
+}
+
+static void
+test_not_everato (void)
+{
+  g_autoptr(EvaApiClient) client = eva_api_client_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (eva_api_client_set_base_url (client, "ftp://example.org", &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_INVALID_URL);
+  g_clear_error (&error);
+  g_assert_false (eva_api_client_set_base_url (client, "https://", &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_INVALID_URL);
+  g_clear_error (&error);
+  g_assert_true (eva_api_client_set_base_url (client, "tickets.example.org/", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (eva_api_client_get_base_url (client), ==, "https://tickets.example.org");
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
+/* A Cancelled call reports G_IO_ERROR_CANCELLED, nothing else. */
+static void
+test_cancel (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  sign_in (f);
+  result = RUN ((eva_api_client_list_events_async (f->client, NULL, NULL, NULL, NULL, 0,
+                                                   cancellable, CB),
+                 g_cancellable_cancel (cancellable)));
+  g_assert_null (eva_api_client_list_finish (f->client, result, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* Under the test's dbus-run-session no Secret Service runs: the keyring
+ * is tried, and fails with the "not remembered" error, never a hang. */
+static void
+test_keyring_unavailable (void)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  result = RUN (eva_keyring_store_async ("http://127.0.0.1:1", "a@b.test", "secret-token",
+                                         NULL, CB));
+  if (eva_keyring_store_finish (result, &error))
+    {
+      g_autofree char *token = NULL;
+
+      /* A real keyring answered (a developer's session): read it back. */
+      g_clear_object (&result);
+      result = RUN (eva_keyring_lookup_async ("http://127.0.0.1:1", "a@b.test", NULL, CB));
+      token = eva_keyring_lookup_finish (result, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (token, ==, "secret-token");
+      g_clear_object (&result);
+      result = RUN (eva_keyring_clear_async ("http://127.0.0.1:1", "a@b.test", NULL, CB));
+      g_assert_true (eva_keyring_clear_finish (result, &error));
+      return;
+    }
+  g_assert_error (error, EVA_KEYRING_ERROR, EVA_KEYRING_ERROR_UNAVAILABLE);
+  g_assert_true (strstr (error->message, "not be remembered") != NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, fn) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("/api-client/sign-in", test_sign_in);
+  ADD ("/api-client/wrong-password", test_wrong_password);
+  ADD ("/api-client/silent-refresh", test_silent_refresh);
+  ADD ("/api-client/resume", test_resume_from_refresh_token);
+  ADD ("/api-client/session-expired", test_session_expired);
+  ADD ("/api-client/events", test_events);
+  ADD ("/api-client/event-errors", test_event_errors);
+  ADD ("/api-client/ticket-types", test_ticket_types);
+  ADD ("/api-client/staff", test_staff);
+  ADD ("/api-client/forbidden", test_forbidden);
+  ADD ("/api-client/coupons-bookings", test_coupons_and_bookings);
+  ADD ("/api-client/server-down", test_server_down);
+  ADD ("/api-client/cancel", test_cancel);
+#undef ADD
+  g_test_add_func ("/api-client/base-url", test_not_everato);
+  g_test_add_func ("/api-client/keyring-unavailable", test_keyring_unavailable);
+
+  return g_test_run ();
+}

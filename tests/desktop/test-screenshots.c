@@ -1,0 +1,423 @@
+/* test-screenshots.c: the real app against a seeded server, photographed
+ *
+ * Starts everato-server on a throwaway database, fills it with a few
+ * events, runs EvaApplication, signs in through the sign-in page and saves
+ * PNGs of the sign-in page, the events list, the event editor, the ticket
+ * types and the narrow (360 px) layout into
+ * $EVERATO_SCREENSHOT_DIR (build/tests/desktop/screenshots).
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "eva-application.h"
+#include "eva-coupon-dialog.h"
+#include "eva-desktop-config.h"
+#include "eva-desktop-test.h"
+#include "eva-event-editor.h"
+#include "eva-events-view.h"
+#include "eva-records-view.h"
+#include "eva-sign-in-page-private.h"
+#include "eva-staff-window.h"
+#include "eva-ticket-type-dialog.h"
+#include "eva-test.h"
+#include "eva-ticket-types-view.h"
+#include "eva-window.h"
+
+#define EMAIL    "ada@example.test"
+#define PASSWORD "correct horse battery"
+
+typedef struct
+{
+  const char *title;
+  const char *venue;
+  const char *starts;
+  const char *ends;
+  const char *status;
+  const char *tickets[3];
+} SeedEvent;
+
+static const SeedEvent seed[] = {
+  { "Spring Concert", "Town Hall", "2030-04-12T19:30:00+02:00", "2030-04-12T22:30:00+02:00",
+    "published", { "Standard:2500:400", "Balcony:3900:80", NULL } },
+  { "Jazz Night at the Harbour", "Harbour Club", "2030-05-03T20:00:00+02:00", "2030-05-04T01:00:00+02:00",
+    "published", { "Entry:1800:150", NULL } },
+  { "GNOME Developer Day", "Congress Centre", "2030-05-21T09:00:00+02:00", "2030-05-21T18:00:00+02:00",
+    "draft", { "Early Bird:4900:100", "Regular:6900:300", "Student:1500:50" } },
+  { "Photography Workshop", "Studio 4", "2030-06-08T10:00:00+02:00", "2030-06-08T16:00:00+02:00",
+    "draft", { NULL } },
+  { "Summer Food Festival", "Riverside Park", "2030-07-19T12:00:00+02:00", "2030-07-21T22:00:00+02:00",
+    "published", { "Day Pass:1200:2000", "Weekend Pass:2900:800", NULL } },
+  { "Winter Gala", "Grand Hotel", "2030-01-18T19:00:00+01:00", "2030-01-19T01:00:00+01:00",
+    "cancelled", { "Dinner:12000:120", NULL } },
+  { "Book Fair", "Old Library", "2030-09-05T10:00:00+02:00", "2030-09-07T18:00:00+02:00",
+    "published", { "Visitor:800:1500", NULL } },
+};
+
+static char *screenshot_dir;
+
+/* ------------------------------------------------------------------ */
+/* Seeding                                                            */
+/* ------------------------------------------------------------------ */
+
+static void
+seed_server (EvaTestServer *server)
+{
+  g_autofree char *id = eva_test_create_staff (server, EMAIL, "super_admin", PASSWORD);
+  g_autofree char *token = eva_test_login (server, EMAIL, PASSWORD);
+
+  g_autofree char *org = eva_test_create_staff (server, "grace@example.test", "organizer", PASSWORD);
+  g_autofree char *door = eva_test_create_staff (server, "alan@example.test", "door_staff", PASSWORD);
+
+  eva_test_sql (server->pg, "UPDATE staff SET name = 'Ada Lovelace' WHERE email = $1", EMAIL, NULL);
+  eva_test_sql (server->pg, "UPDATE staff SET name = 'Grace Hopper' WHERE id = $1", org, NULL);
+  eva_test_sql (server->pg, "UPDATE staff SET name = 'Alan Turing', disabled_at = now() WHERE id = $1",
+                door, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (seed); i++)
+    {
+      g_autoptr(EvaTestResponse) created =
+        eva_test_call (server, "POST", "/api/v1/admin/events", token,
+                       "{\"title\":\"%s\",\"venue\":\"%s\",\"address\":\"Hauptstraße 1, Berlin\","
+                       "\"description\":\"An evening to remember.\",\"timezone\":\"Europe/Berlin\","
+                       "\"starts_at\":\"%s\",\"ends_at\":\"%s\",\"currency\":\"EUR\"}",
+                       seed[i].title, seed[i].venue, seed[i].starts, seed[i].ends);
+      const char *event_id;
+      g_autofree char *path = NULL;
+
+      eva_test_assert_status (created, 201);
+      event_id = eva_test_json_string (created->json, "id");
+      for (guint t = 0; t < G_N_ELEMENTS (seed[i].tickets) && seed[i].tickets[t] != NULL; t++)
+        {
+          g_auto(GStrv) parts = g_strsplit (seed[i].tickets[t], ":", 3);
+          g_autofree char *tt_path = g_strdup_printf ("/api/v1/admin/events/%s/ticket-types", event_id);
+          g_autoptr(EvaTestResponse) tt =
+            eva_test_call (server, "POST", tt_path, token,
+                           "{\"name\":\"%s\",\"price\":%s,\"capacity\":%s}", parts[0], parts[1], parts[2]);
+
+          eva_test_assert_status (tt, 201);
+          /* Some tickets sold and held, so the list shows it. */
+          eva_test_sql (server->pg,
+                        "UPDATE ticket_types SET sold = capacity / 3, held = capacity / 20 WHERE id = $1",
+                        eva_test_json_string (tt->json, "id"), NULL);
+        }
+      if (i == 0)
+        {
+          g_autofree char *coupons = g_strdup_printf ("/api/v1/admin/events/%s/coupons", event_id);
+          g_autoptr(EvaTestResponse) c1 =
+            eva_test_call (server, "POST", coupons, token,
+                           "{\"code\":\"EARLYBIRD\",\"kind\":\"percent\",\"percent\":15,\"max_uses\":100}");
+          g_autoptr(EvaTestResponse) c2 =
+            eva_test_call (server, "POST", coupons, token,
+                           "{\"code\":\"FRIENDS\",\"kind\":\"fixed\",\"amount\":500}");
+
+          /* Coupons may not exist on this server yet (501). */
+          g_test_message ("coupons: %u %u", c1->status, c2->status);
+        }
+      if (g_str_equal (seed[i].status, "draft"))
+        continue;
+      path = g_strdup_printf ("/api/v1/admin/events/%s/publish", event_id);
+      {
+        g_autoptr(EvaTestResponse) published = eva_test_call (server, "POST", path, token, NULL);
+
+        eva_test_assert_status (published, 200);
+      }
+      if (g_str_equal (seed[i].status, "cancelled"))
+        {
+          g_autofree char *cancel = g_strdup_printf ("/api/v1/admin/events/%s/cancel", event_id);
+          g_autoptr(EvaTestResponse) cancelled = eva_test_call (server, "POST", cancel, token, NULL);
+
+          eva_test_assert_status (cancelled, 200);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Pictures                                                           */
+/* ------------------------------------------------------------------ */
+
+static gboolean
+is_drawn (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
+}
+
+static void
+save_png (GtkWidget  *widget,
+          const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_build_filename (screenshot_dir, name, NULL);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  eva_desktop_test_wait (is_drawn, widget, 10, "the window to be drawn");
+  eva_desktop_test_settle (400);
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("saved %s (%dx%d)", path, width, height);
+}
+
+static gboolean
+stack_shows (gpointer data)
+{
+  GtkWidget *widget = data;
+
+  return gtk_widget_get_mapped (widget);
+}
+
+static gboolean
+list_filled (gpointer data)
+{
+  EvaEventList *list = eva_events_view_get_list (data);
+
+  return g_list_model_get_n_items (G_LIST_MODEL (list)) >= G_N_ELEMENTS (seed) &&
+         !eva_event_list_get_loading (list);
+}
+
+static gboolean
+tickets_loaded (gpointer data)
+{
+  return g_list_model_get_n_items (eva_ticket_types_view_get_model (data)) > 0;
+}
+
+static EvaRecord *
+record_from_json (const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+
+  g_assert_nonnull (node);
+  return eva_record_new (json_node_get_object (node));
+}
+
+static gboolean
+banner_shown (gpointer data)
+{
+  return gtk_revealer_get_reveal_child (data);
+}
+
+static gboolean
+records_settled (gpointer data)
+{
+  return g_strcmp0 (eva_records_view_get_state (data), "loading") != 0;
+}
+
+static void
+test_screenshots (void)
+{
+  g_autoptr(EvaTestServer) server = eva_test_server_start (NULL);
+  g_autoptr(EvaApplication) app = eva_application_new ();
+  g_autoptr(GError) error = NULL;
+  EvaWindow *window;
+  GtkWidget *sign_in;
+  GtkWidget *events_view;
+  GtkWidget *editor;
+  EvaEventList *list;
+  g_autoptr(EvaRecord) event = NULL;
+
+  seed_server (server);
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  window = EVA_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+
+  /* Sign-in page, filled in */
+  sign_in = eva_window_get_page (window, "sign-in");
+  eva_desktop_test_wait (stack_shows, sign_in, 20, "the sign-in page");
+  eva_sign_in_page_set_server (EVA_SIGN_IN_PAGE (sign_in), server->base_url);
+  eva_sign_in_page_set_email (EVA_SIGN_IN_PAGE (sign_in), EMAIL);
+  gtk_editable_set_text (GTK_EDITABLE (_eva_sign_in_page_get_row (EVA_SIGN_IN_PAGE (sign_in), "password")),
+                         PASSWORD);
+  g_assert_true (eva_sign_in_page_get_can_submit (EVA_SIGN_IN_PAGE (sign_in)));
+  save_png (GTK_WIDGET (window), "sign-in.png");
+
+  /* Events */
+  eva_sign_in_page_submit (EVA_SIGN_IN_PAGE (sign_in));
+  events_view = eva_window_get_page (window, "events-view");
+  eva_desktop_test_wait (list_filled, events_view, 30, "the events");
+  /* Let the "no keyring" toast of the test session time out. */
+  eva_desktop_test_settle (5500);
+  save_png (GTK_WIDGET (window), "events.png");
+
+  /* The editor of the first event, and its tickets */
+  list = eva_events_view_get_list (EVA_EVENTS_VIEW (events_view));
+  event = g_list_model_get_item (G_LIST_MODEL (list), 1);
+  eva_window_open_event (window, event);
+  editor = eva_window_get_page (window, "editor");
+  eva_desktop_test_wait (stack_shows, editor, 10, "the editor");
+  save_png (GTK_WIDGET (window), "editor.png");
+  gtk_widget_grab_focus (eva_event_editor_get_field_row (EVA_EVENT_EDITOR (editor), "cancellation_hours"));
+  save_png (GTK_WIDGET (window), "editor-schedule.png");
+
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (eva_window_get_page (window, "event-stack")),
+                                         "tickets");
+  eva_desktop_test_wait (tickets_loaded, eva_window_get_page (window, "ticket-types"), 10,
+                         "the ticket types");
+  save_png (GTK_WIDGET (window), "ticket-types.png");
+
+  /* Coupons: a list, or a plain "not available yet" while the server
+   * answers 501 */
+  {
+    GtkWidget *stack = eva_window_get_page (window, "event-stack");
+    GtkWidget *coupons;
+
+    adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "coupons");
+    coupons = adw_view_stack_get_visible_child (ADW_VIEW_STACK (stack));
+    eva_desktop_test_wait (records_settled, coupons, 10, "the coupons");
+    g_assert_true (g_strv_contains ((const char *[]) { "unavailable", "empty", "list", NULL },
+                                    eva_records_view_get_state (EVA_RECORDS_VIEW (coupons))));
+    save_png (GTK_WIDGET (window), "coupons.png");
+  }
+
+  {
+    g_autoptr(EvaRecord) coupon = record_from_json (
+      "{\"id\":\"6f1c2a8e-0000-4000-8000-0000000000cc\",\"code\":\"EARLYBIRD\",\"kind\":\"percent\","
+      "\"percent\":15,\"amount\":null,\"currency\":\"EUR\",\"valid_from\":null,"
+      "\"valid_until\":\"2030-04-01T00:00:00Z\",\"max_uses\":100,\"max_uses_per_attendee\":1,"
+      "\"uses\":12,\"min_order\":0,\"unlocks_hidden\":false,\"ticket_type_ids\":[]}");
+    GtkWindow *dialog = eva_coupon_dialog_new (GTK_WINDOW (window), eva_window_get_client (window),
+                                               event, coupon);
+
+    gtk_window_present (dialog);
+    g_assert_true (eva_coupon_dialog_validate (EVA_COUPON_DIALOG (dialog)));
+    save_png (GTK_WIDGET (dialog), "coupon-dialog.png");
+    gtk_window_destroy (dialog);
+  }
+
+  /* Bookings: the same, with CSV export */
+  {
+    GtkWidget *stack = eva_window_get_page (window, "event-stack");
+    GtkWidget *bookings;
+
+    adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "bookings");
+    bookings = adw_view_stack_get_visible_child (ADW_VIEW_STACK (stack));
+    eva_desktop_test_wait (records_settled, bookings, 10, "the bookings");
+    g_assert_true (g_strv_contains ((const char *[]) { "unavailable", "empty", "list", NULL },
+                                    eva_records_view_get_state (EVA_RECORDS_VIEW (bookings))));
+    save_png (GTK_WIDGET (window), "bookings.png");
+  }
+
+  /* A ticket type in its dialog */
+  {
+    GtkWidget *tickets = eva_window_get_page (window, "ticket-types");
+    g_autoptr(EvaRecord) tt = g_list_model_get_item (eva_ticket_types_view_get_model (EVA_TICKET_TYPES_VIEW (tickets)), 1);
+    GtkWindow *dialog = eva_ticket_type_dialog_new (GTK_WINDOW (window), eva_window_get_client (window),
+                                                    event, tt);
+
+    gtk_window_present (dialog);
+    save_png (GTK_WIDGET (dialog), "ticket-type-dialog.png");
+    gtk_window_destroy (dialog);
+  }
+
+  /* Staff (the signed-in account is a super admin) */
+  {
+    GtkWindow *staff = NULL;
+    g_autoptr(GListModel) toplevels = NULL;
+
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.staff", NULL);
+    toplevels = g_object_ref (gtk_window_get_toplevels ());
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+        if (EVA_IS_STAFF_WINDOW (w))
+          staff = w;
+      }
+    g_assert_nonnull (staff);
+    eva_desktop_test_settle (1000);
+    save_png (GTK_WIDGET (staff), "staff.png");
+    gtk_window_destroy (staff);
+  }
+
+  /* Keyboard shortcuts (gtk/help-overlay.ui from the resources) */
+  {
+    GtkWindow *help = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window))
+                      ? GTK_WINDOW (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)))
+                      : NULL;
+
+    g_assert_nonnull (help);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
+    save_png (GTK_WIDGET (help), "shortcuts.png");
+    gtk_widget_set_visible (GTK_WIDGET (help), FALSE);
+  }
+
+  /* Editor errors at their rows */
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (eva_window_get_page (window, "event-stack")),
+                                         "details");
+  gtk_editable_set_text (GTK_EDITABLE (eva_event_editor_get_field_row (EVA_EVENT_EDITOR (editor), "slug")),
+                         "Not A Slug");
+  gtk_editable_set_text (GTK_EDITABLE (eva_event_editor_get_field_row (EVA_EVENT_EDITOR (editor), "currency")),
+                         "EURO");
+  save_png (GTK_WIDGET (window), "editor-errors.png");
+  eva_event_editor_set_event (EVA_EVENT_EDITOR (editor), event);
+
+  /* Phone width: the leaflet folds */
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
+  eva_desktop_test_settle (600);
+  save_png (GTK_WIDGET (window), "narrow-editor.png");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
+  eva_desktop_test_settle (300);
+  save_png (GTK_WIDGET (window), "narrow-events.png");
+
+  /* The server goes away: the offline banner */
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  eva_test_server_kill (server);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL);
+  eva_desktop_test_wait (banner_shown, eva_window_get_page (window, "offline-banner"), 30,
+                         "the offline banner");
+  save_png (GTK_WIDGET (window), "offline.png");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  eva_desktop_test_settle (100);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *icon_dir = NULL;
+  g_autofree char *icon_src = NULL;
+  g_autofree char *icon_dst = NULL;
+  g_autofree char *svg = NULL;
+  gsize len;
+
+  eva_desktop_test_init (&argc, &argv);
+
+  screenshot_dir = g_strdup (g_getenv ("EVERATO_SCREENSHOT_DIR"));
+  if (screenshot_dir == NULL)
+    screenshot_dir = g_build_filename (g_get_current_dir (), "screenshots", NULL);
+  g_mkdir_with_parents (screenshot_dir, 0755);
+
+  /* The app icon, uninstalled, under the id of this build. */
+  icon_dir = g_dir_make_tmp ("everato-icons-XXXXXX", NULL);
+  icon_src = g_build_filename (SOURCE_ROOT, "data", "icons", "hicolor", "scalable", "apps",
+                               "org.everato.Admin.svg", NULL);
+  icon_dst = g_build_filename (icon_dir, APPLICATION_ID ".svg", NULL);
+  if (g_file_get_contents (icon_src, &svg, &len, NULL))
+    g_file_set_contents (icon_dst, svg, len, NULL);
+  gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()), icon_dir);
+
+  g_test_add_func ("/screenshots/app", test_screenshots);
+  {
+    int status = g_test_run ();
+
+    g_unlink (icon_dst);
+    g_rmdir (icon_dir);
+    g_free (screenshot_dir);
+    return status;
+  }
+}
