@@ -419,6 +419,7 @@ admin_csv (EvaRequest *req,
   const char *id = eva_request_param (req, "id");
   const char *params[] = { id, q->status, q->pattern, max };
   g_autofree char *disposition = NULL;
+  g_autoptr(GBytes) body = NULL;
   gsize len;
 
   exists = eva_db_query (conn, sql_event_exists, &error, id);
@@ -449,8 +450,8 @@ admin_csv (EvaRequest *req,
   eva_request_add_header (req, "Content-Disposition", disposition);
   eva_request_add_header (req, "Cache-Control", "no-store");
   len = out->len;
-  eva_request_reply_raw (req, 200, "text/csv; charset=utf-8",
-                         g_bytes_new_take (g_string_free (g_steal_pointer (&out), FALSE), len));
+  body = g_bytes_new_take (g_string_free (g_steal_pointer (&out), FALSE), len);
+  eva_request_reply_raw (req, 200, "text/csv; charset=utf-8", body);
 }
 
 static void
