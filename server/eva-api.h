@@ -45,6 +45,7 @@ void eva_api_ticket_types_delete  (EvaRequest *req);
 /* api/public.c */
 void eva_api_public_events_list   (EvaRequest *req);
 void eva_api_public_events_get    (EvaRequest *req);
+extern const char eva_api_public_event_by_slug_sql[];
 
 /* api/accounts.c */
 void eva_api_auth_register        (EvaRequest *req);

@@ -13,7 +13,9 @@
 #include <gio/gio.h>
 
 #include "eva-api.h"
+#include "eva-pages.h"
 #include "eva-server.h"
+#include "eva-static.h"
 
 #define RESOURCE_ROOT "/org/everato/web"
 
@@ -85,9 +87,63 @@ clean_path (const char *path)
         (parts[i][0] == '.' && parts[i][1] != '\0'))
       return NULL;
 
-  if (g_str_has_suffix (decoded, "/"))
-    return g_strconcat (decoded, "index.html", NULL);
   return g_steal_pointer (&decoded);
+}
+
+#define CSP "default-src 'self'; script-src 'self'; style-src 'self'; " \
+            "img-src 'self' data:; connect-src 'self'; font-src 'self'; " \
+            "object-src 'none'; base-uri 'self'; form-action 'self'; " \
+            "frame-ancestors 'none'"
+
+/* Pages, scripts, styles and translations revalidate every time (the ETag
+ * makes that a cheap 304), so a new version is never mixed with an old
+ * one; images and fonts may be kept for a day. */
+static gboolean
+revalidates (const char *type)
+{
+  return g_str_has_prefix (type, "text/") || g_str_has_prefix (type, "application/json");
+}
+
+static void
+reply_with_etag (EvaRequest *req,
+                 guint       status,
+                 const char *type,
+                 GBytes     *bytes,
+                 const char *etag,
+                 const char *if_none_match)
+{
+  eva_request_add_header (req, "X-Content-Type-Options", "nosniff");
+  eva_request_add_header (req, "Referrer-Policy", "same-origin");
+  eva_request_add_header (req, "Cache-Control",
+                          revalidates (type) ? "no-cache" : "public, max-age=86400");
+  if (g_str_has_prefix (type, "text/html"))
+    {
+      eva_request_add_header (req, "Content-Security-Policy", CSP);
+      eva_request_add_header (req, "X-Frame-Options", "DENY");
+    }
+
+  if (status == 200)
+    {
+      eva_request_add_header (req, "ETag", etag);
+      if (if_none_match != NULL && strstr (if_none_match, etag) != NULL)
+        {
+          eva_request_reply_empty (req, 304);
+          return;
+        }
+    }
+
+  eva_request_reply_raw (req, status, type, bytes);
+}
+
+void
+eva_static_reply_html (EvaRequest *req,
+                       guint       status,
+                       GBytes     *body,
+                       const char *if_none_match)
+{
+  g_autofree char *etag = make_etag (body);
+
+  reply_with_etag (req, status, "text/html; charset=utf-8", body, etag, if_none_match);
 }
 
 static void
@@ -96,66 +152,61 @@ reply_file (EvaRequest *req,
             GBytes     *bytes,
             const char *etag)
 {
-  const char *if_none_match = eva_request_header (req, "If-None-Match");
-  const char *type = content_type_for (path);
-
-  eva_request_add_header (req, "ETag", etag);
-  eva_request_add_header (req, "X-Content-Type-Options", "nosniff");
-  eva_request_add_header (req, "Referrer-Policy", "same-origin");
-  if (g_str_has_prefix (type, "text/html"))
-    {
-      /* Pages revalidate every time; the ETag makes that cheap. */
-      eva_request_add_header (req, "Cache-Control", "no-cache");
-      eva_request_add_header (req, "Content-Security-Policy",
-                              "default-src 'self'; script-src 'self'; style-src 'self'; "
-                              "img-src 'self' data:; connect-src 'self'; font-src 'self'; "
-                              "object-src 'none'; base-uri 'self'; form-action 'self'; "
-                              "frame-ancestors 'none'");
-      eva_request_add_header (req, "X-Frame-Options", "DENY");
-    }
-  else
-    eva_request_add_header (req, "Cache-Control", "public, max-age=3600, must-revalidate");
-
-  if (if_none_match != NULL && strstr (if_none_match, etag) != NULL)
-    {
-      eva_request_reply_empty (req, 304);
-      return;
-    }
-
-  eva_request_reply_raw (req, 200, type, bytes);
+  reply_with_etag (req, 200, content_type_for (path), bytes, etag,
+                   eva_request_header (req, "If-None-Match"));
 }
+
+GBytes *
+eva_static_resource (const char *path)
+{
+  g_autofree char *resource = g_strconcat (RESOURCE_ROOT "/", path, NULL);
+
+  return g_resources_lookup_data (resource, 0, NULL);
+}
+
+typedef struct
+{
+  EvaRequest *req;
+  char       *file;           /* in the folder */
+  char       *path;           /* as requested, for the content type */
+  char       *if_none_match;
+} FolderRead;
 
 static void
-reply_not_found (EvaRequest *req)
+folder_read_free (gpointer data)
 {
-  g_autoptr(GBytes) page = g_resources_lookup_data (RESOURCE_ROOT "/404.html", 0, NULL);
+  FolderRead *read = data;
 
-  if (page != NULL)
-    {
-      eva_request_add_header (req, "Cache-Control", "no-cache");
-      eva_request_reply_raw (req, 404, "text/html; charset=utf-8", page);
-    }
-  else
-    eva_request_reply_error (req, 404, "not_found", NULL, "No such page");
+  eva_request_unref (read->req);
+  g_free (read->file);
+  g_free (read->path);
+  g_free (read->if_none_match);
+  g_free (read);
 }
 
+/* On a GLib worker thread: the file, or the not-found page. */
 static void
 read_file_thread (GTask        *task,
                   gpointer      source,
                   gpointer      task_data,
                   GCancellable *cancellable)
 {
-  const char *file = task_data;
+  FolderRead *read = task_data;
   char *contents;
   gsize len;
 
-  if (!g_file_test (file, G_FILE_TEST_IS_REGULAR) ||
-      !g_file_get_contents (file, &contents, &len, NULL))
+  if (!g_file_test (read->file, G_FILE_TEST_IS_REGULAR) ||
+      !g_file_get_contents (read->file, &contents, &len, NULL))
+    eva_pages_reply_not_found_blocking (read->req);
+  else
     {
-      g_task_return_pointer (task, NULL, NULL);
-      return;
+      g_autoptr(GBytes) bytes = g_bytes_new_take (contents, len);
+      g_autofree char *etag = make_etag (bytes);
+
+      reply_with_etag (read->req, 200, content_type_for (read->path), bytes, etag,
+                       read->if_none_match);
     }
-  g_task_return_pointer (task, g_bytes_new_take (contents, len), (GDestroyNotify) g_bytes_unref);
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -163,19 +214,9 @@ read_file_done_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(EvaRequest) req = user_data;
-  g_autoptr(GBytes) bytes = g_task_propagate_pointer (G_TASK (result), NULL);
-  const char *path = g_object_get_data (G_OBJECT (result), "path");
+  FolderRead *read = g_task_get_task_data (G_TASK (result));
 
-  if (bytes == NULL)
-    reply_not_found (req);
-  else
-    {
-      g_autofree char *etag = make_etag (bytes);
-
-      reply_file (req, path, bytes, etag);
-    }
-  eva_request_finish (req);
+  eva_request_finish (read->req);
 }
 
 void
@@ -196,16 +237,30 @@ eva_api_static (EvaRequest *req)
   path = clean_path (req->path);
   if (path == NULL)
     {
-      reply_not_found (req);
+      eva_pages_reply_not_found (req);
+      return;
+    }
+
+  if (eva_pages_dispatch (req))
+    return;
+
+  /* The page templates are only served composed. */
+  if (g_str_equal (path, "/layout.html") || g_str_has_prefix (path, "/pages/"))
+    {
+      eva_pages_reply_not_found (req);
       return;
     }
 
   if (config->web_dir != NULL)
     {
-      GTask *task = g_task_new (NULL, NULL, read_file_done_cb, eva_request_ref (req));
+      FolderRead *read = g_new0 (FolderRead, 1);
+      GTask *task = g_task_new (NULL, NULL, read_file_done_cb, NULL);
 
-      g_object_set_data_full (G_OBJECT (task), "path", g_strdup (path), g_free);
-      g_task_set_task_data (task, g_build_filename (config->web_dir, path, NULL), g_free);
+      read->req = eva_request_ref (req);
+      read->file = g_build_filename (config->web_dir, path, NULL);
+      read->path = g_strdup (path);
+      read->if_none_match = g_strdup (eva_request_header (req, "If-None-Match"));
+      g_task_set_task_data (task, read, folder_read_free);
       req->pending = TRUE;
       soup_server_message_pause (req->msg);
       g_task_run_in_thread (task, read_file_thread);
@@ -234,7 +289,7 @@ eva_api_static (EvaRequest *req)
   g_mutex_unlock (&resource_lock);
 
   if (file == NULL)
-    reply_not_found (req);
+    eva_pages_reply_not_found (req);
   else
     reply_file (req, path, file->bytes, file->etag);
 }

@@ -65,7 +65,8 @@ static const char sql_list[] =
   " WHERE e.status IN ('published', 'cancelled')"
 
 static const char sql_get_by_id[] = EVENT_SQL " AND e.id = $1::uuid";
-static const char sql_get_by_slug[] = EVENT_SQL " AND e.slug = $1";
+/* Shared with the event page (eva-pages.c): one prepared statement. */
+const char eva_api_public_event_by_slug_sql[] = EVENT_SQL " AND e.slug = $1";
 
 /* ------------------------------------------------------------------ */
 /* List                                                               */
@@ -143,7 +144,7 @@ eva_api_public_events_get (EvaRequest *req)
   if (eva_uuid_parse (key, uuid))
     eva_request_run_cached (req, CACHE_TTL_MS, get_work, (gpointer) sql_get_by_id, NULL);
   else if (eva_validate_slug (key))
-    eva_request_run_cached (req, CACHE_TTL_MS, get_work, (gpointer) sql_get_by_slug, NULL);
+    eva_request_run_cached (req, CACHE_TTL_MS, get_work, (gpointer) eva_api_public_event_by_slug_sql, NULL);
   else
     eva_request_reply_error (req, 404, "not_found", NULL, "No such event");
 }

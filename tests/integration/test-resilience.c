@@ -79,6 +79,15 @@ test_database_outage (void)
 
     eva_test_assert_error (login, 503, "database_unavailable");
   }
+  {
+    /* A page that needs the database is the site's error page, not JSON. */
+    g_autoptr(EvaTestResponse) page = eva_test_call (server, "GET", "/e/some-event", NULL, NULL);
+
+    g_assert_cmpuint (page->status, ==, 503);
+    g_assert_true (g_str_has_prefix (eva_test_header (page, "Content-Type"), "text/html"));
+    g_assert_nonnull (strstr (page->body, "data-page=\"error\""));
+    g_assert_nonnull (eva_test_header (page, "Retry-After"));
+  }
 
   /* Liveness does not depend on the database. */
   health = eva_test_call (server, "GET", "/healthz", NULL, NULL);

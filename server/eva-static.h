@@ -1,0 +1,21 @@
+/* eva-static.h: the attendee web site's files
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#pragma once
+
+#include "eva-request.h"
+
+G_BEGIN_DECLS
+
+/* A file of the embedded web/ copy ("css/site.css"), or NULL. */
+GBytes *eva_static_resource   (const char *path);
+
+/* Replies with an HTML page and the site's security headers; a 200 whose
+ * ETag matches @if_none_match becomes a 304. Safe from any thread. */
+void    eva_static_reply_html (EvaRequest *req,
+                               guint       status,
+                               GBytes     *body,
+                               const char *if_none_match);
+
+G_END_DECLS
