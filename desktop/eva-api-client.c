@@ -11,6 +11,11 @@
  * Errors carry the server's code ("slug_taken") and its per-field details
  * through an extended GError (see eva_api_error_get_details()).
  *
+ * This file is the core: the session, requests and the refresh. The
+ * calls themselves are in eva-api-auth.c (sign-in) and
+ * eva-api-resources.c (events, tickets, coupons, bookings, staff); the
+ * errors in eva-api-error.c.
+ *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "eva-api-client"
@@ -63,62 +68,14 @@ static guint signals[N_SIGNALS];
 
 typedef struct
 {
-  char       *method;
-  char       *path;       /* with its query string */
-  GBytes     *body;       /* JSON, or NULL */
+  char             *method;
+  char             *path;       /* with its query string */
+  char             *accept;     /* NULL: application/json */
+  GBytes           *body;       /* JSON, or NULL */
   EvaApiResultKind  kind;
-  gboolean    auth;
-  gboolean    retried;
+  gboolean          auth;
+  gboolean          retried;
 } Request;
-
-typedef struct
-{
-  JsonNode *node;         /* the answer, or NULL for 204 */
-} Response;
-
-static void send_request (GTask *task);
-static void response_free (Response *resp);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Response, response_free)
-
-/* ------------------------------------------------------------------ */
-/* Errors                                                             */
-/* ------------------------------------------------------------------ */
-
-/* Maps a transport failure to a message a person can act on. */
-static GError *
-transport_error_new (EvaApiClient *self,
-                     const GError *cause)
-{
-  g_autofree char *host = NULL;
-
-  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_error_copy (cause);
-
-  host = g_strdup (self->base_uri != NULL ? g_uri_get_host (self->base_uri) : "");
-
-  if (cause->domain == G_TLS_ERROR)
-    {
-      if (g_error_matches (cause, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
-        return g_error_new (EVA_API_ERROR, EVA_API_ERROR_TLS,
-                            _("The security certificate of %s is not trusted. "
-                              "Ask the server’s administrator to fix it."), host);
-      return g_error_new (EVA_API_ERROR, EVA_API_ERROR_TLS,
-                          _("A secure connection to %s could not be made: %s"),
-                          host, cause->message);
-    }
-
-  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    return g_error_new (EVA_API_ERROR, EVA_API_ERROR_UNREACHABLE,
-                        _("%s did not answer in time"), host);
-
-  if (cause->domain == G_RESOLVER_ERROR)
-    return g_error_new (EVA_API_ERROR, EVA_API_ERROR_UNREACHABLE,
-                        _("The server %s could not be found. Check the address."), host);
-
-  return g_error_new (EVA_API_ERROR, EVA_API_ERROR_UNREACHABLE,
-                      _("Cannot reach %s. Check the address and your connection."), host);
-}
 
 /* ------------------------------------------------------------------ */
 /* Requests                                                           */
@@ -129,14 +86,16 @@ request_free (Request *req)
 {
   g_free (req->method);
   g_free (req->path);
+  g_free (req->accept);
   g_clear_pointer (&req->body, g_bytes_unref);
   g_free (req);
 }
 
-static void
-response_free (Response *resp)
+void
+_eva_api_response_free (EvaApiResponse *resp)
 {
   g_clear_pointer (&resp->node, json_node_unref);
+  g_clear_pointer (&resp->bytes, g_bytes_unref);
   g_free (resp);
 }
 
@@ -151,17 +110,20 @@ object_to_bytes (JsonObject *object)
   return g_bytes_new_take (text, strlen (text));
 }
 
-static GTask *
-request_new (EvaApiClient        *self,
-             const char          *method,
-             char                *path,   /* taken */
-             JsonObject          *body,
-             EvaApiResultKind           kind,
-             gboolean             auth,
-             gpointer             source_tag,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data)
+/* A call of @method on @path (taken, with its query) with @body or NULL;
+ * its result is read with the _finish function @kind goes with. Send it
+ * with _eva_api_client_send(). */
+GTask *
+_eva_api_client_request_new (EvaApiClient        *self,
+                             const char          *method,
+                             char                *path,   /* taken */
+                             JsonObject          *body,
+                             EvaApiResultKind     kind,
+                             gboolean             auth,
+                             gpointer             source_tag,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Request *req = g_new0 (Request, 1);
@@ -174,6 +136,17 @@ request_new (EvaApiClient        *self,
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, req, (GDestroyNotify) request_free);
   return task;
+}
+
+/* Asks for another type than JSON (with EVA_API_RESULT_BYTES). */
+void
+_eva_api_client_request_set_accept (GTask      *task,
+                                    const char *accept)
+{
+  Request *req = g_task_get_task_data (task);
+
+  g_free (req->accept);
+  req->accept = g_strdup (accept);
 }
 
 /* Builds "/base/path?a=b&c=d" from pairs of name and value; NULL or empty
@@ -229,25 +202,51 @@ set_tokens (EvaApiClient *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGNED_IN]);
 }
 
-static void
-set_me (EvaApiClient *self,
-        EvaRecord    *me)
+void
+_eva_api_client_set_me (EvaApiClient *self,
+                        EvaRecord    *me)
 {
   if (g_set_object (&self->me, me))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ME]);
 }
 
-/* Reads the answer: 2xx → JSON (or nothing for 204), else the error
- * envelope turned into a GError. */
-static Response *
-parse_response (SoupMessage  *msg,
-                GBytes       *bytes,
-                GError      **error)
+/* Takes the tokens (and the staff account, when there) of a sign-in or
+ * refresh answer. */
+void
+_eva_api_client_take_tokens (EvaApiClient *self,
+                             JsonObject   *tokens)
+{
+  set_tokens (self,
+              json_object_get_string_member_with_default (tokens, "access_token", NULL),
+              json_object_get_string_member_with_default (tokens, "refresh_token", NULL));
+  if (json_object_has_member (tokens, "staff") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (tokens, "staff")))
+    {
+      g_autoptr(EvaRecord) me = eva_record_new (json_object_get_object_member (tokens, "staff"));
+
+      _eva_api_client_set_me (self, me);
+    }
+}
+
+/* Reads the answer: 2xx → JSON (or nothing for 204; the bytes as they
+ * came for EVA_API_RESULT_BYTES), else the error envelope turned into a
+ * GError. */
+static EvaApiResponse *
+parse_response (SoupMessage       *msg,
+                GBytes            *bytes,
+                EvaApiResultKind   kind,
+                GError           **error)
 {
   guint status = soup_message_get_status (msg);
-  g_autoptr(Response) resp = g_new0 (Response, 1);
+  g_autoptr(EvaApiResponse) resp = g_new0 (EvaApiResponse, 1);
   g_autoptr(JsonNode) node = NULL;
   gsize len = bytes != NULL ? g_bytes_get_size (bytes) : 0;
+
+  if (kind == EVA_API_RESULT_BYTES && SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      resp->bytes = bytes != NULL ? g_bytes_ref (bytes) : g_bytes_new (NULL, 0);
+      return g_steal_pointer (&resp);
+    }
 
   if (len > 0)
     {
@@ -268,34 +267,7 @@ parse_response (SoupMessage  *msg,
       return g_steal_pointer (&resp);
     }
 
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-    {
-      JsonObject *root = json_node_get_object (node);
-      JsonObject *envelope = json_object_has_member (root, "error") &&
-                             JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "error"))
-                             ? json_object_get_object_member (root, "error") : NULL;
-
-      if (envelope != NULL)
-        {
-          const char *code = json_object_get_string_member_with_default (envelope, "code", NULL);
-          const char *message = json_object_get_string_member_with_default (envelope, "message", NULL);
-          JsonObject *details = NULL;
-
-          if (json_object_has_member (envelope, "details") &&
-              JSON_NODE_HOLDS_OBJECT (json_object_get_member (envelope, "details")))
-            details = json_object_get_object_member (envelope, "details");
-          g_propagate_error (error, eva_api_error_new (status, code, message, details));
-          return NULL;
-        }
-    }
-
-  if (status == 404 || status == 405)
-    {
-      g_set_error (error, EVA_API_ERROR, EVA_API_ERROR_BAD_RESPONSE,
-                   _("The address does not lead to an Everato server"));
-      return NULL;
-    }
-  g_propagate_error (error, eva_api_error_new (status, NULL, NULL, NULL));
+  g_propagate_error (error, _eva_api_error_new_from_answer (status, node));
   return NULL;
 }
 
@@ -313,18 +285,18 @@ refresh_sent_cb (GObject      *source,
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(Response) resp = NULL;
+  g_autoptr(EvaApiResponse) resp = NULL;
 
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   if (bytes == NULL)
     {
-      g_autoptr(GError) mapped = transport_error_new (self, error);
+      g_autoptr(GError) mapped = _eva_api_error_new_transport (self->base_uri, error);
 
       finish_refresh (self, mapped);
       return;
     }
 
-  resp = parse_response (msg, bytes, &error);
+  resp = parse_response (msg, bytes, EVA_API_RESULT_TOKENS, &error);
   if (resp == NULL || resp->node == NULL || !JSON_NODE_HOLDS_OBJECT (resp->node))
     {
       if (error == NULL)
@@ -334,20 +306,7 @@ refresh_sent_cb (GObject      *source,
       return;
     }
 
-  {
-    JsonObject *tokens = json_node_get_object (resp->node);
-
-    set_tokens (self,
-                json_object_get_string_member_with_default (tokens, "access_token", NULL),
-                json_object_get_string_member_with_default (tokens, "refresh_token", NULL));
-    if (json_object_has_member (tokens, "staff") &&
-        JSON_NODE_HOLDS_OBJECT (json_object_get_member (tokens, "staff")))
-      {
-        g_autoptr(EvaRecord) me = eva_record_new (json_object_get_object_member (tokens, "staff"));
-
-        set_me (self, me);
-      }
-  }
+  _eva_api_client_take_tokens (self, json_node_get_object (resp->node));
   finish_refresh (self, NULL);
 }
 
@@ -392,7 +351,7 @@ finish_refresh (EvaApiClient *self,
       GTask *task = g_ptr_array_index (waiters, i);
 
       if (error == NULL)
-        send_request (g_object_ref (task));
+        _eva_api_client_send (g_object_ref (task));
       else if (expired)
         g_task_return_new_error (task, EVA_API_ERROR, EVA_API_ERROR_SESSION_EXPIRED,
                                  _("Your session has expired. Sign in again to continue."));
@@ -414,46 +373,34 @@ wait_for_refresh (EvaApiClient *self,
 }
 
 static void
-return_result (GTask    *task,
-               Response *resp)  /* taken */
+return_result (GTask          *task,
+               EvaApiResponse *resp)  /* taken */
 {
   EvaApiClient *self = g_task_get_source_object (task);
   Request *req = g_task_get_task_data (task);
 
   if (req->kind == EVA_API_RESULT_TOKENS)
     {
-      JsonObject *tokens;
-
       if (resp->node == NULL || !JSON_NODE_HOLDS_OBJECT (resp->node))
         {
-          response_free (resp);
+          _eva_api_response_free (resp);
           g_task_return_new_error (task, EVA_API_ERROR, EVA_API_ERROR_BAD_RESPONSE,
                                    _("The server’s answer could not be read"));
           return;
         }
-      tokens = json_node_get_object (resp->node);
-      set_tokens (self,
-                  json_object_get_string_member_with_default (tokens, "access_token", NULL),
-                  json_object_get_string_member_with_default (tokens, "refresh_token", NULL));
-      if (json_object_has_member (tokens, "staff") &&
-          JSON_NODE_HOLDS_OBJECT (json_object_get_member (tokens, "staff")))
-        {
-          g_autoptr(EvaRecord) me = eva_record_new (json_object_get_object_member (tokens, "staff"));
-
-          set_me (self, me);
-        }
+      _eva_api_client_take_tokens (self, json_node_get_object (resp->node));
     }
 
   if ((req->kind == EVA_API_RESULT_RECORD || req->kind == EVA_API_RESULT_LIST) &&
       (resp->node == NULL || !JSON_NODE_HOLDS_OBJECT (resp->node)))
     {
-      response_free (resp);
+      _eva_api_response_free (resp);
       g_task_return_new_error (task, EVA_API_ERROR, EVA_API_ERROR_BAD_RESPONSE,
                                _("The server’s answer could not be read"));
       return;
     }
 
-  g_task_return_pointer (task, resp, (GDestroyNotify) response_free);
+  g_task_return_pointer (task, resp, (GDestroyNotify) _eva_api_response_free);
 }
 
 static void
@@ -467,16 +414,16 @@ request_sent_cb (GObject      *source,
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  Response *resp;
+  EvaApiResponse *resp;
 
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   if (bytes == NULL)
     {
-      g_task_return_error (task, transport_error_new (self, error));
+      g_task_return_error (task, _eva_api_error_new_transport (self->base_uri, error));
       return;
     }
 
-  resp = parse_response (msg, bytes, &error);
+  resp = parse_response (msg, bytes, req->kind, &error);
   if (resp == NULL)
     {
       /* An expired access token: refresh once, then send again. */
@@ -495,8 +442,8 @@ request_sent_cb (GObject      *source,
   return_result (task, resp);
 }
 
-static void
-send_request (GTask *task)   /* taken */
+void
+_eva_api_client_send (GTask *task)   /* taken */
 {
   EvaApiClient *self = g_task_get_source_object (task);
   Request *req = g_task_get_task_data (task);
@@ -536,7 +483,7 @@ send_request (GTask *task)   /* taken */
     }
 
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
-                                "application/json");
+                                req->accept != NULL ? req->accept : "application/json");
   if (req->auth)
     {
       g_autofree char *auth = g_strconcat ("Bearer ", self->access_token, NULL);
@@ -551,10 +498,23 @@ send_request (GTask *task)   /* taken */
                                     g_task_get_cancellable (task), request_sent_cb, task);
 }
 
-static Response *
-response_finish (EvaApiClient  *self,
-                 GAsyncResult  *result,
-                 GError       **error)
+/* Refreshes the access token first, then sends @task (taken): how a
+ * kept sign-in is resumed. */
+void
+_eva_api_client_refresh_first (EvaApiClient *self,
+                               GTask        *task)
+{
+  Request *req = g_task_get_task_data (task);
+
+  g_clear_pointer (&self->access_token, g_free);
+  req->retried = TRUE;
+  wait_for_refresh (self, task);
+}
+
+EvaApiResponse *
+_eva_api_client_response_finish (EvaApiClient  *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
 {
   g_return_val_if_fail (EVA_IS_API_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
@@ -807,246 +767,7 @@ eva_api_client_forget (EvaApiClient *self)
   g_return_if_fail (EVA_IS_API_CLIENT (self));
 
   set_tokens (self, NULL, NULL);
-  set_me (self, NULL);
-}
-
-/* ------------------------------------------------------------------ */
-/* Public API: results                                                */
-/* ------------------------------------------------------------------ */
-
-/**
- * eva_api_client_record_finish:
- *
- * Returns: (transfer full): the record the call answered with
- */
-EvaRecord *
-eva_api_client_record_finish (EvaApiClient  *self,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  g_autoptr(Response) resp = response_finish (self, result, error);
-
-  if (resp == NULL)
-    return NULL;
-  return eva_record_new (json_node_get_object (resp->node));
-}
-
-/**
- * eva_api_client_list_finish:
- * @next_cursor: (out) (optional): the cursor of the next page, or %NULL
- *   on the last page
- * @total: (out) (optional): how many items match, when the server says
- *
- * Returns: (transfer container) (element-type EvaRecord): one page
- */
-GPtrArray *
-eva_api_client_list_finish (EvaApiClient  *self,
-                            GAsyncResult  *result,
-                            char         **next_cursor,
-                            gint64        *total,
-                            GError       **error)
-{
-  g_autoptr(Response) resp = response_finish (self, result, error);
-  g_autoptr(GPtrArray) items = NULL;
-  JsonObject *root;
-  JsonArray *array = NULL;
-
-  if (resp == NULL)
-    return NULL;
-
-  root = json_node_get_object (resp->node);
-  if (json_object_has_member (root, "items") &&
-      JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "items")))
-    array = json_object_get_array_member (root, "items");
-
-  items = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-
-      if (JSON_NODE_HOLDS_OBJECT (element))
-        g_ptr_array_add (items, eva_record_new (json_node_get_object (element)));
-    }
-
-  if (next_cursor != NULL)
-    *next_cursor = g_strdup (json_object_get_string_member_with_default (root, "next_cursor", NULL));
-  if (total != NULL)
-    *total = json_object_get_int_member_with_default (root, "total", items->len);
-  return g_steal_pointer (&items);
-}
-
-gboolean
-eva_api_client_empty_finish (EvaApiClient  *self,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  g_autoptr(Response) resp = response_finish (self, result, error);
-
-  return resp != NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* Public API: sign-in                                                */
-/* ------------------------------------------------------------------ */
-
-void
-eva_api_client_login_async (EvaApiClient        *self,
-                            const char          *email,
-                            const char          *password,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  g_autoptr(JsonObject) body = json_object_new ();
-
-  g_return_if_fail (EVA_IS_API_CLIENT (self));
-  g_return_if_fail (email != NULL && password != NULL);
-
-  json_object_set_string_member (body, "email", email);
-  json_object_set_string_member (body, "password", password);
-  send_request (request_new (self, "POST", g_strdup ("/api/v1/admin/auth/login"), body,
-                             EVA_API_RESULT_TOKENS, FALSE, eva_api_client_login_async,
-                             cancellable, callback, user_data));
-}
-
-/**
- * eva_api_client_login_finish:
- *
- * Returns: (transfer full): the signed-in staff account
- */
-EvaRecord *
-eva_api_client_login_finish (EvaApiClient  *self,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  g_autoptr(Response) resp = response_finish (self, result, error);
-
-  if (resp == NULL)
-    return NULL;
-  if (self->me == NULL)
-    {
-      g_set_error (error, EVA_API_ERROR, EVA_API_ERROR_BAD_RESPONSE,
-                   _("The server’s answer could not be read"));
-      return NULL;
-    }
-  return g_object_ref (self->me);
-}
-
-void
-eva_api_client_refresh_async (EvaApiClient        *self,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  GTask *task;
-
-  g_return_if_fail (EVA_IS_API_CLIENT (self));
-
-  task = request_new (self, "GET", g_strdup ("/api/v1/admin/me"), NULL, EVA_API_RESULT_RECORD,
-                      TRUE, eva_api_client_refresh_async, cancellable, callback, user_data);
-  if (self->refresh_token == NULL)
-    {
-      g_task_return_new_error (task, EVA_API_ERROR, EVA_API_ERROR_SESSION_EXPIRED,
-                               _("You are not signed in"));
-      g_object_unref (task);
-      return;
-    }
-  /* Refreshing is the first step of every call without an access token:
-   * forget it and ask who we are. */
-  g_clear_pointer (&self->access_token, g_free);
-  ((Request *) g_task_get_task_data (task))->retried = TRUE;
-  wait_for_refresh (self, task);
-}
-
-gboolean
-eva_api_client_refresh_finish (EvaApiClient  *self,
-                               GAsyncResult  *result,
-                               GError       **error)
-{
-  g_autoptr(Response) resp = response_finish (self, result, error);
-
-  if (resp == NULL)
-    return FALSE;
-  if (resp->node != NULL && JSON_NODE_HOLDS_OBJECT (resp->node))
-    {
-      g_autoptr(EvaRecord) me = eva_record_new (json_node_get_object (resp->node));
-
-      set_me (self, me);
-    }
-  return TRUE;
-}
-
-static void
-logout_sent_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  EvaApiClient *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(Response) resp = response_finish (self, result, &error);
-
-  /* Whatever the server says, this client forgets the session. */
-  eva_api_client_forget (self);
-  if (resp == NULL &&
-      !g_error_matches (error, EVA_API_ERROR, EVA_API_ERROR_SESSION_EXPIRED) &&
-      !g_error_matches (error, EVA_API_ERROR, EVA_API_ERROR_UNAUTHORIZED))
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-void
-eva_api_client_logout_async (EvaApiClient        *self,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
-{
-  g_autoptr(JsonObject) body = json_object_new ();
-  GTask *outer;
-
-  g_return_if_fail (EVA_IS_API_CLIENT (self));
-
-  outer = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (outer, eva_api_client_logout_async);
-  if (self->refresh_token != NULL)
-    json_object_set_string_member (body, "refresh_token", self->refresh_token);
-  send_request (request_new (self, "POST", g_strdup ("/api/v1/admin/auth/logout"), body,
-                             EVA_API_RESULT_EMPTY, TRUE, eva_api_client_logout_async,
-                             cancellable, logout_sent_cb, outer));
-}
-
-gboolean
-eva_api_client_logout_finish (EvaApiClient  *self,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-void
-eva_api_client_me_async (EvaApiClient        *self,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
-{
-  g_return_if_fail (EVA_IS_API_CLIENT (self));
-
-  send_request (request_new (self, "GET", g_strdup ("/api/v1/admin/me"), NULL, EVA_API_RESULT_RECORD,
-                             TRUE, eva_api_client_me_async, cancellable, callback, user_data));
-}
-
-EvaRecord *
-eva_api_client_me_finish (EvaApiClient  *self,
-                          GAsyncResult  *result,
-                          GError       **error)
-{
-  g_autoptr(EvaRecord) me = eva_api_client_record_finish (self, result, error);
-
-  if (me != NULL)
-    set_me (self, me);
-  return g_steal_pointer (&me);
+  _eva_api_client_set_me (self, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1066,6 +787,7 @@ _eva_api_client_call (EvaApiClient        *self,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
-  send_request (request_new (self, method, path, body, kind, TRUE, source_tag,
-                             cancellable, callback, user_data));
+  _eva_api_client_send (_eva_api_client_request_new (self, method, path, body, kind, TRUE,
+                                                     source_tag, cancellable, callback,
+                                                     user_data));
 }

@@ -219,10 +219,15 @@ void          eva_api_client_delete_staff_async    (EvaApiClient        *self,
                                                     GAsyncReadyCallback  callback,
                                                     gpointer             user_data);
 
-/* Coupons and bookings of an event: lists → list_finish, coupon
- * create/update → record_finish, delete → empty_finish */
+/* Coupons of an event: list → list_finish, get/create/update →
+ * record_finish, delete → empty_finish */
 void          eva_api_client_list_coupons_async    (EvaApiClient        *self,
                                                     const char          *event_id,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_get_coupon_async      (EvaApiClient        *self,
+                                                    const char          *id,
                                                     GCancellable        *cancellable,
                                                     GAsyncReadyCallback  callback,
                                                     gpointer             user_data);
@@ -243,18 +248,37 @@ void          eva_api_client_delete_coupon_async   (EvaApiClient        *self,
                                                     GCancellable        *cancellable,
                                                     GAsyncReadyCallback  callback,
                                                     gpointer             user_data);
-void          eva_api_client_cancel_booking_async  (EvaApiClient        *self,
-                                                    const char          *id,
-                                                    GCancellable        *cancellable,
-                                                    GAsyncReadyCallback  callback,
-                                                    gpointer             user_data);
+
+/* Bookings of an event: list → list_finish; get/cancel → record_finish;
+ * export → export_bookings_finish */
 void          eva_api_client_list_bookings_async   (EvaApiClient        *self,
                                                     const char          *event_id,
                                                     const char          *search,
                                                     const char          *status,
                                                     const char          *cursor,
+                                                    guint                limit,
                                                     GCancellable        *cancellable,
                                                     GAsyncReadyCallback  callback,
                                                     gpointer             user_data);
+void          eva_api_client_get_booking_async     (EvaApiClient        *self,
+                                                    const char          *id,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_cancel_booking_async  (EvaApiClient        *self,
+                                                    const char          *id,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_export_bookings_async (EvaApiClient        *self,
+                                                    const char          *event_id,
+                                                    const char          *search,
+                                                    const char          *status,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+GBytes       *eva_api_client_export_bookings_finish (EvaApiClient       *self,
+                                                     GAsyncResult       *result,
+                                                     GError            **error);
 
 G_END_DECLS

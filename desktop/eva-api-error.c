@@ -14,7 +14,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#include "eva-api-client.h"
+#include "eva-api-client-private.h"
 
 /* ------------------------------------------------------------------ */
 /* Errors                                                             */
@@ -209,4 +209,74 @@ eva_api_error_new (guint       status,
   priv->code = g_strdup (code);
   priv->details = details != NULL ? json_object_ref (details) : NULL;
   return error;
+}
+
+/* ------------------------------------------------------------------ */
+/* Private API                                                        */
+/* ------------------------------------------------------------------ */
+
+/* A transport failure (no HTTP answer) as a message a person can act
+ * on, about the server at @base_uri. */
+GError *
+_eva_api_error_new_transport (GUri         *base_uri,
+                              const GError *cause)
+{
+  const char *host;
+
+  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_copy (cause);
+
+  host = base_uri != NULL && g_uri_get_host (base_uri) != NULL ? g_uri_get_host (base_uri) : "";
+
+  if (cause->domain == G_TLS_ERROR)
+    {
+      if (g_error_matches (cause, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
+        return g_error_new (EVA_API_ERROR, EVA_API_ERROR_TLS,
+                            _("The security certificate of %s is not trusted. "
+                              "Ask the server’s administrator to fix it."), host);
+      return g_error_new (EVA_API_ERROR, EVA_API_ERROR_TLS,
+                          _("A secure connection to %s could not be made: %s"),
+                          host, cause->message);
+    }
+
+  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return g_error_new (EVA_API_ERROR, EVA_API_ERROR_UNREACHABLE,
+                        _("%s did not answer in time"), host);
+
+  if (cause->domain == G_RESOLVER_ERROR)
+    return g_error_new (EVA_API_ERROR, EVA_API_ERROR_UNREACHABLE,
+                        _("The server %s could not be found. Check the address."), host);
+
+  return g_error_new (EVA_API_ERROR, EVA_API_ERROR_UNREACHABLE,
+                      _("Cannot reach %s. Check the address and your connection."), host);
+}
+
+/* The error of a non-2xx answer: its envelope when there is one (@node
+ * is the parsed body, or NULL). */
+GError *
+_eva_api_error_new_from_answer (guint     status,
+                                JsonNode *node)
+{
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *root = json_node_get_object (node);
+      JsonNode *member = json_object_get_member (root, "error");
+
+      if (member != NULL && JSON_NODE_HOLDS_OBJECT (member))
+        {
+          JsonObject *envelope = json_node_get_object (member);
+          JsonNode *details = json_object_get_member (envelope, "details");
+
+          return eva_api_error_new (status,
+                                    json_object_get_string_member_with_default (envelope, "code", NULL),
+                                    json_object_get_string_member_with_default (envelope, "message", NULL),
+                                    details != NULL && JSON_NODE_HOLDS_OBJECT (details)
+                                    ? json_node_get_object (details) : NULL);
+        }
+    }
+
+  if (status == 404 || status == 405)
+    return g_error_new_literal (EVA_API_ERROR, EVA_API_ERROR_BAD_RESPONSE,
+                                _("The address does not lead to an Everato server"));
+  return eva_api_error_new (status, NULL, NULL, NULL);
 }

@@ -20,5 +20,6 @@ GtkWindow  *eva_coupon_dialog_new        (GtkWindow       *parent,
                                           EvaRecord       *coupon);
 gboolean    eva_coupon_dialog_validate   (EvaCouponDialog *self);
 JsonObject *eva_coupon_dialog_get_fields (EvaCouponDialog *self);
+void        eva_coupon_dialog_reload_ticket_types (EvaCouponDialog *self);
 
 G_END_DECLS

@@ -194,6 +194,108 @@ eva_format_money_plain (gint64      minor,
   return g_steal_pointer (&text);
 }
 
+/* "25.00 EUR"; an amount without a known currency can only be nothing
+ * to pay ("Free") or a bare number. */
+char *
+eva_format_money (gint64      minor,
+                  const char *currency)
+{
+  if (currency != NULL && eva_currency_lookup (currency) != NULL)
+    return eva_money_format (minor, currency);
+  if (minor == 0)
+    return g_strdup (_("Free"));
+  return g_strdup_printf ("%" G_GINT64_FORMAT, minor);
+}
+
+/* Marks a status pill (style.css) with "status-<status>", replacing the
+ * class it had. */
+void
+eva_set_status_class (GtkWidget  *pill,
+                      const char *status)
+{
+  g_autofree char *css = g_strconcat ("status-", status != NULL ? status : "unknown", NULL);
+  const char *old = g_object_get_data (G_OBJECT (pill), "eva-status-class");
+
+  if (old != NULL)
+    gtk_widget_remove_css_class (pill, old);
+  gtk_widget_add_css_class (pill, css);
+  g_object_set_data_full (G_OBJECT (pill), "eva-status-class", g_steal_pointer (&css), g_free);
+}
+
+/* ------------------------------------------------------------------ */
+/* Bookings                                                           */
+/* ------------------------------------------------------------------ */
+
+const char *
+eva_booking_status_label (const char *status)
+{
+  if (g_strcmp0 (status, "held") == 0)
+    return C_("booking status", "Held");
+  if (g_strcmp0 (status, "pending_payment") == 0)
+    return C_("booking status", "Awaiting Payment");
+  if (g_strcmp0 (status, "confirmed") == 0)
+    return C_("booking status", "Confirmed");
+  if (g_strcmp0 (status, "expired") == 0)
+    return C_("booking status", "Expired");
+  if (g_strcmp0 (status, "cancelled") == 0)
+    return C_("booking status", "Cancelled");
+  if (g_strcmp0 (status, "refunded") == 0)
+    return C_("booking status", "Refunded");
+  return status != NULL ? status : "";
+}
+
+/* The attendee's "email" or "name", from the admin API's "attendee"
+ * object. */
+const char *
+eva_booking_get_attendee (EvaRecord  *booking,
+                          const char *member)
+{
+  JsonNode *attendee;
+
+  g_return_val_if_fail (EVA_IS_RECORD (booking), NULL);
+
+  attendee = json_object_get_member (eva_record_get_object (booking), "attendee");
+  if (attendee == NULL || !JSON_NODE_HOLDS_OBJECT (attendee))
+    return NULL;
+  return json_object_get_string_member_with_default (json_node_get_object (attendee), member, NULL);
+}
+
+/* Held, awaiting payment and confirmed bookings can be cancelled. */
+gboolean
+eva_booking_can_cancel (EvaRecord *booking)
+{
+  const char *status;
+
+  g_return_val_if_fail (EVA_IS_RECORD (booking), FALSE);
+
+  status = eva_record_get_string (booking, "status");
+  return g_strcmp0 (status, "held") == 0 || g_strcmp0 (status, "pending_payment") == 0 ||
+         g_strcmp0 (status, "confirmed") == 0;
+}
+
+gint64
+eva_booking_count_tickets (EvaRecord *booking)
+{
+  JsonNode *items;
+  JsonArray *array;
+  gint64 n = 0;
+
+  g_return_val_if_fail (EVA_IS_RECORD (booking), 0);
+
+  items = json_object_get_member (eva_record_get_object (booking), "items");
+  if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
+    return 0;
+  array = json_node_get_array (items);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (item))
+        n += json_object_get_int_member_with_default (json_node_get_object (item), "quantity", 0);
+    }
+  return n;
+}
+
 /* ------------------------------------------------------------------ */
 /* Resources                                                          */
 /* ------------------------------------------------------------------ */

@@ -24,6 +24,15 @@ const char  *eva_status_label       (const char   *status);
 const char  *eva_role_label         (const char   *role);
 char        *eva_format_money_plain (gint64        minor,
                                      const char   *currency);
+char        *eva_format_money       (gint64        minor,
+                                     const char   *currency);
+const char  *eva_booking_status_label    (const char *status);
+const char  *eva_booking_get_attendee    (EvaRecord  *booking,
+                                          const char *member);
+gboolean     eva_booking_can_cancel      (EvaRecord  *booking);
+gint64       eva_booking_count_tickets   (EvaRecord  *booking);
+void         eva_set_status_class   (GtkWidget    *pill,
+                                     const char   *status);
 GResource   *eva_utils_get_resource (void);
 
 G_END_DECLS

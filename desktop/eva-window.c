@@ -12,6 +12,9 @@
  * was, so unsaved edits survive; unreachable servers raise the offline
  * banner, whose Retry is the refresh action.
  *
+ * What the window does with events (open, create, save, publish…) is in
+ * eva-window-events.c.
+ *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "eva-window"
@@ -21,56 +24,16 @@
 #include <glib/gi18n-lib.h>
 
 #include "eva-desktop-config.h"
-#include "eva-event-editor.h"
-#include "eva-events-view.h"
 #include "eva-keyring.h"
-#include "eva-records-view.h"
-#include "eva-sign-in-page.h"
 #include "eva-staff-window.h"
-#include "eva-ticket-types-view.h"
 #include "eva-utils.h"
-#include "eva-window.h"
+#include "eva-window-private.h"
 
 #define MAX_SERVERS 8
 
-struct _EvaWindow
-{
-  AdwApplicationWindow  parent_instance;
-
-  AdwToastOverlay      *toast_overlay;
-  GtkRevealer          *offline_revealer;
-  GtkLabel             *offline_label;
-  GtkStack             *main_stack;
-  EvaSignInPage        *sign_in_page;
-  AdwLeaflet           *leaflet;
-  GtkWidget            *sidebar;
-  AdwWindowTitle       *sidebar_title;
-  EvaEventsView        *events_view;
-  GtkWidget            *content;
-  AdwViewSwitcherTitle *switcher_title;
-  AdwViewSwitcherBar   *switcher_bar;
-  GtkMenuButton        *event_menu_button;
-  GtkWidget            *save_button;
-  GtkStack             *content_stack;
-  AdwViewStack         *event_stack;
-  EvaEventEditor       *editor;
-  AdwViewStackPage     *tickets_page;
-  AdwViewStackPage     *coupons_page;
-  AdwViewStackPage     *bookings_page;
-  EvaTicketTypesView   *ticket_types_view;
-  EvaRecordsView       *coupons_view;
-  EvaRecordsView       *bookings_view;
-
-  GSettings            *settings;
-  EvaApiClient         *client;
-  GCancellable         *cancellable;
-  char                 *email;
-  gboolean              session_expired;
-};
 
 G_DEFINE_FINAL_TYPE (EvaWindow, eva_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static void update_actions (EvaWindow *self);
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                            */
@@ -84,8 +47,8 @@ current_status (EvaWindow *self)
   return event != NULL ? eva_record_get_string (event, "status") : NULL;
 }
 
-static gboolean
-showing_event (EvaWindow *self)
+gboolean
+_eva_window_showing_event (EvaWindow *self)
 {
   return g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), "event") == 0;
 }
@@ -110,7 +73,7 @@ update_titles (EvaWindow *self)
 
   adw_view_switcher_title_set_title (self->switcher_title,
                                      event != NULL ? eva_record_get_string (event, "title")
-                                     : showing_event (self) ? _("New Event") : "");
+                                     : _eva_window_showing_event (self) ? _("New Event") : "");
   adw_view_switcher_title_set_subtitle (self->switcher_title,
                                         event != NULL ? eva_status_label (eva_record_get_string (event, "status")) : NULL);
   if (me != NULL && uri != NULL)
@@ -125,15 +88,25 @@ update_titles (EvaWindow *self)
     adw_window_title_set_subtitle (self->sidebar_title, NULL);
 }
 
+/* Save is the editor's: it shows with the Details page. */
 static void
-update_actions (EvaWindow *self)
+update_save_button (EvaWindow *self)
+{
+  gtk_widget_set_visible (self->save_button,
+                          _eva_window_showing_event (self) &&
+                          g_strcmp0 (adw_view_stack_get_visible_child_name (self->event_stack),
+                                     "details") == 0);
+}
+
+void
+_eva_window_update_actions (EvaWindow *self)
 {
   const char *status = current_status (self);
   gboolean has_event = status != NULL;
   gboolean busy = eva_event_editor_get_busy (self->editor);
   gboolean on_events = g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "events") == 0;
 
-  set_action_enabled (self, "save", on_events && showing_event (self) && !busy &&
+  set_action_enabled (self, "save", on_events && _eva_window_showing_event (self) && !busy &&
                       (eva_event_editor_get_dirty (self->editor) || !has_event));
   set_action_enabled (self, "publish", on_events && !busy && g_strcmp0 (status, "draft") == 0);
   set_action_enabled (self, "cancel-event", on_events && !busy &&
@@ -146,7 +119,7 @@ update_actions (EvaWindow *self)
   set_action_enabled (self, "search", on_events);
   set_action_enabled (self, "sign-out", on_events);
   gtk_widget_set_visible (GTK_WIDGET (self->event_menu_button), has_event);
-  gtk_widget_set_visible (self->save_button, showing_event (self));
+  update_save_button (self);
   adw_view_stack_page_set_visible (self->tickets_page, has_event);
   adw_view_stack_page_set_visible (self->coupons_page, has_event);
   adw_view_stack_page_set_visible (self->bookings_page, has_event);
@@ -212,220 +185,25 @@ store_token (EvaWindow *self)
                            token_stored_cb, g_object_ref (self));
 }
 
-static void
-load_event_views (EvaWindow *self,
-                  EvaRecord *event)
+void
+_eva_window_load_event_views (EvaWindow *self,
+                              EvaRecord *event)
 {
   eva_ticket_types_view_set_event (self->ticket_types_view, event);
-  eva_records_view_set_event (self->coupons_view, event);
-  eva_records_view_set_event (self->bookings_view, event);
+  eva_coupons_view_set_event (self->coupons_view, event);
+  eva_bookings_view_set_event (self->bookings_view, event);
 }
 
-static void
-show_content (EvaWindow *self)
+void
+_eva_window_show_content (EvaWindow *self)
 {
   gtk_stack_set_visible_child_name (self->content_stack, "event");
   adw_leaflet_set_visible_child (self->leaflet, self->content);
 }
 
 /* ------------------------------------------------------------------ */
-/* Event actions                                                      */
-/* ------------------------------------------------------------------ */
-
-static void
-transitioned_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(EvaWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EvaRecord) event = NULL;
-  EvaRecord *current = eva_event_editor_get_event (self->editor);
-
-  event = eva_api_client_record_finish (EVA_API_CLIENT (source), result, &error);
-  if (event == NULL)
-    {
-      const char *code = eva_api_error_get_code (error);
-
-      if (g_strcmp0 (code, "event_incomplete") == 0)
-        {
-          const char *missing = eva_api_error_get_field_message (error, "ticket_types");
-
-          adw_toast_overlay_add_toast (self->toast_overlay,
-                                       adw_toast_new (missing != NULL
-                                                      ? _("Add a ticket type before publishing")
-                                                      : _("Set the event’s currency before publishing priced tickets")));
-        }
-      else
-        eva_report_error (GTK_WIDGET (self), error);
-      return;
-    }
-
-  if (current != NULL && g_strcmp0 (eva_record_get_id (current), eva_record_get_id (event)) == 0)
-    {
-      eva_record_set_object (current, eva_record_get_object (event));
-      eva_event_editor_set_event (self->editor, current);
-      eva_event_list_update (eva_events_view_get_list (self->events_view), current);
-    }
-  adw_toast_overlay_add_toast (self->toast_overlay,
-                               adw_toast_new (g_strcmp0 (eva_record_get_string (event, "status"), "published") == 0
-                                              ? _("Event published")
-                                              : g_strcmp0 (eva_record_get_string (event, "status"), "cancelled") == 0
-                                              ? _("Event cancelled") : _("Event archived")));
-  update_actions (self);
-}
-
-static void
-deleted_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(EvaWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = g_strdup (g_object_get_data (G_OBJECT (self), "deleting"));
-
-  if (!eva_api_client_empty_finish (EVA_API_CLIENT (source), result, &error))
-    {
-      eva_report_error (GTK_WIDGET (self), error);
-      return;
-    }
-  eva_event_list_remove (eva_events_view_get_list (self->events_view), id);
-  eva_event_editor_set_event (self->editor, NULL);
-  load_event_views (self, NULL);
-  gtk_stack_set_visible_child_name (self->content_stack, "empty");
-  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Draft deleted")));
-  update_actions (self);
-}
-
-static void
-confirm_response_cb (AdwMessageDialog *dialog,
-                     const char       *response,
-                     gpointer          user_data)
-{
-  EvaWindow *self = EVA_WINDOW (user_data);
-  EvaRecord *event = eva_event_editor_get_event (self->editor);
-  const char *what = g_object_get_data (G_OBJECT (dialog), "what");
-
-  if (event == NULL || g_strcmp0 (response, "cancel") == 0 || response == NULL)
-    return;
-
-  if (g_str_equal (what, "delete"))
-    {
-      g_object_set_data_full (G_OBJECT (self), "deleting", g_strdup (eva_record_get_id (event)), g_free);
-      eva_api_client_delete_event_async (self->client, eva_record_get_id (event), self->cancellable,
-                                         deleted_cb, g_object_ref (self));
-      return;
-    }
-
-  eva_api_client_transition_event_async (self->client, eva_record_get_id (event),
-                                         g_str_equal (what, "publish") ? EVA_EVENT_PUBLISH
-                                         : g_str_equal (what, "cancel") ? EVA_EVENT_CANCEL
-                                         : EVA_EVENT_ARCHIVE,
-                                         self->cancellable, transitioned_cb, g_object_ref (self));
-}
-
-static const char *
-event_title (EvaWindow *self)
-{
-  EvaRecord *event = eva_event_editor_get_event (self->editor);
-
-  return event != NULL ? eva_record_get_string (event, "title") : "";
-}
-
-static void
-confirm (EvaWindow              *self,
-         const char             *what,
-         char                   *title,  /* taken */
-         const char             *body,
-         const char             *verb,
-         AdwResponseAppearance   appearance)
-{
-  EvaRecord *event = eva_event_editor_get_event (self->editor);
-  g_autofree char *heading = title;
-  GtkWidget *dialog;
-
-  if (event == NULL)
-    return;
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Keep As It Is"),
-                                    what, verb,
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), what, appearance);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "what", g_strdup (what), g_free);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (confirm_response_cb), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-publish_activated (GSimpleAction *action,
-                   GVariant      *param,
-                   gpointer       user_data)
-{
-  /* Translators: %s is the event's title */
-  confirm (EVA_WINDOW (user_data), "publish", g_strdup_printf (_("Publish “%s”?"), event_title (EVA_WINDOW (user_data))),
-           _("The event appears on the web site and its tickets go on sale."),
-           _("_Publish"), ADW_RESPONSE_SUGGESTED);
-}
-
-static void
-cancel_event_activated (GSimpleAction *action,
-                        GVariant      *param,
-                        gpointer       user_data)
-{
-  /* Translators: %s is the event's title */
-  confirm (EVA_WINDOW (user_data), "cancel", g_strdup_printf (_("Cancel “%s”?"), event_title (EVA_WINDOW (user_data))),
-           _("Ticket sales stop at once and the event can no longer be edited. This cannot be undone."),
-           _("_Cancel Event"), ADW_RESPONSE_DESTRUCTIVE);
-}
-
-static void
-archive_activated (GSimpleAction *action,
-                   GVariant      *param,
-                   gpointer       user_data)
-{
-  /* Translators: %s is the event's title */
-  confirm (EVA_WINDOW (user_data), "archive", g_strdup_printf (_("Archive “%s”?"), event_title (EVA_WINDOW (user_data))),
-           _("The event is put away and can no longer be edited. This cannot be undone."),
-           _("_Archive"), ADW_RESPONSE_DEFAULT);
-}
-
-static void
-delete_event_activated (GSimpleAction *action,
-                        GVariant      *param,
-                        gpointer       user_data)
-{
-  /* Translators: %s is the event's title */
-  confirm (EVA_WINDOW (user_data), "delete", g_strdup_printf (_("Delete “%s”?"), event_title (EVA_WINDOW (user_data))),
-           _("The draft and its ticket types are deleted for good."),
-           _("_Delete"), ADW_RESPONSE_DESTRUCTIVE);
-}
-
-/* ------------------------------------------------------------------ */
 /* Other actions                                                      */
 /* ------------------------------------------------------------------ */
-
-static void
-new_event_activated (GSimpleAction *action,
-                     GVariant      *param,
-                     gpointer       user_data)
-{
-  eva_window_new_event (EVA_WINDOW (user_data));
-}
-
-static void
-save_activated (GSimpleAction *action,
-                GVariant      *param,
-                gpointer       user_data)
-{
-  EvaWindow *self = EVA_WINDOW (user_data);
-
-  adw_view_stack_set_visible_child_name (self->event_stack, "details");
-  eva_event_editor_save (self->editor);
-}
 
 static void
 search_activated (GSimpleAction *action,
@@ -439,46 +217,17 @@ search_activated (GSimpleAction *action,
 }
 
 static void
-event_reloaded_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(EvaWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EvaRecord) event = eva_api_client_record_finish (EVA_API_CLIENT (source), result, &error);
-  EvaRecord *current = eva_event_editor_get_event (self->editor);
-
-  if (event == NULL)
-    {
-      eva_report_error (GTK_WIDGET (self), error);
-      return;
-    }
-  if (current == NULL || eva_event_editor_get_dirty (self->editor) ||
-      g_strcmp0 (eva_record_get_id (current), eva_record_get_id (event)) != 0)
-    return;
-  eva_record_set_object (current, eva_record_get_object (event));
-  eva_event_editor_set_event (self->editor, current);
-  update_actions (self);
-}
-
-static void
 refresh_activated (GSimpleAction *action,
                    GVariant      *param,
                    gpointer       user_data)
 {
   EvaWindow *self = EVA_WINDOW (user_data);
-  EvaRecord *event = eva_event_editor_get_event (self->editor);
 
   gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "events") != 0)
     return;
   eva_events_view_reload (self->events_view);
-  if (event != NULL)
-    {
-      eva_api_client_get_event_async (self->client, eva_record_get_id (event), self->cancellable,
-                                      event_reloaded_cb, g_object_ref (self));
-      load_event_views (self, event);
-    }
+  _eva_window_reload_event (self);
 }
 
 static void
@@ -517,7 +266,7 @@ sign_out_activated (GSimpleAction *action,
   eva_api_client_logout_async (self->client, NULL, signed_out_cb, g_object_ref (self));
 
   eva_event_editor_set_event (self->editor, NULL);
-  load_event_views (self, NULL);
+  _eva_window_load_event_views (self, NULL);
   eva_event_list_clear (eva_events_view_get_list (self->events_view));
   gtk_stack_set_visible_child_name (self->content_stack, "empty");
   self->session_expired = FALSE;
@@ -537,16 +286,10 @@ staff_activated (GSimpleAction *action,
 }
 
 static const GActionEntry actions[] = {
-  { "new-event", new_event_activated },
-  { "save", save_activated },
   { "search", search_activated },
   { "refresh", refresh_activated },
   { "sign-out", sign_out_activated },
   { "staff", staff_activated },
-  { "publish", publish_activated },
-  { "cancel-event", cancel_event_activated },
-  { "archive", archive_activated },
-  { "delete-event", delete_event_activated },
 };
 
 /* ------------------------------------------------------------------ */
@@ -569,7 +312,7 @@ signed_in_cb (EvaWindow *self)
   if (!resume)
     {
       eva_event_editor_set_event (self->editor, NULL);
-      load_event_views (self, NULL);
+      _eva_window_load_event_views (self, NULL);
       gtk_stack_set_visible_child_name (self->content_stack, "empty");
     }
   eva_window_show_events (self);
@@ -600,30 +343,7 @@ session_expired_cb (EvaWindow *self)
 static void
 me_changed_cb (EvaWindow *self)
 {
-  update_actions (self);
-}
-
-static void
-event_activated_cb (EvaWindow *self,
-                    EvaRecord *event)
-{
-  eva_window_open_event (self, event);
-}
-
-static void
-event_saved_cb (EvaWindow *self,
-                EvaRecord *event,
-                gboolean   created)
-{
-  eva_event_list_update (eva_events_view_get_list (self->events_view), event);
-  if (created)
-    {
-      eva_events_view_select (self->events_view, eva_record_get_id (event));
-      load_event_views (self, event);
-    }
-  adw_toast_overlay_add_toast (self->toast_overlay,
-                               adw_toast_new (created ? _("Event created") : _("Changes saved")));
-  update_actions (self);
+  _eva_window_update_actions (self);
 }
 
 static void
@@ -636,7 +356,7 @@ static void
 folded_changed_cb (EvaWindow *self)
 {
   /* Unfolded with nothing chosen: nothing to come back to. */
-  if (adw_leaflet_get_folded (self->leaflet) && !showing_event (self))
+  if (adw_leaflet_get_folded (self->leaflet) && !_eva_window_showing_event (self))
     adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
 }
 
@@ -768,7 +488,8 @@ eva_window_class_init (EvaWindowClass *klass)
   g_type_ensure (EVA_TYPE_EVENTS_VIEW);
   g_type_ensure (EVA_TYPE_EVENT_EDITOR);
   g_type_ensure (EVA_TYPE_TICKET_TYPES_VIEW);
-  g_type_ensure (EVA_TYPE_RECORDS_VIEW);
+  g_type_ensure (EVA_TYPE_COUPONS_VIEW);
+  g_type_ensure (EVA_TYPE_BOOKINGS_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/eva-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, toast_overlay);
@@ -795,9 +516,13 @@ eva_window_class_init (EvaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, coupons_view);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, bookings_view);
   gtk_widget_class_bind_template_callback (widget_class, signed_in_cb);
-  gtk_widget_class_bind_template_callback (widget_class, event_activated_cb);
-  gtk_widget_class_bind_template_callback (widget_class, event_saved_cb);
-  gtk_widget_class_bind_template_callback (widget_class, update_actions);
+  gtk_widget_class_bind_template_callback_full (widget_class, "event_activated_cb",
+                                                G_CALLBACK (_eva_window_event_activated_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "event_saved_cb",
+                                                G_CALLBACK (_eva_window_event_saved_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "update_actions",
+                                                G_CALLBACK (_eva_window_update_actions));
+  gtk_widget_class_bind_template_callback (widget_class, update_save_button);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, folded_changed_cb);
 }
@@ -819,6 +544,7 @@ eva_window_init (EvaWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), actions, G_N_ELEMENTS (actions), self);
+  _eva_window_add_event_actions (self);
 
   self->client = eva_api_client_new (NULL);
   g_signal_connect_swapped (self->client, "tokens-changed", G_CALLBACK (tokens_changed_cb), self);
@@ -830,10 +556,10 @@ eva_window_init (EvaWindow *self)
   eva_events_view_bind_settings (self->events_view, self->settings);
   eva_event_editor_set_client (self->editor, self->client);
   eva_ticket_types_view_set_client (self->ticket_types_view, self->client);
-  eva_records_view_set_client (self->coupons_view, self->client);
-  eva_records_view_set_client (self->bookings_view, self->client);
+  eva_coupons_view_set_client (self->coupons_view, self->client);
+  eva_bookings_view_set_client (self->bookings_view, self->client);
 
-  update_actions (self);
+  _eva_window_update_actions (self);
   start (self);
 }
 
@@ -880,7 +606,7 @@ eva_window_show_sign_in (EvaWindow *self)
   gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
   gtk_stack_set_visible_child_name (self->main_stack, "sign-in");
   eva_sign_in_page_focus (self->sign_in_page);
-  update_actions (self);
+  _eva_window_update_actions (self);
 }
 
 void
@@ -890,104 +616,11 @@ eva_window_show_events (EvaWindow *self)
 
   gtk_stack_set_visible_child_name (self->main_stack, "events");
   eva_events_view_reload (self->events_view);
-  update_actions (self);
-}
-
-static void
-discard_response_cb (AdwMessageDialog *dialog,
-                     const char       *response,
-                     gpointer          user_data)
-{
-  EvaWindow *self = EVA_WINDOW (user_data);
-  EvaRecord *event = g_object_get_data (G_OBJECT (dialog), "event");
-
-  if (g_strcmp0 (response, "discard") != 0)
-    {
-      EvaRecord *current = eva_event_editor_get_event (self->editor);
-
-      /* Keep editing: the list points at the event being edited again. */
-      if (current != NULL)
-        eva_events_view_select (self->events_view, eva_record_get_id (current));
-      else
-        eva_events_view_unselect (self->events_view);
-      return;
-    }
-  eva_event_editor_set_event (self->editor, NULL);
-  if (event != NULL)
-    eva_window_open_event (self, event);
-  else
-    eva_window_new_event (self);
-}
-
-/* Asks before dropping unsaved edits; TRUE when it is fine to go on. */
-static gboolean
-may_leave_editor (EvaWindow *self,
-                  EvaRecord *next)
-{
-  GtkWidget *dialog;
-
-  if (!eva_event_editor_get_dirty (self->editor))
-    return TRUE;
-
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Discard Changes?"),
-                                   _("The changes to this event have not been saved."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Keep Editing"),
-                                    "discard", _("_Discard"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  if (next != NULL)
-    g_object_set_data_full (G_OBJECT (dialog), "event", g_object_ref (next), g_object_unref);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (discard_response_cb), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
-  return FALSE;
-}
-
-void
-eva_window_open_event (EvaWindow *self,
-                       EvaRecord *event)
-{
-  EvaRecord *current;
-
-  g_return_if_fail (EVA_IS_WINDOW (self));
-  g_return_if_fail (EVA_IS_RECORD (event));
-
-  current = eva_event_editor_get_event (self->editor);
-  if (current == event && showing_event (self))
-    {
-      show_content (self);
-      return;
-    }
-  if (!may_leave_editor (self, event))
-    return;
-
-  eva_event_editor_set_event (self->editor, event);
-  eva_events_view_select (self->events_view, eva_record_get_id (event));
-  load_event_views (self, event);
-  show_content (self);
-  update_actions (self);
-}
-
-void
-eva_window_new_event (EvaWindow *self)
-{
-  g_return_if_fail (EVA_IS_WINDOW (self));
-
-  if (!may_leave_editor (self, NULL))
-    return;
-  eva_events_view_unselect (self->events_view);
-  eva_event_editor_new_event (self->editor);
-  load_event_views (self, NULL);
-  adw_view_stack_set_visible_child_name (self->event_stack, "details");
-  show_content (self);
-  update_actions (self);
-  gtk_widget_grab_focus (eva_event_editor_get_field_row (self->editor, "title"));
+  _eva_window_update_actions (self);
 }
 
 /* For tests and screenshots: "sign-in", "events-view", "editor",
- * "ticket-types", "event-stack", "offline-banner". */
+ * "ticket-types", "coupons", "bookings", "event-stack", "offline-banner". */
 GtkWidget *
 eva_window_get_page (EvaWindow  *self,
                      const char *name)
@@ -1004,6 +637,10 @@ eva_window_get_page (EvaWindow  *self,
     return GTK_WIDGET (self->ticket_types_view);
   if (g_str_equal (name, "event-stack"))
     return GTK_WIDGET (self->event_stack);
+  if (g_str_equal (name, "coupons"))
+    return GTK_WIDGET (self->coupons_view);
+  if (g_str_equal (name, "bookings"))
+    return GTK_WIDGET (self->bookings_view);
   if (g_str_equal (name, "offline-banner"))
     return GTK_WIDGET (self->offline_revealer);
   return NULL;

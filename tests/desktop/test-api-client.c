@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "eva-api-client.h"
+#include "eva-desktop-seed.h"
 #include "eva-keyring.h"
 #include "eva-test.h"
 
@@ -612,10 +613,329 @@ test_coupons_and_bookings (Fixture       *f,
 
   g_clear_object (&result);
   result = RUN (eva_api_client_list_bookings_async (f->client, eva_record_get_id (event), NULL,
-                                                    NULL, NULL, NULL, CB));
+                                                    NULL, NULL, 0, NULL, CB));
   list = eva_api_client_list_finish (f->client, result, NULL, NULL, &error);
   g_assert_true ((list != NULL && error == NULL) ||
                  g_error_matches (error, EVA_API_ERROR, EVA_API_ERROR_NOT_IMPLEMENTED));
+}
+
+static EvaRecord *
+create_ticket_type (Fixture    *f,
+                    EvaRecord  *event,
+                    const char *name,
+                    gint64      price)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  EvaRecord *tt;
+
+  json_object_set_string_member (fields, "name", name);
+  json_object_set_int_member (fields, "price", price);
+  json_object_set_int_member (fields, "capacity", 100);
+  result = RUN (eva_api_client_create_ticket_type_async (f->client, eva_record_get_id (event), fields,
+                                                         NULL, CB));
+  tt = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  return tt;
+}
+
+static void
+publish_event (Fixture   *f,
+               EvaRecord *event)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaRecord) published = NULL;
+
+  result = RUN (eva_api_client_transition_event_async (f->client, eva_record_get_id (event),
+                                                       EVA_EVENT_PUBLISH, NULL, CB));
+  published = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+json_id (JsonNode *booking)
+{
+  return g_strdup (json_object_get_string_member (json_node_get_object (booking), "id"));
+}
+
+static GPtrArray *
+list_bookings (Fixture     *f,
+               EvaRecord   *event,
+               const char  *search,
+               const char  *status,
+               const char  *cursor,
+               guint        limit,
+               char       **next_cursor,
+               gint64      *total)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *page;
+
+  result = RUN (eva_api_client_list_bookings_async (f->client, eva_record_get_id (event), search,
+                                                    status, cursor, limit, NULL, CB));
+  page = eva_api_client_list_finish (f->client, result, next_cursor, total, &error);
+  g_assert_no_error (error);
+  return page;
+}
+
+/* A coupon restricted to some ticket types, with a minimum order, keeps
+ * both; and its uses count. */
+static void
+test_coupon_restrictions (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(EvaRecord) event = NULL;
+  g_autoptr(EvaRecord) standard = NULL;
+  g_autoptr(EvaRecord) vip = NULL;
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(JsonObject) change = json_object_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaRecord) coupon = NULL;
+  g_autoptr(EvaRecord) read = NULL;
+  g_autoptr(JsonNode) booking = NULL;
+  JsonArray *ids = json_array_new ();
+  JsonArray *read_ids;
+
+  sign_in (f);
+  event = create_event (f, "Coupon Night");
+  standard = create_ticket_type (f, event, "Standard", 2500);
+  vip = create_ticket_type (f, event, "VIP", 9000);
+  publish_event (f, event);
+
+  json_array_add_string_element (ids, eva_record_get_id (vip));
+  json_object_set_string_member (fields, "code", "VIPONLY");
+  json_object_set_string_member (fields, "kind", "fixed");
+  json_object_set_int_member (fields, "amount", 1000);
+  json_object_set_int_member (fields, "min_order", 5000);
+  json_object_set_array_member (fields, "ticket_type_ids", ids);
+  result = RUN (eva_api_client_create_coupon_async (f->client, eva_record_get_id (event), fields,
+                                                    NULL, CB));
+  coupon = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (eva_record_get_int (coupon, "min_order", -1), ==, 5000);
+
+  /* One use, by a booking of the VIP tickets */
+  booking = eva_desktop_seed_booking (f->server, eva_record_get_id (event), eva_record_get_id (vip),
+                                      1, "VIPONLY", "Ada", "ada@example.test");
+
+  g_clear_object (&result);
+  result = RUN (eva_api_client_get_coupon_async (f->client, eva_record_get_id (coupon), NULL, CB));
+  read = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (eva_record_get_int (read, "uses", -1), ==, 1);
+  g_assert_cmpint (eva_record_get_int (read, "min_order", -1), ==, 5000);
+  read_ids = json_object_get_array_member (eva_record_get_object (read), "ticket_type_ids");
+  g_assert_cmpuint (json_array_get_length (read_ids), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (read_ids, 0), ==, eva_record_get_id (vip));
+
+  /* For every ticket type again, no minimum */
+  json_object_set_array_member (change, "ticket_type_ids", json_array_new ());
+  json_object_set_int_member (change, "min_order", 0);
+  g_clear_object (&result);
+  g_clear_object (&read);
+  result = RUN (eva_api_client_update_coupon_async (f->client, eva_record_get_id (coupon), change,
+                                                    NULL, CB));
+  read = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (eva_record_get_int (read, "min_order", -1), ==, 0);
+  read_ids = json_object_get_array_member (eva_record_get_object (read), "ticket_type_ids");
+  g_assert_cmpuint (json_array_get_length (read_ids), ==, 0);
+
+  /* max_uses below the uses: refused, and said why */
+  g_clear_pointer (&change, json_object_unref);
+  change = json_object_new ();
+  json_object_set_int_member (change, "max_uses", 0);
+  g_clear_object (&result);
+  result = RUN (eva_api_client_update_coupon_async (f->client, eva_record_get_id (coupon), change,
+                                                    NULL, CB));
+  g_assert_null (eva_api_client_record_finish (f->client, result, &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_CONFLICT);
+  g_assert_cmpstr (eva_api_error_get_code (error), ==, "max_uses_below_uses");
+}
+
+/* Bookings: pages, the server's filter and search, one in detail,
+ * cancelling (and not twice), and every booking as CSV. */
+static void
+test_bookings (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(EvaRecord) event = NULL;
+  g_autoptr(EvaRecord) standard = NULL;
+  g_autoptr(JsonObject) coupon = json_object_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaRecord) created = NULL;
+  g_autoptr(JsonNode) a = NULL;
+  g_autoptr(JsonNode) b = NULL;
+  g_autoptr(JsonNode) c = NULL;
+  g_autofree char *a_id = NULL;
+  g_autofree char *b_id = NULL;
+  g_autofree char *c_id = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autofree char *cursor = NULL;
+  g_autofree char *no_cursor = NULL;
+  gint64 total = 0;
+
+  sign_in (f);
+  event = create_event (f, "Booked Out");
+  standard = create_ticket_type (f, event, "Standard", 2500);
+  publish_event (f, event);
+  json_object_set_string_member (coupon, "code", "EARLY10");
+  json_object_set_string_member (coupon, "kind", "percent");
+  json_object_set_int_member (coupon, "percent", 10);
+  result = RUN (eva_api_client_create_coupon_async (f->client, eva_record_get_id (event), coupon,
+                                                    NULL, CB));
+  created = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+
+  a = eva_desktop_seed_booking (f->server, eva_record_get_id (event), eva_record_get_id (standard),
+                                2, "EARLY10", "Ada Lovelace", "ada@example.test");
+  b = eva_desktop_seed_booking (f->server, eva_record_get_id (event), eva_record_get_id (standard),
+                                1, NULL, "Grace Hopper", "grace@example.test");
+  /* A name a spreadsheet would run as a formula */
+  c = eva_desktop_seed_booking (f->server, eva_record_get_id (event), eva_record_get_id (standard),
+                                1, NULL, "=HYPERLINK(\"x\")", "alan@example.test");
+  a_id = json_id (a);
+  b_id = json_id (b);
+  c_id = json_id (c);
+  eva_desktop_seed_confirm (f->server, c_id);
+
+  /* Pages of two, newest first */
+  page = list_bookings (f, event, NULL, NULL, NULL, 2, &cursor, &total);
+  g_assert_cmpuint (page->len, ==, 2);
+  g_assert_cmpint (total, ==, 3);
+  g_assert_nonnull (cursor);
+  g_assert_cmpstr (eva_record_get_id (g_ptr_array_index (page, 0)), ==, c_id);
+  g_clear_pointer (&page, g_ptr_array_unref);
+  page = list_bookings (f, event, NULL, NULL, cursor, 2, &no_cursor, &total);
+  g_assert_cmpuint (page->len, ==, 1);
+  g_assert_null (no_cursor);
+  g_assert_cmpstr (eva_record_get_id (g_ptr_array_index (page, 0)), ==, a_id);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  /* The server filters and searches */
+  page = list_bookings (f, event, NULL, "confirmed", NULL, 0, NULL, &total);
+  g_assert_cmpuint (page->len, ==, 1);
+  g_assert_cmpint (total, ==, 1);
+  g_assert_cmpstr (eva_record_get_id (g_ptr_array_index (page, 0)), ==, c_id);
+  g_clear_pointer (&page, g_ptr_array_unref);
+  page = list_bookings (f, event, "grace", NULL, NULL, 0, NULL, &total);
+  g_assert_cmpuint (page->len, ==, 1);
+  g_assert_cmpstr (eva_record_get_id (g_ptr_array_index (page, 0)), ==, b_id);
+  g_clear_pointer (&page, g_ptr_array_unref);
+
+  /* One booking in detail */
+  {
+    g_autoptr(EvaRecord) booking = NULL;
+    JsonArray *items;
+    JsonObject *item;
+    JsonObject *attendee;
+
+    g_clear_object (&result);
+    result = RUN (eva_api_client_get_booking_async (f->client, a_id, NULL, CB));
+    booking = eva_api_client_record_finish (f->client, result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (eva_record_get_string (booking, "status"), ==, "held");
+    g_assert_cmpint (eva_record_get_int (booking, "subtotal", 0), ==, 5000);
+    g_assert_cmpint (eva_record_get_int (booking, "discount", 0), ==, 500);
+    g_assert_cmpint (eva_record_get_int (booking, "total", 0), ==, 4500);
+    g_assert_cmpstr (eva_record_get_string (booking, "currency"), ==, "EUR");
+    g_assert_cmpstr (eva_record_get_string (booking, "coupon_code"), ==, "EARLY10");
+    g_assert_nonnull (eva_record_get_string (booking, "created_at"));
+    g_assert_nonnull (eva_record_get_string (booking, "expires_at"));
+    items = json_object_get_array_member (eva_record_get_object (booking), "items");
+    g_assert_cmpuint (json_array_get_length (items), ==, 1);
+    item = json_array_get_object_element (items, 0);
+    g_assert_cmpstr (json_object_get_string_member (item, "name"), ==, "Standard");
+    g_assert_cmpint (json_object_get_int_member (item, "quantity"), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (item, "unit_price"), ==, 2500);
+    attendee = json_object_get_object_member (eva_record_get_object (booking), "attendee");
+    g_assert_cmpstr (json_object_get_string_member (attendee, "email"), ==, "ada@example.test");
+    g_assert_cmpstr (json_object_get_string_member (attendee, "name"), ==, "Ada Lovelace");
+  }
+
+  /* Cancel: once */
+  {
+    g_autoptr(EvaRecord) cancelled = NULL;
+
+    g_clear_object (&result);
+    result = RUN (eva_api_client_cancel_booking_async (f->client, b_id, NULL, CB));
+    cancelled = eva_api_client_record_finish (f->client, result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (eva_record_get_string (cancelled, "status"), ==, "cancelled");
+    g_assert_nonnull (eva_record_get_string (cancelled, "cancelled_at"));
+
+    g_clear_object (&result);
+    result = RUN (eva_api_client_cancel_booking_async (f->client, b_id, NULL, CB));
+    g_assert_null (eva_api_client_record_finish (f->client, result, &error));
+    g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_CONFLICT);
+    g_assert_cmpstr (eva_api_error_get_code (error), ==, "invalid_transition");
+    g_clear_error (&error);
+  }
+
+  /* Unknown booking */
+  {
+    g_clear_object (&result);
+    result = RUN (eva_api_client_get_booking_async (f->client, "6f1c2a8e-0000-4000-8000-000000000000",
+                                                    NULL, CB));
+    g_assert_null (eva_api_client_record_finish (f->client, result, &error));
+    g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+
+  /* Every booking as CSV, whatever the filters of the list */
+  {
+    g_autoptr(GBytes) csv = NULL;
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    g_clear_object (&result);
+    result = RUN (eva_api_client_export_bookings_async (f->client, eva_record_get_id (event), NULL,
+                                                        NULL, NULL, CB));
+    csv = eva_api_client_export_bookings_finish (f->client, result, &error);
+    g_assert_no_error (error);
+    text = g_strndup (g_bytes_get_data (csv, NULL), g_bytes_get_size (csv));
+    g_assert_true (g_str_has_prefix (text, "id,status,attendee_email,attendee_name,created_at,"
+                                           "items,subtotal,discount,total,currency,coupon_code\r\n"));
+    g_assert_true (g_str_has_suffix (text, "\r\n"));
+    lines = g_strsplit (text, "\r\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), ==, 5);   /* header, 3 bookings, "" */
+    g_assert_true (g_str_has_prefix (lines[1], c_id));
+    g_assert_nonnull (strstr (lines[1], ",confirmed,alan@example.test,\"'=HYPERLINK(\"\"x\"\")\","));
+    g_assert_true (g_str_has_prefix (lines[2], b_id));
+    g_assert_nonnull (strstr (lines[2], ",cancelled,grace@example.test,Grace Hopper,"));
+    g_assert_true (g_str_has_prefix (lines[3], a_id));
+    g_assert_nonnull (strstr (lines[3], ",held,ada@example.test,Ada Lovelace,"));
+    g_assert_true (g_str_has_suffix (lines[3], ",Standard x2,5000,500,4500,EUR,EARLY10"));
+
+    /* Filtered, only what matches */
+    g_clear_pointer (&csv, g_bytes_unref);
+    g_clear_pointer (&lines, g_strfreev);
+    g_clear_pointer (&text, g_free);
+    g_clear_object (&result);
+    result = RUN (eva_api_client_export_bookings_async (f->client, eva_record_get_id (event), NULL,
+                                                        "cancelled", NULL, CB));
+    csv = eva_api_client_export_bookings_finish (f->client, result, &error);
+    g_assert_no_error (error);
+    text = g_strndup (g_bytes_get_data (csv, NULL), g_bytes_get_size (csv));
+    lines = g_strsplit (text, "\r\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), ==, 3);
+    g_assert_true (g_str_has_prefix (lines[1], b_id));
+  }
+
+  /* An event that does not exist: the JSON error, even when CSV was asked */
+  {
+    g_clear_object (&result);
+    result = RUN (eva_api_client_export_bookings_async (f->client, "6f1c2a8e-0000-4000-8000-000000000000",
+                                                        NULL, NULL, NULL, CB));
+    g_assert_null (eva_api_client_export_bookings_finish (f->client, result, &error));
+    g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_NOT_FOUND);
+    g_assert_cmpstr (eva_api_error_get_code (error), ==, "not_found");
+  }
 }
 
 /* The server stops: a clear "cannot reach" error, marked offline. */
@@ -721,6 +1041,8 @@ main (int   argc,
   ADD ("/api-client/staff", test_staff);
   ADD ("/api-client/forbidden", test_forbidden);
   ADD ("/api-client/coupons-bookings", test_coupons_and_bookings);
+  ADD ("/api-client/coupon-restrictions", test_coupon_restrictions);
+  ADD ("/api-client/bookings", test_bookings);
   ADD ("/api-client/server-down", test_server_down);
   ADD ("/api-client/cancel", test_cancel);
 #undef ADD

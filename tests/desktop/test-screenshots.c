@@ -3,8 +3,9 @@
  * Starts everato-server on a throwaway database, fills it with a few
  * events, runs EvaApplication, signs in through the sign-in page and saves
  * PNGs of the sign-in page, the events list, the event editor, the ticket
- * types and the narrow (360 px) layout into
- * $EVERATO_SCREENSHOT_DIR (build/tests/desktop/screenshots).
+ * types, the coupons, the bookings and one booking in detail, the dialogs
+ * and the narrow (360 px) layout into $EVERATO_SCREENSHOT_DIR
+ * (build/tests/desktop/screenshots).
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -13,12 +14,15 @@
 #include <glib/gstdio.h>
 
 #include "eva-application.h"
-#include "eva-coupon-dialog.h"
+#include "eva-booking-dialog.h"
+#include "eva-bookings-view.h"
+#include "eva-coupon-dialog-private.h"
+#include "eva-coupons-view.h"
 #include "eva-desktop-config.h"
+#include "eva-desktop-seed.h"
 #include "eva-desktop-test.h"
 #include "eva-event-editor.h"
 #include "eva-events-view.h"
-#include "eva-records-view.h"
 #include "eva-sign-in-page-private.h"
 #include "eva-staff-window.h"
 #include "eva-ticket-type-dialog.h"
@@ -56,6 +60,29 @@ static const SeedEvent seed[] = {
     "published", { "Visitor:800:1500", NULL } },
 };
 
+/* Bookings of the first event: who, how many of which ticket type, the
+ * coupon, and what became of it. */
+typedef struct
+{
+  const char *name;
+  const char *email;
+  guint       ticket;     /* index into the event's tickets */
+  int         quantity;
+  const char *coupon;
+  const char *status;     /* held, confirmed, cancelled or expired */
+} SeedBooking;
+
+static const SeedBooking seed_bookings[] = {
+  { "Radia Perlman", "radia@example.org", 0, 1, NULL, "cancelled" },
+  { "Frances Allen", "frances.allen@example.org", 0, 4, NULL, "confirmed" },
+  { "Barbara Liskov", "liskov@example.org", 1, 1, NULL, "expired" },
+  { "Hedy Lamarr", "hedy@example.org", 1, 2, "FRIENDS", "confirmed" },
+  { "Dorothy Vaughan", "dorothy.vaughan@example.org", 0, 3, NULL, "held" },
+  { "Katherine Johnson", "katherine@example.org", 1, 1, NULL, "confirmed" },
+  { "Annie Easley", "annie.easley@example.org", 0, 2, NULL, "held" },
+  { "Margaret Hamilton", "margaret@example.org", 0, 2, "EARLYBIRD", "confirmed" },
+};
+
 static char *screenshot_dir;
 
 /* ------------------------------------------------------------------ */
@@ -63,10 +90,43 @@ static char *screenshot_dir;
 /* ------------------------------------------------------------------ */
 
 static void
+seed_bookings_of (EvaTestServer *server,
+                  const char    *token,
+                  const char    *event_id,
+                  GPtrArray     *ticket_ids)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (seed_bookings); i++)
+    {
+      const SeedBooking *b = &seed_bookings[i];
+      g_autoptr(JsonNode) booking =
+        eva_desktop_seed_booking (server, event_id, g_ptr_array_index (ticket_ids, b->ticket),
+                                  b->quantity, b->coupon, b->name, b->email);
+      const char *id = json_object_get_string_member (json_node_get_object (booking), "id");
+
+      if (g_str_equal (b->status, "confirmed"))
+        eva_desktop_seed_confirm (server, id);
+      else if (g_str_equal (b->status, "cancelled"))
+        {
+          g_autofree char *path = g_strdup_printf ("/api/v1/admin/bookings/%s/cancel", id);
+          g_autoptr(EvaTestResponse) cancelled = eva_test_call (server, "POST", path, token, NULL);
+
+          eva_test_assert_status (cancelled, 200);
+        }
+      else if (g_str_equal (b->status, "expired"))
+        g_free (eva_test_sql (server->pg,
+                              "UPDATE bookings SET expires_at = now() - interval '1 minute'"
+                              " WHERE id = $1::uuid",
+                              id, NULL));
+    }
+}
+
+static void
 seed_server (EvaTestServer *server)
 {
   g_autofree char *id = eva_test_create_staff (server, EMAIL, "super_admin", PASSWORD);
   g_autofree char *token = eva_test_login (server, EMAIL, PASSWORD);
+  g_autoptr(GPtrArray) first_tickets = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *first_event = NULL;
 
   g_autofree char *org = eva_test_create_staff (server, "grace@example.test", "organizer", PASSWORD);
   g_autofree char *door = eva_test_create_staff (server, "alan@example.test", "door_staff", PASSWORD);
@@ -97,6 +157,8 @@ seed_server (EvaTestServer *server)
                            "{\"name\":\"%s\",\"price\":%s,\"capacity\":%s}", parts[0], parts[1], parts[2]);
 
           eva_test_assert_status (tt, 201);
+          if (i == 0)
+            g_ptr_array_add (first_tickets, g_strdup (eva_test_json_string (tt->json, "id")));
           /* Some tickets sold and held, so the list shows it. */
           eva_test_sql (server->pg,
                         "UPDATE ticket_types SET sold = capacity / 3, held = capacity / 20 WHERE id = $1",
@@ -107,13 +169,18 @@ seed_server (EvaTestServer *server)
           g_autofree char *coupons = g_strdup_printf ("/api/v1/admin/events/%s/coupons", event_id);
           g_autoptr(EvaTestResponse) c1 =
             eva_test_call (server, "POST", coupons, token,
-                           "{\"code\":\"EARLYBIRD\",\"kind\":\"percent\",\"percent\":15,\"max_uses\":100}");
+                           "{\"code\":\"EARLYBIRD\",\"kind\":\"percent\",\"percent\":15,\"max_uses\":100,"
+                           "\"max_uses_per_attendee\":1,\"min_order\":4000,"
+                           "\"valid_until\":\"2030-04-01T00:00:00+02:00\","
+                           "\"ticket_type_ids\":[\"%s\"]}",
+                           (const char *) g_ptr_array_index (first_tickets, 0));
           g_autoptr(EvaTestResponse) c2 =
             eva_test_call (server, "POST", coupons, token,
                            "{\"code\":\"FRIENDS\",\"kind\":\"fixed\",\"amount\":500}");
 
-          /* Coupons may not exist on this server yet (501). */
-          g_test_message ("coupons: %u %u", c1->status, c2->status);
+          eva_test_assert_status (c1, 201);
+          eva_test_assert_status (c2, 201);
+          first_event = g_strdup (event_id);
         }
       if (g_str_equal (seed[i].status, "draft"))
         continue;
@@ -131,6 +198,8 @@ seed_server (EvaTestServer *server)
           eva_test_assert_status (cancelled, 200);
         }
     }
+
+  seed_bookings_of (server, token, first_event, first_tickets);
 }
 
 /* ------------------------------------------------------------------ */
@@ -191,15 +260,6 @@ tickets_loaded (gpointer data)
   return g_list_model_get_n_items (eva_ticket_types_view_get_model (data)) > 0;
 }
 
-static EvaRecord *
-record_from_json (const char *json)
-{
-  g_autoptr(JsonNode) node = json_from_string (json, NULL);
-
-  g_assert_nonnull (node);
-  return eva_record_new (json_node_get_object (node));
-}
-
 static gboolean
 banner_shown (gpointer data)
 {
@@ -207,9 +267,30 @@ banner_shown (gpointer data)
 }
 
 static gboolean
-records_settled (gpointer data)
+coupons_listed (gpointer data)
 {
-  return g_strcmp0 (eva_records_view_get_state (data), "loading") != 0;
+  return g_strcmp0 (eva_coupons_view_get_state (data), "list") == 0;
+}
+
+static gboolean
+bookings_listed (gpointer data)
+{
+  EvaBookingList *list = eva_bookings_view_get_list (data);
+
+  return g_strcmp0 (eva_bookings_view_get_state (data), "list") == 0 &&
+         g_list_model_get_n_items (G_LIST_MODEL (list)) == G_N_ELEMENTS (seed_bookings);
+}
+
+static gboolean
+booking_read (gpointer data)
+{
+  return !eva_booking_dialog_get_loading (data);
+}
+
+static gboolean
+coupon_types_read (gpointer data)
+{
+  return _eva_coupon_dialog_get_types_loaded (data);
 }
 
 static void
@@ -269,46 +350,47 @@ test_screenshots (void)
                          "the ticket types");
   save_png (GTK_WIDGET (window), "ticket-types.png");
 
-  /* Coupons: a list, or a plain "not available yet" while the server
-   * answers 501 */
+  /* Coupons, and the first in its dialog */
   {
     GtkWidget *stack = eva_window_get_page (window, "event-stack");
-    GtkWidget *coupons;
+    GtkWidget *coupons = eva_window_get_page (window, "coupons");
+    g_autoptr(EvaRecord) coupon = NULL;
+    GtkWindow *dialog;
 
     adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "coupons");
-    coupons = adw_view_stack_get_visible_child (ADW_VIEW_STACK (stack));
-    eva_desktop_test_wait (records_settled, coupons, 10, "the coupons");
-    g_assert_true (g_strv_contains ((const char *[]) { "unavailable", "empty", "list", NULL },
-                                    eva_records_view_get_state (EVA_RECORDS_VIEW (coupons))));
+    eva_desktop_test_wait (coupons_listed, coupons, 10, "the coupons");
     save_png (GTK_WIDGET (window), "coupons.png");
-  }
 
-  {
-    g_autoptr(EvaRecord) coupon = record_from_json (
-      "{\"id\":\"6f1c2a8e-0000-4000-8000-0000000000cc\",\"code\":\"EARLYBIRD\",\"kind\":\"percent\","
-      "\"percent\":15,\"amount\":null,\"currency\":\"EUR\",\"valid_from\":null,"
-      "\"valid_until\":\"2030-04-01T00:00:00Z\",\"max_uses\":100,\"max_uses_per_attendee\":1,"
-      "\"uses\":12,\"min_order\":0,\"unlocks_hidden\":false,\"ticket_type_ids\":[]}");
-    GtkWindow *dialog = eva_coupon_dialog_new (GTK_WINDOW (window), eva_window_get_client (window),
-                                               event, coupon);
-
-    gtk_window_present (dialog);
+    coupon = g_list_model_get_item (eva_coupons_view_get_model (EVA_COUPONS_VIEW (coupons)), 0);
+    g_assert_cmpstr (eva_record_get_string (coupon, "code"), ==, "EARLYBIRD");
+    dialog = eva_coupons_view_open_coupon (EVA_COUPONS_VIEW (coupons), coupon);
+    gtk_window_set_default_size (dialog, 520, 1000);
+    eva_desktop_test_wait (coupon_types_read, dialog, 10, "the coupon's ticket types");
     g_assert_true (eva_coupon_dialog_validate (EVA_COUPON_DIALOG (dialog)));
     save_png (GTK_WIDGET (dialog), "coupon-dialog.png");
     gtk_window_destroy (dialog);
   }
 
-  /* Bookings: the same, with CSV export */
+  /* Bookings, and one in detail */
   {
     GtkWidget *stack = eva_window_get_page (window, "event-stack");
-    GtkWidget *bookings;
+    GtkWidget *bookings = eva_window_get_page (window, "bookings");
+    EvaBookingList *bookings_list = eva_bookings_view_get_list (EVA_BOOKINGS_VIEW (bookings));
+    g_autoptr(EvaRecord) booking = NULL;
+    GtkWindow *dialog;
 
     adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "bookings");
-    bookings = adw_view_stack_get_visible_child (ADW_VIEW_STACK (stack));
-    eva_desktop_test_wait (records_settled, bookings, 10, "the bookings");
-    g_assert_true (g_strv_contains ((const char *[]) { "unavailable", "empty", "list", NULL },
-                                    eva_records_view_get_state (EVA_RECORDS_VIEW (bookings))));
+    eva_desktop_test_wait (bookings_listed, bookings, 10, "the bookings");
     save_png (GTK_WIDGET (window), "bookings.png");
+
+    /* Newest first: Margaret Hamilton's, confirmed, with a coupon */
+    booking = g_list_model_get_item (G_LIST_MODEL (bookings_list), 0);
+    dialog = eva_bookings_view_open_booking (EVA_BOOKINGS_VIEW (bookings), booking);
+    /* Tall enough to show all of it */
+    gtk_window_set_default_size (dialog, 520, 1000);
+    eva_desktop_test_wait (booking_read, dialog, 10, "the booking");
+    save_png (GTK_WIDGET (dialog), "booking-details.png");
+    gtk_window_destroy (dialog);
   }
 
   /* A ticket type in its dialog */
@@ -369,6 +451,11 @@ test_screenshots (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
   eva_desktop_test_settle (600);
   save_png (GTK_WIDGET (window), "narrow-editor.png");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (eva_window_get_page (window, "event-stack")),
+                                         "bookings");
+  save_png (GTK_WIDGET (window), "narrow-bookings.png");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (eva_window_get_page (window, "event-stack")),
+                                         "details");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
   eva_desktop_test_settle (300);
   save_png (GTK_WIDGET (window), "narrow-events.png");

@@ -2,14 +2,23 @@
  *
  * Sign-in validation, the editor's field errors (its own rules and the
  * server's details), the ticket type dialog's capacity, the date-time
- * button's time zones, and the events list filling page by page from a
- * real server as it scrolls. Every widget must finalize at the end.
+ * button's time zones, the events and bookings lists filling page by page
+ * from a real server as they scroll, a booking in detail (and cancelled),
+ * the CSV export written to a file, and the coupon dialog's ticket type
+ * restrictions and minimum order going to the server and back. Every
+ * widget must finalize at the end.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
+
+#include "eva-booking-dialog-private.h"
+#include "eva-bookings-view.h"
+#include "eva-coupon-dialog-private.h"
 #include "eva-date-time-button.h"
+#include "eva-desktop-seed.h"
 #include "eva-desktop-test.h"
 #include "eva-event-editor.h"
 #include "eva-event-row.h"
@@ -620,6 +629,533 @@ test_window_create_and_publish (void)
   eva_desktop_test_settle (100);
 }
 
+/* ------------------------------------------------------------------ */
+/* Bookings                                                           */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  EvaTestServer *server;
+  char          *token;
+  EvaApiClient  *client;
+  EvaRecord     *event;
+  char          *standard_id;
+  char          *vip_id;
+} Shop;
+
+static EvaRecord *
+record_from_node (JsonNode *node)
+{
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return eva_record_new (json_node_get_object (node));
+}
+
+/* A published EUR event with two ticket types (VIP hidden) and the
+ * coupon EARLY10 (10 %), and a client signed in as its organizer. */
+static void
+shop_open (Shop *shop)
+{
+  g_autoptr(EvaTestResponse) event = NULL;
+  g_autoptr(EvaTestResponse) standard = NULL;
+  g_autoptr(EvaTestResponse) vip = NULL;
+  g_autoptr(EvaTestResponse) coupon = NULL;
+  g_autoptr(EvaTestResponse) published = NULL;
+  g_autofree char *types = NULL;
+  g_autofree char *coupons = NULL;
+  g_autofree char *publish = NULL;
+  const char *event_id;
+
+  shop->server = eva_test_server_start (NULL);
+  shop->token = eva_test_token_for_role (shop->server, "organizer");
+  event = eva_test_call (shop->server, "POST", "/api/v1/admin/events", shop->token,
+                         "{\"title\":\"Spring Concert\",\"timezone\":\"Europe/Berlin\","
+                         "\"starts_at\":\"2030-04-12T19:30:00+02:00\","
+                         "\"ends_at\":\"2030-04-12T22:00:00+02:00\",\"currency\":\"EUR\"}");
+  eva_test_assert_status (event, 201);
+  event_id = eva_test_json_string (event->json, "id");
+  types = g_strdup_printf ("/api/v1/admin/events/%s/ticket-types", event_id);
+  standard = eva_test_call (shop->server, "POST", types, shop->token,
+                            "{\"name\":\"Standard\",\"price\":2500,\"capacity\":100}");
+  eva_test_assert_status (standard, 201);
+  vip = eva_test_call (shop->server, "POST", types, shop->token,
+                       "{\"name\":\"VIP\",\"price\":9000,\"capacity\":10,\"hidden\":true}");
+  eva_test_assert_status (vip, 201);
+  coupons = g_strdup_printf ("/api/v1/admin/events/%s/coupons", event_id);
+  coupon = eva_test_call (shop->server, "POST", coupons, shop->token,
+                          "{\"code\":\"EARLY10\",\"kind\":\"percent\",\"percent\":10}");
+  eva_test_assert_status (coupon, 201);
+  publish = g_strdup_printf ("/api/v1/admin/events/%s/publish", event_id);
+  published = eva_test_call (shop->server, "POST", publish, shop->token, NULL);
+  eva_test_assert_status (published, 200);
+
+  shop->event = record_from_node (published->json);
+  shop->standard_id = g_strdup (eva_test_json_string (standard->json, "id"));
+  shop->vip_id = g_strdup (eva_test_json_string (vip->json, "id"));
+  shop->client = eva_api_client_new (shop->server->base_url);
+  eva_api_client_set_access_token (shop->client, shop->token);
+}
+
+static void
+shop_close (Shop *shop)
+{
+  g_assert_finalize_object (shop->client);
+  g_clear_object (&shop->event);
+  g_free (shop->token);
+  g_free (shop->standard_id);
+  g_free (shop->vip_id);
+  eva_test_server_free (shop->server);
+}
+
+static char *
+seed_booking (Shop       *shop,
+              int         quantity,
+              const char *coupon,
+              const char *name,
+              const char *email)
+{
+  g_autoptr(JsonNode) booking = eva_desktop_seed_booking (shop->server, eva_record_get_id (shop->event),
+                                                          shop->standard_id, quantity, coupon, name,
+                                                          email);
+
+  return g_strdup (json_object_get_string_member (json_node_get_object (booking), "id"));
+}
+
+typedef struct
+{
+  EvaBookingList *list;
+  guint           n;
+} ListWait;
+
+/* The page's scrolled window (a child of the view's stack). */
+static GtkScrolledWindow *
+find_page_scroller (GtkWidget *widget)
+{
+  if (GTK_IS_SCROLLED_WINDOW (widget) && GTK_IS_STACK (gtk_widget_get_parent (widget)))
+    return GTK_SCROLLED_WINDOW (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkScrolledWindow *found = find_page_scroller (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+bookings_loaded (gpointer data)
+{
+  ListWait *wait = data;
+
+  return eva_booking_list_get_loaded (wait->list) && !eva_booking_list_get_loading (wait->list) &&
+         g_list_model_get_n_items (G_LIST_MODEL (wait->list)) == wait->n;
+}
+
+static gboolean
+bookings_at_least (gpointer data)
+{
+  ListWait *wait = data;
+
+  return eva_booking_list_get_loaded (wait->list) &&
+         g_list_model_get_n_items (G_LIST_MODEL (wait->list)) >= wait->n;
+}
+
+/* The list asks the server page by page as it scrolls, and the server
+ * filters and searches. */
+static void
+test_bookings_view_pages (void)
+{
+  Shop shop = { 0 };
+  GtkWidget *window = gtk_window_new ();
+  EvaBookingsView *view = EVA_BOOKINGS_VIEW (eva_bookings_view_new ());
+  EvaBookingList *list;
+  GtkAdjustment *adj;
+  ListWait wait;
+  g_autofree char *first = NULL;
+  g_autofree char *confirmed = NULL;
+
+  shop_open (&shop);
+  first = seed_booking (&shop, 1, NULL, "Grace Hopper", "grace@example.test");
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Attendee %02u", i);
+      g_autofree char *email = g_strdup_printf ("attendee%02u@example.test", i);
+      g_autofree char *id = seed_booking (&shop, 1 + i % 3, i % 2 ? "EARLY10" : NULL, name, email);
+
+      if (i == 4)
+        confirmed = g_steal_pointer (&id);
+    }
+  eva_desktop_seed_confirm (shop.server, confirmed);
+
+  eva_bookings_view_set_client (view, shop.client);
+  list = eva_bookings_view_get_list (view);
+  eva_booking_list_set_page_size (list, 4);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  gtk_window_set_default_size (GTK_WINDOW (window), 600, 400);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_cmpstr (eva_bookings_view_get_state (view), ==, "loading");
+
+  /* Nothing to scroll yet, so the view asks for pages until it is filled
+   * past the bottom; scrolling down brings the rest. */
+  eva_bookings_view_set_event (view, shop.event);
+  wait.list = list;
+  wait.n = 4;
+  eva_desktop_test_wait (bookings_at_least, &wait, 30, "the first page");
+  g_assert_cmpint (eva_booking_list_get_total (list), ==, 11);
+  /* Pages of 4: not all of them at once */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)) % 4, ==, 0);
+  eva_desktop_test_settle (300);
+  g_assert_cmpstr (eva_bookings_view_get_state (view), ==, "list");
+  adj = gtk_scrolled_window_get_vadjustment (find_page_scroller (GTK_WIDGET (view)));
+  for (guint tries = 0; tries < 50 && eva_booking_list_get_has_more (list); tries++)
+    {
+      gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
+      eva_desktop_test_settle (100);
+    }
+  wait.n = 11;
+  eva_desktop_test_wait (bookings_loaded, &wait, 30, "every page");
+  g_assert_false (eva_booking_list_get_has_more (list));
+  {
+    /* Newest first: the first booking made is last. */
+    g_autoptr(EvaRecord) last = g_list_model_get_item (G_LIST_MODEL (list), 10);
+
+    g_assert_cmpstr (eva_record_get_id (last), ==, first);
+  }
+
+  /* Status filter and search are the server's */
+  eva_bookings_view_set_filter (view, NULL, "confirmed");
+  wait.n = 1;
+  eva_desktop_test_wait (bookings_loaded, &wait, 30, "the confirmed bookings");
+  {
+    g_autoptr(EvaRecord) booking = g_list_model_get_item (G_LIST_MODEL (list), 0);
+
+    g_assert_cmpstr (eva_record_get_id (booking), ==, confirmed);
+    g_assert_cmpint (eva_booking_list_get_total (list), ==, 1);
+  }
+  eva_bookings_view_set_filter (view, "GRACE", NULL);
+  eva_desktop_test_wait (bookings_loaded, &wait, 30, "the search");
+  {
+    g_autoptr(EvaRecord) booking = g_list_model_get_item (G_LIST_MODEL (list), 0);
+
+    g_assert_cmpstr (eva_record_get_id (booking), ==, first);
+  }
+  eva_bookings_view_set_filter (view, "nobody", NULL);
+  wait.n = 0;
+  eva_desktop_test_wait (bookings_loaded, &wait, 30, "no match");
+  eva_desktop_test_settle (100);
+  /* Filtered to nothing: still the list (with its search), not "empty". */
+  g_assert_cmpstr (eva_bookings_view_get_state (view), ==, "list");
+
+  g_object_ref (view);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (view);
+  shop_close (&shop);
+}
+
+static gboolean
+dialog_idle (gpointer data)
+{
+  return !eva_booking_dialog_get_loading (data) && eva_booking_dialog_get_booking (data) != NULL;
+}
+
+static gboolean
+booking_cancelled (gpointer data)
+{
+  EvaRecord *booking = eva_booking_dialog_get_booking (data);
+
+  return booking != NULL && g_strcmp0 (eva_record_get_string (booking, "status"), "cancelled") == 0 &&
+         !eva_booking_dialog_get_loading (data);
+}
+
+static void
+count_cb (gpointer  instance,
+          gpointer  arg,
+          guint    *count)
+{
+  (*count)++;
+}
+
+static void
+count_plain_cb (gpointer  instance,
+                guint    *count)
+{
+  (*count)++;
+}
+
+/* The details of one booking, read from the server, then cancelled. */
+static void
+test_booking_dialog (void)
+{
+  Shop shop = { 0 };
+  g_autofree char *id = NULL;
+  g_autoptr(JsonObject) only_id = json_object_new ();
+  g_autoptr(EvaRecord) stub = NULL;
+  EvaBookingDialog *dialog;
+  g_autofree char *items = NULL;
+  g_autofree char *status = NULL;
+  AdwMessageDialog *confirm;
+  guint changed = 0;
+
+  shop_open (&shop);
+  id = seed_booking (&shop, 2, "EARLY10", "Ada Lovelace", "ada@example.test");
+  json_object_set_string_member (only_id, "id", id);
+  stub = eva_record_new (only_id);
+
+  /* Opened with only the id: it reads the rest. */
+  dialog = EVA_BOOKING_DIALOG (eva_booking_dialog_new (NULL, shop.client, shop.event, stub));
+  g_object_ref (dialog);
+  g_signal_connect (dialog, "changed", G_CALLBACK (count_cb), &changed);
+  gtk_window_present (GTK_WINDOW (dialog));
+  eva_desktop_test_wait (dialog_idle, dialog, 30, "the booking");
+
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "name"), ==, "Ada Lovelace");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "email"), ==, "ada@example.test");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "status"), ==, "Held");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "subtotal"), ==, "50.00 EUR");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "discount"), ==, "−5.00 EUR");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "coupon"), ==, "Coupon EARLY10");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "total"), ==, "45.00 EUR");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "id"), ==, id);
+  g_assert_nonnull (_eva_booking_dialog_get_text (dialog, "created"));
+  g_assert_nonnull (_eva_booking_dialog_get_text (dialog, "expires"));
+  g_assert_null (_eva_booking_dialog_get_text (dialog, "confirmed"));
+  g_assert_null (_eva_booking_dialog_get_text (dialog, "cancelled"));
+  items = _eva_booking_dialog_describe_items (dialog);
+  g_assert_cmpstr (items, ==, "Standard: 2 × 25.00 EUR · 5.00 EUR off = 45.00 EUR");
+  g_assert_true (_eva_booking_dialog_can_cancel (dialog));
+
+  /* Cancel, after saying yes */
+  eva_booking_dialog_ask_cancel (dialog);
+  eva_desktop_test_wait (dialog_shown, NULL, 10, "the confirmation");
+  confirm = find_message_dialog ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (confirm), "ada@example.test"));
+  adw_message_dialog_response (confirm, "cancel-booking");
+  gtk_window_destroy (GTK_WINDOW (confirm));
+  eva_desktop_test_wait (booking_cancelled, dialog, 30, "the cancellation");
+  g_assert_cmpuint (changed, ==, 1);
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "status"), ==, "Cancelled");
+  g_assert_nonnull (_eva_booking_dialog_get_text (dialog, "cancelled"));
+  g_assert_null (_eva_booking_dialog_get_text (dialog, "expires"));
+  g_assert_false (_eva_booking_dialog_can_cancel (dialog));
+  status = eva_test_sql (shop.server->pg, "SELECT status FROM bookings WHERE id = $1", id, NULL);
+  g_assert_cmpstr (status, ==, "cancelled");
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (dialog);
+  shop_close (&shop);
+}
+
+static gboolean
+not_exporting (gpointer data)
+{
+  return !eva_bookings_view_get_exporting (data);
+}
+
+/* The export writes the server's CSV of every booking to the file, even
+ * while the list is filtered. */
+static void
+test_bookings_export (void)
+{
+  Shop shop = { 0 };
+  GtkWidget *window = gtk_window_new ();
+  EvaBookingsView *view = EVA_BOOKINGS_VIEW (eva_bookings_view_new ());
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("everato-export-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "bookings.csv", NULL);
+  g_autofree char *bad_path = g_build_filename (dir, "missing", "bookings.csv", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) bad = g_file_new_for_path (bad_path);
+  g_autofree char *csv = NULL;
+  g_auto(GStrv) lines = NULL;
+  ListWait wait;
+
+  shop_open (&shop);
+  a = seed_booking (&shop, 2, "EARLY10", "Ada Lovelace", "ada@example.test");
+  b = seed_booking (&shop, 1, NULL, "Grace Hopper", "grace@example.test");
+  eva_desktop_seed_confirm (shop.server, b);
+
+  eva_bookings_view_set_client (view, shop.client);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  gtk_window_present (GTK_WINDOW (window));
+  eva_bookings_view_set_event (view, shop.event);
+  eva_bookings_view_set_filter (view, NULL, "confirmed");
+  wait.list = eva_bookings_view_get_list (view);
+  wait.n = 1;
+  eva_desktop_test_wait (bookings_loaded, &wait, 30, "the bookings");
+
+  g_file_set_contents (path, "old content", -1, NULL);
+  eva_bookings_view_export_to_file (view, file);
+  g_assert_true (eva_bookings_view_get_exporting (view));
+  eva_desktop_test_wait (not_exporting, view, 30, "the export");
+  g_assert_true (g_file_get_contents (path, &csv, NULL, NULL));
+  lines = g_strsplit (csv, "\r\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  g_assert_true (g_str_has_prefix (lines[0], "id,status,attendee_email"));
+  g_assert_true (g_str_has_prefix (lines[1], b));
+  g_assert_nonnull (strstr (lines[1], ",confirmed,grace@example.test,Grace Hopper,"));
+  g_assert_true (g_str_has_prefix (lines[2], a));
+  g_assert_true (g_str_has_suffix (lines[2], ",Standard x2,5000,500,4500,EUR,EARLY10"));
+
+  /* A folder that does not exist: a failure, told, and nothing stuck */
+  eva_bookings_view_export_to_file (view, bad);
+  eva_desktop_test_wait (not_exporting, view, 30, "the failed export");
+  g_assert_false (g_file_test (bad_path, G_FILE_TEST_EXISTS));
+
+  g_object_ref (view);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (view);
+  g_unlink (path);
+  g_rmdir (dir);
+  shop_close (&shop);
+}
+
+static gboolean
+types_loaded (gpointer data)
+{
+  return _eva_coupon_dialog_get_types_loaded (data);
+}
+
+static gboolean
+window_gone (gpointer data)
+{
+  GtkWindow **slot = data;
+
+  return *slot == NULL;
+}
+
+static EvaRecord *
+read_coupon (Shop       *shop,
+             const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/coupons/%s", id);
+  g_autoptr(EvaTestResponse) resp = eva_test_call (shop->server, "GET", path, shop->token, NULL);
+
+  eva_test_assert_status (resp, 200);
+  return record_from_node (resp->json);
+}
+
+static char *
+type_ids (EvaRecord *coupon)
+{
+  JsonArray *ids = json_object_get_array_member (eva_record_get_object (coupon), "ticket_type_ids");
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (ids); i++)
+    g_string_append_printf (out, "%s%s", i > 0 ? "," : "", json_array_get_string_element (ids, i));
+  return g_string_free (out, FALSE);
+}
+
+/* The coupon dialog shows which ticket types a coupon is for, its minimum
+ * order and its uses, and saves changes to them. */
+static void
+test_coupon_restrictions (void)
+{
+  Shop shop = { 0 };
+  g_autoptr(EvaTestResponse) created = NULL;
+  g_autoptr(EvaRecord) coupon = NULL;
+  g_autoptr(EvaRecord) saved = NULL;
+  g_autoptr(JsonObject) fields = NULL;
+  g_autofree char *coupons = NULL;
+  g_autofree char *ids = NULL;
+  g_autofree char *booking = NULL;
+  EvaCouponDialog *dialog;
+  GtkWindow *alive;
+  GtkWidget *types;
+  GtkWidget *min_order;
+  guint changed = 0;
+
+  shop_open (&shop);
+  coupons = g_strdup_printf ("/api/v1/admin/events/%s/coupons", eva_record_get_id (shop.event));
+  created = eva_test_call (shop.server, "POST", coupons, shop.token,
+                           "{\"code\":\"VIPONLY\",\"kind\":\"fixed\",\"amount\":1000,"
+                           "\"min_order\":5000,\"unlocks_hidden\":true,\"max_uses\":50,"
+                           "\"ticket_type_ids\":[\"%s\"]}", shop.vip_id);
+  eva_test_assert_status (created, 201);
+  coupon = record_from_node (created->json);
+
+  dialog = EVA_COUPON_DIALOG (eva_coupon_dialog_new (NULL, shop.client, shop.event, coupon));
+  gtk_window_present (GTK_WINDOW (dialog));
+  eva_desktop_test_wait (types_loaded, dialog, 30, "the ticket types");
+  types = _eva_coupon_dialog_get_row (dialog, "types");
+  min_order = _eva_coupon_dialog_get_row (dialog, "min_order");
+
+  /* As the server has it */
+  g_assert_true (adw_expander_row_get_enable_expansion (ADW_EXPANDER_ROW (types)));
+  g_assert_true (gtk_check_button_get_active (_eva_coupon_dialog_get_type_check (dialog, shop.vip_id)));
+  g_assert_false (gtk_check_button_get_active (_eva_coupon_dialog_get_type_check (dialog, shop.standard_id)));
+  g_assert_cmpstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (types)), ==, "VIP");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (min_order)), ==, "50.00");
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (_eva_coupon_dialog_get_row (dialog, "unlocks"))));
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (_eva_coupon_dialog_get_row (dialog, "used"))), ==, "0 of 50");
+  g_assert_true (eva_coupon_dialog_validate (dialog));
+
+  /* Restricted to nothing: not saveable */
+  gtk_check_button_set_active (_eva_coupon_dialog_get_type_check (dialog, shop.vip_id), FALSE);
+  g_assert_false (eva_coupon_dialog_validate (dialog));
+  g_assert_true (gtk_widget_has_css_class (types, "error"));
+  g_assert_false (gtk_widget_get_sensitive (_eva_coupon_dialog_get_row (dialog, "save")));
+
+  /* A minimum order that is no amount */
+  gtk_check_button_set_active (_eva_coupon_dialog_get_type_check (dialog, shop.standard_id), TRUE);
+  set_text (min_order, "lots");
+  g_assert_false (eva_coupon_dialog_validate (dialog));
+  g_assert_true (row_marked (min_order));
+  set_text (min_order, "30");
+  g_assert_true (eva_coupon_dialog_validate (dialog));
+  g_assert_false (gtk_widget_has_css_class (types, "error"));
+
+  fields = eva_coupon_dialog_get_fields (dialog);
+  g_assert_cmpint (json_object_get_int_member (fields, "min_order"), ==, 3000);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (fields, "ticket_type_ids")), ==, 1);
+
+  /* Saved: the server has the change */
+  alive = GTK_WINDOW (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &alive);
+  g_signal_connect (dialog, "changed", G_CALLBACK (count_plain_cb), &changed);
+  gtk_widget_activate (_eva_coupon_dialog_get_row (dialog, "save"));
+  eva_desktop_test_wait (window_gone, &alive, 30, "the saved coupon");
+  g_assert_cmpuint (changed, ==, 1);
+  saved = read_coupon (&shop, eva_record_get_id (coupon));
+  ids = type_ids (saved);
+  g_assert_cmpstr (ids, ==, shop.standard_id);
+  g_assert_cmpint (eva_record_get_int (saved, "min_order", -1), ==, 3000);
+
+  /* One use, then again: the dialog shows it; for every ticket type and
+   * without a minimum after the next save. */
+  booking = seed_booking (&shop, 2, "VIPONLY", "Ada Lovelace", "ada@example.test");
+  g_clear_object (&saved);
+  saved = read_coupon (&shop, eva_record_get_id (coupon));
+  dialog = EVA_COUPON_DIALOG (eva_coupon_dialog_new (NULL, shop.client, shop.event, saved));
+  gtk_window_present (GTK_WINDOW (dialog));
+  eva_desktop_test_wait (types_loaded, dialog, 30, "the ticket types again");
+  types = _eva_coupon_dialog_get_row (dialog, "types");
+  min_order = _eva_coupon_dialog_get_row (dialog, "min_order");
+  g_assert_true (gtk_check_button_get_active (_eva_coupon_dialog_get_type_check (dialog, shop.standard_id)));
+  g_assert_false (gtk_check_button_get_active (_eva_coupon_dialog_get_type_check (dialog, shop.vip_id)));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (min_order)), ==, "30.00");
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (_eva_coupon_dialog_get_row (dialog, "used"))), ==, "1 of 50");
+
+  adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (types), FALSE);
+  set_text (min_order, "");
+  g_assert_true (eva_coupon_dialog_validate (dialog));
+  alive = GTK_WINDOW (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &alive);
+  gtk_widget_activate (_eva_coupon_dialog_get_row (dialog, "save"));
+  eva_desktop_test_wait (window_gone, &alive, 30, "the second save");
+  g_clear_object (&saved);
+  g_clear_pointer (&ids, g_free);
+  saved = read_coupon (&shop, eva_record_get_id (coupon));
+  ids = type_ids (saved);
+  g_assert_cmpstr (ids, ==, "");
+  g_assert_cmpint (eva_record_get_int (saved, "min_order", -1), ==, 0);
+  g_assert_cmpint (eva_record_get_int (saved, "uses", -1), ==, 1);
+
+  shop_close (&shop);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -636,6 +1172,10 @@ main (int   argc,
   g_test_add_func ("/widgets/events-list/fills", test_events_list_fills);
   g_test_add_func ("/widgets/window/session-expired", test_window_session_expired);
   g_test_add_func ("/widgets/window/create-and-publish", test_window_create_and_publish);
+  g_test_add_func ("/widgets/bookings/pages", test_bookings_view_pages);
+  g_test_add_func ("/widgets/bookings/details", test_booking_dialog);
+  g_test_add_func ("/widgets/bookings/export", test_bookings_export);
+  g_test_add_func ("/widgets/coupon/restrictions", test_coupon_restrictions);
 
   return g_test_run ();
 }
