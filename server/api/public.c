@@ -12,8 +12,8 @@
  * not shown: "available" and "on_sale" say what a buyer needs.
  *
  * Each event carries a summary over its visible ticket types: price_min and
- * price_max (null without any), available (sum of capacity - held - sold)
- * and sold_out (it has visible ticket types and none is available).
+ * price_max (null without any), available (sum of capacity - held - sold),
+ * capacity (their sum) and sold_out (it has visible ticket types and none is available).
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -32,6 +32,7 @@
   "         'price_min', min(t.price)," \
   "         'price_max', max(t.price)," \
   "         'available', coalesce(sum(t.capacity - t.held - t.sold), 0)," \
+  "         'capacity', coalesce(sum(t.capacity), 0)," \
   "         'sold_out', count(*) > 0 AND coalesce(sum(t.capacity - t.held - t.sold), 0) = 0)" \
   "         AS summary" \
   "  FROM ticket_types t WHERE t.event_id = e.id AND NOT t.hidden"

@@ -146,7 +146,8 @@ static const char sql_insert[] =
   "   'subtotal', b.subtotal, 'discount', b.discount, 'total', b.total,"
   "   'currency', b.currency::text, 'coupon_code', b.coupon_code,"
   "   'created_at', b.created_at, 'updated_at', b.updated_at,"
-  "   'confirmed_at', b.confirmed_at, 'cancelled_at', b.cancelled_at)::text"
+  "   'confirmed_at', b.confirmed_at, 'cancelled_at', b.cancelled_at,"
+  "   'event', eva_booking_event_json(b.event_id))::text"
   "   FROM b JOIN x ON x.a = b.attendee_id";
 
 /* ------------------------------------------------------------------ */

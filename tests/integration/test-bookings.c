@@ -60,6 +60,12 @@ test_hold_basic (void)
   g_assert_cmpstr (eva_test_json_string (got->json, "id"), ==, id);
   /* The batched hold renders exactly what eva_booking_json() does. */
   g_assert_cmpstr (got->body, ==, r->body);
+  /* With what the buyer needs to know of the event. */
+  g_assert_cmpstr (eva_test_json_string (got->json, "event.id"), ==, event);
+  g_assert_true (g_str_has_prefix (eva_test_json_string (got->json, "event.title"), "Concert "));
+  g_assert_cmpstr (eva_test_json_string (got->json, "event.timezone"), ==, "Europe/Berlin");
+  g_assert_cmpstr (eva_test_json_string (got->json, "event.starts_at"), ==, "2030-06-01T17:00:00+00:00");
+  g_assert_cmpint (eva_test_json_int (got->json, "event.cancellation_hours"), ==, 0);
 
   list = http_full (server, NULL, "GET", "/api/v1/me/bookings", b, NULL, NULL, NULL, NULL);
   eva_test_assert_status (list, 200);

@@ -180,10 +180,11 @@ test_static_index (void)
   g_bytes_unref (soup_session_send_and_read (server->session, msg, NULL, NULL));
   g_assert_cmpuint (soup_message_get_status (msg), ==, 304);
 
-  again = eva_test_call (server, "GET", "/style.css", NULL, NULL);
+  again = eva_test_call (server, "GET", "/css/site.css", NULL, NULL);
   eva_test_assert_status (again, 200);
   g_assert_cmpstr (soup_message_headers_get_content_type (again->headers, NULL), ==, "text/css");
-  g_assert_nonnull (strstr (eva_test_header (again, "Cache-Control"), "max-age"));
+  g_assert_cmpstr (eva_test_header (again, "Cache-Control"), ==, "no-cache");
+  g_assert_nonnull (eva_test_header (again, "ETag"));
 }
 
 static void
@@ -209,36 +210,59 @@ test_static_missing_and_traversal (void)
 static void
 test_static_post_refused (void)
 {
-  g_autoptr(EvaTestResponse) resp = eva_test_call (server, "POST", "/index.html", NULL, "{}");
+  g_autoptr(EvaTestResponse) resp = eva_test_call (server, "POST", "/css/site.css", NULL, "{}");
 
   eva_test_assert_error (resp, 405, "method_not_allowed");
   g_assert_nonnull (eva_test_header (resp, "Allow"));
 }
 
+/* With EVERATO_WEB_DIR the pages are composed from that folder's files. */
 static void
 test_web_dir_override (void)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("everato-web-XXXXXX", &error);
-  g_autofree char *file = g_build_filename (dir, "index.html", NULL);
+  g_autofree char *pages = g_build_filename (dir, "pages", NULL);
+  g_autofree char *layout = g_build_filename (dir, "layout.html", NULL);
+  g_autofree char *events = g_build_filename (pages, "events.html", NULL);
+  g_autofree char *not_found = g_build_filename (pages, "not-found.html", NULL);
+  g_autofree char *script = g_build_filename (dir, "app.js", NULL);
   g_autofree char *env = g_strconcat ("EVERATO_WEB_DIR=", dir, NULL);
   const char *extra[] = { env, NULL };
   g_autoptr(EvaTestServer) dev = NULL;
   g_autoptr(EvaTestResponse) resp = NULL;
+  g_autoptr(EvaTestResponse) js = NULL;
   g_autoptr(EvaTestResponse) missing = NULL;
 
   g_assert_no_error (error);
-  g_file_set_contents (file, "<!doctype html><title>dev copy</title>", -1, &error);
+  g_assert_cmpint (g_mkdir (pages, 0700), ==, 0);
+  g_file_set_contents (layout, "<!doctype html><head><!--head--></head>"
+                       "<body data-page=\"{{page}}\"><!--main--></body>", -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (events, "<h1>dev copy</h1>", -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (not_found, "<h1>dev missing</h1>", -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (script, "export {};", -1, &error);
   g_assert_no_error (error);
 
   dev = eva_test_server_start (extra);
   resp = eva_test_call (dev, "GET", "/", NULL, NULL);
   eva_test_assert_status (resp, 200);
-  g_assert_nonnull (strstr (resp->body, "dev copy"));
+  g_assert_nonnull (strstr (resp->body, "<body data-page=\"events\"><h1>dev copy</h1></body>"));
+  g_assert_nonnull (strstr (resp->body, "<title>Upcoming events · Everato</title>"));
+  js = eva_test_call (dev, "GET", "/app.js", NULL, NULL);
+  eva_test_assert_status (js, 200);
+  g_assert_cmpstr (js->body, ==, "export {};");
   missing = eva_test_call (dev, "GET", "/nothing.js", NULL, NULL);
   g_assert_cmpuint (missing->status, ==, 404);
+  g_assert_nonnull (strstr (missing->body, "dev missing"));
 
-  g_unlink (file);
+  g_unlink (script);
+  g_unlink (not_found);
+  g_unlink (events);
+  g_unlink (layout);
+  g_rmdir (pages);
   g_rmdir (dir);
 }
 

@@ -1,0 +1,97 @@
+// types.js: the shapes of the API's JSON (docs/openapi.yaml), for the
+// type checker only; no page loads this file.
+
+/**
+ * @typedef {Object} TicketType
+ * @property {string} id
+ * @property {string} name
+ * @property {string} [description]
+ * @property {number} price
+ * @property {string | null} [currency]
+ * @property {number} capacity
+ * @property {number} available
+ * @property {string | null} [sales_start]
+ * @property {string | null} [sales_end]
+ * @property {number} max_per_order
+ * @property {number | null} [max_per_attendee]
+ * @property {boolean} on_sale
+ */
+
+/**
+ * @typedef {Object} PublicEvent
+ * @property {string} id
+ * @property {string} slug
+ * @property {string} title
+ * @property {string} [description]
+ * @property {string} [venue]
+ * @property {string} [address]
+ * @property {string} timezone
+ * @property {string} starts_at
+ * @property {string} ends_at
+ * @property {string} status
+ * @property {string | null} currency
+ * @property {number} [cancellation_hours]
+ * @property {number | null} [price_min]
+ * @property {number | null} [price_max]
+ * @property {number} [available]
+ * @property {number} [capacity]
+ * @property {boolean} [sold_out]
+ * @property {TicketType[]} [ticket_types]
+ */
+
+/**
+ * @template T
+ * @typedef {Object} Page
+ * @property {T[]} items
+ * @property {number} total
+ * @property {string | null} next_cursor
+ */
+
+/**
+ * @typedef {Object} Me
+ * @property {string} id
+ * @property {string} email
+ * @property {string} name
+ * @property {string} locale
+ * @property {string} status
+ * @property {boolean} email_verified
+ * @property {string} [csrf_token]
+ */
+
+/**
+ * @typedef {Object} BookingItem
+ * @property {string} ticket_type_id
+ * @property {string} name
+ * @property {number} quantity
+ * @property {number} unit_price
+ * @property {number} discount
+ * @property {number} line_total
+ */
+
+/**
+ * @typedef {Object} Booking
+ * @property {string} id
+ * @property {string} event_id
+ * @property {string} status
+ * @property {string | null} expires_at
+ * @property {BookingItem[]} items
+ * @property {number} subtotal
+ * @property {number} discount
+ * @property {number} total
+ * @property {string | null} currency
+ * @property {string | null} coupon_code
+ * @property {string} created_at
+ * @property {{ title?: string, slug?: string, starts_at?: string, ends_at?: string, timezone?: string, venue?: string, status?: string, cancellation_hours?: number } | undefined} [event]
+ */
+
+/**
+ * @typedef {Object} Quote
+ * @property {BookingItem[]} items
+ * @property {number} subtotal
+ * @property {number} discount
+ * @property {number} total
+ * @property {string | null} currency
+ * @property {string | null} coupon_code
+ */
+
+export {};
