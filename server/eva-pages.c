@@ -74,6 +74,7 @@ typedef struct
   const PageInfo *info;
   guint           status;
   char           *if_none_match;
+  gboolean        gzip_ok;
   char           *public_url;
   char           *web_dir;        /* NULL: the embedded copy */
   char           *slug;           /* event page */
@@ -543,7 +544,7 @@ reply_page (EvaRequest *req,
       eva_request_reply_error (req, 404, "not_found", NULL, "No such page");
       return;
     }
-  eva_static_reply_html (req, job->status, body, job->if_none_match);
+  eva_static_reply_html (req, job->status, body, job->if_none_match, job->gzip_ok);
 }
 
 /* A folder's files are read on GLib's worker threads. */
@@ -676,6 +677,7 @@ page_job_new (EvaRequest *req,
   job->info = page_info (name);
   job->status = status;
   job->if_none_match = g_strdup (eva_request_header (req, "If-None-Match"));
+  job->gzip_ok = eva_static_accepts_gzip (req);
   job->public_url = g_strdup (config->public_url);
   job->web_dir = g_strdup (config->web_dir);
   return job;

@@ -23,6 +23,8 @@ typedef struct
 {
   GBytes *bytes;
   char   *etag;
+  GBytes *gzipped;        /* NULL when not worth compressing */
+  char   *gzipped_etag;
 } StaticFile;
 
 static GHashTable *resource_cache;   /* path → StaticFile, resources never change */
@@ -64,11 +66,78 @@ make_etag (GBytes *bytes)
   return g_strdup_printf ("\"%s\"", hex);
 }
 
+/* Text is sent gzipped to clients that take it; below this size the
+ * header costs more than it saves. */
+#define GZIP_MIN_SIZE 512
+
+static gboolean
+compressible (const char *type,
+              GBytes     *bytes)
+{
+  return g_bytes_get_size (bytes) >= GZIP_MIN_SIZE &&
+         (g_str_has_prefix (type, "text/") || g_str_has_prefix (type, "application/json") ||
+          g_str_has_prefix (type, "image/svg+xml") ||
+          g_str_has_prefix (type, "application/manifest+json"));
+}
+
+static GBytes *
+gzip_bytes (GBytes *bytes)
+{
+  g_autoptr(GZlibCompressor) compressor = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 6);
+  g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) out = g_converter_output_stream_new (memory, G_CONVERTER (compressor));
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+
+  /* In memory, so these cannot fail. */
+  g_output_stream_write_all (out, data, len, NULL, NULL, NULL);
+  g_output_stream_close (out, NULL, NULL);
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
+}
+
+/* The gzipped variant's validator: the plain one with a suffix. */
+static char *
+gzip_etag (const char *etag)
+{
+  return g_strdup_printf ("%.*s-gz\"", (int) strlen (etag) - 1, etag);
+}
+
+/* Whether Accept-Encoding takes gzip (and not with q=0). */
+gboolean
+eva_static_accepts_gzip (EvaRequest *req)
+{
+  const char *header = eva_request_header (req, "Accept-Encoding");
+  g_auto(GStrv) codings = NULL;
+
+  if (header == NULL)
+    return FALSE;
+  codings = g_strsplit (header, ",", -1);
+  for (guint i = 0; codings[i] != NULL; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (codings[i], ";", 2);
+      char *name = g_strstrip (parts[0]);
+
+      if (g_ascii_strcasecmp (name, "gzip") != 0)
+        continue;
+      if (parts[1] != NULL)
+        {
+          char *q = g_strstrip (parts[1]);
+
+          if (g_str_has_prefix (q, "q=") && g_ascii_strtod (q + 2, NULL) <= 0.0)
+            return FALSE;
+        }
+      return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 static_file_free (StaticFile *file)
 {
   g_bytes_unref (file->bytes);
   g_free (file->etag);
+  g_clear_pointer (&file->gzipped, g_bytes_unref);
+  g_free (file->gzipped_etag);
   g_free (file);
 }
 
@@ -104,14 +173,22 @@ revalidates (const char *type)
   return g_str_has_prefix (type, "text/") || g_str_has_prefix (type, "application/json");
 }
 
+/* @gzipped and @gzipped_etag: a ready compressed variant, or NULL to
+ * compress here when the client takes gzip. */
 static void
 reply_with_etag (EvaRequest *req,
                  guint       status,
                  const char *type,
                  GBytes     *bytes,
                  const char *etag,
-                 const char *if_none_match)
+                 const char *if_none_match,
+                 gboolean    gzip_ok,
+                 GBytes     *gzipped,
+                 const char *gzipped_etag)
 {
+  g_autoptr(GBytes) body = g_bytes_ref (bytes);
+  g_autofree char *validator = g_strdup (etag);
+
   eva_request_add_header (req, "X-Content-Type-Options", "nosniff");
   eva_request_add_header (req, "Referrer-Policy", "same-origin");
   eva_request_add_header (req, "Cache-Control",
@@ -122,38 +199,53 @@ reply_with_etag (EvaRequest *req,
       eva_request_add_header (req, "X-Frame-Options", "DENY");
     }
 
+  if (compressible (type, bytes))
+    {
+      eva_request_add_header (req, "Vary", "Accept-Encoding");
+      if (gzip_ok)
+        {
+          g_bytes_unref (body);
+          body = gzipped != NULL ? g_bytes_ref (gzipped) : gzip_bytes (bytes);
+          g_free (validator);
+          validator = gzipped_etag != NULL ? g_strdup (gzipped_etag) : gzip_etag (etag);
+          eva_request_add_header (req, "Content-Encoding", "gzip");
+        }
+    }
+
   if (status == 200)
     {
-      eva_request_add_header (req, "ETag", etag);
-      if (if_none_match != NULL && strstr (if_none_match, etag) != NULL)
+      eva_request_add_header (req, "ETag", validator);
+      if (if_none_match != NULL && strstr (if_none_match, validator) != NULL)
         {
           eva_request_reply_empty (req, 304);
           return;
         }
     }
 
-  eva_request_reply_raw (req, status, type, bytes);
+  eva_request_reply_raw (req, status, type, body);
 }
 
 void
 eva_static_reply_html (EvaRequest *req,
                        guint       status,
                        GBytes     *body,
-                       const char *if_none_match)
+                       const char *if_none_match,
+                       gboolean    gzip_ok)
 {
   g_autofree char *etag = make_etag (body);
 
-  reply_with_etag (req, status, "text/html; charset=utf-8", body, etag, if_none_match);
+  reply_with_etag (req, status, "text/html; charset=utf-8", body, etag, if_none_match,
+                   gzip_ok, NULL, NULL);
 }
 
 static void
 reply_file (EvaRequest *req,
             const char *path,
-            GBytes     *bytes,
-            const char *etag)
+            StaticFile *file)
 {
-  reply_with_etag (req, 200, content_type_for (path), bytes, etag,
-                   eva_request_header (req, "If-None-Match"));
+  reply_with_etag (req, 200, content_type_for (path), file->bytes, file->etag,
+                   eva_request_header (req, "If-None-Match"),
+                   eva_static_accepts_gzip (req), file->gzipped, file->gzipped_etag);
 }
 
 GBytes *
@@ -170,6 +262,7 @@ typedef struct
   char       *file;           /* in the folder */
   char       *path;           /* as requested, for the content type */
   char       *if_none_match;
+  gboolean    gzip_ok;
 } FolderRead;
 
 static void
@@ -204,7 +297,7 @@ read_file_thread (GTask        *task,
       g_autofree char *etag = make_etag (bytes);
 
       reply_with_etag (read->req, 200, content_type_for (read->path), bytes, etag,
-                       read->if_none_match);
+                       read->if_none_match, read->gzip_ok, NULL, NULL);
     }
   g_task_return_boolean (task, TRUE);
 }
@@ -260,6 +353,7 @@ eva_api_static (EvaRequest *req)
       read->file = g_build_filename (config->web_dir, path, NULL);
       read->path = g_strdup (path);
       read->if_none_match = g_strdup (eva_request_header (req, "If-None-Match"));
+      read->gzip_ok = eva_static_accepts_gzip (req);
       g_task_set_task_data (task, read, folder_read_free);
       req->pending = TRUE;
       soup_server_message_pause (req->msg);
@@ -283,6 +377,11 @@ eva_api_static (EvaRequest *req)
           file = g_new0 (StaticFile, 1);
           file->bytes = bytes;
           file->etag = make_etag (bytes);
+          if (compressible (content_type_for (path), bytes))
+            {
+              file->gzipped = gzip_bytes (bytes);
+              file->gzipped_etag = gzip_etag (file->etag);
+            }
           g_hash_table_insert (resource_cache, g_strdup (path), file);
         }
     }
@@ -291,5 +390,5 @@ eva_api_static (EvaRequest *req)
   if (file == NULL)
     eva_pages_reply_not_found (req);
   else
-    reply_file (req, path, file->bytes, file->etag);
+    reply_file (req, path, file);
 }

@@ -11,11 +11,16 @@ G_BEGIN_DECLS
 /* A file of the embedded web/ copy ("css/site.css"), or NULL. */
 GBytes *eva_static_resource   (const char *path);
 
-/* Replies with an HTML page and the site's security headers; a 200 whose
- * ETag matches @if_none_match becomes a 304. Safe from any thread. */
+/* Whether the client takes gzip; on the request's thread. */
+gboolean eva_static_accepts_gzip (EvaRequest *req);
+
+/* Replies with an HTML page and the site's security headers, gzipped when
+ * @gzip_ok; a 200 whose ETag matches @if_none_match becomes a 304. Safe
+ * from any thread. */
 void    eva_static_reply_html (EvaRequest *req,
                                guint       status,
                                GBytes     *body,
-                               const char *if_none_match);
+                               const char *if_none_match,
+                               gboolean    gzip_ok);
 
 G_END_DECLS

@@ -333,6 +333,93 @@ test_assets (void)
   g_assert_nonnull (eva_test_header (js, "ETag"));
 }
 
+/* Raw GET through a session that does not decode; the body as sent. */
+static GBytes *
+raw_get (const char          *path,
+         const char          *accept_encoding,
+         const char          *if_none_match,
+         SoupMessageHeaders **headers,
+         guint               *status)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (server->base_url, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GError) error = NULL;
+  GBytes *body;
+
+  soup_session_remove_feature_by_type (session, SOUP_TYPE_CONTENT_DECODER);
+  if (accept_encoding != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                  "Accept-Encoding", accept_encoding);
+  if (if_none_match != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                  "If-None-Match", if_none_match);
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  *headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  *status = soup_message_get_status (msg);
+  return body;
+}
+
+static GBytes *
+gunzip (GBytes *bytes)
+{
+  g_autoptr(GZlibDecompressor) decompressor = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+  g_autoptr(GInputStream) memory = g_memory_input_stream_new_from_bytes (bytes);
+  g_autoptr(GInputStream) in = g_converter_input_stream_new (memory, G_CONVERTER (decompressor));
+  g_autoptr(GError) error = NULL;
+  GBytes *out = g_input_stream_read_bytes (in, 10 * 1024 * 1024, NULL, &error);
+
+  g_assert_no_error (error);
+  return out;
+}
+
+/* Text goes gzipped to clients that take it, with its own validator. */
+static void
+test_gzip (void)
+{
+  static const char *paths[] = { "/js/app.js", "/css/site.css", "/locales/de.json", "/login" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(SoupMessageHeaders) plain_headers = NULL;
+      g_autoptr(SoupMessageHeaders) gz_headers = NULL;
+      g_autoptr(SoupMessageHeaders) refused_headers = NULL;
+      g_autoptr(SoupMessageHeaders) again_headers = NULL;
+      g_autoptr(GBytes) plain = NULL;
+      g_autoptr(GBytes) gz = NULL;
+      g_autoptr(GBytes) refused = NULL;
+      g_autoptr(GBytes) again = NULL;
+      g_autoptr(GBytes) unpacked = NULL;
+      guint status;
+
+      g_test_message ("%s", paths[i]);
+      plain = raw_get (paths[i], NULL, NULL, &plain_headers, &status);
+      g_assert_cmpuint (status, ==, 200);
+      g_assert_null (soup_message_headers_get_one (plain_headers, "Content-Encoding"));
+      g_assert_cmpstr (soup_message_headers_get_one (plain_headers, "Vary"), ==, "Accept-Encoding");
+
+      gz = raw_get (paths[i], "br, gzip;q=0.8", NULL, &gz_headers, &status);
+      g_assert_cmpuint (status, ==, 200);
+      g_assert_cmpstr (soup_message_headers_get_one (gz_headers, "Content-Encoding"), ==, "gzip");
+      g_assert_cmpuint (g_bytes_get_size (gz), <, g_bytes_get_size (plain));
+      unpacked = gunzip (gz);
+      g_assert_true (g_bytes_equal (unpacked, plain));
+      g_assert_cmpstr (soup_message_headers_get_one (gz_headers, "ETag"), !=,
+                       soup_message_headers_get_one (plain_headers, "ETag"));
+
+      /* Each variant revalidates with its own validator. */
+      again = raw_get (paths[i], "gzip", soup_message_headers_get_one (gz_headers, "ETag"),
+                       &again_headers, &status);
+      g_assert_cmpuint (status, ==, 304);
+
+      refused = raw_get (paths[i], "gzip;q=0, identity", NULL, &refused_headers, &status);
+      g_assert_cmpuint (status, ==, 200);
+      g_assert_null (soup_message_headers_get_one (refused_headers, "Content-Encoding"));
+      g_assert_true (g_bytes_equal (refused, plain));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -349,6 +436,7 @@ main (int   argc,
   g_test_add_func ("/web/event-page-cache", test_event_page_cache);
   g_test_add_func ("/web/etag", test_etag);
   g_test_add_func ("/web/assets", test_assets);
+  g_test_add_func ("/web/gzip", test_gzip);
 
   status = g_test_run ();
   g_free (token);
