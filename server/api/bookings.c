@@ -130,11 +130,13 @@ reply_invalid_transition (EvaRequest *req,
 }
 
 EvaBasket *
-eva_bookings_parse_basket (EvaRequest *req,
-                           gboolean    with_event)
+eva_bookings_parse_basket (EvaRequest          *req,
+                           EvaBasketParseFlags  flags)
 {
   g_auto(EvaInput) in = { 0 };
   g_autoptr(EvaBasket) basket = eva_basket_new ();
+  gboolean with_event = (flags & EVA_BASKET_PARSE_WITH_EVENT) != 0;
+  guint min_items = (flags & EVA_BASKET_PARSE_MAY_BE_EMPTY) != 0 ? 0 : 1;
   const char *s;
   JsonNode *items;
   guint8 uuid[16];
@@ -168,8 +170,9 @@ eva_bookings_parse_basket (EvaRequest *req,
       JsonArray *array = json_node_get_array (items);
       guint n = json_array_get_length (array);
 
-      if (n == 0 || n > EVA_BOOKING_MAX_ITEMS)
-        eva_input_error (&in, "items", "must hold 1 to 20 items");
+      if (n < min_items || n > EVA_BOOKING_MAX_ITEMS)
+        eva_input_error (&in, "items", min_items == 0 ? "must hold at most 20 items"
+                                                      : "must hold 1 to 20 items");
       for (guint i = 0; i < n && i < EVA_BOOKING_MAX_ITEMS; i++)
         {
           JsonNode *node = json_array_get_element (array, i);
@@ -266,7 +269,7 @@ eva_api_bookings_create (EvaRequest *req)
       return;
     }
 
-  basket = eva_bookings_parse_basket (req, TRUE);
+  basket = eva_bookings_parse_basket (req, EVA_BASKET_PARSE_WITH_EVENT);
   if (basket == NULL)
     return;
   basket->idempotency_key = g_strdup (key);

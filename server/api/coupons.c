@@ -10,7 +10,9 @@
  *
  * POST /api/v1/public/events/{id}/quote prices a basket (the body of
  * POST /api/v1/bookings without event_id) and refuses with the same codes
- * a hold would, without reserving anything.
+ * a hold would, without reserving anything. Its items may be empty: then
+ * it only checks the event and the coupon. Either way it lists the hidden
+ * ticket types the coupon unlocks, so a buyer with the code can pick them.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -664,7 +666,7 @@ quote_work (EvaRequest *req,
 void
 eva_api_public_quote (EvaRequest *req)
 {
-  EvaBasket *basket = eva_bookings_parse_basket (req, FALSE);
+  EvaBasket *basket = eva_bookings_parse_basket (req, EVA_BASKET_PARSE_MAY_BE_EMPTY);
 
   if (basket != NULL)
     eva_request_run (req, quote_work, basket, (GDestroyNotify) eva_basket_free);

@@ -121,6 +121,15 @@ static const char sql_insert[] =
 static const char sql_render[] =
   "SELECT eva_booking_json(b)::text FROM bookings b WHERE b.id = $1::uuid";
 
+/* The hidden ticket types a coupon opens, shown like the public event's
+ * (api/public.c): $1 event, $2 the coupon's ticket types ('{}': all). */
+static const char sql_unlocked[] =
+  "SELECT coalesce(jsonb_agg(eva_ticket_type_json(t) - 'held' - 'sold'"
+  "                          ORDER BY t.sort_order, t.name, t.id), '[]'::jsonb)::text"
+  "  FROM ticket_types t"
+  " WHERE t.event_id = $1::uuid AND t.hidden"
+  "   AND (cardinality ($2::uuid[]) = 0 OR t.id = ANY ($2::uuid[]))";
+
 /* ------------------------------------------------------------------ */
 /* Basket and outcome                                                 */
 /* ------------------------------------------------------------------ */
@@ -410,9 +419,11 @@ evaluate (EvaDbConn   *conn,
     {
       gboolean any = FALSE;
 
+      /* Without items (a quote asking what the code opens) there is
+       * nothing yet it could fail to apply to. */
       for (guint i = 0; i < n; i++)
         any |= p->lines[i].eligible;
-      if (!any)
+      if (!any && n > 0)
         {
           refuse (out, 422, "coupon_invalid", details_one ("coupon_code", "not_applicable"),
                   "This coupon does not apply to these tickets");
@@ -437,7 +448,7 @@ evaluate (EvaDbConn   *conn,
       return TRUE;
     }
 
-  if (p->coupon != NULL && p->totals.subtotal < p->coupon->min_order)
+  if (p->coupon != NULL && n > 0 && p->totals.subtotal < p->coupon->min_order)
     {
       details = json_object_new ();
       json_object_set_int_member (details, "min_order", p->coupon->min_order);
@@ -453,6 +464,33 @@ evaluate (EvaDbConn   *conn,
 /* Quote                                                              */
 /* ------------------------------------------------------------------ */
 
+/* The hidden ticket types of @event_id that @coupon (valid, or NULL)
+ * unlocks, as a JSON array. */
+static JsonNode *
+unlocked_types (EvaDbConn   *conn,
+                const char  *event_id,
+                EvaCoupon   *coupon,
+                GError     **error)
+{
+  g_autoptr(GString) ids = NULL;
+  g_autoptr(PGresult) r = NULL;
+
+  if (coupon == NULL || !coupon->unlocks_hidden)
+    return json_node_init_array (json_node_alloc (), json_array_new ());
+
+  /* Read from the database as uuids: a safe array literal. */
+  ids = g_string_new ("{");
+  for (guint i = 0; i < coupon->ticket_type_ids->len; i++)
+    g_string_append_printf (ids, "%s%s", i ? "," : "",
+                            (const char *) g_ptr_array_index (coupon->ticket_type_ids, i));
+  g_string_append_c (ids, '}');
+
+  r = eva_db_query (conn, sql_unlocked, error, event_id, ids->str);
+  if (r == NULL)
+    return NULL;
+  return json_from_string (eva_db_value (r), error);
+}
+
 gboolean
 eva_booking_quote (EvaDbConn   *conn,
                    EvaBasket   *basket,
@@ -462,6 +500,7 @@ eva_booking_quote (EvaDbConn   *conn,
   g_auto(Priced) p = { 0 };
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
+  JsonNode *unlocked = NULL;
   JsonObject *sold_out = NULL;
 
   if (!evaluate (conn, basket, TRUE, &p, out, error))
@@ -483,6 +522,10 @@ eva_booking_quote (EvaDbConn   *conn,
       refuse (out, 409, "sold_out", sold_out, "Not enough tickets left");
       return TRUE;
     }
+
+  unlocked = unlocked_types (conn, basket->event_id, p.coupon, error);
+  if (unlocked == NULL)
+    return FALSE;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "event_id");
@@ -523,6 +566,8 @@ eva_booking_quote (EvaDbConn   *conn,
     json_builder_add_string_value (b, p.coupon->code);
   else
     json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "unlocked_ticket_types");
+  json_builder_add_value (b, unlocked);
   json_builder_end_object (b);
 
   root = json_builder_get_root (b);

@@ -53,12 +53,20 @@ typedef struct
 
 void       eva_outcome_clear   (EvaOutcome *outcome);
 
-/* Parses {"event_id" (when @with_event; else the {id} path parameter),
- * "items":[{"ticket_type_id","quantity"}], "coupon_code"?} into a
- * finished basket for the calling attendee, or replies 400 and returns
- * NULL (api/bookings.c). */
-EvaBasket *eva_bookings_parse_basket (EvaRequest *req,
-                                      gboolean    with_event);
+typedef enum
+{
+  EVA_BASKET_PARSE_DEFAULT      = 0,
+  EVA_BASKET_PARSE_WITH_EVENT   = 1 << 0,  /* "event_id" in the body */
+  EVA_BASKET_PARSE_MAY_BE_EMPTY = 1 << 1,  /* "items": [] is fine (quotes) */
+} EvaBasketParseFlags;
+
+/* Parses {"event_id" (with EVA_BASKET_PARSE_WITH_EVENT; else the {id} path
+ * parameter), "items":[{"ticket_type_id","quantity"}], "coupon_code"?}
+ * into a finished basket for the calling attendee, or replies 400 and
+ * returns NULL (api/bookings.c). Items: 1 to EVA_BOOKING_MAX_ITEMS, or
+ * from 0 with EVA_BASKET_PARSE_MAY_BE_EMPTY. */
+EvaBasket *eva_bookings_parse_basket (EvaRequest          *req,
+                                      EvaBasketParseFlags  flags);
 
 /* Reserves inventory (and a coupon use) for @basket and creates the
  * booking, or fills @out with the refusal. Returns FALSE with @error only
@@ -67,7 +75,9 @@ gboolean   eva_booking_hold    (EvaDbConn   *conn,
                                 EvaBasket   *basket,
                                 EvaOutcome  *out,
                                 GError     **error);
-/* Prices @basket without reserving anything. */
+/* Prices @basket without reserving anything, and lists the hidden ticket
+ * types its coupon unlocks ("unlocked_ticket_types"). A basket without
+ * items only checks the event and the coupon: totals 0. */
 gboolean   eva_booking_quote   (EvaDbConn   *conn,
                                 EvaBasket   *basket,
                                 EvaOutcome  *out,

@@ -321,7 +321,7 @@ test_quote_rounding (void)
   r = quote (event, body);
   g_assert_cmpuint (r->status, ==, 422);  /* max_per_order (10) comes first */
   eva_test_response_free (r);
-  r = quote (event, "{\"items\":[]}");
+  r = quote (event, "{}");
   eva_test_assert_error (r, 400, "validation_failed");
   eva_test_response_free (r);
   r = quote (event, "{\"event_id\":\"x\",\"items\":[]}");
@@ -333,6 +333,268 @@ test_quote_rounding (void)
   /* Nothing was held. */
   assert_sql (server->pg, "SELECT sum(held + sold) FROM ticket_types WHERE event_id = $1::uuid",
                                  event, "0");
+}
+
+/* The quote's unlocked_ticket_types are exactly the ids given (in order). */
+static void assert_unlocked (EvaTestResponse *r, ...) G_GNUC_NULL_TERMINATED;
+
+static void
+assert_unlocked (EvaTestResponse *r,
+                 ...)
+{
+  JsonNode *list = eva_test_json_get (r->json, "unlocked_ticket_types");
+  va_list ap;
+  guint n = 0;
+
+  g_assert_nonnull (list);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (list));
+  va_start (ap, r);
+  for (const char *id = va_arg (ap, const char *); id != NULL; id = va_arg (ap, const char *))
+    {
+      g_autofree char *path = g_strdup_printf ("unlocked_ticket_types.%u", n);
+      g_autofree char *id_path = g_strdup_printf ("%s.id", path);
+      g_autofree char *held = g_strdup_printf ("%s.held", path);
+      g_autofree char *hidden = g_strdup_printf ("%s.hidden", path);
+      g_autofree char *available = g_strdup_printf ("%s.available", path);
+
+      g_assert_cmpstr (eva_test_json_string (r->json, id_path), ==, id);
+      /* Shown like the public event's ticket types: no held/sold counts. */
+      g_assert_false (eva_test_json_has (r->json, held));
+      g_assert_true (eva_test_json_bool (r->json, hidden));
+      g_assert_true (eva_test_json_has (r->json, available));
+      n++;
+    }
+  va_end (ap);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, n);
+}
+
+/* A quote without items checks the event and the coupon and lists the
+ * hidden ticket types the coupon unlocks; holding one needs the code. */
+static void
+test_quote_unlocks (void)
+{
+  g_autofree char *event = make_event (NULL);
+  g_autofree char *draft = make_event (NULL);
+  g_autofree char *ga = make_type (event, "{\"name\":\"GA\",\"price\":1000,\"capacity\":10,"
+                                          "\"sort_order\":0}");
+  g_autofree char *vip = make_type (event, "{\"name\":\"VIP\",\"price\":5000,\"capacity\":3,"
+                                           "\"sort_order\":2,\"hidden\":true}");
+  g_autofree char *backstage = make_type (event, "{\"name\":\"Backstage\",\"price\":8000,"
+                                                 "\"capacity\":2,\"sort_order\":1,\"hidden\":true}");
+  g_autofree char *press = make_type (event, "{\"name\":\"Press\",\"price\":0,\"capacity\":5,"
+                                             "\"sort_order\":3,\"hidden\":true}");
+  g_autoptr(Buyer) b = make_buyer_on (server, "unlock", TRUE);
+  g_autofree char *body = NULL;
+  g_autofree char *path = NULL;
+  EvaTestResponse *r;
+  struct { const char *code; guint status; const char *error; const char *why; } refused[] = {
+    { "NOPE", 422, "coupon_invalid", "unknown" },
+    { "OLD", 422, "coupon_invalid", "expired" },
+    { "SOON", 422, "coupon_invalid", "not_yet_valid" },
+    { "GONE", 422, "coupon_exhausted", "used_up" },
+  };
+  const char *bad[] = {
+    "{}", "{\"items\":null}", "{\"items\":{}}", "{\"items\":[{}]}", "{\"items\":[],\"extra\":1}",
+    "{\"items\":[],\"coupon_code\":5}", "{\"items\":[],\"event_id\":\"x\"}",
+  };
+
+  publish (event);
+  body = g_strdup_printf ("{\"code\":\"OPEN\",\"kind\":\"percent\",\"percent\":10,"
+                          "\"unlocks_hidden\":true,\"ticket_type_ids\":[\"%s\",\"%s\",\"%s\"]}",
+                          vip, ga, backstage);
+  r = make_coupon (event, body);
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+  r = make_coupon (event, "{\"code\":\"ALL\",\"kind\":\"percent\",\"percent\":5,"
+                          "\"unlocks_hidden\":true}");
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+  g_free (body);
+  body = g_strdup_printf ("{\"code\":\"PLAIN\",\"kind\":\"fixed\",\"amount\":100,"
+                          "\"ticket_type_ids\":[\"%s\"]}", vip);
+  r = make_coupon (event, body);
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+  g_free (body);
+  body = g_strdup_printf ("{\"code\":\"MIN\",\"kind\":\"fixed\",\"amount\":100,"
+                          "\"min_order\":100000,\"unlocks_hidden\":true,"
+                          "\"ticket_type_ids\":[\"%s\"]}", vip);
+  r = make_coupon (event, body);
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+  r = make_coupon (event, "{\"code\":\"OLD\",\"kind\":\"percent\",\"percent\":5,"
+                          "\"unlocks_hidden\":true,\"valid_until\":\"2021-01-01T00:00:00Z\"}");
+  eva_test_response_free (r);
+  r = make_coupon (event, "{\"code\":\"SOON\",\"kind\":\"percent\",\"percent\":5,"
+                          "\"unlocks_hidden\":true,\"valid_from\":\"2034-01-01T00:00:00Z\"}");
+  eva_test_response_free (r);
+  r = make_coupon (event, "{\"code\":\"GONE\",\"kind\":\"percent\",\"percent\":5,"
+                          "\"unlocks_hidden\":true,\"max_uses\":0}");
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+
+  /* The public event shows none of the hidden types. */
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/public/events/%s", event);
+  r = http_full (server, NULL, "GET", path, NULL, NULL, NULL, NULL, NULL);
+  eva_test_assert_status (r, 200);
+  g_assert_cmpstr (eva_test_json_string (r->json, "ticket_types.0.id"), ==, ga);
+  g_assert_false (eva_test_json_has (r->json, "ticket_types.1"));
+  eva_test_response_free (r);
+
+  /* No items, no coupon: nothing to price, nothing unlocked. */
+  r = quote (event, "{\"items\":[]}");
+  eva_test_assert_status (r, 200);
+  g_assert_cmpint (eva_test_json_int (r->json, "subtotal"), ==, 0);
+  g_assert_cmpint (eva_test_json_int (r->json, "discount"), ==, 0);
+  g_assert_cmpint (eva_test_json_int (r->json, "total"), ==, 0);
+  g_assert_false (eva_test_json_has (r->json, "items.0"));
+  g_assert_true (JSON_NODE_HOLDS_NULL (eva_test_json_get (r->json, "coupon_code")));
+  assert_unlocked (r, NULL);
+  eva_test_response_free (r);
+  r = quote (event, "{\"items\":[],\"coupon_code\":null}");
+  eva_test_assert_status (r, 200);
+  assert_unlocked (r, NULL);
+  eva_test_response_free (r);
+
+  /* Exactly the hidden types the code opens, in the public order. */
+  r = quote (event, "{\"items\":[],\"coupon_code\":\"open\"}");
+  eva_test_assert_status (r, 200);
+  g_assert_cmpstr (eva_test_json_string (r->json, "coupon_code"), ==, "OPEN");
+  g_assert_cmpint (eva_test_json_int (r->json, "total"), ==, 0);
+  g_assert_false (eva_test_json_has (r->json, "items.0"));
+  assert_unlocked (r, backstage, vip, NULL);
+  g_assert_cmpstr (eva_test_json_string (r->json, "unlocked_ticket_types.1.name"), ==, "VIP");
+  g_assert_cmpint (eva_test_json_int (r->json, "unlocked_ticket_types.1.price"), ==, 5000);
+  g_assert_cmpint (eva_test_json_int (r->json, "unlocked_ticket_types.1.available"), ==, 3);
+  eva_test_response_free (r);
+  r = quote (event, "{\"items\":[],\"coupon_code\":\"ALL\"}");
+  eva_test_assert_status (r, 200);
+  assert_unlocked (r, backstage, vip, press, NULL);
+  eva_test_response_free (r);
+  /* Not applicable to anything yet and below its minimum: still fine. */
+  r = quote (event, "{\"items\":[],\"coupon_code\":\"MIN\"}");
+  eva_test_assert_status (r, 200);
+  assert_unlocked (r, vip, NULL);
+  eva_test_response_free (r);
+  /* A valid coupon that does not unlock hidden types. */
+  r = quote (event, "{\"items\":[],\"coupon_code\":\"PLAIN\"}");
+  eva_test_assert_status (r, 200);
+  g_assert_cmpstr (eva_test_json_string (r->json, "coupon_code"), ==, "PLAIN");
+  assert_unlocked (r, NULL);
+  eva_test_response_free (r);
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_free (body);
+      body = g_strdup_printf ("{\"items\":[],\"coupon_code\":\"%s\"}", refused[i].code);
+      r = quote (event, body);
+      eva_test_assert_error (r, refused[i].status, refused[i].error);
+      g_assert_cmpstr (eva_test_json_string (r->json, "error.details.coupon_code"), ==,
+                       refused[i].why);
+      g_assert_false (eva_test_json_has (r->json, "unlocked_ticket_types"));
+      eva_test_response_free (r);
+    }
+
+  /* Every successful quote lists them, with items too. */
+  g_free (body);
+  body = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":1}],"
+                          "\"coupon_code\":\"OPEN\"}", ga);
+  r = quote (event, body);
+  eva_test_assert_status (r, 200);
+  g_assert_cmpint (eva_test_json_int (r->json, "total"), ==, 900);
+  assert_unlocked (r, backstage, vip, NULL);
+  eva_test_response_free (r);
+  g_free (body);
+  body = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":2}],"
+                          "\"coupon_code\":\"OPEN\"}", vip);
+  r = quote (event, body);
+  eva_test_assert_status (r, 200);
+  g_assert_cmpint (eva_test_json_int (r->json, "subtotal"), ==, 10000);
+  g_assert_cmpint (eva_test_json_int (r->json, "total"), ==, 9000);
+  assert_unlocked (r, backstage, vip, NULL);
+  eva_test_response_free (r);
+  g_free (body);
+  body = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":1}]}", ga);
+  r = quote (event, body);
+  eva_test_assert_status (r, 200);
+  assert_unlocked (r, NULL);
+  eva_test_response_free (r);
+  /* With items, the other checks are back. */
+  g_free (body);
+  body = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":1}],"
+                          "\"coupon_code\":\"PLAIN\"}", ga);
+  r = quote (event, body);
+  eva_test_assert_error (r, 422, "coupon_invalid");
+  g_assert_cmpstr (eva_test_json_string (r->json, "error.details.coupon_code"), ==, "not_applicable");
+  eva_test_response_free (r);
+  g_free (body);
+  body = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":1}],"
+                          "\"coupon_code\":\"MIN\"}", vip);
+  r = quote (event, body);
+  eva_test_assert_error (r, 422, "coupon_min_order");
+  eva_test_response_free (r);
+  g_free (body);
+  body = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":1}],"
+                          "\"coupon_code\":\"OPEN\"}", press);
+  r = quote (event, body);
+  eva_test_assert_error (r, 422, "hidden_type");
+  eva_test_response_free (r);
+
+  /* Bad input stays 4xx; unknown and draft events are not found. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      r = quote (event, bad[i]);
+      eva_test_assert_error (r, 400, "validation_failed");
+      eva_test_response_free (r);
+    }
+  {
+    g_autoptr(GString) many = g_string_new ("{\"items\":[");
+
+    for (guint i = 0; i < 21; i++)
+      g_string_append_printf (many, "%s{\"ticket_type_id\":\"00000000-0000-4000-8000-%012u\","
+                                    "\"quantity\":1}", i ? "," : "", i);
+    g_string_append (many, "]}");
+    r = quote (event, many->str);
+    eva_test_assert_error (r, 400, "validation_failed");
+    eva_test_response_free (r);
+  }
+  r = quote ("00000000-0000-4000-8000-000000000000", "{\"items\":[],\"coupon_code\":\"OPEN\"}");
+  eva_test_assert_error (r, 404, "not_found");
+  eva_test_response_free (r);
+  r = quote (draft, "{\"items\":[]}");
+  eva_test_assert_error (r, 404, "not_found");
+  eva_test_response_free (r);
+  r = quote ("not-an-id", "{\"items\":[]}");
+  g_assert_cmpuint (r->status, >=, 400);
+  g_assert_cmpuint (r->status, <, 500);
+  eva_test_response_free (r);
+
+  /* Quotes held nothing. */
+  assert_sql (server->pg, "SELECT sum(held + sold) FROM ticket_types WHERE event_id = $1::uuid",
+              event, "0");
+
+  /* The unlocked type can be held with the code, not without it. */
+  r = hold (b, event, vip, 1, NULL);
+  eva_test_assert_error (r, 422, "hidden_type");
+  eva_test_response_free (r);
+  r = hold (b, event, press, 1, "OPEN");
+  eva_test_assert_error (r, 422, "hidden_type");
+  eva_test_response_free (r);
+  r = hold (b, event, vip, 1, "open");
+  eva_test_assert_status (r, 201);
+  g_assert_cmpstr (eva_test_json_string (r->json, "status"), ==, "held");
+  g_assert_cmpstr (eva_test_json_string (r->json, "items.0.ticket_type_id"), ==, vip);
+  g_assert_cmpint (eva_test_json_int (r->json, "total"), ==, 4500);
+  eva_test_response_free (r);
+
+  /* Availability follows: two VIP left. */
+  r = quote (event, "{\"items\":[],\"coupon_code\":\"OPEN\"}");
+  eva_test_assert_status (r, 200);
+  assert_unlocked (r, backstage, vip, NULL);
+  g_assert_cmpint (eva_test_json_int (r->json, "unlocked_ticket_types.1.available"), ==, 2);
+  eva_test_response_free (r);
+  assert_invariant (server->pg);
 }
 
 /* services/pricing.c directly: the rounding rules. */
@@ -514,6 +776,7 @@ main (int    argc,
   g_test_add_func ("/coupons/bad-input", test_bad_input);
   g_test_add_func ("/coupons/pricing", test_pricing);
   g_test_add_func ("/coupons/quote-rounding", test_quote_rounding);
+  g_test_add_func ("/coupons/quote-unlocks", test_quote_unlocks);
   g_test_add_func ("/coupons/holds", test_hold_coupons);
 
   ret = g_test_run ();

@@ -14,6 +14,8 @@
  * @property {string | null} [sales_end]
  * @property {number} max_per_order
  * @property {number | null} [max_per_attendee]
+ * @property {boolean} [hidden]  true only for types a coupon unlocked
+ * @property {number} [sort_order]
  * @property {boolean} on_sale
  */
 
@@ -92,6 +94,7 @@
  * @property {number} total
  * @property {string | null} currency
  * @property {string | null} coupon_code
+ * @property {TicketType[]} unlocked_ticket_types  the hidden types the coupon unlocks
  */
 
 export {};

@@ -1,16 +1,16 @@
 // rules.test.js: what the event page says when the rules say no — sold
-// out, coupons, limits per order and per person, sales windows, cancelled
-// events, unverified accounts
+// out, coupons (and the hidden tickets they unlock), limits per order and
+// per person, sales windows, cancelled events, unverified accounts
 //
 // SPDX-License-Identifier: AGPL-3.0-or-later
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { Server, euros, h1, launchBrowser, logIn, sleep, waitFor, waitForText } from '../harness.js';
+import { Server, euros, h1, launchBrowser, logIn, sleep, waitFor, waitForPath, waitForText } from '../harness.js';
 import {
   alertText, applyCoupon, book, choose, couponInput, fieldError, getTickets, openEvent, quantity,
-  scenario, ticketItem, waitForMain,
+  scenario, submitLogin, ticketItem, waitForMain,
 } from '../site.js';
 
 let server;
@@ -142,6 +142,111 @@ test('a coupon: the quote shows the discount before holding; a wrong code is exp
     const rows = server.bookingsOf(who.email);
     assert.deepEqual([rows.length, rows[0].total, rows[0].discount], [1, 3600, 400]);
     assert.notEqual(rows[0].coupon, '');
+  });
+});
+
+test('a coupon unlocks hidden tickets: they join the list after "Apply" and can be held', async () => {
+  const event = await server.createEvent({
+    title: 'Secret Set',
+    daysAhead: 38,
+    types: [
+      { name: 'Seat', price: 2000, capacity: 50 },
+      { name: 'Backstage', price: 5000, capacity: 5, hidden: true },
+      { name: 'Crew', price: 0, capacity: 5, hidden: true },
+    ],
+    coupons: [{ code: 'INSIDER', kind: 'percent', percent: 10, unlocks_hidden: true, ticket_types: ['Backstage'] },
+              { code: 'SAVE10', kind: 'percent', percent: 10 }],
+  });
+  const who = await server.createAttendee({ prefix: 'insider' });
+  await scenario(browser, server, 'unlocked by a coupon', async (page, context) => {
+    await logIn(context, server, who);
+    await openEvent(page, event);
+    const backstage = ticketItem(page, event.types.Backstage);
+    const error = page.locator('#coupon-error');
+    await ticketItem(page, event.types.Seat).waitFor({ state: 'visible' });
+    assert.equal(await backstage.count(), 0, 'a hidden type is not listed');
+    assert.equal(await ticketItem(page, event.types.Crew).count(), 0);
+
+    // A wrong code, before any ticket is chosen: explained, nothing unlocked.
+    await couponInput(page).fill('INSIDR');
+    await applyCoupon(page).click();
+    const text = await alertText(error);
+    assert.ok(text.length > 5, `an explanation, not "${text}"`);
+    assert.equal(await couponInput(page).getAttribute('aria-invalid'), 'true');
+    assert.equal(await backstage.count(), 0);
+
+    // The right code: the type it unlocks joins the list, marked; the
+    // hidden type it does not unlock stays hidden.
+    await couponInput(page).fill('insider');
+    await applyCoupon(page).click();
+    await backstage.waitFor({ state: 'visible' });
+    await waitForText(backstage, /Unlocked by your code/);
+    await waitForText(backstage, money(5000));
+    await waitFor(async () => (await error.innerText()).trim() === '', 'the coupon error to go away');
+    assert.equal(await ticketItem(page, event.types.Crew).count(), 0);
+    assert.doesNotMatch(await ticketItem(page, event.types.Seat).innerText(), /Unlocked by your code/);
+    assert.equal(await quantity(page, event.types.Backstage).getAttribute('max'), '5');
+
+    // Another code takes it away again, with what was chosen of it.
+    await choose(page, event.types.Backstage, 2);
+    await waitForMain(page, money(9000));
+    await couponInput(page).fill('SAVE10');
+    await waitFor(async () => (await backstage.count()) === 0, 'the unlocked type to go');
+    await applyCoupon(page).click();
+    await page.locator('#coupon-status').getByText(/SAVE10/).waitFor({ state: 'visible' });
+    assert.equal(await backstage.count(), 0);
+    assert.equal(server.bookingsOf(who.email).length, 0, 'nothing is held by a quote');
+
+    // Back to the code: the row comes back empty; one ticket is held.
+    await couponInput(page).fill('INSIDER');
+    await applyCoupon(page).click();
+    await backstage.waitFor({ state: 'visible' });
+    assert.equal(await quantity(page, event.types.Backstage).inputValue(), '0');
+    await choose(page, event.types.Backstage, 1);
+    await waitForMain(page, money(4500));
+    await book(page, 'Tickets held');
+    await waitForMain(page, /Backstage/);
+    await waitForMain(page, money(4500));
+    const rows = server.bookingsOf(who.email);
+    assert.deepEqual(rows.map((r) => [r.quantity, r.total, r.discount]), [[1, 4500, 500]]);
+    assert.notEqual(rows[0].coupon, '');
+  });
+});
+
+test('unlocked tickets picked while logged out come back after logging in', async () => {
+  const event = await server.createEvent({
+    title: 'Secret Matinee',
+    daysAhead: 39,
+    types: [
+      { name: 'Seat', price: 2000, capacity: 50 },
+      { name: 'Backstage', price: 5000, capacity: 5, hidden: true },
+    ],
+    coupons: [{ code: 'INSIDER', kind: 'fixed', amount: 1000, unlocks_hidden: true }],
+  });
+  const who = await server.createAttendee({ prefix: 'matinee' });
+  await scenario(browser, server, 'unlocked basket', async (page) => {
+    await openEvent(page, event);
+    await choose(page, event.types.Seat, 1);
+    await couponInput(page).fill('INSIDER');
+    await applyCoupon(page).click();
+    await ticketItem(page, event.types.Backstage).waitFor({ state: 'visible' });
+    await choose(page, event.types.Backstage, 2);
+    await waitForMain(page, money(11000));
+    await getTickets(page).click();
+
+    await waitForPath(page, /^\/login\?/);
+    await submitLogin(page, who);
+    await waitForPath(page, `/e/${event.slug}`);
+    await h1(page, event.title);
+    await waitFor(async () => (await quantity(page, event.types.Backstage).count()) === 1 &&
+                              (await quantity(page, event.types.Backstage).inputValue()) === '2',
+                  'the unlocked type and its quantity to be restored');
+    await waitForText(ticketItem(page, event.types.Backstage), /Unlocked by your code/);
+    assert.equal(await quantity(page, event.types.Seat).inputValue(), '1');
+    await waitForMain(page, money(11000));
+    await book(page, 'Tickets held');
+    const rows = server.bookingsOf(who.email);
+    assert.deepEqual(rows.map((r) => [r.quantity, r.total, r.discount]), [[3, 11000, 1000]]);
   });
 });
 

@@ -7,10 +7,16 @@
 // sessionStorage so that it survives signing in on the way. One key per
 // basket: a retry or a double click sends the same key (the server then
 // answers with the booking already made), a changed basket gets a new one.
+//
+// Hidden ticket types are not in the event JSON. Applying a coupon asks
+// the quote endpoint what it unlocks (items: []); those types join the
+// list, marked, until the coupon changes. A saved basket's coupon is
+// applied again on the way back, which brings them and their quantities
+// back.
 
 import { ApiError, errorText, get, getMe, post } from '../api.js';
 import { byId, fill, focus, h, setFieldError } from '../dom.js';
-import { formatDateTime, formatEventTime, formatMoney, formatPrice, t } from '../i18n.js';
+import { currentLang, formatDateTime, formatEventTime, formatMoney, formatPrice, t } from '../i18n.js';
 
 const BASKET_KEY = 'everato.basket';
 
@@ -31,6 +37,10 @@ let ev;
 let basket;
 /** @type {Map<string, TicketType>} */
 const types = new Map ();
+/** @type {Set<string>} ids of the hidden types the coupon unlocked */
+const unlocked = new Set ();
+/** The coupon (lower case) that unlocked them; '' when none did. */
+let unlockedBy = '';
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let quoteTimer;
 /** @type {AbortController | null} */
@@ -185,9 +195,10 @@ function updateTicket (tt)
 
 /**
  * @param {TicketType} tt
+ * @param {boolean} [isUnlocked]  a hidden type the coupon unlocked
  * @returns {HTMLLIElement}
  */
-function ticketRow (tt)
+function ticketRow (tt, isUnlocked = false)
 {
   const id = `qty-${tt.id}`;
   const qty = basket.items[tt.id] || 0;
@@ -208,6 +219,7 @@ function ticketRow (tt)
       tt.description ? h ('p', { class: 'ticket-desc' }, tt.description) : null,
       h ('p', { class: 'ticket-meta' },
         h ('span', { class: 'ticket-price' }, formatPrice (tt.price, ev.currency)),
+        isUnlocked ? h ('span', { class: 'badge badge-unlocked' }, t ('Unlocked by your code')) : null,
         h ('span', { id: `status-${tt.id}`, class: 'ticket-status' }))),
     h ('div', { class: 'qty' },
       h ('label', { for: id, class: 'visually-hidden' }, t ('Quantity for {name}', { name: tt.name })),
@@ -220,6 +232,62 @@ function ticketRow (tt)
                      onclick: () => step (1) }, '+')),
     h ('p', { id: `${id}-error`, class: 'field-error', role: 'alert' }));
   return row;
+}
+
+/**
+ * Shows the hidden ticket types coupon unlocks after the others, brings
+ * those already shown up to date and takes away the ones it does not
+ * unlock (with their quantities). A saved quantity comes back with its row.
+ *
+ * @param {TicketType[]} list  the quote's unlocked_ticket_types
+ * @param {string} coupon
+ * @returns {string[]} the names of the types added now
+ */
+function showUnlocked (list, coupon)
+{
+  const ids = new Set (list.map ((tt) => tt.id));
+  /** @type {string[]} */
+  const added = [];
+
+  for (const id of [...unlocked])
+    if (!ids.has (id))
+      dropUnlockedType (id);
+  for (const tt of list)
+    {
+      const known = types.get (tt.id);
+      if (known)
+        {
+          Object.assign (known, tt);
+          updateTicket (known);
+          continue;
+        }
+      types.set (tt.id, tt);
+      unlocked.add (tt.id);
+      byId ('ticket-list').append (ticketRow (tt, true));
+      updateTicket (tt);
+      added.push (tt.name);
+    }
+  unlockedBy = unlocked.size ? coupon.toLowerCase () : '';
+  saveBasket ();
+  return added;
+}
+
+/** @param {string} id  an unlocked type: its row and quantity go */
+function dropUnlockedType (id)
+{
+  qtyInput (id)?.closest ('li')?.remove ();
+  types.delete (id);
+  unlocked.delete (id);
+  delete basket.items[id];
+}
+
+/** Takes away every unlocked type, as when the coupon changes. */
+function dropUnlocked ()
+{
+  for (const id of [...unlocked])
+    dropUnlockedType (id);
+  unlockedBy = '';
+  saveBasket ();
 }
 
 /* Errors */
@@ -325,7 +393,7 @@ async function refreshAvailability ()
             }
         }
       for (const tt of types.values ())
-        if (!seen.has (tt.id))
+        if (!seen.has (tt.id) && !unlocked.has (tt.id))
           {
             tt.on_sale = false;
             tt.available = 0;
@@ -507,50 +575,113 @@ function localSummary ()
   return sum;
 }
 
-/** @param {boolean} [explicit]  the coupon was applied by hand */
-async function quote (explicit)
+/**
+ * @param {unknown} err
+ * @returns {boolean} whether err says the coupon itself is no good (not
+ *   just for the tickets chosen)
+ */
+function couponRefused (err)
 {
-  const items = basketItems ();
+  return err instanceof ApiError &&
+         (err.code === 'coupon_exhausted' ||
+          (err.code === 'coupon_invalid' && err.details.coupon_code !== 'not_applicable'));
+}
+
+/**
+ * Prices the basket. With unlock (the coupon was applied by hand, or came
+ * back with a saved basket) it first asks, with no items, what the coupon
+ * unlocks: so a code is checked and opens its ticket types even before
+ * anything is chosen, or when it applies only to those types.
+ *
+ * @param {boolean} [unlock]
+ */
+async function quote (unlock)
+{
   const coupon = basket.coupon;
   const seq = ++quoteSeq;
+  const url = `/api/v1/public/events/${ev.id}/quote`;
 
   clearTimeout (quoteTimer);
   if (quoteAbort)
     quoteAbort.abort ();
   quoteAbort = null;
+  if (unlockedBy && coupon.toLowerCase () !== unlockedBy)
+    dropUnlocked ();
   localSummary ();
   byId ('coupon-status').textContent = '';
-  if (checkQuantities ())
+  if (!(unlock && coupon) && checkQuantities ())
     return;
-  if (!items.length)
+  if (!(unlock && coupon) && !basketItems ().length)
     {
-      couponError (explicit && coupon ? t ('Choose your tickets first, then apply the coupon.') : '');
+      couponError ('');
+      if (!coupon)
+        dropUnlocked ();
       return;
     }
 
   const abort = new AbortController ();
   quoteAbort = abort;
+  /** @type {string[]} */
+  let added = [];
   try
     {
+      if (unlock && coupon)
+        {
+          /** @type {import('../types.js').Quote} */
+          const u = await post (url, { items: [], coupon_code: coupon }, { signal: abort.signal });
+          if (seq !== quoteSeq)
+            return;
+          added = showUnlocked (u.unlocked_ticket_types || [], coupon);
+          couponError ('');
+          localSummary ();
+          if (checkQuantities ())
+            return;
+          if (!basketItems ().length)
+            {
+              appliedStatus (u.coupon_code, added);
+              return;
+            }
+        }
+
       /** @type {import('../types.js').Quote} */
-      const q = await post (`/api/v1/public/events/${ev.id}/quote`,
-                            { items, coupon_code: coupon || null }, { signal: abort.signal });
+      const q = await post (url, { items: basketItems (), coupon_code: coupon || null },
+                            { signal: abort.signal });
       if (seq !== quoteSeq)
         return;
       clearErrors ();
+      added.push (...showUnlocked (q.unlocked_ticket_types || [], coupon));
       showSummary (q.subtotal, q.discount, q.total);
       byId ('summary-live').textContent =
         t ('Total: {amount}', { amount: byId ('sum-total').textContent || '' });
-      if (q.coupon_code)
-        byId ('coupon-status').textContent = t ('Coupon {code} applied.', { code: q.coupon_code });
+      appliedStatus (q.coupon_code, added);
     }
   catch (err)
     {
       if (seq !== quoteSeq || (err instanceof DOMException && err.name === 'AbortError'))
         return;
       clearErrors ();
+      if (couponRefused (err))
+        {
+          dropUnlocked ();
+          localSummary ();
+        }
       explain (err, false);
     }
+}
+
+/**
+ * @param {string | null} code  the coupon as the quote spelled it
+ * @param {string[]} added  names of the ticket types it unlocked just now
+ */
+function appliedStatus (code, added)
+{
+  if (!code)
+    return;
+  const parts = [t ('Coupon {code} applied.', { code })];
+  if (added.length)
+    parts.push (t ('Tickets unlocked: {names}.',
+                   { names: new Intl.ListFormat (currentLang (), { type: 'conjunction' }).format (added) }));
+  byId ('coupon-status').textContent = parts.join (' ');
 }
 
 /** @param {number} [delay] */
@@ -727,7 +858,7 @@ export async function init ()
   const form = byId ('ticket-form', HTMLFormElement);
   const coupon = byId ('coupon-code', HTMLInputElement);
 
-  fill (list, tts.map (ticketRow));
+  fill (list, tts.map ((tt) => ticketRow (tt)));
   for (const tt of tts)
     updateTicket (tt);
   form.hidden = false;
@@ -735,6 +866,13 @@ export async function init ()
   coupon.value = basket.coupon;
   coupon.addEventListener ('input', () => {
     basket.coupon = coupon.value.trim ();
+    if (unlockedBy && basket.coupon.toLowerCase () !== unlockedBy)
+      {
+        /* Another code: what the old one opened goes with it. */
+        dropUnlocked ();
+        localSummary ();
+        byId ('coupon-status').textContent = '';
+      }
     saveBasket ();
   });
   coupon.addEventListener ('keydown', (e) => {
@@ -756,6 +894,8 @@ export async function init ()
   ].filter (Boolean).join (' ');
 
   localSummary ();
-  if (basketItems ().length || basket.coupon)
+  if (basket.coupon)
+    quote (true);
+  else if (basketItems ().length)
     quote (false);
 }
