@@ -234,6 +234,28 @@ test('going offline shows a banner', async () => {
   });
 });
 
+test('server trouble is explained, and "Try again" recovers', async () => {
+  await scenario(browser, server, 'server-trouble', async (page) => {
+    let failing = true;
+    await page.route('**/api/v1/public/events?*', (route) => failing
+      ? route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        headers: { 'Retry-After': '2' },
+        body: JSON.stringify({ error: { code: 'database_unavailable', message: 'The database is unavailable; try again shortly' } }),
+      })
+      : route.continue());
+    await page.goto('/');
+    await h1(page, 'Upcoming events');
+    await page.getByText('The events could not be loaded.').waitFor();
+    assert.equal(await page.locator('article').count(), 0);
+    failing = false;
+    await page.getByRole('button', { name: 'Try again', exact: true }).click();
+    await page.getByRole('link', { name: 'Open Air', exact: true }).waitFor();
+    await page.getByText('The events could not be loaded.').waitFor({ state: 'hidden' });
+  });
+});
+
 // --------------------------------------------------- accessibility, looks --
 
 /**
