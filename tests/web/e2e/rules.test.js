@@ -213,6 +213,35 @@ test('a coupon unlocks hidden tickets: they join the list after "Apply" and can 
   });
 });
 
+test('an event sold only through codes says so, and a code opens its tickets', async () => {
+  const event = await server.createEvent({
+    title: 'Friends Only',
+    daysAhead: 40,
+    types: [{ name: 'Guest list', price: 1500, capacity: 20, hidden: true }],
+    coupons: [{ code: 'FRIEND', kind: 'percent', percent: 10, unlocks_hidden: true }],
+  });
+  const who = await server.createAttendee({ prefix: 'friend' });
+  await scenario(browser, server, 'codes only', async (page, context) => {
+    await logIn(context, server, who);
+    await page.goto(`/e/${event.slug}`);
+    await h1(page, event.title);
+    const notice = page.locator('#event-notice');
+    await waitForText(notice, /If you have a code, enter it below/);
+    assert.equal(await getTickets(page).isVisible(), false, 'nothing to get yet');
+    assert.equal(await ticketItem(page, event.types['Guest list']).count(), 0);
+
+    await couponInput(page).fill('FRIEND');
+    await applyCoupon(page).click();
+    await ticketItem(page, event.types['Guest list']).waitFor({ state: 'visible' });
+    await notice.waitFor({ state: 'hidden' });
+    await choose(page, event.types['Guest list'], 2);
+    await waitForMain(page, money(2700));
+    await book(page, 'Tickets held');
+    const rows = server.bookingsOf(who.email);
+    assert.deepEqual(rows.map((r) => [r.quantity, r.total]), [[2, 2700]]);
+  });
+});
+
 test('unlocked tickets picked while logged out come back after logging in', async () => {
   const event = await server.createEvent({
     title: 'Secret Matinee',

@@ -41,6 +41,8 @@ const types = new Map ();
 const unlocked = new Set ();
 /** The coupon (lower case) that unlocked them; '' when none did. */
 let unlockedBy = '';
+/** Whether the event lists no ticket types (only codes can open some). */
+let codesOnly = false;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let quoteTimer;
 /** @type {AbortController | null} */
@@ -269,6 +271,7 @@ function showUnlocked (list, coupon)
     }
   unlockedBy = unlocked.size ? coupon.toLowerCase () : '';
   saveBasket ();
+  updateCodesOnly ();
   return added;
 }
 
@@ -288,6 +291,22 @@ function dropUnlocked ()
     dropUnlockedType (id);
   unlockedBy = '';
   saveBasket ();
+  updateCodesOnly ();
+}
+
+/**
+ * An event that lists no ticket types sells only through codes: it says so
+ * until a code has unlocked something.
+ */
+function updateCodesOnly ()
+{
+  const notice = byId ('event-notice');
+
+  if (!codesOnly)
+    return;
+  notice.textContent = t ('No tickets are on sale right now. If you have a code, enter it below.');
+  notice.hidden = unlocked.size > 0;
+  byId ('get-tickets').hidden = unlocked.size === 0;
 }
 
 /* Errors */
@@ -851,8 +870,9 @@ export async function init ()
     return closeSales (t ('This event has been cancelled'));
   if (Date.parse (ev.ends_at) <= Date.now ())
     return closeSales (t ('This event is over. Tickets are no longer sold.'));
-  if (!tts.length)
-    return closeSales (t ('Tickets are not on sale yet.'));
+  /* No ticket type is listed: there may still be ones a code unlocks. */
+  codesOnly = !tts.length;
+  updateCodesOnly ();
 
   const list = byId ('ticket-list');
   const form = byId ('ticket-form', HTMLFormElement);
