@@ -762,6 +762,69 @@ test_hold_coupons (void)
   assert_invariant (server->pg);
 }
 
+/* Guessing codes through the public quote is throttled per address; known
+ * codes are not counted, however often they are re-priced. */
+static void
+test_quote_guessing (void)
+{
+  g_autofree char *event = make_event (NULL);
+  g_autofree char *type = make_type (event, "{\"name\":\"A\",\"price\":1000,\"capacity\":10}");
+  g_autofree char *known = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":1}],"
+                                            "\"coupon_code\":\"REAL\"}", type);
+  EvaTestResponse *r;
+
+  publish (event);
+  /* Earlier tests of this file guessed too: start from a clean count. */
+  g_free (eva_test_sql (server->pg, "DELETE FROM rate_limits WHERE key LIKE 'att:coupon:%'", NULL));
+  r = make_coupon (event, "{\"code\":\"REAL\",\"kind\":\"percent\",\"percent\":10}");
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+
+  for (guint i = 0; i < 40; i++)
+    {
+      r = quote (event, known);
+      eva_test_assert_status (r, 200);
+      eva_test_response_free (r);
+    }
+
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"items\":[],\"coupon_code\":\"GUESS%u\"}", i);
+
+      r = quote (event, body);
+      eva_test_assert_error (r, 422, "coupon_invalid");
+      eva_test_response_free (r);
+    }
+
+  /* The 31st unknown code, and now any code, waits for the hour to pass. */
+  r = quote (event, "{\"items\":[],\"coupon_code\":\"GUESS30\"}");
+  eva_test_assert_error (r, 429, "too_many_attempts");
+  g_assert_cmpint (atoi (eva_test_header (r, "Retry-After")), >, 3000);
+  eva_test_response_free (r);
+  r = quote (event, known);
+  eva_test_assert_error (r, 429, "too_many_attempts");
+  eva_test_response_free (r);
+
+  /* Without a code the quote still prices. */
+  {
+    g_autofree char *plain = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":2}]}",
+                                              type);
+
+    r = quote (event, plain);
+    eva_test_assert_status (r, 200);
+    g_assert_cmpint (eva_test_json_int (r->json, "total"), ==, 2000);
+    eva_test_response_free (r);
+  }
+
+  /* A window that has passed counts again from zero. */
+  g_free (eva_test_sql (server->pg, "UPDATE rate_limits SET window_start = now () - interval '2 hours'"
+                                    " WHERE key LIKE 'att:coupon:%'", NULL));
+  r = quote (event, known);
+  eva_test_assert_status (r, 200);
+  eva_test_response_free (r);
+  g_free (eva_test_sql (server->pg, "DELETE FROM rate_limits WHERE key LIKE 'att:coupon:%'", NULL));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -778,6 +841,7 @@ main (int    argc,
   g_test_add_func ("/coupons/quote-rounding", test_quote_rounding);
   g_test_add_func ("/coupons/quote-unlocks", test_quote_unlocks);
   g_test_add_func ("/coupons/holds", test_hold_coupons);
+  g_test_add_func ("/coupons/quote-guessing", test_quote_guessing);
 
   ret = g_test_run ();
   g_free (organizer);

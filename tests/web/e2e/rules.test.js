@@ -242,6 +242,29 @@ test('an event sold only through codes says so, and a code opens its tickets', a
   });
 });
 
+test('a throttled coupon check is explained at the coupon field', async () => {
+  const event = await server.createEvent({
+    title: 'Guarded Codes',
+    daysAhead: 41,
+    types: [{ name: 'Seat', price: 2000, capacity: 50 }],
+  });
+  await scenario(browser, server, 'coupon throttled', async (page) => {
+    // The server's answer after 30 unknown codes from one address.
+    await page.route('**/quote', (route) => route.fulfill({
+      status: 429,
+      contentType: 'application/json',
+      headers: { 'Retry-After': '1200' },
+      body: JSON.stringify({ error: { code: 'too_many_attempts', message: 'Too many unknown coupon codes', details: { retry_after: 1200 } } }),
+    }));
+    await openEvent(page, event);
+    await couponInput(page).fill('GUESS');
+    await applyCoupon(page).click();
+    const text = await alertText(page.locator('#coupon-error'));
+    assert.match(text, /Too many wrong codes/);
+    assert.match(text, /20 minutes/);
+  });
+});
+
 test('unlocked tickets picked while logged out come back after logging in', async () => {
   const event = await server.createEvent({
     title: 'Secret Matinee',

@@ -499,6 +499,10 @@ function explain (err, holdAttempt)
     case 'coupon_exhausted':
       couponError (t ('This coupon has been used up.'));
       break;
+    case 'too_many_attempts':
+      couponError (t ('Too many wrong codes were tried from here. Please try again in {minutes} minutes.',
+                      { minutes: Math.max (1, Math.ceil (Number (d.retry_after) / 60) || 60) }));
+      break;
     case 'coupon_min_order':
       couponError (t ('This coupon needs an order of at least {amount}.',
                       { amount: formatMoney (Number (d.min_order), ev.currency) }));
