@@ -476,7 +476,12 @@ unlocked_types (EvaDbConn   *conn,
   g_autoptr(PGresult) r = NULL;
 
   if (coupon == NULL || !coupon->unlocks_hidden)
-    return json_node_init_array (json_node_alloc (), json_array_new ());
+    {
+      g_autoptr(JsonArray) none = json_array_new ();
+
+      /* The node takes its own reference. */
+      return json_node_init_array (json_node_alloc (), none);
+    }
 
   /* Read from the database as uuids: a safe array literal. */
   ids = g_string_new ("{");
