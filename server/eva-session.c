@@ -11,6 +11,11 @@
  * at most once per EVA_SESSION_TOUCH_INTERVAL), or EVA_SESSION_ABSOLUTE_TTL
  * after sign-in, however active.
  *
+ * Beside it goes everato_signed_in=1, the same but not HttpOnly and holding
+ * no secret: the site's scripts read it to know whether asking GET
+ * /api/v1/me is worth a request, so signed-out visitors never meet a 401.
+ * Whenever the session cookie is set or cleared, so is the marker.
+ *
  * CSRF: every state-changing request on an ATTENDEE route must
  *  - not come from another site: "Sec-Fetch-Site: cross-site" is refused,
  *    and an Origin header, when sent, must be EVERATO_PUBLIC_URL's origin;
@@ -99,8 +104,12 @@ add_cookie (EvaRequest *req,
   g_autofree char *cookie =
     g_strdup_printf (EVA_SESSION_COOKIE "=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
                      value, max_age, secure ? "; Secure" : "");
+  g_autofree char *marker =
+    g_strdup_printf (EVA_SESSION_MARKER_COOKIE "=%s; Path=/; Max-Age=%d; SameSite=Lax%s",
+                     max_age > 0 ? "1" : "", max_age, secure ? "; Secure" : "");
 
   eva_request_add_header (req, "Set-Cookie", cookie);
+  eva_request_add_header (req, "Set-Cookie", marker);
 }
 
 void

@@ -11,6 +11,8 @@
 G_BEGIN_DECLS
 
 #define EVA_SESSION_COOKIE          "everato_session"
+/* Readable by the site's scripts; says only "a session may exist". */
+#define EVA_SESSION_MARKER_COOKIE   "everato_signed_in"
 #define EVA_SESSION_TOKEN_BYTES     32
 #define EVA_SESSION_CSRF_BYTES      32
 #define EVA_SESSION_IDLE_TTL        (7 * 24 * 60 * 60)    /* sliding */

@@ -441,6 +441,22 @@ eva_test_header (EvaTestResponse *response,
   return soup_message_headers_get_one (response->headers, name);
 }
 
+const char *
+eva_test_set_cookie (EvaTestResponse *response,
+                     const char      *name)
+{
+  SoupMessageHeadersIter iter;
+  const char *header, *value;
+  gsize len = strlen (name);
+
+  soup_message_headers_iter_init (&iter, response->headers);
+  while (soup_message_headers_iter_next (&iter, &header, &value))
+    if (g_ascii_strcasecmp (header, "Set-Cookie") == 0 &&
+        strncmp (value, name, len) == 0 && value[len] == '=')
+      return value;
+  return NULL;
+}
+
 void
 eva_test_assert_status_impl (EvaTestResponse *response,
                              guint            expected,

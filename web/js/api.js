@@ -152,6 +152,18 @@ export function post (path, body, options)
 let mePromise = null;
 
 /**
+ * Whether the server's everato_signed_in marker is there: it comes and goes
+ * with the (unreadable) session cookie and holds no secret. Without it there
+ * is no session worth asking about.
+ *
+ * @returns {boolean}
+ */
+function maybeSignedIn ()
+{
+  return document.cookie.split (';').some (c => c.trim ().startsWith ('everato_signed_in=1'));
+}
+
+/**
  * The signed-in attendee, or null when signed out (asked once per page).
  * A network failure counts as signed out.
  *
@@ -159,6 +171,8 @@ let mePromise = null;
  */
 export function getMe ()
 {
+  if (!mePromise && !maybeSignedIn ())
+    mePromise = Promise.resolve (null);
   if (!mePromise)
     mePromise = get ('/api/v1/me').then (
       (/** @type {Me} */ me) => { setCsrfToken (me.csrf_token); return me; },

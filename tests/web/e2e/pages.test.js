@@ -199,6 +199,8 @@ async function eventPageWeight(page) {
   const sizes = [];
   for (const response of responses) {
     assert.equal(new URL(response.url()).origin, server.url);
+    // A signed-out visitor meets no refusals (e.g. no 401 from /api/v1/me).
+    assert.ok(response.status() < 400, `${response.status()} for ${pathOf(response.url())}`);
     // The body as sent (compressed, if it was).
     const size = (await response.request().sizes()).responseBodySize;
     total += size;
