@@ -16,6 +16,13 @@
  * Unknown pages and events get the not-found page with status 404; a
  * database failure gets the error page with 503.
  *
+ * The page's language is the one the visitor chose on the site (the
+ * everato_lang cookie the site's script keeps), else the best of
+ * Accept-Language, else English. It goes into <html lang>, and a page in
+ * another language than English is marked "translating" (its English text
+ * stays hidden until the script has put the translation in; see site.css)
+ * and preloads its strings, so nobody sees English flash by.
+ *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "eva-pages"
@@ -34,6 +41,10 @@
 #define SITE_NAME "Everato"
 #define SITE_DESCRIPTION "Find an event, pick your tickets and book them in a minute."
 #define DESCRIPTION_MAX 200
+
+/* The site's languages (web/locales/<lang>.json; LANGS in web/js/i18n.js). */
+static const char * const site_langs[] = { "en", "de" };
+#define LANG_COOKIE "everato_lang"
 
 typedef struct
 {
@@ -77,6 +88,7 @@ typedef struct
   gboolean        gzip_ok;
   char           *public_url;
   char           *web_dir;        /* NULL: the embedded copy */
+  const char     *lang;           /* one of site_langs */
   char           *slug;           /* event page */
   char           *cache_key;      /* event page, while this request refreshes it */
   GBytes         *event_json;     /* event page */
@@ -281,6 +293,82 @@ decimal_price (gint64      minor,
   if (space != NULL)
     *space = '\0';
   return g_steal_pointer (&text);
+}
+
+/* ------------------------------------------------------------------ */
+/* Language                                                           */
+/* ------------------------------------------------------------------ */
+
+/* The site language @tag ("de", "de-AT", "DE") is, or NULL. */
+static const char *
+site_lang (const char *tag,
+           gsize       len)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (site_langs); i++)
+    {
+      gsize n = strlen (site_langs[i]);
+
+      if (len >= n && g_ascii_strncasecmp (tag, site_langs[i], n) == 0 &&
+          (len == n || tag[n] == '-'))
+        return site_langs[i];
+    }
+  return NULL;
+}
+
+/* The supported language Accept-Language likes best (the first of equal
+ * weight), or NULL. */
+static const char *
+accepted_lang (const char *header)
+{
+  g_auto(GStrv) ranges = NULL;
+  const char *best = NULL;
+  double best_q = 0;
+
+  if (header == NULL)
+    return NULL;
+  ranges = g_strsplit (header, ",", 32);
+  for (guint i = 0; ranges[i] != NULL; i++)
+    {
+      char *range = g_strstrip (ranges[i]);
+      char *params = strchr (range, ';');
+      const char *lang;
+      double q = 1;
+
+      if (params != NULL)
+        {
+          const char *qv = strstr (params, "q=");
+          char *end = NULL;
+
+          *params = '\0';
+          g_strchomp (range);
+          if (qv != NULL)
+            {
+              q = g_ascii_strtod (qv + 2, &end);
+              if (end == qv + 2 || q < 0 || q > 1)
+                q = 0;
+            }
+        }
+      lang = site_lang (range, strlen (range));
+      if (lang != NULL && q > best_q)
+        {
+          best = lang;
+          best_q = q;
+        }
+    }
+  return best;
+}
+
+static const char *
+page_lang (EvaRequest *req)
+{
+  g_autofree char *chosen = eva_request_cookie (req, LANG_COOKIE);
+  const char *lang = NULL;
+
+  if (chosen != NULL && strlen (chosen) <= 16)
+    lang = site_lang (chosen, strlen (chosen));
+  if (lang == NULL)
+    lang = accepted_lang (eva_request_header (req, "Accept-Language"));
+  return lang != NULL ? lang : site_langs[0];
 }
 
 /* ------------------------------------------------------------------ */
@@ -522,10 +610,21 @@ compose (PageJob *job)
       g_string_append (data, "</script>");
     }
 
+  if (!g_str_equal (job->lang, site_langs[0]))
+    g_string_append_printf (head,
+                            "<link rel=\"preload\" href=\"/locales/%s.json\" as=\"fetch\" crossorigin>\n",
+                            job->lang);
+
   bytes = g_bytes_get_data (layout, &len);
   page = g_string_new_len (bytes, len);
-  replace_marker (page, "<!--head-->", head->str, head->len);
+  replace_marker (page, "{{lang}}", job->lang, strlen (job->lang));
+  if (g_str_equal (job->lang, site_langs[0]))
+    replace_marker (page, "{{translating}}", "", 0);
+  else
+    replace_marker (page, "{{translating}}", " class=\"translating\"", strlen (" class=\"translating\""));
   replace_marker (page, "{{page}}", job->info->name, strlen (job->info->name));
+  /* Values from the database come last and escaped: they hold no marker. */
+  replace_marker (page, "<!--head-->", head->str, head->len);
   replace_marker (page, "<!--data-->", data->str, data->len);
   bytes = g_bytes_get_data (part, &len);
   replace_marker (page, "<!--main-->", bytes, len);
@@ -544,7 +643,9 @@ reply_page (EvaRequest *req,
       eva_request_reply_error (req, 404, "not_found", NULL, "No such page");
       return;
     }
-  eva_static_reply_html (req, job->status, body, job->if_none_match, job->gzip_ok);
+  /* The language comes from them. */
+  eva_static_reply_html (req, job->status, body, job->if_none_match, job->gzip_ok,
+                         "Accept-Language, Cookie");
 }
 
 /* A folder's files are read on GLib's worker threads. */
@@ -676,6 +777,7 @@ page_job_new (EvaRequest *req,
 
   job->info = page_info (name);
   job->status = status;
+  job->lang = page_lang (req);
   job->if_none_match = g_strdup (eva_request_header (req, "If-None-Match"));
   job->gzip_ok = eva_static_accepts_gzip (req);
   job->public_url = g_strdup (config->public_url);

@@ -137,6 +137,30 @@ eva_request_header (EvaRequest *req,
   return soup_message_headers_get_one (headers, name);
 }
 
+char *
+eva_request_cookie (EvaRequest *req,
+                    const char *name)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
+  const char *list = soup_message_headers_get_list (headers, "Cookie");
+  g_auto(GStrv) pairs = NULL;
+  gsize len = strlen (name);
+
+  if (list == NULL)
+    return NULL;
+
+  /* Several Cookie headers come joined by ", ". */
+  pairs = g_strsplit_set (list, ";,", -1);
+  for (guint i = 0; pairs[i] != NULL; i++)
+    {
+      const char *pair = g_strstrip (pairs[i]);
+
+      if (strncmp (pair, name, len) == 0 && pair[len] == '=' && pair[len + 1] != '\0')
+        return g_strdup (pair + len + 1);
+    }
+  return NULL;
+}
+
 /* ------------------------------------------------------------------ */
 /* Replies                                                            */
 /* ------------------------------------------------------------------ */

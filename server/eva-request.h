@@ -67,6 +67,10 @@ const char *eva_request_query           (EvaRequest        *req,
                                          const char        *name);
 const char *eva_request_header          (EvaRequest        *req,
                                          const char        *name);
+/* The value of the cookie @name the request carries, or NULL (also when
+ * empty). Free with g_free(). */
+char       *eva_request_cookie          (EvaRequest        *req,
+                                         const char        *name);
 
 void        eva_request_run             (EvaRequest        *req,
                                          EvaRequestWork     work,

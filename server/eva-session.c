@@ -128,24 +128,7 @@ eva_session_clear_cookie (EvaRequest *req)
 char *
 eva_session_cookie_token (EvaRequest *req)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
-  const char *list = soup_message_headers_get_list (headers, "Cookie");
-  g_auto(GStrv) pairs = NULL;
-
-  if (list == NULL)
-    return NULL;
-
-  /* Several Cookie headers come joined by ", ". */
-  pairs = g_strsplit_set (list, ";,", -1);
-  for (guint i = 0; pairs[i] != NULL; i++)
-    {
-      const char *pair = g_strstrip (pairs[i]);
-
-      if (g_str_has_prefix (pair, EVA_SESSION_COOKIE "=") &&
-          pair[strlen (EVA_SESSION_COOKIE "=")] != '\0')
-        return g_strdup (pair + strlen (EVA_SESSION_COOKIE "="));
-    }
-  return NULL;
+  return eva_request_cookie (req, EVA_SESSION_COOKIE);
 }
 
 /* "scheme://host[:port]", lower case, default ports left out; or NULL. */

@@ -184,7 +184,8 @@ reply_with_etag (EvaRequest *req,
                  const char *if_none_match,
                  gboolean    gzip_ok,
                  GBytes     *gzipped,
-                 const char *gzipped_etag)
+                 const char *gzipped_etag,
+                 const char *vary)
 {
   g_autoptr(GBytes) body = g_bytes_ref (bytes);
   g_autofree char *validator = g_strdup (etag);
@@ -201,7 +202,9 @@ reply_with_etag (EvaRequest *req,
 
   if (compressible (type, bytes))
     {
-      eva_request_add_header (req, "Vary", "Accept-Encoding");
+      g_autofree char *value = g_strconcat ("Accept-Encoding", vary != NULL ? ", " : "", vary, NULL);
+
+      eva_request_add_header (req, "Vary", value);
       if (gzip_ok)
         {
           g_bytes_unref (body);
@@ -230,12 +233,13 @@ eva_static_reply_html (EvaRequest *req,
                        guint       status,
                        GBytes     *body,
                        const char *if_none_match,
-                       gboolean    gzip_ok)
+                       gboolean    gzip_ok,
+                       const char *vary)
 {
   g_autofree char *etag = make_etag (body);
 
   reply_with_etag (req, status, "text/html; charset=utf-8", body, etag, if_none_match,
-                   gzip_ok, NULL, NULL);
+                   gzip_ok, NULL, NULL, vary);
 }
 
 static void
@@ -245,7 +249,7 @@ reply_file (EvaRequest *req,
 {
   reply_with_etag (req, 200, content_type_for (path), file->bytes, file->etag,
                    eva_request_header (req, "If-None-Match"),
-                   eva_static_accepts_gzip (req), file->gzipped, file->gzipped_etag);
+                   eva_static_accepts_gzip (req), file->gzipped, file->gzipped_etag, NULL);
 }
 
 GBytes *
@@ -297,7 +301,7 @@ read_file_thread (GTask        *task,
       g_autofree char *etag = make_etag (bytes);
 
       reply_with_etag (read->req, 200, content_type_for (read->path), bytes, etag,
-                       read->if_none_match, read->gzip_ok, NULL, NULL);
+                       read->if_none_match, read->gzip_ok, NULL, NULL, NULL);
     }
   g_task_return_boolean (task, TRUE);
 }

@@ -397,7 +397,10 @@ test_gzip (void)
       plain = raw_get (paths[i], NULL, NULL, &plain_headers, &status);
       g_assert_cmpuint (status, ==, 200);
       g_assert_null (soup_message_headers_get_one (plain_headers, "Content-Encoding"));
-      g_assert_cmpstr (soup_message_headers_get_one (plain_headers, "Vary"), ==, "Accept-Encoding");
+      /* Pages also depend on the language (Accept-Language, the cookie). */
+      g_assert_cmpstr (soup_message_headers_get_one (plain_headers, "Vary"), ==,
+                       g_str_equal (paths[i], "/login") ? "Accept-Encoding, Accept-Language, Cookie"
+                                                        : "Accept-Encoding");
 
       gz = raw_get (paths[i], "br, gzip;q=0.8", NULL, &gz_headers, &status);
       g_assert_cmpuint (status, ==, 200);
@@ -420,6 +423,94 @@ test_gzip (void)
     }
 }
 
+/* A page's <html> start tag and whether it preloads German, as asked
+ * with @accept_language and @cookie (either may be NULL). */
+static char *
+html_tag (const char *path,
+          const char *accept_language,
+          const char *cookie,
+          gboolean   *preloads)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (server->base_url, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *text = NULL;
+  const char *start, *end;
+
+  if (accept_language != NULL)
+    soup_message_headers_replace (headers, "Accept-Language", accept_language);
+  if (cookie != NULL)
+    soup_message_headers_replace (headers, "Cookie", cookie);
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  start = strstr (text, "<html");
+  g_assert_nonnull (start);
+  end = strchr (start, '>');
+  g_assert_nonnull (end);
+  *preloads = strstr (text, "<link rel=\"preload\" href=\"/locales/de.json\" as=\"fetch\" crossorigin>") != NULL;
+  g_assert_null (strstr (text, "{{lang}}"));
+  g_assert_null (strstr (text, "{{translating}}"));
+  return g_strndup (start, end - start + 1);
+}
+
+/* The page's language: the visitor's choice (cookie), else the best of
+ * Accept-Language, else English; other languages than English come marked
+ * "translating" with their strings preloaded. */
+static void
+test_language (void)
+{
+  static const struct {
+    const char *accept_language;
+    const char *cookie;
+    const char *lang;
+  } cases[] = {
+    { NULL, NULL, "en" },
+    { "de", NULL, "de" },
+    { "de-AT,de;q=0.9,en;q=0.8", NULL, "de" },
+    { "DE-de", NULL, "de" },
+    { "fr-FR, fr;q=0.9, de;q=0.7, en;q=0.8", NULL, "en" },
+    { "fr, de;q=0.5", NULL, "de" },
+    { "en;q=0.2, de;q=0.3", NULL, "de" },
+    { "de;q=0, en;q=0.1", NULL, "en" },
+    { "de;q=abc", NULL, "en" },
+    { "dee, deutsch", NULL, "en" },
+    { "*", NULL, "en" },
+    { ",,;;q=,", NULL, "en" },
+    { "de", "everato_lang=en", "en" },
+    { "en", "everato_lang=de", "de" },
+    { "en", "theme=dark; everato_lang=de; x=1", "de" },
+    { "de", "everato_lang=fr", "de" },
+    { "en", "everato_lang=<script>", "en" },
+    { "en", "everato_lang=", "en" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *expected = g_str_equal (cases[i].lang, "en")
+        ? g_strdup ("<html lang=\"en\">")
+        : g_strdup_printf ("<html lang=\"%s\" class=\"translating\">", cases[i].lang);
+      gboolean preloads = FALSE;
+      g_autofree char *tag = html_tag ("/login", cases[i].accept_language, cases[i].cookie, &preloads);
+
+      g_test_message ("Accept-Language: %s; Cookie: %s", cases[i].accept_language, cases[i].cookie);
+      g_assert_cmpstr (tag, ==, expected);
+      g_assert_cmpint (preloads, ==, g_str_equal (cases[i].lang, "de"));
+    }
+
+  /* The not-found page too. */
+  {
+    gboolean preloads = FALSE;
+    g_autofree char *missing = html_tag ("/no/such/page", "de", NULL, &preloads);
+
+    g_assert_cmpstr (missing, ==, "<html lang=\"de\" class=\"translating\">");
+    g_assert_true (preloads);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -437,6 +528,7 @@ main (int   argc,
   g_test_add_func ("/web/etag", test_etag);
   g_test_add_func ("/web/assets", test_assets);
   g_test_add_func ("/web/gzip", test_gzip);
+  g_test_add_func ("/web/language", test_language);
 
   status = g_test_run ();
   g_free (token);

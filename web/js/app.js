@@ -2,7 +2,7 @@
 // then the page's own module, js/pages/<body data-page>.js.
 
 import { getMe, post, request, setMe } from './api.js';
-import { currentLang, isLang, loadLang, preferredLang, rememberLang, t, translate } from './i18n.js';
+import { currentLang, isLang, loadLang, preferredLang, rememberLang, showText, t, translate } from './i18n.js';
 import { byId } from './dom.js';
 
 /** Pages that have a module of their own. */
@@ -173,6 +173,7 @@ async function boot ()
 }
 
 boot ().catch ((err) => {
+  showText ();
   replayEarly ();
   console.error (err);
 });

@@ -9,6 +9,7 @@
 
 export const LANGS = /** @type {const} */ (['en', 'de']);
 const STORAGE_KEY = 'everato.lang';
+const LANG_COOKIE = 'everato_lang';
 
 /** @type {Lang} */
 let lang = 'en';
@@ -38,7 +39,11 @@ export function preferredLang ()
 
   try { stored = localStorage.getItem (STORAGE_KEY); } catch { /* storage disabled */ }
   if (isLang (stored))
-    return stored;
+    {
+      if (!document.cookie.split (';').some (c => c.trim () === `${LANG_COOKIE}=${stored}`))
+        rememberLangCookie (stored);
+      return stored;
+    }
   for (const tag of navigator.languages || [navigator.language])
     {
       const base = String (tag).toLowerCase ().split ('-')[0];
@@ -48,10 +53,23 @@ export function preferredLang ()
   return 'en';
 }
 
-/** @param {Lang} value */
+/**
+ * Keeps the choice on this device, and tells the server too (a cookie
+ * holding only the language), so that its pages come in that language.
+ *
+ * @param {Lang} value
+ */
 export function rememberLang (value)
 {
   try { localStorage.setItem (STORAGE_KEY, value); } catch { /* storage disabled */ }
+  rememberLangCookie (value);
+}
+
+/** @param {Lang} value */
+function rememberLangCookie (value)
+{
+  const secure = location.protocol === 'https:' ? '; Secure' : '';
+  document.cookie = `${LANG_COOKIE}=${value}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
 }
 
 /** @returns {Lang} */
@@ -133,6 +151,17 @@ export function translate (root)
       for (const [name, msgid] of Object.entries (source))
         el.setAttribute (name, t (msgid));
     }
+  if (root === document)
+    showText ();
+}
+
+/**
+ * Shows the page's text: the server marks a page in another language than
+ * English "translating", which hides its English text until now.
+ */
+export function showText ()
+{
+  document.documentElement.classList.remove ('translating');
 }
 
 /* Money */

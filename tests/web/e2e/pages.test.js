@@ -224,6 +224,33 @@ test('the event page weighs under 100 KB and nothing comes from elsewhere', asyn
   }, { locale: 'de-DE' });
 });
 
+test('a German visitor never sees the English text flash by', async () => {
+  await scenario(browser, server, 'no-flash', async (page) => {
+    // Hold the German strings back: until they come, the page is as a
+    // slow phone connection would show it.
+    let release = () => {};
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route('**/locales/de.json', async (route) => { await held; await route.continue(); });
+    await page.gotoUnready(`/e/${rock.slug}`, { waitUntil: 'domcontentloaded' });
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
+    const heading = page.locator('.site-nav a[data-nav="events"]');
+    assert.equal(await heading.textContent(), 'Events');
+    assert.equal(await heading.evaluate((el) => getComputedStyle(el).visibility), 'hidden');
+    release();
+    await page.locator('body[data-ready="true"]').waitFor();
+    assert.equal(await heading.textContent(), 'Veranstaltungen');
+    assert.equal(await heading.evaluate((el) => getComputedStyle(el).visibility), 'visible');
+    assert.equal(await page.evaluate(() => document.documentElement.className), '');
+  }, { locale: 'de-DE' });
+
+  // English needs no waiting: nothing is hidden.
+  await scenario(browser, server, 'no-flash-en', async (page) => {
+    await page.gotoUnready('/', { waitUntil: 'domcontentloaded' });
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    assert.equal(await page.locator('h1').evaluate((el) => getComputedStyle(el).visibility), 'visible');
+  });
+});
+
 test('going offline shows a banner', async () => {
   await scenario(browser, server, 'offline', async (page, context) => {
     await page.goto('/');
