@@ -46,6 +46,9 @@
 static const char * const site_langs[] = { "en", "de" };
 #define LANG_COOKIE "everato_lang"
 
+/* Titles and SITE_DESCRIPTION are English message ids of the site's
+ * catalogues (web/locales/<lang>.json; tests/web/i18n.test.js reads them
+ * from here). */
 typedef struct
 {
   const char *name;
@@ -59,11 +62,11 @@ static const PageInfo pages[] = {
   { "login",           "Log in",              FALSE },
   { "register",        "Create an account",   FALSE },
   { "verify",          "Verify your email",   TRUE },
-  { "forgot-password", "Forgot your password", TRUE },
-  { "reset-password",  "Set a new password",  TRUE },
+  { "forgot-password", "Forgot your password?", TRUE },
+  { "reset-password",  "Choose a new password", TRUE },
   { "account",         "Your account",        TRUE },
   { "bookings",        "My bookings",         TRUE },
-  { "booking",         "Booking",             TRUE },
+  { "booking",         "Your booking",        TRUE },
   { "not-found",       "Page not found",      TRUE },
   { "error",           "Something went wrong", TRUE },
 };
@@ -109,6 +112,9 @@ page_job_free (gpointer data)
   g_clear_pointer (&job->event_json, g_bytes_unref);
   g_free (job);
 }
+
+static GBytes *load_part (const char *web_dir,
+                          const char *path);
 
 static const PageInfo *
 page_info (const char *name)
@@ -358,6 +364,72 @@ accepted_lang (const char *header)
   return best;
 }
 
+/* The site's strings in @lang (web/locales/<lang>.json: English text →
+ * translation), for the head; NULL for English or when there are none.
+ * The embedded catalogs are parsed once; a folder's are read every time
+ * (development), never on an HTTP thread. */
+static JsonNode *
+site_strings (const char *web_dir,
+              const char *lang)
+{
+  static GMutex lock;
+  static GHashTable *embedded;
+  g_autofree char *path = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *strings = NULL;
+
+  if (g_str_equal (lang, site_langs[0]))
+    return NULL;
+
+  if (web_dir == NULL)
+    {
+      g_mutex_lock (&lock);
+      if (embedded == NULL)
+        embedded = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify) json_node_unref);
+      strings = g_hash_table_lookup (embedded, lang);
+      if (strings != NULL)
+        json_node_ref (strings);
+      g_mutex_unlock (&lock);
+      if (strings != NULL)
+        return strings;
+    }
+
+  path = g_strconcat ("locales/", lang, ".json", NULL);
+  bytes = load_part (web_dir, path);
+  parser = json_parser_new_immutable ();
+  if (bytes == NULL ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+                                   g_bytes_get_size (bytes), NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return NULL;
+  strings = json_parser_steal_root (parser);
+
+  if (web_dir == NULL)
+    {
+      g_mutex_lock (&lock);
+      /* lang is one of site_langs: a static string. */
+      g_hash_table_replace (embedded, (gpointer) lang, json_node_ref (strings));
+      g_mutex_unlock (&lock);
+    }
+  return strings;
+}
+
+/* @msgid's translation in @strings, or @msgid. */
+static const char *
+translated (JsonNode   *strings,
+            const char *msgid)
+{
+  JsonObject *object = strings != NULL ? json_node_get_object (strings) : NULL;
+  JsonNode *member = object != NULL ? json_object_get_member (object, msgid) : NULL;
+
+  if (member != NULL && JSON_NODE_HOLDS_VALUE (member) &&
+      json_node_get_value_type (member) == G_TYPE_STRING && *json_node_get_string (member) != '\0')
+    return json_node_get_string (member);
+  return msgid;
+}
+
 static const char *
 page_lang (EvaRequest *req)
 {
@@ -598,9 +670,13 @@ compose (PageJob *job)
 
   if (job->event_json == NULL ||
       !append_event_head (head, job->event_json, job->public_url))
-    append_common_head (head,
-                        job->info->title != NULL ? job->info->title : SITE_NAME,
-                        SITE_DESCRIPTION, NULL, job->info->noindex);
+    {
+      g_autoptr(JsonNode) strings = site_strings (job->web_dir, job->lang);
+
+      append_common_head (head,
+                          job->info->title != NULL ? translated (strings, job->info->title) : SITE_NAME,
+                          translated (strings, SITE_DESCRIPTION), NULL, job->info->noindex);
+    }
 
   if (job->event_json != NULL)
     {

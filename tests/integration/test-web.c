@@ -501,6 +501,32 @@ test_language (void)
       g_assert_cmpint (preloads, ==, g_str_equal (cases[i].lang, "de"));
     }
 
+  /* The head speaks the page's language. */
+  {
+    g_autoptr(EvaTestResponse) en = get_page ("/login", 200);
+    g_autofree char *en_title = between (en->body, "<title>", "</title>");
+    g_autoptr(SoupSession) session = soup_session_new ();
+    g_autofree char *url = g_strconcat (server->base_url, "/forgot-password", NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+    g_autoptr(GBytes) body = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *title = NULL;
+    g_autofree char *description = NULL;
+    g_autofree char *og_title = NULL;
+
+    g_assert_cmpstr (en_title, ==, "Log in · Everato");
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept-Language", "de-AT");
+    body = soup_session_send_and_read (session, msg, NULL, NULL);
+    g_assert_nonnull (body);
+    text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+    title = between (text, "<title>", "</title>");
+    description = meta (text, "name", "description");
+    og_title = meta (text, "property", "og:title");
+    g_assert_cmpstr (title, ==, "Passwort vergessen? · Everato");
+    g_assert_cmpstr (og_title, ==, "Passwort vergessen?");
+    g_assert_true (g_str_has_prefix (description, "Finde eine Veranstaltung"));
+  }
+
   /* The not-found page too. */
   {
     gboolean preloads = FALSE;

@@ -1,8 +1,9 @@
 // i18n.test.js: the site's translations are complete and current
 //
 // Message ids are the English texts: the text of every element marked
-// data-i18n, the attributes named by data-i18n-attr, and every literal
-// passed to t() in web/js. Each language of po/LINGUAS has a
+// data-i18n, the attributes named by data-i18n-attr, every literal passed
+// to t() in web/js, and the page titles and description the server writes
+// into pages' heads (server/eva-pages.c). Each language of po/LINGUAS has a
 // web/locales/<lang>.json mapping every id (and nothing else) to a
 // translation with the same {placeholders}.
 //
@@ -131,6 +132,33 @@ function jsMessages(file) {
   return { messages, problems };
 }
 
+/**
+ * Message ids the server puts into pages' heads (server/eva-pages.c): the
+ * titles of its pages[] table and SITE_DESCRIPTION, translated with the
+ * same catalogues.
+ */
+function serverMessages(file) {
+  const src = fs.readFileSync(file, 'utf8');
+  const messages = [];
+  const problems = [];
+  const lineOf = (index) => src.slice(0, index).split('\n').length;
+  const table = /static const PageInfo pages\[\] = \{([\s\S]*?)\n\};/.exec(src);
+  if (!table)
+    problems.push(`${rel(file)}: its pages[] table was not found`);
+  else
+    for (const m of table[1].matchAll(/\{\s*"[^"]+",\s*(?:"((?:[^"\\]|\\.)*)"|NULL)\s*,/g))
+      if (m[1] !== undefined)
+        messages.push({ id: unescapeJs(m[1]), where: `${rel(file)}:${lineOf(table.index + m.index)}` });
+  const description = /#define SITE_DESCRIPTION "((?:[^"\\]|\\.)*)"/.exec(src);
+  if (!description)
+    problems.push(`${rel(file)}: SITE_DESCRIPTION was not found`);
+  else
+    messages.push({ id: unescapeJs(description[1]), where: `${rel(file)}:${lineOf(description.index)}` });
+  if (messages.length < 2)
+    problems.push(`${rel(file)}: no page titles found`);
+  return { messages, problems };
+}
+
 function placeholders(text) {
   return [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
 }
@@ -144,7 +172,8 @@ const jsFiles = walk(path.join(WEB, 'js'), '.js').sort()
 
 const html = htmlFiles.filter((f) => fs.existsSync(f)).map(htmlMessages);
 const js = jsFiles.map(jsMessages);
-const messages = [...html, ...js].flatMap((r) => r.messages);
+const server = serverMessages(path.join(SOURCE_ROOT, 'server/eva-pages.c'));
+const messages = [...html, ...js, server].flatMap((r) => r.messages);
 const ids = new Set(messages.map((m) => m.id));
 
 const languages = fs.readFileSync(path.join(SOURCE_ROOT, 'po/LINGUAS'), 'utf8')
@@ -176,6 +205,10 @@ test('translatable HTML holds plain text', () => {
 test('t() is always called with a literal message id', () => {
   const problems = js.flatMap((r) => r.problems);
   assert.deepEqual(problems, []);
+});
+
+test('the page titles the server writes are found', () => {
+  assert.deepEqual(server.problems, []);
 });
 
 test('po/LINGUAS lists languages', () => {
