@@ -151,14 +151,62 @@ authenticate (EvaRequest *req)
       return FALSE;
     }
 
-  if (req->role < req->route->role)
+  /* The role is checked against the account as it is now: see
+   * staff_check_work(). */
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Staff sign-ins                                                     */
+/* ------------------------------------------------------------------ */
+
+/* $1 staff id, $2 the sign-in (refresh token family) the access token was
+ * issued for. The account's role now, while it is enabled and that sign-in
+ * has not ended (logout, password change, disabling, refresh token reuse). */
+static const char sql_staff_signed_in[] =
+  "SELECT st.role FROM staff st "
+  "WHERE st.id = $1::uuid AND st.disabled_at IS NULL "
+  "  AND EXISTS (SELECT 1 FROM staff_sessions s "
+  "              WHERE s.family_id = $2::uuid AND s.staff_id = st.id "
+  "                AND s.revoked_at IS NULL)";
+
+/* On a pool thread: an access token is good for its ten minutes only while
+ * its sign-in lasts, and with the role the account has now, so a logout, a
+ * disabled account or a lowered role takes effect at once. */
+static void
+staff_check_work (EvaRequest *req,
+                  EvaDbConn  *conn,
+                  gpointer    data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) result = NULL;
+  EvaRole role;
+
+  result = eva_db_query (conn, sql_staff_signed_in, &error, req->principal_id, req->session_id);
+  if (result == NULL)
     {
-      eva_request_reply_error (req, 403, "forbidden", NULL,
-                               "Your role (%s) may not do this", eva_role_to_string (req->role));
-      return FALSE;
+      eva_request_reply_gerror (req, error);
+      return;
     }
 
-  return TRUE;
+  if (PQntuples (result) == 0 || !eva_role_from_string (PQgetvalue (result, 0, 0), &role))
+    {
+      eva_request_add_header (req, "WWW-Authenticate",
+                              "Bearer realm=\"everato\", error=\"invalid_token\"");
+      eva_request_reply_error (req, 401, "invalid_token", NULL,
+                               "This sign-in has ended; sign in again");
+      return;
+    }
+
+  if (role < req->route->role)
+    {
+      eva_request_reply_error (req, 403, "forbidden", NULL,
+                               "Your role (%s) may not do this", eva_role_to_string (role));
+      return;
+    }
+
+  /* No reply: eva_request_run_then() goes on with the route's handler. */
+  req->role = role;
 }
 
 static gboolean
@@ -261,11 +309,28 @@ eva_router_dispatch (EvaRequest *req)
   if (!check_ids (req) || !authenticate (req))
     return;
 
-  /* The session lookup runs on a pool thread; dispatch_authenticated()
+  /* The session lookups run on a pool thread; dispatch_authenticated()
    * then runs back on this one, or the request ends with 401/403. */
   if (req->route->role == EVA_ROLE_ATTENDEE)
     {
       eva_auth_attendee (req, dispatch_authenticated);
+      return;
+    }
+
+  /* Likewise whether a staff member's sign-in still stands. */
+  if (req->route->role != EVA_ROLE_PUBLIC)
+    {
+      guint8 family[16];
+
+      if (req->session_id == NULL || !eva_uuid_parse (req->session_id, family))
+        {
+          eva_request_add_header (req, "WWW-Authenticate",
+                                  "Bearer realm=\"everato\", error=\"invalid_token\"");
+          eva_request_reply_error (req, 401, "invalid_token", NULL,
+                                   "This token belongs to no sign-in; sign in again");
+          return;
+        }
+      eva_request_run_then (req, staff_check_work, NULL, NULL, dispatch_authenticated);
       return;
     }
 

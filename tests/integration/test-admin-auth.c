@@ -665,6 +665,7 @@ test_logout (void)
   g_autoptr(EvaTestResponse) a = login (email, PASSWORD);
   g_autoptr(EvaTestResponse) b = login (email, PASSWORD);
   g_autoptr(EvaTestResponse) c = login (email, PASSWORD);
+  g_autoptr(EvaTestResponse) d = login (email, PASSWORD);
   g_autoptr(EvaTestResponse) theirs = login (other_email, PASSWORD);
   g_autoptr(EvaTestResponse) out = NULL;
   const char *access_a;
@@ -672,6 +673,7 @@ test_logout (void)
   eva_test_assert_status (a, 200);
   eva_test_assert_status (b, 200);
   eva_test_assert_status (c, 200);
+  eva_test_assert_status (d, 200);
   eva_test_assert_status (theirs, 200);
   access_a = eva_test_json_string (a->json, "access_token");
 
@@ -700,9 +702,20 @@ test_logout (void)
                        "{\"refresh_token\":\"%s\"}", eva_test_json_string (b->json, "refresh_token"));
   eva_test_assert_status (out, 204);
   g_assert_cmpuint (out->length, ==, 0);
+  /* a's access token ended with its sign-in, not ten minutes later. */
+  {
+    g_autoptr(EvaTestResponse) again = eva_test_call (server, "POST", "/api/v1/admin/auth/logout",
+                                                      access_a, NULL);
+    g_autoptr(EvaTestResponse) me = eva_test_call (server, "GET", "/api/v1/admin/me", access_a, NULL);
+
+    eva_test_assert_error (again, 401, "invalid_token");
+    eva_test_assert_error (me, 401, "invalid_token");
+  }
+  /* Naming someone else's refresh token signs out only the caller (d). */
   {
     g_autoptr(EvaTestResponse) other = eva_test_call (server, "POST", "/api/v1/admin/auth/logout",
-                                                      access_a, "{\"refresh_token\":\"%s\"}",
+                                                      eva_test_json_string (d->json, "access_token"),
+                                                      "{\"refresh_token\":\"%s\"}",
                                                       eva_test_json_string (theirs->json,
                                                                             "refresh_token"));
 
@@ -772,12 +785,17 @@ test_expired_token (void)
   guint8 key[32];
   g_autofree char *fresh = NULL;
   g_autofree char *expired = NULL;
+  g_autofree char *family = NULL;
   g_autoptr(EvaTestResponse) ok = NULL;
   g_autoptr(EvaTestResponse) refused = NULL;
 
   load_token_key (key);
-  /* A token made with the real key works, so the refusal below is about time. */
-  fresh = eva_auth_issue_access_token (key, id, EVA_ROLE_SUPER_ADMIN, NULL, now, 600);
+  /* A token made with the real key for a real sign-in works, so the
+   * refusal below is about time. */
+  g_free (eva_test_login (server, email, PASSWORD));
+  family = eva_test_sql (server->pg, "SELECT family_id FROM staff_sessions WHERE staff_id = $1 LIMIT 1",
+                         id, NULL);
+  fresh = eva_auth_issue_access_token (key, id, EVA_ROLE_SUPER_ADMIN, family, now, 600);
   ok = eva_test_call (server, "GET", "/api/v1/admin/me", fresh, NULL);
   eva_test_assert_status (ok, 200);
 

@@ -84,9 +84,13 @@ static Creds *renew;
 static char *baseline;                 /* table counts after the last request */
 static char *table_counts (void);
 static gboolean renew_attendee;
+static gboolean renew_staff;
 static char *renew_cookie;
 static char *renew_csrf;
+static char *renew_token;
+static char *super_id;
 static void session_in_db (const char *who, char **cookie_out, char **csrf_out);
+static char *staff_token_in_db (const char *staff_id);
 static char *attendee_in_db (const char *email);
 
 typedef struct
@@ -155,7 +159,15 @@ send_raw (const char  *method,
   Resp *r;
 
   n_requests++;
-  if (creds != NULL && creds == renew)
+  if (creds != NULL && creds == renew && renew_staff)
+    {
+      g_free (renew_token);
+      renew_token = staff_token_in_db (super_id);
+      renew->token = renew_token;
+      g_free (baseline);
+      baseline = table_counts ();
+    }
+  else if (creds != NULL && creds == renew)
     {
       g_autofree char *who = NULL;
 
@@ -433,6 +445,35 @@ session_in_db (const char  *who,
                         who, hash, *csrf_out, NULL));
 }
 
+/* A staff sign-in made in the database, and an access token for it, as
+ * sign-in would make them (the server's own key). */
+static char *
+staff_token_in_db (const char *staff_id)
+{
+  g_autofree char *hex = eva_test_sql (server->pg,
+                                       "SELECT encode(secret, 'hex') FROM server_keys "
+                                       "WHERE name = 'access_token'", NULL);
+  g_autofree char *family = eva_test_sql (server->pg,
+                                          "INSERT INTO staff_sessions (staff_id, family_id, token_hash,"
+                                          " expires_at) VALUES ($1::uuid, gen_random_uuid(),"
+                                          " decode(md5(random()::text) || md5(random()::text), 'hex'),"
+                                          " now() + interval '1 day')"
+                                          " RETURNING family_id",
+                                          staff_id, NULL);
+  guint8 key[32];
+  gsize len = 0;
+  char *token;
+
+  g_assert_nonnull (hex);
+  g_assert_nonnull (family);
+  g_assert_cmpint (sodium_hex2bin (key, sizeof key, hex, strlen (hex), NULL, &len, NULL), ==, 0);
+  g_assert_cmpuint (len, ==, sizeof key);
+  token = eva_auth_issue_access_token (key, staff_id, EVA_ROLE_SUPER_ADMIN, family,
+                                       g_get_real_time () / G_USEC_PER_SEC, EVA_ACCESS_TOKEN_TTL);
+  sodium_memzero (key, sizeof key);
+  return token;
+}
+
 static void
 test_setup (void)
 {
@@ -448,7 +489,9 @@ test_setup (void)
   server = eva_test_server_start (NULL);
   session = soup_session_new_with_options ("timeout", 30, "max-conns", 8, NULL);
 
-  super_token = eva_test_token_for_role (server, "super_admin");
+  super_id = eva_test_create_staff (server, "root@example.test", "super_admin",
+                                    "correct horse battery");
+  super_token = eva_test_login (server, "root@example.test", "correct horse battery");
   organizer_token = eva_test_token_for_role (server, "organizer");
   door_token = eva_test_token_for_role (server, "door_staff");
   victim_staff_id = eva_test_create_staff (server, "victim@example.test", "door_staff",
@@ -474,9 +517,17 @@ test_setup (void)
     bytes = soup_session_send_and_read (session, msg, NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
-    set_cookie = soup_message_headers_get_one (soup_message_get_response_headers (msg),
-                                               "Set-Cookie");
-    g_assert_true (g_str_has_prefix (set_cookie, "everato_session="));
+    {
+      SoupMessageHeadersIter iter;
+      const char *name, *value;
+
+      set_cookie = NULL;
+      soup_message_headers_iter_init (&iter, soup_message_get_response_headers (msg));
+      while (soup_message_headers_iter_next (&iter, &name, &value))
+        if (g_ascii_strcasecmp (name, "Set-Cookie") == 0 && g_str_has_prefix (value, "everato_session="))
+          set_cookie = value;
+    }
+    g_assert_nonnull (set_cookie);
     set_cookie += strlen ("everato_session=");
     end = strchr (set_cookie, ';');
     cookie = g_strndup (set_cookie, end != NULL ? (gsize) (end - set_cookie) : strlen (set_cookie));
@@ -653,6 +704,7 @@ creds_for (const EvaRoute *route,
       if (ends_account || ends_session || books)
         {
           renew = creds;
+          renew_staff = FALSE;
           renew_attendee = ends_account || books;
         }
       creds->kind = AUTH_COOKIE;
@@ -668,6 +720,12 @@ creds_for (const EvaRoute *route,
     {
       creds->kind = AUTH_BEARER;
       creds->token = super_token;
+      /* Signing out ends the token: a fresh sign-in before every request. */
+      if (g_str_equal (route->pattern, "/api/v1/admin/auth/logout"))
+        {
+          renew = creds;
+          renew_staff = TRUE;
+        }
     }
 }
 
@@ -957,8 +1015,11 @@ test_route (gconstpointer data)
     Creds junk = { AUTH_BEARER, "eyJhbGciOiJub25lIn0.e30.", NULL, NULL };
     Creds bad_cookie = { AUTH_COOKIE, NULL, "garbage%00;;x=y", "\"\\" };
 
-    probe (route->method, path, &bearer, "{}");
-    probe (route->method, path, &door, "{}");
+    /* Signing out would end these shared tokens: there the renewed ones. */
+    gboolean signs_out = renew_staff && renew == &creds;
+
+    probe (route->method, path, signs_out ? &creds : &bearer, "{}");
+    probe (route->method, path, signs_out ? &creds : &door, "{}");
     probe (route->method, path, &junk, NULL);
     probe (route->method, path, &bad_cookie, NULL);
   }
@@ -1000,6 +1061,8 @@ test_route (gconstpointer data)
     }
 
   renew = NULL;
+  renew_staff = FALSE;
+  g_clear_pointer (&renew_token, g_free);
   g_clear_pointer (&renew_cookie, g_free);
   g_clear_pointer (&renew_csrf, g_free);
   assert_alive (what);
