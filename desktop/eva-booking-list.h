@@ -7,12 +7,13 @@
 #include <gio/gio.h>
 
 #include "eva-api-client.h"
+#include "eva-paged-list.h"
 
 G_BEGIN_DECLS
 
 #define EVA_TYPE_BOOKING_LIST (eva_booking_list_get_type ())
 
-G_DECLARE_FINAL_TYPE (EvaBookingList, eva_booking_list, EVA, BOOKING_LIST, GObject)
+G_DECLARE_FINAL_TYPE (EvaBookingList, eva_booking_list, EVA, BOOKING_LIST, EvaPagedList)
 
 EvaBookingList *eva_booking_list_new           (EvaApiClient   *client);
 void            eva_booking_list_set_event_id  (EvaBookingList *self,

@@ -219,9 +219,6 @@ static void
 show_error (EvaCouponDialog *self,
             const GError    *error)
 {
-  JsonObject *details = eva_api_error_get_details (error);
-  gboolean shown = FALSE;
-
   const char *code = eva_api_error_get_code (error);
 
   if (g_strcmp0 (code, "coupon_code_taken") == 0 || g_strcmp0 (code, "code_taken") == 0)
@@ -246,23 +243,7 @@ show_error (EvaCouponDialog *self,
       eva_row_set_error (GTK_WIDGET (self->value_row), _("Set the event’s currency first"));
       return;
     }
-  if (details != NULL)
-    {
-      g_autoptr(GList) members = json_object_get_members (details);
-
-      for (GList *l = members; l != NULL; l = l->next)
-        {
-          GtkWidget *row = field_row (self, l->data);
-          const char *message = eva_api_error_get_field_message (error, l->data);
-
-          if (row != NULL && message != NULL)
-            {
-              eva_row_set_error (row, message);
-              shown = TRUE;
-            }
-        }
-    }
-  if (!shown)
+  if (!eva_rows_set_field_errors (error, (EvaFieldRowFunc) field_row, self))
     adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
 }
 

@@ -102,14 +102,7 @@ create_row_cb (gpointer item,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), eva_record_get_string (coupon, "code"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   if (eva_record_get_boolean (coupon, "unlocks_hidden"))
-    {
-      GtkWidget *tag = gtk_label_new (_("Unlocks Hidden Tickets"));
-
-      gtk_widget_set_valign (tag, GTK_ALIGN_CENTER);
-      gtk_widget_add_css_class (tag, "status-pill");
-      gtk_widget_add_css_class (tag, "caption-heading");
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), tag);
-    }
+    eva_action_row_add_tag (ADW_ACTION_ROW (row), _("Unlocks Hidden Tickets"));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
   g_object_set_data_full (G_OBJECT (row), "coupon", g_object_ref (coupon), g_object_unref);
@@ -251,9 +244,7 @@ eva_coupons_view_reload (EvaCouponsView *self)
 {
   g_return_if_fail (EVA_IS_COUPONS_VIEW (self));
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
+  eva_cancellable_renew (&self->cancellable);
   if (self->event == NULL || self->client == NULL)
     return;
 

@@ -7,12 +7,13 @@
 #include <gio/gio.h>
 
 #include "eva-api-client.h"
+#include "eva-paged-list.h"
 
 G_BEGIN_DECLS
 
 #define EVA_TYPE_EVENT_LIST (eva_event_list_get_type ())
 
-G_DECLARE_FINAL_TYPE (EvaEventList, eva_event_list, EVA, EVENT_LIST, GObject)
+G_DECLARE_FINAL_TYPE (EvaEventList, eva_event_list, EVA, EVENT_LIST, EvaPagedList)
 
 EvaEventList *eva_event_list_new           (EvaApiClient *client);
 void          eva_event_list_set_search    (EvaEventList *self,

@@ -502,9 +502,6 @@ void
 eva_ticket_type_dialog_show_error (EvaTicketTypeDialog *self,
                                    const GError        *error)
 {
-  JsonObject *details = eva_api_error_get_details (error);
-  gboolean shown = FALSE;
-
   g_return_if_fail (EVA_IS_TICKET_TYPE_DIALOG (self));
 
   if (g_strcmp0 (eva_api_error_get_code (error), "capacity_below_committed") == 0)
@@ -521,22 +518,7 @@ eva_ticket_type_dialog_show_error (EvaTicketTypeDialog *self,
       return;
     }
 
-  if (details != NULL)
-    {
-      g_autoptr(GList) members = json_object_get_members (details);
-
-      for (GList *l = members; l != NULL; l = l->next)
-        {
-          GtkWidget *row = eva_ticket_type_dialog_get_field_row (self, l->data);
-          const char *message = eva_api_error_get_field_message (error, l->data);
-
-          if (row != NULL && message != NULL)
-            {
-              eva_row_set_error (row, message);
-              shown = TRUE;
-            }
-        }
-    }
-  if (!shown)
+  if (!eva_rows_set_field_errors (error, (EvaFieldRowFunc) eva_ticket_type_dialog_get_field_row,
+                                  self))
     adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
 }

@@ -78,14 +78,7 @@ create_row_cb (gpointer item,
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
   if (eva_record_get_boolean (tt, "hidden"))
-    {
-      GtkWidget *tag = gtk_label_new (_("Hidden"));
-
-      gtk_widget_set_valign (tag, GTK_ALIGN_CENTER);
-      gtk_widget_add_css_class (tag, "status-pill");
-      gtk_widget_add_css_class (tag, "caption-heading");
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), tag);
-    }
+    eva_action_row_add_tag (ADW_ACTION_ROW (row), _("Hidden"));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), arrow);
   g_object_set_data_full (G_OBJECT (row), "ticket-type", g_object_ref (tt), g_object_unref);
   return row;
@@ -239,9 +232,7 @@ eva_ticket_types_view_reload (EvaTicketTypesView *self)
 {
   g_return_if_fail (EVA_IS_TICKET_TYPES_VIEW (self));
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
+  eva_cancellable_renew (&self->cancellable);
 
   if (self->event == NULL || self->client == NULL)
     {

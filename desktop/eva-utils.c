@@ -129,6 +129,56 @@ eva_row_get_error (GtkWidget *row)
   return g_object_get_data (G_OBJECT (row), "eva-error");
 }
 
+/* Marks each field the server named in @error (its "details") at the
+ * row @field_row gives for it; fields without a row are passed over.
+ * Returns whether any row was marked. */
+gboolean
+eva_rows_set_field_errors (const GError    *error,
+                           EvaFieldRowFunc  field_row,
+                           gpointer         owner)
+{
+  JsonObject *details;
+  g_autoptr(GList) members = NULL;
+  gboolean shown = FALSE;
+
+  g_return_val_if_fail (error != NULL, FALSE);
+  g_return_val_if_fail (field_row != NULL, FALSE);
+
+  details = eva_api_error_get_details (error);
+  if (details == NULL)
+    return FALSE;
+  members = json_object_get_members (details);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      GtkWidget *row = field_row (owner, l->data);
+      const char *message = eva_api_error_get_field_message (error, l->data);
+
+      if (row != NULL && message != NULL)
+        {
+          eva_row_set_error (row, message);
+          shown = TRUE;
+        }
+    }
+  return shown;
+}
+
+/* A small pill (style.css) at the end of @row saying @label, such as
+ * "Hidden". */
+void
+eva_action_row_add_tag (AdwActionRow *row,
+                        const char   *label)
+{
+  GtkWidget *tag;
+
+  g_return_if_fail (ADW_IS_ACTION_ROW (row));
+
+  tag = gtk_label_new (label);
+  gtk_widget_set_valign (tag, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (tag, "status-pill");
+  gtk_widget_add_css_class (tag, "caption-heading");
+  adw_action_row_add_suffix (row, tag);
+}
+
 /* ------------------------------------------------------------------ */
 /* Formatting                                                         */
 /* ------------------------------------------------------------------ */
@@ -294,6 +344,39 @@ eva_booking_count_tickets (EvaRecord *booking)
         n += json_object_get_int_member_with_default (json_node_get_object (item), "quantity", 0);
     }
   return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Loading                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Cancels what runs under *@cancellable and puts a fresh one in its
+ * place, for the next round of calls. */
+void
+eva_cancellable_renew (GCancellable **cancellable)
+{
+  g_return_if_fail (cancellable != NULL);
+
+  g_cancellable_cancel (*cancellable);
+  g_clear_object (cancellable);
+  *cancellable = g_cancellable_new ();
+}
+
+/* Sets a filter's *@field to a copy of @value, an empty one counting as
+ * NULL. Returns whether it changed. */
+gboolean
+eva_set_filter_string (char       **field,
+                       const char  *value)
+{
+  g_return_val_if_fail (field != NULL, FALSE);
+
+  if (value != NULL && *value == '\0')
+    value = NULL;
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */

@@ -10,6 +10,10 @@
 
 G_BEGIN_DECLS
 
+/* The row that shows @field of the form @owner, or NULL. */
+typedef GtkWidget *(*EvaFieldRowFunc) (gpointer    owner,
+                                       const char *field);
+
 void         eva_show_toast         (GtkWidget    *widget,
                                      const char   *message);
 void         eva_report_error       (GtkWidget    *widget,
@@ -18,6 +22,11 @@ void         eva_row_set_error      (GtkWidget    *row,
                                      const char   *message);
 gboolean     eva_row_has_error      (GtkWidget    *row);
 const char  *eva_row_get_error      (GtkWidget    *row);
+gboolean     eva_rows_set_field_errors (const GError    *error,
+                                        EvaFieldRowFunc  field_row,
+                                        gpointer         owner);
+void         eva_action_row_add_tag (AdwActionRow *row,
+                                     const char   *label);
 char        *eva_format_datetime    (GDateTime    *dt,
                                      const char   *timezone);
 const char  *eva_status_label       (const char   *status);
@@ -33,6 +42,9 @@ gboolean     eva_booking_can_cancel      (EvaRecord  *booking);
 gint64       eva_booking_count_tickets   (EvaRecord  *booking);
 void         eva_set_status_class   (GtkWidget    *pill,
                                      const char   *status);
+void         eva_cancellable_renew  (GCancellable **cancellable);
+gboolean     eva_set_filter_string  (char         **field,
+                                     const char    *value);
 GResource   *eva_utils_get_resource (void);
 
 G_END_DECLS
