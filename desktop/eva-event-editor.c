@@ -416,9 +416,7 @@ eva_event_editor_set_event (EvaEventEditor *self,
 
   g_return_if_fail (EVA_IS_EVENT_EDITOR (self));
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
+  eva_cancellable_renew (&self->cancellable);
   set_busy (self, FALSE);
 
   if (event != self->event)

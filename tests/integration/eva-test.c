@@ -442,14 +442,14 @@ eva_test_header (EvaTestResponse *response,
 }
 
 const char *
-eva_test_set_cookie (EvaTestResponse *response,
-                     const char      *name)
+eva_test_set_cookie (SoupMessageHeaders *headers,
+                     const char         *name)
 {
   SoupMessageHeadersIter iter;
   const char *header, *value;
   gsize len = strlen (name);
 
-  soup_message_headers_iter_init (&iter, response->headers);
+  soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &header, &value))
     if (g_ascii_strcasecmp (header, "Set-Cookie") == 0 &&
         strncmp (value, name, len) == 0 && value[len] == '=')

@@ -80,9 +80,10 @@ EvaTestResponse *eva_test_call               (EvaTestServer  *server,
 void             eva_test_response_free      (EvaTestResponse *response);
 const char      *eva_test_header             (EvaTestResponse *response,
                                               const char      *name);
-/* The Set-Cookie header of the cookie @name ("name=value; …"), or NULL. */
-const char      *eva_test_set_cookie         (EvaTestResponse *response,
-                                              const char      *name);
+/* The Set-Cookie header of the cookie @name ("name=value; …") among
+ * @headers (a response's), or NULL. */
+const char      *eva_test_set_cookie         (SoupMessageHeaders *headers,
+                                              const char         *name);
 
 /* JSON: "a.b.0.c" walks objects and arrays. */
 JsonNode        *eva_test_json_get           (JsonNode       *root,

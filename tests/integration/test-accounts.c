@@ -248,7 +248,7 @@ verify (const char *token)
 static char *
 set_cookie_value (EvaTestResponse *resp)
 {
-  const char *header = eva_test_set_cookie (resp, "everato_session");
+  const char *header = eva_test_set_cookie (resp->headers, "everato_session");
   const char *end;
 
   if (header == NULL || !g_str_has_prefix (header, "everato_session="))
@@ -432,11 +432,11 @@ test_full_flow (void)
 
   out = http ("POST", "/api/v1/auth/logout", s, NULL);
   eva_test_assert_status (out, 204);
-  g_assert_true (g_str_has_prefix (eva_test_set_cookie (out, "everato_session"), "everato_session=;"));
-  g_assert_nonnull (strstr (eva_test_set_cookie (out, "everato_session"), "Max-Age=0"));
+  g_assert_true (g_str_has_prefix (eva_test_set_cookie (out->headers, "everato_session"), "everato_session=;"));
+  g_assert_nonnull (strstr (eva_test_set_cookie (out->headers, "everato_session"), "Max-Age=0"));
   /* The marker the site's scripts read goes with it. */
-  g_assert_true (g_str_has_prefix (eva_test_set_cookie (out, "everato_signed_in"), "everato_signed_in=;"));
-  g_assert_nonnull (strstr (eva_test_set_cookie (out, "everato_signed_in"), "Max-Age=0"));
+  g_assert_true (g_str_has_prefix (eva_test_set_cookie (out->headers, "everato_signed_in"), "everato_signed_in=;"));
+  g_assert_nonnull (strstr (eva_test_set_cookie (out->headers, "everato_signed_in"), "Max-Age=0"));
   assert_unauthorized (s);
   g_assert_cmpint (sql_int ("SELECT count(*) FROM attendee_sessions WHERE attendee_id = $1 "
                             "AND revoked_at IS NULL", id), ==, 0);
@@ -458,7 +458,7 @@ static void
 assert_cookie_attributes (EvaTestResponse *resp,
                           gboolean         secure)
 {
-  const char *header = eva_test_set_cookie (resp, "everato_session");
+  const char *header = eva_test_set_cookie (resp->headers, "everato_session");
   g_auto(GStrv) parts = NULL;
   gboolean http_only = FALSE, lax = FALSE, path = FALSE, has_secure = FALSE, max_age = FALSE;
 
@@ -481,7 +481,7 @@ assert_cookie_attributes (EvaTestResponse *resp,
   g_assert_cmpint (has_secure, ==, secure);
 
   /* The marker: same lifetime and scope, readable by scripts, no secret. */
-  header = eva_test_set_cookie (resp, "everato_signed_in");
+  header = eva_test_set_cookie (resp->headers, "everato_signed_in");
   g_assert_nonnull (header);
   g_assert_true (g_str_has_prefix (header, "everato_signed_in=1;"));
   g_assert_nonnull (strstr (header, "Max-Age=2592000"));
@@ -625,8 +625,8 @@ test_session_expiry (void)
 
   /* A 401 for a cookie that leads nowhere also clears it. */
   stale = http ("GET", "/api/v1/me", idle, NULL);
-  g_assert_true (g_str_has_prefix (eva_test_set_cookie (stale, "everato_session"), "everato_session=;"));
-  g_assert_true (g_str_has_prefix (eva_test_set_cookie (stale, "everato_signed_in"), "everato_signed_in=;"));
+  g_assert_true (g_str_has_prefix (eva_test_set_cookie (stale->headers, "everato_session"), "everato_session=;"));
+  g_assert_true (g_str_has_prefix (eva_test_set_cookie (stale->headers, "everato_signed_in"), "everato_signed_in=;"));
 
   /* The idle deadline slides, written at most once a minute. */
   set_on (sliding, "last_seen_at = now(), idle_expires_at = now() + interval '1 hour'");
@@ -1218,7 +1218,7 @@ test_delete (void)
 
   del = http ("DELETE", "/api/v1/me", s, NULL);
   eva_test_assert_status (del, 204);
-  g_assert_true (g_str_has_prefix (eva_test_set_cookie (del, "everato_session"), "everato_session=;"));
+  g_assert_true (g_str_has_prefix (eva_test_set_cookie (del->headers, "everato_session"), "everato_session=;"));
 
   g_assert_cmpint (sql_int ("SELECT count(*) FROM attendees WHERE id = $1 AND status = 'deleted' "
                             "AND email = 'deleted-' || id || '@invalid' AND name = '' "

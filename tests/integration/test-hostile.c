@@ -517,16 +517,7 @@ test_setup (void)
     bytes = soup_session_send_and_read (session, msg, NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
-    {
-      SoupMessageHeadersIter iter;
-      const char *name, *value;
-
-      set_cookie = NULL;
-      soup_message_headers_iter_init (&iter, soup_message_get_response_headers (msg));
-      while (soup_message_headers_iter_next (&iter, &name, &value))
-        if (g_ascii_strcasecmp (name, "Set-Cookie") == 0 && g_str_has_prefix (value, "everato_session="))
-          set_cookie = value;
-    }
+    set_cookie = eva_test_set_cookie (soup_message_get_response_headers (msg), "everato_session");
     g_assert_nonnull (set_cookie);
     set_cookie += strlen ("everato_session=");
     end = strchr (set_cookie, ';');
