@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "eva-cli.h"
+#include "app/eva-cli.h"
 
 int
 main (int   argc,

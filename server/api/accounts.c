@@ -20,10 +20,9 @@
 
 #include <sodium.h>
 
-#include "eva-api.h"
-#include "eva-auth.h"
-#include "eva-server.h"
-#include "eva-session.h"
+#include "api/eva-api.h"
+#include "core/eva-auth.h"
+#include "http/eva-session.h"
 #include "services/attendees.h"
 #include "services/staff.h"
 
@@ -753,7 +752,7 @@ eva_api_auth_login (EvaRequest *req)
   account = g_new0 (Account, 1);
   account->email = g_strdup (email);
   account->password = g_strdup (password);
-  account->token_hash = presented != NULL ? eva_attendee_hash_hex (presented) : NULL;
+  account->token_hash = presented != NULL ? eva_auth_token_hash_hex (presented) : NULL;
   account->user_agent = eva_staff_user_agent (req);
   eva_request_run (req, login_work, account, account_free);
 }

@@ -19,9 +19,8 @@
 
 #include <sodium.h>
 
-#include "eva-api.h"
-#include "eva-auth.h"
-#include "eva-server.h"
+#include "api/eva-api.h"
+#include "core/eva-auth.h"
 #include "services/staff.h"
 
 #define EMAIL_MAX_BYTES 254
@@ -104,7 +103,7 @@ reply_tokens (EvaRequest *req,
       return;
     }
 
-  access = eva_auth_issue_access_token (eva_server_get_token_key (req->server),
+  access = eva_auth_issue_access_token (eva_request_get_token_key (req),
                                         staff_id, role, family_id,
                                         g_get_real_time () / G_USEC_PER_SEC,
                                         EVA_ACCESS_TOKEN_TTL);

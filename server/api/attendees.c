@@ -13,8 +13,8 @@
 
 #include "config.h"
 
-#include "eva-api.h"
-#include "eva-session.h"
+#include "api/eva-api.h"
+#include "http/eva-session.h"
 #include "services/attendees.h"
 
 #define QUERY_MAX_CHARS   200

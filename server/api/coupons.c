@@ -24,7 +24,7 @@
 
 #include "config.h"
 
-#include "eva-api.h"
+#include "api/eva-api.h"
 #include "services/attendees.h"
 #include "services/booking.h"
 #include "services/coupons.h"

@@ -31,7 +31,7 @@
 
 #include "config.h"
 
-#include "eva-api.h"
+#include "api/eva-api.h"
 #include "services/events.h"
 
 #define SLUG_ATTEMPTS 5

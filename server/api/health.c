@@ -6,8 +6,8 @@
 
 #include "config.h"
 
-#include "eva-api.h"
-#include "eva-migrate.h"
+#include "api/eva-api.h"
+#include "db/eva-migrate.h"
 
 void
 eva_api_healthz (EvaRequest *req)

@@ -19,9 +19,9 @@
 
 #include <sodium.h>
 
-#include "eva-api.h"
-#include "eva-auth.h"
-#include "eva-session.h"
+#include "api/eva-api.h"
+#include "core/eva-auth.h"
+#include "http/eva-session.h"
 #include "services/attendees.h"
 #include "services/staff.h"
 

@@ -14,8 +14,8 @@
 
 #include "config.h"
 
-#include "eva-api.h"
-#include "eva-outbox.h"
+#include "api/eva-api.h"
+#include "mail/eva-outbox.h"
 
 #define LIST_DEFAULT      20
 #define LIST_MAX          100

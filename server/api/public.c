@@ -21,21 +21,10 @@
 
 #include "config.h"
 
-#include "eva-api.h"
+#include "api/eva-api.h"
 #include "services/events.h"
 
 #define CACHE_TTL_MS 1000
-
-/* A LATERAL subquery over events e: one jsonb column, summary. */
-#define SUMMARY_SQL \
-  "SELECT jsonb_build_object(" \
-  "         'price_min', min(t.price)," \
-  "         'price_max', max(t.price)," \
-  "         'available', coalesce(sum(t.capacity - t.held - t.sold), 0)," \
-  "         'capacity', coalesce(sum(t.capacity), 0)," \
-  "         'sold_out', count(*) > 0 AND coalesce(sum(t.capacity - t.held - t.sold), 0) = 0)" \
-  "         AS summary" \
-  "  FROM ticket_types t WHERE t.event_id = e.id AND NOT t.hidden"
 
 static const char sql_list[] =
   "WITH ranked AS ("
@@ -49,25 +38,12 @@ static const char sql_list[] =
   "   'items', coalesce((SELECT json_agg(eva_event_json(e) || s.summary ORDER BY r.rn)"
   "                        FROM ranked r"
   "                        JOIN events e ON e.id = r.id"
-  "                        CROSS JOIN LATERAL (" SUMMARY_SQL ") AS s"
+  "                        CROSS JOIN LATERAL (" EVA_EVENTS_PUBLIC_SUMMARY_SQL ") AS s"
   "                       WHERE r.rn > $5::bigint AND r.rn <= $5::bigint + $4::bigint),"
   "                     '[]'::json),"
   "   'total', (SELECT count(*) FROM ranked),"
   "   'next_cursor', CASE WHEN (SELECT count(*) FROM ranked) > $5::bigint + $4::bigint"
   "                       THEN $6::text END)::text";
-
-#define EVENT_SQL \
-  "SELECT (eva_event_json(e) || s.summary || jsonb_build_object('ticket_types', coalesce(" \
-  "          (SELECT jsonb_agg(eva_ticket_type_json(t) - 'held' - 'sold'" \
-  "                            ORDER BY t.sort_order, t.name, t.id)" \
-  "             FROM ticket_types t WHERE t.event_id = e.id AND NOT t.hidden)," \
-  "          '[]'::jsonb)))::text" \
-  "  FROM events e CROSS JOIN LATERAL (" SUMMARY_SQL ") AS s" \
-  " WHERE e.status IN ('published', 'cancelled')"
-
-static const char sql_get_by_id[] = EVENT_SQL " AND e.id = $1::uuid";
-/* Shared with the event page (eva-pages.c): one prepared statement. */
-const char eva_api_public_event_by_slug_sql[] = EVENT_SQL " AND e.slug = $1";
 
 /* ------------------------------------------------------------------ */
 /* List                                                               */
@@ -143,9 +119,9 @@ eva_api_public_events_get (EvaRequest *req)
 
   /* Slugs never parse as UUIDs (the admin API refuses such slugs). */
   if (eva_uuid_parse (key, uuid))
-    eva_request_run_cached (req, CACHE_TTL_MS, get_work, (gpointer) sql_get_by_id, NULL);
+    eva_request_run_cached (req, CACHE_TTL_MS, get_work, (gpointer) eva_events_public_by_id_sql, NULL);
   else if (eva_validate_slug (key))
-    eva_request_run_cached (req, CACHE_TTL_MS, get_work, (gpointer) eva_api_public_event_by_slug_sql, NULL);
+    eva_request_run_cached (req, CACHE_TTL_MS, get_work, (gpointer) eva_events_public_by_slug_sql, NULL);
   else
     eva_request_reply_error (req, 404, "not_found", NULL, "No such event");
 }

@@ -20,9 +20,8 @@
 
 #include <sodium.h>
 
-#include "eva-api.h"
-#include "eva-auth.h"
-#include "eva-server.h"
+#include "api/eva-api.h"
+#include "core/eva-auth.h"
 #include "services/staff.h"
 
 #define EMAIL_MAX_BYTES   254

@@ -22,7 +22,7 @@
 
 #include "config.h"
 
-#include "eva-api.h"
+#include "api/eva-api.h"
 #include "services/events.h"
 
 #define NAME_MAX_CHARS         200

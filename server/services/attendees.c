@@ -24,10 +24,10 @@
 
 #include <sodium.h>
 
-#include "eva-server.h"
+#include "core/eva-auth.h"
 #include "services/attendees.h"
 
-#include "eva-outbox.h"
+#include "mail/eva-outbox.h"
 
 /* ------------------------------------------------------------------ */
 /* SQL                                                                */
@@ -214,7 +214,7 @@ eva_attendee_input_token (EvaInput    *in,
       return EVA_FIELD_ABSENT;
     }
   if (state == EVA_FIELD_SET)
-    *out_hash = eva_attendee_hash_hex (token);
+    *out_hash = eva_auth_token_hash_hex (token);
   return state;
 }
 
@@ -223,23 +223,12 @@ eva_attendee_input_token (EvaInput    *in,
 /* ------------------------------------------------------------------ */
 
 char *
-eva_attendee_hash_hex (const char *token)
-{
-  guint8 hash[EVA_TOKEN_HASH_BYTES];
-  char hex[EVA_TOKEN_HASH_BYTES * 2 + 1];
-
-  eva_token_hash (token, hash);
-  sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
-  return g_strdup (hex);
-}
-
-char *
 eva_attendee_link (EvaRequest *req,
                    const char *path,
                    const char *token)
 {
   /* Tokens are base64url: nothing to escape in a query. */
-  return g_strconcat (eva_server_get_config (req->server)->public_url, path,
+  return g_strconcat (eva_request_get_config (req)->public_url, path,
                       "?token=", token, NULL);
 }
 
@@ -346,7 +335,7 @@ eva_attendee_token_issue (EvaDbConn   *conn,
                           GError     **error)
 {
   g_autofree char *token = eva_random_token (EVA_ATTENDEE_TOKEN_BYTES);
-  g_autofree char *hash = eva_attendee_hash_hex (token);
+  g_autofree char *hash = eva_auth_token_hash_hex (token);
   g_autofree char *ttl_text = g_strdup_printf ("%d", ttl);
   g_autoptr(PGresult) dropped = NULL;
   g_autoptr(PGresult) inserted = NULL;

@@ -11,8 +11,8 @@
 
 #include <json-glib/json-glib.h>
 
-#include "eva-db.h"
-#include "eva-request.h"
+#include "db/eva-db.h"
+#include "http/eva-request.h"
 
 G_BEGIN_DECLS
 
@@ -66,7 +66,6 @@ gboolean      eva_attendee_locale_canonical (const char  *tag,
                                              char       **out);
 
 /* Any thread. */
-char         *eva_attendee_hash_hex       (const char    *token);
 char         *eva_attendee_link           (EvaRequest    *req,
                                            const char    *path,
                                            const char    *token);

@@ -38,7 +38,7 @@
 #include <string.h>
 
 #include "eva-common.h"
-#include "eva-server.h"
+#include "http/eva-request.h"
 #include "services/booking.h"
 
 #define BATCH_MAX 512
@@ -639,7 +639,7 @@ gboolean
 eva_booking_batch_enqueue (EvaRequest *req,
                            EvaBasket  *basket)
 {
-  EvaDb *db = eva_server_get_db (req->server);
+  EvaDb *db = eva_request_get_db (req);
   const char *type_id;
   TypeQueue *tq;
   Pending *p;

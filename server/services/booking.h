@@ -6,8 +6,8 @@
 
 #include <json-glib/json-glib.h>
 
-#include "eva-db.h"
-#include "eva-request.h"
+#include "db/eva-db.h"
+#include "http/eva-request.h"
 
 G_BEGIN_DECLS
 

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include "eva-db.h"
+#include "db/eva-db.h"
 #include "services/pricing.h"
 
 G_BEGIN_DECLS

@@ -21,6 +21,20 @@ static const char * const sort_keys[] = {
   "starts_at", "-starts_at", "title", "-title", "created_at", "-created_at",
 };
 
+/* What anyone may read about a published or cancelled event (api/public.c
+ * and the event page, site/eva-pages.c, share one prepared statement). */
+#define EVA_EVENTS_PUBLIC_SQL \
+  "SELECT (eva_event_json(e) || s.summary || jsonb_build_object('ticket_types', coalesce(" \
+  "          (SELECT jsonb_agg(eva_ticket_type_json(t) - 'held' - 'sold'" \
+  "                            ORDER BY t.sort_order, t.name, t.id)" \
+  "             FROM ticket_types t WHERE t.event_id = e.id AND NOT t.hidden)," \
+  "          '[]'::jsonb)))::text" \
+  "  FROM events e CROSS JOIN LATERAL (" EVA_EVENTS_PUBLIC_SUMMARY_SQL ") AS s" \
+  " WHERE e.status IN ('published', 'cancelled')"
+
+const char eva_events_public_by_id_sql[] = EVA_EVENTS_PUBLIC_SQL " AND e.id = $1::uuid";
+const char eva_events_public_by_slug_sql[] = EVA_EVENTS_PUBLIC_SQL " AND e.slug = $1";
+
 /* ------------------------------------------------------------------ */
 /* Query strings                                                      */
 /* ------------------------------------------------------------------ */

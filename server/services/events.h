@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include "eva-request.h"
+#include "http/eva-request.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +16,21 @@ G_BEGIN_DECLS
 #define EVA_EVENT_LIST_MAX_LIMIT   100
 #define EVA_EVENT_LIST_LIMIT       20
 #define EVA_EVENT_SEARCH_MAX       200
+
+/* A LATERAL subquery over events e: one jsonb column, summary. */
+#define EVA_EVENTS_PUBLIC_SUMMARY_SQL \
+  "SELECT jsonb_build_object(" \
+  "         'price_min', min(t.price)," \
+  "         'price_max', max(t.price)," \
+  "         'available', coalesce(sum(t.capacity - t.held - t.sold), 0)," \
+  "         'capacity', coalesce(sum(t.capacity), 0)," \
+  "         'sold_out', count(*) > 0 AND coalesce(sum(t.capacity - t.held - t.sold), 0) = 0)" \
+  "         AS summary" \
+  "  FROM ticket_types t WHERE t.event_id = e.id AND NOT t.hidden"
+
+/* One event as anyone may read it, by id ($1) or slug ($1): one text column. */
+extern const char eva_events_public_by_id_sql[];
+extern const char eva_events_public_by_slug_sql[];
 
 /**
  * EvaEventQuery:

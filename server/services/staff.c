@@ -23,7 +23,7 @@
 
 #include <sodium.h>
 
-#include "eva-auth.h"
+#include "core/eva-auth.h"
 #include "services/staff.h"
 
 /* ------------------------------------------------------------------ */

@@ -6,6 +6,7 @@
 
 #include "eva-common.h"
 #include "eva-test-booking.h"
+#include "core/eva-auth.h"
 #include "services/attendees.h"
 
 EvaTestServer *server;
@@ -111,7 +112,7 @@ make_buyer_on (EvaTestServer *srv,
   g_assert_nonnull (b->id);
   b->cookie = eva_random_token (32);
   b->csrf = eva_random_token (32);
-  hash = eva_attendee_hash_hex (b->cookie);
+  hash = eva_auth_token_hash_hex (b->cookie);
   g_free (eva_test_sql (srv->pg,
                         "INSERT INTO attendee_sessions (attendee_id, token_hash, csrf_token,"
                         " idle_expires_at, expires_at) VALUES ($1::uuid, decode($2, 'hex'), $3,"

@@ -7,7 +7,7 @@
 
 #include <sodium.h>
 
-#include "eva-auth.h"
+#include "core/eva-auth.h"
 #include "eva-common.h"
 #include "eva-test.h"
 

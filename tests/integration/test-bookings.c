@@ -12,7 +12,7 @@
 #include "eva-common.h"
 #include "eva-test.h"
 #include "eva-test-booking.h"
-#include "eva-db.h"
+#include "db/eva-db.h"
 #include "services/attendees.h"
 #include "services/booking.h"
 

@@ -19,9 +19,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "eva-auth.h"
+#include "core/eva-auth.h"
 #include "eva-common.h"
-#include "eva-router.h"
+#include "app/eva-routes.h"
 #include "eva-test.h"
 #include "services/attendees.h"
 
@@ -437,7 +437,7 @@ session_in_db (const char  *who,
 
   *cookie_out = eva_random_token (32);
   *csrf_out = eva_random_token (32);
-  hash = eva_attendee_hash_hex (*cookie_out);
+  hash = eva_auth_token_hash_hex (*cookie_out);
   g_free (eva_test_sql (server->pg,
                         "INSERT INTO attendee_sessions (attendee_id, token_hash, csrf_token,"
                         " idle_expires_at, expires_at) VALUES ($1::uuid, decode($2, 'hex'), $3,"

@@ -5,7 +5,7 @@
  */
 #include "config.h"
 
-#include "eva-router.h"
+#include "app/eva-routes.h"
 #include "eva-test.h"
 
 typedef struct

@@ -12,9 +12,9 @@
 
 #include "eva-test.h"
 #include "eva-common.h"
-#include "eva-i18n.h"
-#include "eva-mail.h"
-#include "eva-outbox.h"
+#include "mail/eva-i18n.h"
+#include "mail/eva-mail.h"
+#include "mail/eva-outbox.h"
 
 #define FROM        "tickets@everato.test"
 #define WAIT_MS     20000

@@ -11,8 +11,8 @@
 
 #include <sodium.h>
 
-#include "eva-auth.h"
-#include "eva-router.h"
+#include "core/eva-auth.h"
+#include "app/eva-routes.h"
 #include "eva-test.h"
 
 #define PASSWORD "correct horse battery"

@@ -3,7 +3,7 @@
 // Message ids are the English texts: the text of every element marked
 // data-i18n, the attributes named by data-i18n-attr, every literal passed
 // to t() in web/js, and the page titles and description the server writes
-// into pages' heads (server/eva-pages.c). Each language of po/LINGUAS has a
+// into pages' heads (server/site/eva-pages.c). Each language of po/LINGUAS has a
 // web/locales/<lang>.json mapping every id (and nothing else) to a
 // translation with the same {placeholders}.
 //
@@ -133,7 +133,7 @@ function jsMessages(file) {
 }
 
 /**
- * Message ids the server puts into pages' heads (server/eva-pages.c): the
+ * Message ids the server puts into pages' heads (server/site/eva-pages.c): the
  * titles of its pages[] table and SITE_DESCRIPTION, translated with the
  * same catalogues.
  */
@@ -172,7 +172,7 @@ const jsFiles = walk(path.join(WEB, 'js'), '.js').sort()
 
 const html = htmlFiles.filter((f) => fs.existsSync(f)).map(htmlMessages);
 const js = jsFiles.map(jsMessages);
-const server = serverMessages(path.join(SOURCE_ROOT, 'server/eva-pages.c'));
+const server = serverMessages(path.join(SOURCE_ROOT, 'server/site/eva-pages.c'));
 const messages = [...html, ...js, server].flatMap((r) => r.messages);
 const ids = new Set(messages.map((m) => m.id));
 

@@ -1,0 +1,625 @@
+/* eva-server.c: the HTTP server — threads, listeners, shutdown
+ *
+ * Threads: one HTTP thread per core (EVERATO_THREADS), each with its own
+ * GMainContext and SoupServer on its own listening socket bound to the same
+ * address with SO_REUSEPORT, so the kernel spreads connections across them.
+ * Handlers never block: database work goes to the pool (eva-db.c) and
+ * comes back to the thread that owns the message. The main thread only
+ * waits for signals.
+ *
+ * Shutdown (SIGTERM/SIGINT): new requests get 503 with Connection: close,
+ * in-flight ones may finish for EVERATO_SHUTDOWN_TIMEOUT_MS, then the
+ * servers disconnect, the threads stop and the pool drains and closes.
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "eva-server"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <sys/socket.h>
+
+#include "core/eva-auth.h"
+#include "eva-common.h"
+#include "core/eva-log.h"
+#include "mail/eva-outbox.h"
+#include "jobs/eva-sweeper.h"
+#include "http/eva-request.h"
+#include "http/eva-router.h"
+#include "app/eva-routes.h"
+#include "app/eva-server.h"
+
+typedef struct
+{
+  EvaServer    *server;
+  guint         index;
+  GThread      *thread;
+  GMainContext *context;
+  GMainLoop    *loop;
+  SoupServer   *soup;
+  GSocket      *socket;
+  GHashTable   *clients;     /* GSocket * → Client *, see reap_clients_cb() */
+} HttpThread;
+
+/* A client connection as seen by its requests. */
+typedef struct
+{
+  guint  inflight;
+  gint64 last_used;
+} Client;
+
+static GPrivate current_thread;   /* HttpThread * of the calling HTTP thread */
+
+struct _EvaServer
+{
+  EvaConfig  *config;
+  EvaDb      *db;
+  EvaOutbox  *outbox;
+  EvaSweeper *sweeper;
+  EvaHost     host;         /* what every request is handed */
+  guint8      token_key[32];
+  GPtrArray  *threads;
+  GMainLoop  *main_loop;
+  gint        inflight;
+  gint        draining;
+  gint64      drain_deadline;
+  guint16     port;
+};
+
+/* ------------------------------------------------------------------ */
+/* Keys                                                               */
+/* ------------------------------------------------------------------ */
+
+static const char sql_insert_key[] =
+  "INSERT INTO server_keys (name, secret) VALUES ($1, decode($2, 'hex')) "
+  "ON CONFLICT (name) DO NOTHING";
+static const char sql_select_key[] =
+  "SELECT encode(secret, 'hex') FROM server_keys WHERE name = $1";
+
+gboolean
+eva_server_load_keys (EvaDbConn  *conn,
+                      guint8      token_key[32],
+                      GError    **error)
+{
+  guint8 fresh[32];
+  char hex[65];
+  g_autoptr(PGresult) inserted = NULL;
+  g_autoptr(PGresult) selected = NULL;
+  const char *value;
+  gsize len;
+
+  /* The first process to start creates the key; all others read it. */
+  randombytes_buf (fresh, sizeof fresh);
+  sodium_bin2hex (hex, sizeof hex, fresh, sizeof fresh);
+  inserted = eva_db_query (conn, sql_insert_key, error, "access_token", hex);
+  if (inserted == NULL)
+    return FALSE;
+
+  selected = eva_db_query (conn, sql_select_key, error, "access_token");
+  if (selected == NULL)
+    return FALSE;
+  value = eva_db_value (selected);
+  if (value == NULL ||
+      sodium_hex2bin (token_key, 32, value, strlen (value), NULL, &len, NULL) != 0 ||
+      len != 32)
+    {
+      g_set_error_literal (error, EVA_ERROR, EVA_ERROR_INTERNAL,
+                           "the access token key in server_keys is damaged");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Client sockets                                                     */
+/* ------------------------------------------------------------------ */
+
+/* libsoup 3.2 (Debian 12) never closes a keep-alive connection that the
+ * client closes while it is idle: the socket and its file descriptor stay
+ * open for ever (fixed upstream in 3.3). Left alone, a busy server runs
+ * out of descriptors. So each HTTP thread remembers the sockets it served
+ * and, once a second, closes those whose peer has hung up and that have no
+ * request in flight. libsoup still owns the GSocket objects. */
+
+static void
+client_finalized_cb (gpointer  user_data,
+                     GObject  *where_the_object_was)
+{
+  HttpThread *t = user_data;
+
+  g_hash_table_remove (t->clients, where_the_object_was);
+}
+
+static void
+track_client (HttpThread *t,
+              EvaRequest *req)
+{
+  GSocket *socket = soup_server_message_get_socket (req->msg);
+  Client *client;
+
+  if (socket == NULL)
+    return;
+
+  client = g_hash_table_lookup (t->clients, socket);
+  if (client == NULL)
+    {
+      client = g_new0 (Client, 1);
+      g_hash_table_insert (t->clients, socket, client);
+      g_object_weak_ref (G_OBJECT (socket), client_finalized_cb, t);
+    }
+  client->inflight++;
+  client->last_used = g_get_monotonic_time ();
+  req->client_socket = socket;
+}
+
+static void
+untrack_client (EvaRequest *req)
+{
+  HttpThread *t = g_private_get (&current_thread);
+  Client *client;
+
+  if (t == NULL || req->client_socket == NULL)
+    return;
+  client = g_hash_table_lookup (t->clients, req->client_socket);
+  if (client != NULL && client->inflight > 0)
+    client->inflight--;
+  req->client_socket = NULL;
+}
+
+static gboolean
+peer_has_closed (GSocket *socket)
+{
+  char byte;
+  gssize n;
+
+  if (g_socket_is_closed (socket))
+    return FALSE;
+  n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+static gboolean
+reap_clients_cb (gpointer user_data)
+{
+  HttpThread *t = user_data;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, t->clients);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GSocket *socket = key;
+      Client *client = value;
+
+      if (client->inflight > 0 || now - client->last_used < G_USEC_PER_SEC / 2 ||
+          !peer_has_closed (socket))
+        continue;
+
+      g_object_weak_unref (G_OBJECT (socket), client_finalized_cb, t);
+      g_socket_close (socket, NULL);
+      g_hash_table_iter_remove (&iter);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+forget_clients (HttpThread *t)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, t->clients);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_object_weak_unref (G_OBJECT (key), client_finalized_cb, t);
+  g_hash_table_remove_all (t->clients);
+}
+
+/* ------------------------------------------------------------------ */
+/* Requests                                                           */
+/* ------------------------------------------------------------------ */
+
+static void
+early_handler_cb (SoupServer        *soup,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  HttpThread *t = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  goffset length = soup_message_headers_get_content_length (headers);
+
+  /* Refuse an oversize body before reading it. */
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      length > (goffset) t->server->config->max_body)
+    {
+      g_autofree char *body =
+        g_strdup_printf ("{\"error\":{\"code\":\"payload_too_large\",\"message\":"
+                         "\"The request body is larger than %" G_GSIZE_FORMAT " bytes\","
+                         "\"details\":{}}}", t->server->config->max_body);
+      SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+
+      soup_message_headers_replace (response, "Connection", "close");
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                        body, strlen (body));
+      soup_server_message_set_status (msg, 413, NULL);
+    }
+}
+
+static void
+handler_cb (SoupServer        *soup,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  HttpThread *t = user_data;
+  EvaServer *server = t->server;
+  g_autoptr(EvaRequest) req = eva_request_new (&server->host, msg, path, query);
+
+  g_atomic_int_inc (&server->inflight);
+  track_client (t, req);
+
+  if (g_atomic_int_get (&server->draining))
+    {
+      eva_request_add_header (req, "Connection", "close");
+      eva_request_add_header (req, "Retry-After", "5");
+      eva_request_reply_error (req, 503, "shutting_down", NULL,
+                               "The server is shutting down; try again");
+    }
+  else
+    eva_router_dispatch (req);
+
+  if (!req->pending)
+    eva_request_finish (req);
+}
+
+static void
+request_done_cb (gpointer    owner,
+                 EvaRequest *req)
+{
+  eva_server_request_done (owner, req);
+}
+
+void
+eva_server_request_done (EvaServer  *server,
+                         EvaRequest *req)
+{
+  gint64 elapsed = g_get_monotonic_time () - req->started_us;
+  char status[8];
+  char duration[32];
+
+  g_snprintf (status, sizeof status, "%u", req->status);
+  g_snprintf (duration, sizeof duration, "%.3f", elapsed / 1000.0);
+
+  /* GLib reads no pair after MESSAGE: it has to come last. */
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                    "REQUEST_ID", req->request_id,
+                    "METHOD", req->method,
+                    "PATH", req->path,
+                    "STATUS", status,
+                    "DURATION_MS", duration,
+                    "CLIENT", req->client_ip,
+                    "MESSAGE", "%s %s %u %.1fms [%s]", req->method, req->path,
+                    req->status, elapsed / 1000.0, req->request_id);
+
+  untrack_client (req);
+  g_atomic_int_dec_and_test (&server->inflight);
+}
+
+/* ------------------------------------------------------------------ */
+/* Threads and sockets                                                */
+/* ------------------------------------------------------------------ */
+
+static GSocket *
+listen_socket (const char  *host,
+               guint16      port,
+               GError     **error)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (host);
+  g_autoptr(GSocketAddress) sockaddr = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  struct sockaddr_storage native;
+  gssize native_len;
+  int one = 1;
+
+  socket = g_socket_new (g_inet_address_get_family (address),
+                         G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return NULL;
+
+  if (setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   "SO_REUSEPORT: %s", g_strerror (errno));
+      return NULL;
+    }
+
+  /* g_socket_bind() would turn SO_REUSEPORT off again for TCP. */
+  sockaddr = g_inet_socket_address_new (address, port);
+  native_len = g_socket_address_get_native_size (sockaddr);
+  if (!g_socket_address_to_native (sockaddr, &native, sizeof native, error))
+    return NULL;
+  if (setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      bind (g_socket_get_fd (socket), (struct sockaddr *) &native, native_len) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "%s", g_strerror (saved));
+      return NULL;
+    }
+  g_socket_set_listen_backlog (socket, 1024);
+  if (!g_socket_listen (socket, error))
+    return NULL;
+
+  return g_steal_pointer (&socket);
+}
+
+static gpointer
+http_thread (gpointer user_data)
+{
+  HttpThread *t = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSource) reaper = NULL;
+  gint64 deadline;
+
+  g_main_context_push_thread_default (t->context);
+  g_private_set (&current_thread, t);
+  t->clients = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  reaper = g_timeout_source_new_seconds (1);
+  g_source_set_callback (reaper, reap_clients_cb, t, NULL);
+  g_source_attach (reaper, t->context);
+
+  t->soup = soup_server_new ("server-header", "everato/" PACKAGE_VERSION, NULL);
+  soup_server_add_early_handler (t->soup, NULL, early_handler_cb, t, NULL);
+  soup_server_add_handler (t->soup, NULL, handler_cb, t, NULL);
+  if (!soup_server_listen_socket (t->soup, t->socket, 0, &error))
+    g_error ("cannot serve on the listening socket: %s", error->message);
+
+  g_main_loop_run (t->loop);
+
+  /* Give replies that were just finished a moment to be written. */
+  deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 4;
+  while (g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (t->context, FALSE))
+      g_usleep (5000);
+
+  g_source_destroy (reaper);
+  forget_clients (t);
+  soup_server_disconnect (t->soup);
+  g_clear_object (&t->soup);
+  /* Let libsoup finish closing connections: their last references go in
+   * callbacks that still have to run on this context. */
+  deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 10;
+  while (g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (t->context, FALSE))
+      g_usleep (2000);
+  g_clear_pointer (&t->clients, g_hash_table_unref);
+  g_private_set (&current_thread, NULL);
+  g_main_context_pop_thread_default (t->context);
+  return NULL;
+}
+
+static void
+http_thread_free (HttpThread *t)
+{
+  g_clear_pointer (&t->loop, g_main_loop_unref);
+  g_clear_pointer (&t->context, g_main_context_unref);
+  g_clear_object (&t->socket);
+  g_free (t);
+}
+
+static gboolean
+stop_thread_cb (gpointer user_data)
+{
+  HttpThread *t = user_data;
+
+  g_main_loop_quit (t->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shutdown                                                           */
+/* ------------------------------------------------------------------ */
+
+static gboolean
+drain_tick_cb (gpointer user_data)
+{
+  EvaServer *server = user_data;
+  gint inflight = g_atomic_int_get (&server->inflight);
+
+  if (inflight > 0 && g_get_monotonic_time () < server->drain_deadline)
+    return G_SOURCE_CONTINUE;
+
+  if (inflight > 0)
+    {
+      /* Bounded: whatever still runs in the database is cancelled, so the
+       * pool threads come back and the process can stop. */
+      g_warning ("shutting down with %d request(s) still running", inflight);
+      eva_db_cancel_all (server->db);
+    }
+  g_main_loop_quit (server->main_loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+signal_cb (gpointer user_data)
+{
+  EvaServer *server = user_data;
+
+  if (g_atomic_int_get (&server->draining))
+    {
+      g_message ("second signal: stopping now");
+      g_main_loop_quit (server->main_loop);
+      return G_SOURCE_CONTINUE;
+    }
+
+  g_message ("shutting down: finishing %d request(s)", g_atomic_int_get (&server->inflight));
+  g_atomic_int_set (&server->draining, 1);
+  server->drain_deadline = g_get_monotonic_time () +
+                           (gint64) server->config->shutdown_timeout_ms * 1000;
+  g_timeout_add (20, drain_tick_cb, server);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API                                                         */
+/* ------------------------------------------------------------------ */
+
+EvaServer *
+eva_server_new (EvaConfig  *config,
+                GError    **error)
+{
+  g_autoptr(EvaServer) server = g_new0 (EvaServer, 1);
+  g_autoptr(EvaDbConn) conn = NULL;
+  guint16 port = config->listen_port;
+
+  server->config = config;
+  server->threads = g_ptr_array_new_with_free_func ((GDestroyNotify) http_thread_free);
+
+  conn = eva_db_conn_open (config->database_url, error);
+  if (conn == NULL || !eva_server_load_keys (conn, server->token_key, error))
+    return NULL;
+
+  for (guint i = 0; i < config->threads; i++)
+    {
+      HttpThread *t = g_new0 (HttpThread, 1);
+
+      g_ptr_array_add (server->threads, t);
+      t->server = server;
+      t->index = i;
+      t->socket = listen_socket (config->listen_host, port, error);
+      if (t->socket == NULL)
+        {
+          g_prefix_error (error, "cannot listen on %s:%u: ", config->listen_host, port);
+          return NULL;
+        }
+
+      /* Port 0 picks a free port once; the other threads share it. */
+      if (port == 0)
+        {
+          g_autoptr(GSocketAddress) local = g_socket_get_local_address (t->socket, error);
+
+          if (local == NULL)
+            return NULL;
+          port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+        }
+    }
+  server->port = port;
+
+  server->outbox = eva_outbox_new (config, error);
+  if (server->outbox == NULL)
+    return NULL;
+
+  server->db = eva_db_new (config->database_url, config->db_pool_size);
+  server->host.config = config;
+  server->host.db = server->db;
+  server->host.token_key = server->token_key;
+  server->host.router = eva_routes_router ();
+  server->host.request_done = request_done_cb;
+  server->host.owner = server;
+  return g_steal_pointer (&server);
+}
+
+int
+eva_server_run (EvaServer *server)
+{
+  guint sigterm, sigint, flusher;
+
+  server->main_loop = g_main_loop_new (NULL, FALSE);
+  sigterm = g_unix_signal_add (SIGTERM, signal_cb, server);
+  sigint = g_unix_signal_add (SIGINT, signal_cb, server);
+  flusher = eva_log_start_flushing ();
+
+  for (guint i = 0; i < server->threads->len; i++)
+    {
+      HttpThread *t = g_ptr_array_index (server->threads, i);
+      g_autofree char *name = g_strdup_printf ("eva-http-%u", i);
+
+      t->context = g_main_context_new ();
+      t->loop = g_main_loop_new (t->context, FALSE);
+      t->thread = g_thread_new (name, http_thread, t);
+    }
+
+  /* Mail delivery: worker threads of its own, never an HTTP thread. */
+  eva_outbox_start (server->outbox);
+
+  /* Stale holds: expired every second by a thread of its own. */
+  server->sweeper = eva_sweeper_start (server->config->database_url, 1000);
+
+  g_message ("listening on http://%s%s%s:%u with %u HTTP threads and %u database connections",
+             strchr (server->config->listen_host, ':') ? "[" : "",
+             server->config->listen_host,
+             strchr (server->config->listen_host, ':') ? "]" : "",
+             server->port, server->threads->len, eva_db_get_size (server->db));
+
+  g_main_loop_run (server->main_loop);
+
+  g_source_remove (sigterm);
+  g_source_remove (sigint);
+
+  /* Each mail worker finishes the mail in hand, then stops. */
+  eva_outbox_stop (server->outbox);
+  g_clear_pointer (&server->sweeper, eva_sweeper_stop);
+
+  /* The pool first: its last replies still reach the running HTTP threads,
+   * which then send them before they stop. */
+  g_clear_pointer (&server->db, eva_db_free);
+
+  for (guint i = 0; i < server->threads->len; i++)
+    {
+      HttpThread *t = g_ptr_array_index (server->threads, i);
+
+      g_main_context_invoke (t->context, stop_thread_cb, t);
+      g_thread_join (g_steal_pointer (&t->thread));
+    }
+
+  g_source_remove (flusher);
+  g_message ("stopped");
+  eva_log_flush ();
+  return 0;
+}
+
+void
+eva_server_free (EvaServer *server)
+{
+  if (server == NULL)
+    return;
+
+  g_clear_pointer (&server->outbox, eva_outbox_free);
+  g_clear_pointer (&server->db, eva_db_free);
+  g_clear_pointer (&server->threads, g_ptr_array_unref);
+  g_clear_pointer (&server->main_loop, g_main_loop_unref);
+  sodium_memzero (server->token_key, sizeof server->token_key);
+  g_free (server);
+}
+
+EvaConfig *
+eva_server_get_config (EvaServer *server)
+{
+  return server->config;
+}
+
+EvaDb *
+eva_server_get_db (EvaServer *server)
+{
+  return server->db;
+}
+
+const guint8 *
+eva_server_get_token_key (EvaServer *server)
+{
+  return server->token_key;
+}
+
+gboolean
+eva_server_is_draining (EvaServer *server)
+{
+  return g_atomic_int_get (&server->draining);
+}

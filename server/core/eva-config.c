@@ -1,0 +1,278 @@
+/* eva-config.c: server configuration from the environment
+ *
+ * Every setting has a default that works for the embedded set-up. A value
+ * that is present but wrong is an error naming the variable, so an operator
+ * is never left guessing which line of a unit file is broken.
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "eva-config"
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "eva-common.h"
+#include "core/eva-config.h"
+
+G_DEFINE_QUARK (eva-config-error-quark, eva_config_error)
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                            */
+/* ------------------------------------------------------------------ */
+
+static const char *
+lookup (char       **envp,
+        const char  *name)
+{
+  const char *value = g_environ_getenv (envp, name);
+
+  /* An empty variable is the same as an unset one. */
+  return value != NULL && *value != '\0' ? value : NULL;
+}
+
+static gboolean
+parse_uint (char        **envp,
+            const char   *name,
+            guint64       min,
+            guint64       max,
+            guint64       def,
+            guint64      *out,
+            GError      **error)
+{
+  const char *value = lookup (envp, name);
+  guint64 v;
+
+  if (value == NULL)
+    {
+      *out = def;
+      return TRUE;
+    }
+
+  if (!g_ascii_string_to_unsigned (value, 10, min, max, &v, NULL))
+    {
+      g_set_error (error, EVA_CONFIG_ERROR, 0,
+                   "%s must be a whole number from %" G_GUINT64_FORMAT
+                   " to %" G_GUINT64_FORMAT ", not \"%s\"",
+                   name, min, max, value);
+      return FALSE;
+    }
+
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+parse_listen (const char  *value,
+              char       **host,
+              guint16     *port,
+              GError     **error)
+{
+  const char *colon;
+  g_autofree char *h = NULL;
+  guint64 p;
+
+  /* host:port, [v6]:port */
+  if (value[0] == '[')
+    {
+      const char *end = strchr (value, ']');
+
+      if (end == NULL || end[1] != ':')
+        goto bad;
+      h = g_strndup (value + 1, end - value - 1);
+      colon = end + 1;
+    }
+  else
+    {
+      colon = strrchr (value, ':');
+      if (colon == NULL)
+        goto bad;
+      h = g_strndup (value, colon - value);
+    }
+
+  if (*h == '\0' || !g_hostname_is_ip_address (h))
+    {
+      if (g_strcmp0 (h, "localhost") != 0)
+        goto bad;
+      g_free (h);
+      h = g_strdup ("127.0.0.1");
+    }
+
+  if (!g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &p, NULL))
+    goto bad;
+
+  *host = g_steal_pointer (&h);
+  *port = (guint16) p;
+  return TRUE;
+
+bad:
+  g_set_error (error, EVA_CONFIG_ERROR, 0,
+               "EVERATO_LISTEN must be ADDRESS:PORT with an IP address "
+               "(e.g. 127.0.0.1:8080 or [::1]:8080), not \"%s\"", value);
+  return FALSE;
+}
+
+static gboolean
+parse_smtp_url (const char  *value,
+                GError     **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
+  const char *scheme;
+
+  if (uri == NULL)
+    goto bad;
+  scheme = g_uri_get_scheme (uri);
+  if (g_strcmp0 (scheme, "smtp") != 0 && g_strcmp0 (scheme, "smtps") != 0)
+    goto bad;
+  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    goto bad;
+  return TRUE;
+
+bad:
+  g_set_error (error, EVA_CONFIG_ERROR, 0,
+               "EVERATO_SMTP_URL must look like smtp://user:pass@host:port "
+               "or smtps://host:port");
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API                                                         */
+/* ------------------------------------------------------------------ */
+
+EvaConfig *
+eva_config_load_from (char   **envp,
+                      GError **error)
+{
+  g_autoptr(EvaConfig) config = g_new0 (EvaConfig, 1);
+  const char *value;
+  guint64 n;
+
+  value = lookup (envp, "EVERATO_DATABASE_URL");
+  config->database_url = g_strdup (value != NULL ? value : "dbname=everato");
+
+  value = lookup (envp, "EVERATO_LISTEN");
+  if (!parse_listen (value != NULL ? value : "127.0.0.1:8080",
+                     &config->listen_host, &config->listen_port, error))
+    return NULL;
+
+  value = lookup (envp, "EVERATO_PUBLIC_URL");
+  if (value == NULL)
+    config->public_url = g_strdup_printf ("http://%s:%u",
+                                          config->listen_host,
+                                          config->listen_port);
+  else if (!eva_validate_http_url (value))
+    {
+      g_set_error (error, EVA_CONFIG_ERROR, 0,
+                   "EVERATO_PUBLIC_URL must be an absolute http:// or https:// URL, not \"%s\"",
+                   value);
+      return NULL;
+    }
+  else
+    config->public_url = g_strdup (value);
+  /* Links are built by appending paths. */
+  while (g_str_has_suffix (config->public_url, "/"))
+    config->public_url[strlen (config->public_url) - 1] = '\0';
+  config->public_url_https = g_str_has_prefix (config->public_url, "https://");
+
+  value = lookup (envp, "EVERATO_SMTP_URL");
+  if (value != NULL && !parse_smtp_url (value, error))
+    return NULL;
+  config->smtp_url = g_strdup (value);
+
+  value = lookup (envp, "EVERATO_MAIL_FROM");
+  if (value != NULL && !eva_validate_email (value))
+    {
+      g_set_error (error, EVA_CONFIG_ERROR, 0,
+                   "EVERATO_MAIL_FROM must be an email address, not \"%s\"", value);
+      return NULL;
+    }
+  config->mail_from = g_strdup (value != NULL ? value : "tickets@everato.invalid");
+
+  config->stripe_secret_key = g_strdup (lookup (envp, "EVERATO_STRIPE_SECRET_KEY"));
+  config->stripe_webhook_secret = g_strdup (lookup (envp, "EVERATO_STRIPE_WEBHOOK_SECRET"));
+  value = lookup (envp, "EVERATO_STRIPE_API_BASE");
+  if (value != NULL && !eva_validate_http_url (value))
+    {
+      g_set_error (error, EVA_CONFIG_ERROR, 0,
+                   "EVERATO_STRIPE_API_BASE must be an absolute http(s) URL, not \"%s\"",
+                   value);
+      return NULL;
+    }
+  config->stripe_api_base = g_strdup (value != NULL ? value : "https://api.stripe.com");
+
+  value = lookup (envp, "EVERATO_DATA_DIR");
+  if (value != NULL)
+    config->data_dir = g_canonicalize_filename (value, NULL);
+  else
+    config->data_dir = g_build_filename (g_get_user_data_dir (), "everato", NULL);
+
+  value = lookup (envp, "EVERATO_WEB_DIR");
+  if (value != NULL)
+    {
+      if (!g_file_test (value, G_FILE_TEST_IS_DIR))
+        {
+          g_set_error (error, EVA_CONFIG_ERROR, 0,
+                       "EVERATO_WEB_DIR must be an existing folder, not \"%s\"", value);
+          return NULL;
+        }
+      config->web_dir = g_canonicalize_filename (value, NULL);
+    }
+
+  if (!parse_uint (envp, "EVERATO_THREADS", 1, 256, g_get_num_processors (), &n, error))
+    return NULL;
+  config->threads = n;
+
+  if (!parse_uint (envp, "EVERATO_DB_POOL_SIZE", 1, 256, 8, &n, error))
+    return NULL;
+  config->db_pool_size = n;
+
+  if (!parse_uint (envp, "EVERATO_MAX_BODY", 1024, 64 * 1024 * 1024, 1024 * 1024, &n, error))
+    return NULL;
+  config->max_body = n;
+
+  if (!parse_uint (envp, "EVERATO_SHUTDOWN_TIMEOUT_MS", 0, 600000, 10000, &n, error))
+    return NULL;
+  config->shutdown_timeout_ms = n;
+
+  value = lookup (envp, "EVERATO_LOG_FORMAT");
+  if (value == NULL || g_str_equal (value, "text"))
+    config->log_format = EVA_LOG_TEXT;
+  else if (g_str_equal (value, "json"))
+    config->log_format = EVA_LOG_JSON;
+  else
+    {
+      g_set_error (error, EVA_CONFIG_ERROR, 0,
+                   "EVERATO_LOG_FORMAT must be \"text\" or \"json\", not \"%s\"", value);
+      return NULL;
+    }
+
+  return g_steal_pointer (&config);
+}
+
+EvaConfig *
+eva_config_load (GError **error)
+{
+  g_auto(GStrv) envp = g_get_environ ();
+
+  return eva_config_load_from (envp, error);
+}
+
+void
+eva_config_free (EvaConfig *config)
+{
+  if (config == NULL)
+    return;
+
+  g_free (config->database_url);
+  g_free (config->listen_host);
+  g_free (config->public_url);
+  g_free (config->smtp_url);
+  g_free (config->mail_from);
+  g_free (config->stripe_secret_key);
+  g_free (config->stripe_webhook_secret);
+  g_free (config->stripe_api_base);
+  g_free (config->data_dir);
+  g_free (config->web_dir);
+  g_free (config);
+}

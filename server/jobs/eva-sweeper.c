@@ -1,0 +1,127 @@
+/* eva-sweeper.c: the thread that expires stale holds
+ *
+ * Every second it runs eva_bookings_expire() in batches until nothing is
+ * due. The statement claims rows with FOR UPDATE SKIP LOCKED and
+ * re-checks their state, so several server processes may sweep the same
+ * database at once: each hold is expired (and its inventory and coupon use
+ * given back) exactly once. If the database is away, the sweeper logs,
+ * drops the connection and tries again on the next tick.
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "eva-sweeper"
+
+#include "config.h"
+
+#include "eva-common.h"
+#include "db/eva-db.h"
+#include "jobs/eva-sweeper.h"
+#include "services/booking.h"
+
+struct _EvaSweeper
+{
+  char     *conninfo;
+  guint     interval_ms;
+  GThread  *thread;
+  GMutex    mutex;
+  GCond     cond;
+  gboolean  stopping;
+};
+
+static void
+sweep (EvaSweeper  *sweeper,
+       EvaDbConn  **conn)
+{
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gint64 n;
+
+      if (*conn == NULL)
+        {
+          *conn = eva_db_conn_open (sweeper->conninfo, &error);
+          if (*conn == NULL)
+            {
+              g_debug ("cannot connect: %s", error->message);
+              return;
+            }
+        }
+
+      n = eva_bookings_expire (*conn, NULL, NULL, EVA_BOOKING_SWEEP_BATCH, &error);
+      if (n < 0)
+        {
+          g_warning ("expiring holds failed: %s", error->message);
+          if (g_error_matches (error, EVA_ERROR, EVA_ERROR_UNAVAILABLE))
+            g_clear_pointer (conn, eva_db_conn_free);
+          return;
+        }
+      if (n > 0)
+        g_debug ("expired %" G_GINT64_FORMAT " holds", n);
+      if (n < EVA_BOOKING_SWEEP_BATCH)
+        return;
+
+      g_mutex_lock (&sweeper->mutex);
+      if (sweeper->stopping)
+        {
+          g_mutex_unlock (&sweeper->mutex);
+          return;
+        }
+      g_mutex_unlock (&sweeper->mutex);
+    }
+}
+
+static gpointer
+sweeper_thread (gpointer data)
+{
+  EvaSweeper *sweeper = data;
+  EvaDbConn *conn = NULL;
+
+  g_mutex_lock (&sweeper->mutex);
+  while (!sweeper->stopping)
+    {
+      gint64 until = g_get_monotonic_time () + (gint64) sweeper->interval_ms * 1000;
+
+      g_mutex_unlock (&sweeper->mutex);
+      sweep (sweeper, &conn);
+      g_mutex_lock (&sweeper->mutex);
+      while (!sweeper->stopping)
+        if (!g_cond_wait_until (&sweeper->cond, &sweeper->mutex, until))
+          break;
+    }
+  g_mutex_unlock (&sweeper->mutex);
+
+  g_clear_pointer (&conn, eva_db_conn_free);
+  return NULL;
+}
+
+EvaSweeper *
+eva_sweeper_start (const char *conninfo,
+                   guint       interval_ms)
+{
+  EvaSweeper *sweeper = g_new0 (EvaSweeper, 1);
+
+  sweeper->conninfo = g_strdup (conninfo);
+  sweeper->interval_ms = MAX (interval_ms, 10);
+  g_mutex_init (&sweeper->mutex);
+  g_cond_init (&sweeper->cond);
+  sweeper->thread = g_thread_new ("eva-sweeper", sweeper_thread, sweeper);
+  return sweeper;
+}
+
+void
+eva_sweeper_stop (EvaSweeper *sweeper)
+{
+  if (sweeper == NULL)
+    return;
+
+  g_mutex_lock (&sweeper->mutex);
+  sweeper->stopping = TRUE;
+  g_cond_signal (&sweeper->cond);
+  g_mutex_unlock (&sweeper->mutex);
+  g_thread_join (sweeper->thread);
+
+  g_mutex_clear (&sweeper->mutex);
+  g_cond_clear (&sweeper->cond);
+  g_free (sweeper->conninfo);
+  g_free (sweeper);
+}
