@@ -7,8 +7,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
-#include "eva-application.h"
-#include "eva-desktop-config.h"
+#include "app/eva-application.h"
 
 int
 main (int   argc,

@@ -7,9 +7,10 @@
  */
 #include "config.h"
 
-#include "eva-api-client.h"
+#include "api/eva-api-client.h"
+#include "api/eva-keyring.h"
+
 #include "eva-desktop-seed.h"
-#include "eva-keyring.h"
 #include "eva-test.h"
 
 #define ADMIN_EMAIL    "admin@example.test"

@@ -9,9 +9,10 @@
  */
 #include "config.h"
 
-#include "eva-api-client.h"
+#include "api/eva-api-client.h"
+#include "api/eva-keyring.h"
+
 #include "eva-desktop-test.h"
-#include "eva-keyring.h"
 #include "eva-test.h"
 
 #define ADMIN_EMAIL    "keyring@example.test"

@@ -14,20 +14,21 @@
 
 #include <glib/gstdio.h>
 
-#include "eva-booking-dialog-private.h"
-#include "eva-bookings-view.h"
-#include "eva-coupon-dialog-private.h"
-#include "eva-date-time-button.h"
+#include "app/eva-window.h"
+#include "bookings/eva-booking-dialog-private.h"
+#include "bookings/eva-bookings-view.h"
+#include "coupons/eva-coupon-dialog-private.h"
+#include "events/eva-event-editor.h"
+#include "events/eva-event-row.h"
+#include "events/eva-events-view.h"
+#include "events/eva-ticket-type-dialog.h"
+#include "sign-in/eva-sign-in-page-private.h"
+#include "widgets/eva-date-time-button.h"
+#include "widgets/eva-utils.h"
+
 #include "eva-desktop-seed.h"
 #include "eva-desktop-test.h"
-#include "eva-event-editor.h"
-#include "eva-event-row.h"
-#include "eva-events-view.h"
-#include "eva-sign-in-page-private.h"
 #include "eva-test.h"
-#include "eva-ticket-type-dialog.h"
-#include "eva-window.h"
-#include "eva-utils.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                            */

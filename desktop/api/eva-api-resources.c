@@ -1,0 +1,580 @@
+/* eva-api-resources.c: the calls of EvaApiClient on events, ticket types,
+ * staff, coupons and bookings, and the readers of their results
+ *
+ * Each is one request through _eva_api_client_call(), which adds the
+ * access token, refreshes it once when it expired and maps errors; see
+ * eva-api-client.c.
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "eva-api-client"
+
+#include "config.h"
+
+#include "api/eva-api-client-private.h"
+
+/* ------------------------------------------------------------------ */
+/* Public API: results                                                */
+/* ------------------------------------------------------------------ */
+
+/**
+ * eva_api_client_record_finish:
+ *
+ * Returns: (transfer full): the record the call answered with
+ */
+EvaRecord *
+eva_api_client_record_finish (EvaApiClient  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_autoptr(EvaApiResponse) resp = _eva_api_client_response_finish (self, result, error);
+
+  if (resp == NULL)
+    return NULL;
+  return eva_record_new (json_node_get_object (resp->node));
+}
+
+/**
+ * eva_api_client_list_finish:
+ * @next_cursor: (out) (optional): the cursor of the next page, or %NULL
+ *   on the last page
+ * @total: (out) (optional): how many items match, when the server says
+ *
+ * Returns: (transfer container) (element-type EvaRecord): one page
+ */
+GPtrArray *
+eva_api_client_list_finish (EvaApiClient  *self,
+                            GAsyncResult  *result,
+                            char         **next_cursor,
+                            gint64        *total,
+                            GError       **error)
+{
+  g_autoptr(EvaApiResponse) resp = _eva_api_client_response_finish (self, result, error);
+  g_autoptr(GPtrArray) items = NULL;
+  JsonObject *root;
+  JsonArray *array = NULL;
+
+  if (resp == NULL)
+    return NULL;
+
+  root = json_node_get_object (resp->node);
+  if (json_object_has_member (root, "items") &&
+      JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "items")))
+    array = json_object_get_array_member (root, "items");
+
+  items = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (element))
+        g_ptr_array_add (items, eva_record_new (json_node_get_object (element)));
+    }
+
+  if (next_cursor != NULL)
+    *next_cursor = g_strdup (json_object_get_string_member_with_default (root, "next_cursor", NULL));
+  if (total != NULL)
+    *total = json_object_get_int_member_with_default (root, "total", items->len);
+  return g_steal_pointer (&items);
+}
+
+gboolean
+eva_api_client_empty_finish (EvaApiClient  *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_autoptr(EvaApiResponse) resp = _eva_api_client_response_finish (self, result, error);
+
+  return resp != NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API: events                                                 */
+/* ------------------------------------------------------------------ */
+
+void
+eva_api_client_list_events_async (EvaApiClient        *self,
+                                  const char          *search,
+                                  const char          *status,
+                                  const char          *sort,
+                                  const char          *cursor,
+                                  guint                limit,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autofree char *limit_text = limit > 0 ? g_strdup_printf ("%u", MIN (limit, 100)) : NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+
+  _eva_api_client_call (self, "GET",
+                        _eva_api_build_path ("/api/v1/admin/events", "q", search, "status", status,
+                                    "sort", sort, "cursor", cursor, "limit", limit_text,
+                                    NULL),
+                        NULL, EVA_API_RESULT_LIST, eva_api_client_list_events_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_get_event_async (EvaApiClient        *self,
+                                const char          *id,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "GET", g_strconcat ("/api/v1/admin/events/", escaped, NULL),
+                        NULL, EVA_API_RESULT_RECORD, eva_api_client_get_event_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_create_event_async (EvaApiClient        *self,
+                                   JsonObject          *fields,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (fields != NULL);
+
+  _eva_api_client_call (self, "POST", g_strdup ("/api/v1/admin/events"), fields,
+                        EVA_API_RESULT_RECORD, eva_api_client_create_event_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_update_event_async (EvaApiClient        *self,
+                                   const char          *id,
+                                   JsonObject          *fields,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL && fields != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "PATCH", g_strconcat ("/api/v1/admin/events/", escaped, NULL),
+                        fields, EVA_API_RESULT_RECORD, eva_api_client_update_event_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_delete_event_async (EvaApiClient        *self,
+                                   const char          *id,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "DELETE", g_strconcat ("/api/v1/admin/events/", escaped, NULL),
+                        NULL, EVA_API_RESULT_EMPTY, eva_api_client_delete_event_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_transition_event_async (EvaApiClient        *self,
+                                       const char          *id,
+                                       EvaEventTransition   transition,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  static const char * const verbs[] = { "publish", "cancel", "archive" };
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL);
+  g_return_if_fail (transition <= EVA_EVENT_ARCHIVE);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "POST",
+                        g_strconcat ("/api/v1/admin/events/", escaped, "/",
+                                     verbs[transition], NULL),
+                        NULL, EVA_API_RESULT_RECORD, eva_api_client_transition_event_async,
+                        cancellable, callback, user_data);
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API: ticket types                                           */
+/* ------------------------------------------------------------------ */
+
+void
+eva_api_client_list_ticket_types_async (EvaApiClient        *self,
+                                        const char          *event_id,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (event_id != NULL);
+
+  escaped = _eva_api_escape (event_id);
+  _eva_api_client_call (self, "GET",
+                        g_strconcat ("/api/v1/admin/events/", escaped, "/ticket-types", NULL),
+                        NULL, EVA_API_RESULT_LIST, eva_api_client_list_ticket_types_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_create_ticket_type_async (EvaApiClient        *self,
+                                         const char          *event_id,
+                                         JsonObject          *fields,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (event_id != NULL && fields != NULL);
+
+  escaped = _eva_api_escape (event_id);
+  _eva_api_client_call (self, "POST",
+                        g_strconcat ("/api/v1/admin/events/", escaped, "/ticket-types", NULL),
+                        fields, EVA_API_RESULT_RECORD, eva_api_client_create_ticket_type_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_update_ticket_type_async (EvaApiClient        *self,
+                                         const char          *id,
+                                         JsonObject          *fields,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL && fields != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "PATCH",
+                        g_strconcat ("/api/v1/admin/ticket-types/", escaped, NULL),
+                        fields, EVA_API_RESULT_RECORD, eva_api_client_update_ticket_type_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_delete_ticket_type_async (EvaApiClient        *self,
+                                         const char          *id,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "DELETE",
+                        g_strconcat ("/api/v1/admin/ticket-types/", escaped, NULL),
+                        NULL, EVA_API_RESULT_EMPTY, eva_api_client_delete_ticket_type_async,
+                        cancellable, callback, user_data);
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API: staff                                                  */
+/* ------------------------------------------------------------------ */
+
+void
+eva_api_client_list_staff_async (EvaApiClient        *self,
+                                 const char          *search,
+                                 const char          *cursor,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+
+  _eva_api_client_call (self, "GET",
+                        _eva_api_build_path ("/api/v1/admin/staff", "q", search, "cursor", cursor,
+                                    "limit", "100", NULL),
+                        NULL, EVA_API_RESULT_LIST, eva_api_client_list_staff_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_create_staff_async (EvaApiClient        *self,
+                                   JsonObject          *fields,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (fields != NULL);
+
+  _eva_api_client_call (self, "POST", g_strdup ("/api/v1/admin/staff"), fields,
+                        EVA_API_RESULT_RECORD, eva_api_client_create_staff_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_update_staff_async (EvaApiClient        *self,
+                                   const char          *id,
+                                   JsonObject          *fields,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL && fields != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "PATCH", g_strconcat ("/api/v1/admin/staff/", escaped, NULL),
+                        fields, EVA_API_RESULT_RECORD, eva_api_client_update_staff_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_delete_staff_async (EvaApiClient        *self,
+                                   const char          *id,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "DELETE", g_strconcat ("/api/v1/admin/staff/", escaped, NULL),
+                        NULL, EVA_API_RESULT_EMPTY, eva_api_client_delete_staff_async,
+                        cancellable, callback, user_data);
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API: coupons and bookings                                   */
+/* ------------------------------------------------------------------ */
+
+void
+eva_api_client_list_coupons_async (EvaApiClient        *self,
+                                   const char          *event_id,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (event_id != NULL);
+
+  escaped = _eva_api_escape (event_id);
+  _eva_api_client_call (self, "GET",
+                        g_strconcat ("/api/v1/admin/events/", escaped, "/coupons", NULL),
+                        NULL, EVA_API_RESULT_LIST, eva_api_client_list_coupons_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_create_coupon_async (EvaApiClient        *self,
+                                    const char          *event_id,
+                                    JsonObject          *fields,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (event_id != NULL && fields != NULL);
+
+  escaped = _eva_api_escape (event_id);
+  _eva_api_client_call (self, "POST",
+                        g_strconcat ("/api/v1/admin/events/", escaped, "/coupons", NULL),
+                        fields, EVA_API_RESULT_RECORD, eva_api_client_create_coupon_async,
+                        cancellable, callback, user_data);
+}
+
+/* → record_finish: the coupon, with its uses */
+void
+eva_api_client_get_coupon_async (EvaApiClient        *self,
+                                 const char          *id,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "GET", g_strconcat ("/api/v1/admin/coupons/", escaped, NULL),
+                        NULL, EVA_API_RESULT_RECORD, eva_api_client_get_coupon_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_update_coupon_async (EvaApiClient        *self,
+                                    const char          *id,
+                                    JsonObject          *fields,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL && fields != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "PATCH", g_strconcat ("/api/v1/admin/coupons/", escaped, NULL),
+                        fields, EVA_API_RESULT_RECORD, eva_api_client_update_coupon_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_delete_coupon_async (EvaApiClient        *self,
+                                    const char          *id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "DELETE", g_strconcat ("/api/v1/admin/coupons/", escaped, NULL),
+                        NULL, EVA_API_RESULT_EMPTY, eva_api_client_delete_coupon_async,
+                        cancellable, callback, user_data);
+}
+
+/* → record_finish: the cancelled booking */
+void
+eva_api_client_cancel_booking_async (EvaApiClient        *self,
+                                     const char          *id,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "POST",
+                        g_strconcat ("/api/v1/admin/bookings/", escaped, "/cancel", NULL),
+                        NULL, EVA_API_RESULT_RECORD, eva_api_client_cancel_booking_async,
+                        cancellable, callback, user_data);
+}
+
+/* One page of the event's bookings, newest first → list_finish. @status
+ * is one booking status or NULL for all; @search matches the attendee's
+ * name or email. */
+void
+eva_api_client_list_bookings_async (EvaApiClient        *self,
+                                    const char          *event_id,
+                                    const char          *search,
+                                    const char          *status,
+                                    const char          *cursor,
+                                    guint                limit,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *limit_text = limit > 0 ? g_strdup_printf ("%u", MIN (limit, 100)) : NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (event_id != NULL);
+
+  escaped = _eva_api_escape (event_id);
+  path = g_strconcat ("/api/v1/admin/events/", escaped, "/bookings", NULL);
+  _eva_api_client_call (self, "GET",
+                        _eva_api_build_path (path, "q", search, "status", status, "cursor", cursor,
+                                             "limit", limit_text, NULL),
+                        NULL, EVA_API_RESULT_LIST, eva_api_client_list_bookings_async,
+                        cancellable, callback, user_data);
+}
+
+/* → record_finish: the booking with its items and attendee */
+void
+eva_api_client_get_booking_async (EvaApiClient        *self,
+                                  const char          *id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "GET", g_strconcat ("/api/v1/admin/bookings/", escaped, NULL),
+                        NULL, EVA_API_RESULT_RECORD, eva_api_client_get_booking_async,
+                        cancellable, callback, user_data);
+}
+
+/* Every booking of the event that matches (all of them when @search and
+ * @status are NULL), as the server's CSV → export_bookings_finish. */
+void
+eva_api_client_export_bookings_async (EvaApiClient        *self,
+                                      const char          *event_id,
+                                      const char          *search,
+                                      const char          *status,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  GTask *task;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (event_id != NULL);
+
+  escaped = _eva_api_escape (event_id);
+  path = g_strconcat ("/api/v1/admin/events/", escaped, "/bookings", NULL);
+  task = _eva_api_client_request_new (self, "GET",
+                                      _eva_api_build_path (path, "q", search, "status", status,
+                                                           NULL),
+                                      NULL, EVA_API_RESULT_BYTES, TRUE,
+                                      eva_api_client_export_bookings_async,
+                                      cancellable, callback, user_data);
+  _eva_api_client_request_set_accept (task, "text/csv");
+  _eva_api_client_send (task);
+}
+
+/**
+ * eva_api_client_export_bookings_finish:
+ *
+ * Returns: (transfer full): the CSV text (UTF-8, CRLF line ends, a header
+ *   line first)
+ */
+GBytes *
+eva_api_client_export_bookings_finish (EvaApiClient  *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_autoptr(EvaApiResponse) resp = _eva_api_client_response_finish (self, result, error);
+
+  if (resp == NULL)
+    return NULL;
+  return g_steal_pointer (&resp->bytes);
+}

@@ -1,0 +1,647 @@
+/* eva-booking-dialog.c: one booking in detail, and cancelling it
+ *
+ * Who booked (name and email), its status, the tickets line by line, the
+ * money (subtotal, the coupon's discount, total) and its history (booked,
+ * held until, confirmed, cancelled) in the event's time zone. What the
+ * list already knows shows at once; the booking is then read again from
+ * the server (GET /api/v1/admin/bookings/{id}) so it is current.
+ *
+ * Held, awaiting-payment and confirmed bookings can be cancelled, after a
+ * confirmation; "changed" then carries the cancelled booking to the list.
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "eva-booking-dialog"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "bookings/eva-booking-dialog-private.h"
+#include "eva-common.h"
+#include "widgets/eva-utils.h"
+
+struct _EvaBookingDialog
+{
+  AdwWindow            parent_instance;
+
+  AdwToastOverlay     *toast_overlay;
+  AdwWindowTitle      *window_title;
+  GtkButton           *refresh_button;
+  GtkStack            *stack;
+  AdwStatusPage       *error_page;
+  AdwAvatar           *avatar;
+  GtkLabel            *name_label;
+  GtkLabel            *email_label;
+  GtkLabel            *status_label;
+  AdwPreferencesGroup *items_group;
+  GtkLabel            *subtotal_label;
+  AdwActionRow        *discount_row;
+  GtkLabel            *discount_label;
+  GtkLabel            *total_label;
+  GtkLabel            *created_label;
+  AdwActionRow        *expires_row;
+  GtkLabel            *expires_label;
+  AdwActionRow        *confirmed_row;
+  GtkLabel            *confirmed_label;
+  AdwActionRow        *cancelled_row;
+  GtkLabel            *cancelled_label;
+  GtkLabel            *id_label;
+  AdwPreferencesGroup *cancel_group;
+  GtkButton           *cancel_button;
+
+  EvaApiClient        *client;
+  EvaRecord           *event;
+  EvaRecord           *booking;
+  char                *booking_id;
+  GPtrArray           *item_rows;
+  GCancellable        *cancellable;
+  gboolean             loading;
+  gboolean             cancelling;
+};
+
+G_DEFINE_FINAL_TYPE (EvaBookingDialog, eva_booking_dialog, ADW_TYPE_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_LOADING,
+  N_PROPS
+};
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                            */
+/* ------------------------------------------------------------------ */
+
+static void
+set_loading (EvaBookingDialog *self,
+             gboolean          loading)
+{
+  if (self->loading == loading)
+    return;
+  self->loading = loading;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->refresh_button), !loading);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+}
+
+static const char *
+event_timezone (EvaBookingDialog *self)
+{
+  return self->event != NULL ? eva_record_get_string (self->event, "timezone") : NULL;
+}
+
+static const char *
+currency (EvaBookingDialog *self)
+{
+  const char *code = eva_record_get_string (self->booking, "currency");
+
+  if (code == NULL && self->event != NULL)
+    code = eva_record_get_string (self->event, "currency");
+  return code;
+}
+
+/* Shows @member's time on @label, or hides @row when there is none. */
+static void
+show_time (EvaBookingDialog *self,
+           GtkWidget        *row,
+           GtkLabel         *label,
+           const char       *member)
+{
+  g_autoptr(GDateTime) dt = eva_record_get_datetime (self->booking, member);
+  g_autofree char *text = NULL;
+
+  if (row != NULL)
+    gtk_widget_set_visible (row, dt != NULL);
+  if (dt == NULL)
+    {
+      gtk_label_set_label (label, "");
+      return;
+    }
+  text = eva_format_datetime (dt, event_timezone (self));
+  gtk_label_set_label (label, text);
+}
+
+static GtkWidget *
+item_row_new (JsonObject *item,
+              const char *money_currency)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *total;
+  gint64 quantity = json_object_get_int_member_with_default (item, "quantity", 0);
+  gint64 discount = json_object_get_int_member_with_default (item, "discount", 0);
+  g_autofree char *unit = eva_format_money (json_object_get_int_member_with_default (item, "unit_price", 0),
+                                            money_currency);
+  g_autofree char *line = eva_format_money (json_object_get_int_member_with_default (item, "line_total", 0),
+                                            money_currency);
+  g_autofree char *subtitle = NULL;
+
+  if (discount > 0)
+    {
+      g_autofree char *off = eva_format_money (discount, money_currency);
+
+      /* Translators: quantity × unit price, then the discount on the
+       * line, e.g. "2 × 25.00 EUR · 5.00 EUR off" */
+      subtitle = g_strdup_printf (_("%d × %s · %s off"), (int) quantity, unit, off);
+    }
+  else
+    /* Translators: quantity × unit price, e.g. "2 × 25.00 EUR" */
+    subtitle = g_strdup_printf (_("%d × %s"), (int) quantity, unit);
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                 json_object_get_string_member_with_default (item, "name", ""));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  total = gtk_label_new (line);
+  gtk_widget_add_css_class (total, "booking-total");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), total);
+  g_object_set_data_full (G_OBJECT (row), "eva-description",
+                          g_strdup_printf ("%s: %s = %s",
+                                           json_object_get_string_member_with_default (item, "name", ""),
+                                           subtitle, line),
+                          g_free);
+  return row;
+}
+
+static void
+show_items (EvaBookingDialog *self)
+{
+  JsonNode *items = json_object_get_member (eva_record_get_object (self->booking), "items");
+  JsonArray *array = items != NULL && JSON_NODE_HOLDS_ARRAY (items) ? json_node_get_array (items) : NULL;
+
+  for (guint i = 0; i < self->item_rows->len; i++)
+    adw_preferences_group_remove (self->items_group, g_ptr_array_index (self->item_rows, i));
+  g_ptr_array_set_size (self->item_rows, 0);
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+      GtkWidget *row;
+
+      if (!JSON_NODE_HOLDS_OBJECT (item))
+        continue;
+      row = item_row_new (json_node_get_object (item), currency (self));
+      adw_preferences_group_add (self->items_group, row);
+      g_ptr_array_add (self->item_rows, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->items_group), self->item_rows->len > 0);
+}
+
+static void
+show_booking (EvaBookingDialog *self)
+{
+  const char *name = eva_booking_get_attendee (self->booking, "name");
+  const char *email = eva_booking_get_attendee (self->booking, "email");
+  const char *status = eva_record_get_string (self->booking, "status");
+  const char *coupon = eva_record_get_string (self->booking, "coupon_code");
+  gint64 discount = eva_record_get_int (self->booking, "discount", 0);
+  g_autofree char *subtotal = eva_format_money (eva_record_get_int (self->booking, "subtotal", 0),
+                                                currency (self));
+  g_autofree char *total = eva_format_money (eva_record_get_int (self->booking, "total", 0),
+                                             currency (self));
+  g_autofree char *off = NULL;
+  gboolean has_name = name != NULL && *name != '\0';
+
+  adw_window_title_set_subtitle (self->window_title,
+                                 self->event != NULL ? eva_record_get_string (self->event, "title") : NULL);
+  adw_avatar_set_text (self->avatar, has_name ? name : email);
+  gtk_label_set_label (self->name_label, has_name ? name : email != NULL ? email : "");
+  gtk_label_set_label (self->email_label, has_name && email != NULL ? email : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->email_label), has_name && email != NULL);
+  gtk_label_set_label (self->status_label, eva_booking_status_label (status));
+  eva_set_status_class (GTK_WIDGET (self->status_label), status);
+
+  show_items (self);
+
+  gtk_label_set_label (self->subtotal_label, subtotal);
+  if (discount > 0)
+    {
+      g_autofree char *amount = eva_format_money (discount, currency (self));
+
+      /* Translators: a discount taken off the subtotal, e.g. "−5.00 EUR" */
+      off = g_strdup_printf (_("−%s"), amount);
+    }
+  gtk_label_set_label (self->discount_label, off != NULL ? off : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->discount_row), discount > 0 || coupon != NULL);
+  if (coupon != NULL)
+    {
+      /* Translators: %s is a coupon code, e.g. "Coupon EARLYBIRD" */
+      g_autofree char *text = g_strdup_printf (_("Coupon %s"), coupon);
+
+      adw_action_row_set_subtitle (self->discount_row, text);
+      if (discount == 0)
+        gtk_label_set_label (self->discount_label, _("None"));
+    }
+  else
+    adw_action_row_set_subtitle (self->discount_row, NULL);
+  gtk_label_set_label (self->total_label, total);
+
+  show_time (self, NULL, self->created_label, "created_at");
+  show_time (self, GTK_WIDGET (self->confirmed_row), self->confirmed_label, "confirmed_at");
+  show_time (self, GTK_WIDGET (self->cancelled_row), self->cancelled_label, "cancelled_at");
+  /* The hold's end matters while it is held, and tells when it ran out. */
+  show_time (self, GTK_WIDGET (self->expires_row), self->expires_label, "expires_at");
+  gtk_widget_set_visible (GTK_WIDGET (self->expires_row),
+                          gtk_widget_get_visible (GTK_WIDGET (self->expires_row)) &&
+                          (g_strcmp0 (status, "held") == 0 ||
+                           g_strcmp0 (status, "pending_payment") == 0 ||
+                           g_strcmp0 (status, "expired") == 0));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->expires_row),
+                                 g_strcmp0 (status, "expired") == 0 ? _("Expired") : _("Held Until"));
+  gtk_label_set_label (self->id_label, eva_record_get_id (self->booking));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_group), eva_booking_can_cancel (self->booking));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_button), !self->cancelling);
+  gtk_stack_set_visible_child_name (self->stack, "details");
+}
+
+/* Has the record more than an id (a row of the list)? */
+static gboolean
+is_complete (EvaRecord *booking)
+{
+  return booking != NULL && eva_record_get_string (booking, "status") != NULL;
+}
+
+static void
+take_booking (EvaBookingDialog *self,
+              EvaRecord        *booking)
+{
+  if (self->booking != NULL && self->booking != booking)
+    eva_record_set_object (self->booking, eva_record_get_object (booking));
+  else
+    g_set_object (&self->booking, booking);
+  show_booking (self);
+}
+
+/* ------------------------------------------------------------------ */
+/* Callbacks                                                          */
+/* ------------------------------------------------------------------ */
+
+static void
+loaded_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(EvaBookingDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaRecord) booking = eva_api_client_record_finish (EVA_API_CLIENT (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  set_loading (self, FALSE);
+  if (booking == NULL)
+    {
+      if (!is_complete (self->booking))
+        {
+          adw_status_page_set_description (self->error_page, error->message);
+          gtk_stack_set_visible_child_name (self->stack, "error");
+        }
+      else
+        adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      return;
+    }
+  take_booking (self, booking);
+}
+
+static void
+cancelled_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(EvaBookingDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaRecord) booking = eva_api_client_record_finish (EVA_API_CLIENT (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->cancelling = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_button), TRUE);
+  if (booking == NULL)
+    {
+      /* Someone else (or the hold's expiry) changed it: show how it is. */
+      if (g_strcmp0 (eva_api_error_get_code (error), "invalid_transition") == 0)
+        {
+          adw_toast_overlay_add_toast (self->toast_overlay,
+                                       adw_toast_new (_("This booking can no longer be cancelled")));
+          eva_booking_dialog_reload (self);
+        }
+      else
+        adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      return;
+    }
+
+  take_booking (self, booking);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Booking cancelled")));
+  g_signal_emit (self, signals[CHANGED], 0, self->booking);
+}
+
+static void
+cancel_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    EvaBookingDialog *self)
+{
+  if (g_strcmp0 (response, "cancel-booking") != 0 || self->booking == NULL)
+    return;
+  self->cancelling = TRUE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_button), FALSE);
+  eva_api_client_cancel_booking_async (self->client, eva_record_get_id (self->booking),
+                                       self->cancellable, cancelled_cb, g_object_ref (self));
+}
+
+static gboolean
+reload_shortcut_cb (GtkWidget *widget,
+                    GVariant  *args,
+                    gpointer   user_data)
+{
+  eva_booking_dialog_reload (EVA_BOOKING_DIALOG (widget));
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* GObject                                                            */
+/* ------------------------------------------------------------------ */
+
+static void
+eva_booking_dialog_dispose (GObject *object)
+{
+  EvaBookingDialog *self = EVA_BOOKING_DIALOG (object);
+
+  g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), EVA_TYPE_BOOKING_DIALOG);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->client);
+  g_clear_object (&self->event);
+  g_clear_object (&self->booking);
+  g_clear_pointer (&self->item_rows, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (eva_booking_dialog_parent_class)->dispose (object);
+}
+
+static void
+eva_booking_dialog_finalize (GObject *object)
+{
+  EvaBookingDialog *self = EVA_BOOKING_DIALOG (object);
+
+  g_free (self->booking_id);
+
+  G_OBJECT_CLASS (eva_booking_dialog_parent_class)->finalize (object);
+}
+
+static void
+eva_booking_dialog_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  EvaBookingDialog *self = EVA_BOOKING_DIALOG (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOADING:
+      g_value_set_boolean (value, self->loading);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+eva_booking_dialog_class_init (EvaBookingDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = eva_booking_dialog_dispose;
+  object_class->finalize = eva_booking_dialog_finalize;
+  object_class->get_property = eva_booking_dialog_get_property;
+
+  properties[PROP_LOADING] =
+    g_param_spec_boolean ("loading", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * EvaBookingDialog::changed:
+   * @booking: the booking as it is now
+   *
+   * The booking was cancelled.
+   */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, EVA_TYPE_RECORD);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/eva-booking-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, window_title);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, refresh_button);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, stack);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, error_page);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, avatar);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, name_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, email_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, status_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, items_group);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, subtotal_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, discount_row);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, discount_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, total_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, created_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, expires_row);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, expires_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, confirmed_row);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, confirmed_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, cancelled_row);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, cancelled_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, id_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, cancel_group);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, cancel_button);
+  gtk_widget_class_bind_template_callback (widget_class, eva_booking_dialog_reload);
+  gtk_widget_class_bind_template_callback (widget_class, eva_booking_dialog_ask_cancel);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, reload_shortcut_cb, NULL);
+}
+
+static void
+eva_booking_dialog_init (EvaBookingDialog *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  self->item_rows = g_ptr_array_new ();
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API                                                         */
+/* ------------------------------------------------------------------ */
+
+/**
+ * eva_booking_dialog_new:
+ * @event: the booking's event (for its time zone and title)
+ * @booking: the booking as the list has it (or only its id)
+ */
+GtkWindow *
+eva_booking_dialog_new (GtkWindow    *parent,
+                        EvaApiClient *client,
+                        EvaRecord    *event,
+                        EvaRecord    *booking)
+{
+  EvaBookingDialog *self;
+
+  g_return_val_if_fail (EVA_IS_API_CLIENT (client), NULL);
+  g_return_val_if_fail (event == NULL || EVA_IS_RECORD (event), NULL);
+  g_return_val_if_fail (EVA_IS_RECORD (booking), NULL);
+  g_return_val_if_fail (eva_record_get_id (booking) != NULL, NULL);
+
+  self = g_object_new (EVA_TYPE_BOOKING_DIALOG, "transient-for", parent, NULL);
+  self->client = g_object_ref (client);
+  self->event = event != NULL ? g_object_ref (event) : NULL;
+  self->booking_id = g_strdup (eva_record_get_id (booking));
+  if (is_complete (booking))
+    {
+      /* A record of its own: the list's changes only through "changed". */
+      self->booking = eva_record_new (eva_record_get_object (booking));
+      show_booking (self);
+    }
+  eva_booking_dialog_reload (self);
+  return GTK_WINDOW (self);
+}
+
+/**
+ * eva_booking_dialog_get_booking:
+ *
+ * Returns: (transfer none) (nullable): the booking as last read
+ */
+EvaRecord *
+eva_booking_dialog_get_booking (EvaBookingDialog *self)
+{
+  g_return_val_if_fail (EVA_IS_BOOKING_DIALOG (self), NULL);
+  return self->booking;
+}
+
+gboolean
+eva_booking_dialog_get_loading (EvaBookingDialog *self)
+{
+  g_return_val_if_fail (EVA_IS_BOOKING_DIALOG (self), FALSE);
+  return self->loading;
+}
+
+/* Reads the booking from the server again. */
+void
+eva_booking_dialog_reload (EvaBookingDialog *self)
+{
+  g_return_if_fail (EVA_IS_BOOKING_DIALOG (self));
+
+  if (self->client == NULL || self->booking_id == NULL || self->loading)
+    return;
+  set_loading (self, TRUE);
+  if (!is_complete (self->booking))
+    gtk_stack_set_visible_child_name (self->stack, "loading");
+  eva_api_client_get_booking_async (self->client, self->booking_id, self->cancellable,
+                                    loaded_cb, g_object_ref (self));
+}
+
+/* Asks whether to cancel the booking, and does when told so. */
+void
+eva_booking_dialog_ask_cancel (EvaBookingDialog *self)
+{
+  const char *who;
+  GtkWidget *dialog;
+
+  g_return_if_fail (EVA_IS_BOOKING_DIALOG (self));
+
+  if (self->booking == NULL || !eva_booking_can_cancel (self->booking) || self->cancelling)
+    return;
+
+  who = eva_booking_get_attendee (self->booking, "email");
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Cancel This Booking?"), NULL);
+  if (who != NULL)
+    /* Translators: %s is the attendee's email address */
+    adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                    _("The tickets of %s stop being valid and go back on sale."),
+                                    who);
+  else
+    adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
+                                 _("The tickets stop being valid and go back on sale."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "keep", _("_Keep Booking"),
+                                    "cancel-booking", _("_Cancel Booking"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "cancel-booking",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (cancel_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ------------------------------------------------------------------ */
+/* Private API                                                        */
+/* ------------------------------------------------------------------ */
+
+/* The text shown for "name", "email", "status", "subtotal", "discount",
+ * "coupon", "total", "created", "expires", "confirmed", "cancelled" or
+ * "id"; NULL when that row is hidden. */
+const char *
+_eva_booking_dialog_get_text (EvaBookingDialog *self,
+                              const char       *field)
+{
+  static const struct { const char *name; gsize label; gsize row; } fields[] = {
+    { "name", G_STRUCT_OFFSET (EvaBookingDialog, name_label), 0 },
+    { "email", G_STRUCT_OFFSET (EvaBookingDialog, email_label), 0 },
+    { "status", G_STRUCT_OFFSET (EvaBookingDialog, status_label), 0 },
+    { "subtotal", G_STRUCT_OFFSET (EvaBookingDialog, subtotal_label), 0 },
+    { "discount", G_STRUCT_OFFSET (EvaBookingDialog, discount_label), G_STRUCT_OFFSET (EvaBookingDialog, discount_row) },
+    { "total", G_STRUCT_OFFSET (EvaBookingDialog, total_label), 0 },
+    { "created", G_STRUCT_OFFSET (EvaBookingDialog, created_label), 0 },
+    { "expires", G_STRUCT_OFFSET (EvaBookingDialog, expires_label), G_STRUCT_OFFSET (EvaBookingDialog, expires_row) },
+    { "confirmed", G_STRUCT_OFFSET (EvaBookingDialog, confirmed_label), G_STRUCT_OFFSET (EvaBookingDialog, confirmed_row) },
+    { "cancelled", G_STRUCT_OFFSET (EvaBookingDialog, cancelled_label), G_STRUCT_OFFSET (EvaBookingDialog, cancelled_row) },
+    { "id", G_STRUCT_OFFSET (EvaBookingDialog, id_label), 0 },
+  };
+
+  g_return_val_if_fail (EVA_IS_BOOKING_DIALOG (self), NULL);
+
+  if (g_strcmp0 (field, "coupon") == 0)
+    return gtk_widget_get_visible (GTK_WIDGET (self->discount_row))
+           ? adw_action_row_get_subtitle (self->discount_row) : NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    if (g_strcmp0 (field, fields[i].name) == 0)
+      {
+        GtkLabel *label = G_STRUCT_MEMBER (GtkLabel *, self, fields[i].label);
+        GtkWidget *row = fields[i].row != 0 ? G_STRUCT_MEMBER (GtkWidget *, self, fields[i].row) : NULL;
+
+        if ((row != NULL && !gtk_widget_get_visible (row)) ||
+            !gtk_widget_get_visible (GTK_WIDGET (label)))
+          return NULL;
+        return gtk_label_get_label (label);
+      }
+  g_return_val_if_reached (NULL);
+}
+
+/* "Standard: 2 × 25.00 EUR = 50.00 EUR", a line per ticket type. */
+char *
+_eva_booking_dialog_describe_items (EvaBookingDialog *self)
+{
+  GString *out = g_string_new (NULL);
+
+  g_return_val_if_fail (EVA_IS_BOOKING_DIALOG (self), NULL);
+
+  for (guint i = 0; i < self->item_rows->len; i++)
+    g_string_append_printf (out, "%s%s", i > 0 ? "\n" : "",
+                            (const char *) g_object_get_data (g_ptr_array_index (self->item_rows, i),
+                                                              "eva-description"));
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+_eva_booking_dialog_can_cancel (EvaBookingDialog *self)
+{
+  g_return_val_if_fail (EVA_IS_BOOKING_DIALOG (self), FALSE);
+  return gtk_widget_get_visible (GTK_WIDGET (self->cancel_group)) &&
+         gtk_widget_get_sensitive (GTK_WIDGET (self->cancel_button));
+}

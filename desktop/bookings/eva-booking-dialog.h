@@ -1,0 +1,26 @@
+/* eva-booking-dialog.h: one booking in detail, and cancelling it
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "api/eva-api-client.h"
+
+G_BEGIN_DECLS
+
+#define EVA_TYPE_BOOKING_DIALOG (eva_booking_dialog_get_type ())
+
+G_DECLARE_FINAL_TYPE (EvaBookingDialog, eva_booking_dialog, EVA, BOOKING_DIALOG, AdwWindow)
+
+GtkWindow *eva_booking_dialog_new         (GtkWindow        *parent,
+                                           EvaApiClient     *client,
+                                           EvaRecord        *event,
+                                           EvaRecord        *booking);
+EvaRecord *eva_booking_dialog_get_booking (EvaBookingDialog *self);
+gboolean   eva_booking_dialog_get_loading (EvaBookingDialog *self);
+void       eva_booking_dialog_reload      (EvaBookingDialog *self);
+void       eva_booking_dialog_ask_cancel  (EvaBookingDialog *self);
+
+G_END_DECLS

@@ -1,0 +1,341 @@
+/* eva-utils.c: small helpers shared by the widgets
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "eva-utils"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "api/eva-api-client.h"
+#include "eva-common.h"
+#include "widgets/eva-utils.h"
+
+/* ------------------------------------------------------------------ */
+/* Toasts and errors                                                  */
+/* ------------------------------------------------------------------ */
+
+/* Shows @message in the nearest AdwToastOverlay above @widget. */
+void
+eva_show_toast (GtkWidget  *widget,
+                const char *message)
+{
+  GtkWidget *overlay;
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+  if (overlay == NULL)
+    {
+      g_message ("%s", message);
+      return;
+    }
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (message));
+}
+
+/* The one place an error of a call reaches the user: offline errors
+ * raise the window's banner (through EVA_ACTION_SET_OFFLINE, which the
+ * window installs), an expired session is the window's business
+ * (EvaApiClient::session-expired), cancellation is silent, and everything
+ * else is a toast. */
+void
+eva_report_error (GtkWidget    *widget,
+                  const GError *error)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (error != NULL);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_error_matches (error, EVA_API_ERROR, EVA_API_ERROR_SESSION_EXPIRED))
+    return;
+
+  if (eva_api_error_is_offline (error) &&
+      gtk_widget_activate_action (widget, EVA_ACTION_SET_OFFLINE, "s", error->message))
+    return;
+  eva_show_toast (widget, error->message);
+}
+
+/* ------------------------------------------------------------------ */
+/* Field errors at rows                                               */
+/* ------------------------------------------------------------------ */
+
+/* Marks a preferences row (or any widget) as holding a wrong value: the
+ * "error" style class, the message as tooltip, and where the row has
+ * room for it, as subtitle (action rows) or an error icon (entry rows).
+ * A NULL message clears all of it. */
+void
+eva_row_set_error (GtkWidget  *row,
+                   const char *message)
+{
+  g_return_if_fail (GTK_IS_WIDGET (row));
+
+  g_object_set_data_full (G_OBJECT (row), "eva-error", g_strdup (message), g_free);
+  gtk_widget_set_tooltip_text (row, message);
+
+  if (message != NULL)
+    gtk_widget_add_css_class (row, "error");
+  else
+    gtk_widget_remove_css_class (row, "error");
+
+  if (ADW_IS_ACTION_ROW (row))
+    {
+      AdwActionRow *action_row = ADW_ACTION_ROW (row);
+
+      if (g_object_get_data (G_OBJECT (row), "eva-subtitle") == NULL)
+        g_object_set_data_full (G_OBJECT (row), "eva-subtitle",
+                                g_strdup (adw_action_row_get_subtitle (action_row) ?: ""),
+                                g_free);
+      adw_action_row_set_subtitle (action_row,
+                                   message != NULL ? message
+                                   : g_object_get_data (G_OBJECT (row), "eva-subtitle"));
+    }
+  else if (ADW_IS_ENTRY_ROW (row))
+    {
+      GtkWidget *icon = g_object_get_data (G_OBJECT (row), "eva-error-icon");
+
+      if (icon == NULL && message != NULL)
+        {
+          icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+          gtk_widget_add_css_class (icon, "error");
+          adw_entry_row_add_suffix (ADW_ENTRY_ROW (row), icon);
+          g_object_set_data (G_OBJECT (row), "eva-error-icon", icon);
+        }
+      if (icon != NULL)
+        {
+          gtk_widget_set_visible (icon, message != NULL);
+          gtk_widget_set_tooltip_text (icon, message);
+        }
+    }
+}
+
+gboolean
+eva_row_has_error (GtkWidget *row)
+{
+  return eva_row_get_error (row) != NULL;
+}
+
+const char *
+eva_row_get_error (GtkWidget *row)
+{
+  g_return_val_if_fail (GTK_IS_WIDGET (row), NULL);
+  return g_object_get_data (G_OBJECT (row), "eva-error");
+}
+
+/* Marks each field the server named in @error (its "details") at the
+ * row @field_row gives for it; fields without a row are passed over.
+ * Returns whether any row was marked. */
+gboolean
+eva_rows_set_field_errors (const GError    *error,
+                           EvaFieldRowFunc  field_row,
+                           gpointer         owner)
+{
+  JsonObject *details;
+  g_autoptr(GList) members = NULL;
+  gboolean shown = FALSE;
+
+  g_return_val_if_fail (error != NULL, FALSE);
+  g_return_val_if_fail (field_row != NULL, FALSE);
+
+  details = eva_api_error_get_details (error);
+  if (details == NULL)
+    return FALSE;
+  members = json_object_get_members (details);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      GtkWidget *row = field_row (owner, l->data);
+      const char *message = eva_api_error_get_field_message (error, l->data);
+
+      if (row != NULL && message != NULL)
+        {
+          eva_row_set_error (row, message);
+          shown = TRUE;
+        }
+    }
+  return shown;
+}
+
+/* A small pill (style.css) at the end of @row saying @label, such as
+ * "Hidden". */
+void
+eva_action_row_add_tag (AdwActionRow *row,
+                        const char   *label)
+{
+  GtkWidget *tag;
+
+  g_return_if_fail (ADW_IS_ACTION_ROW (row));
+
+  tag = gtk_label_new (label);
+  gtk_widget_set_valign (tag, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (tag, "status-pill");
+  gtk_widget_add_css_class (tag, "caption-heading");
+  adw_action_row_add_suffix (row, tag);
+}
+
+/* ------------------------------------------------------------------ */
+/* Formatting                                                         */
+/* ------------------------------------------------------------------ */
+
+/* "Fri, 1 May 2030, 18:00" in the event's time zone. */
+char *
+eva_format_datetime (GDateTime  *dt,
+                     const char *timezone)
+{
+  g_autoptr(GTimeZone) tz = NULL;
+  g_autoptr(GDateTime) local = NULL;
+
+  if (dt == NULL)
+    return g_strdup (_("Not set"));
+
+  if (timezone != NULL && *timezone != '\0')
+    tz = g_time_zone_new_identifier (timezone);
+  local = tz != NULL ? g_date_time_to_timezone (dt, tz) : g_date_time_to_local (dt);
+  /* Translators: a date and time, see g_date_time_format(); e.g. "Fri, 1 May 2030, 18:00" */
+  return g_date_time_format (local, _("%a, %-d %b %Y, %H:%M"));
+}
+
+const char *
+eva_status_label (const char *status)
+{
+  if (g_strcmp0 (status, "draft") == 0)
+    return C_("event status", "Draft");
+  if (g_strcmp0 (status, "published") == 0)
+    return C_("event status", "Published");
+  if (g_strcmp0 (status, "cancelled") == 0)
+    return C_("event status", "Cancelled");
+  if (g_strcmp0 (status, "archived") == 0)
+    return C_("event status", "Archived");
+  return status != NULL ? status : "";
+}
+
+const char *
+eva_role_label (const char *role)
+{
+  if (g_strcmp0 (role, "super_admin") == 0)
+    return _("Super Admin");
+  if (g_strcmp0 (role, "organizer") == 0)
+    return _("Organizer");
+  if (g_strcmp0 (role, "door_staff") == 0)
+    return _("Door Staff");
+  return role != NULL ? role : "";
+}
+
+/* "25.00" for 2500 EUR: the amount without the code, for an entry. */
+char *
+eva_format_money_plain (gint64      minor,
+                        const char *currency)
+{
+  g_autofree char *text = NULL;
+  char *space;
+
+  if (currency == NULL || eva_currency_lookup (currency) == NULL)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, minor);
+  text = eva_money_format (minor, currency);
+  space = strchr (text, ' ');
+  if (space != NULL)
+    *space = '\0';
+  return g_steal_pointer (&text);
+}
+
+/* "25.00 EUR"; an amount without a known currency can only be nothing
+ * to pay ("Free") or a bare number. */
+char *
+eva_format_money (gint64      minor,
+                  const char *currency)
+{
+  if (currency != NULL && eva_currency_lookup (currency) != NULL)
+    return eva_money_format (minor, currency);
+  if (minor == 0)
+    return g_strdup (_("Free"));
+  return g_strdup_printf ("%" G_GINT64_FORMAT, minor);
+}
+
+/* Marks a status pill (style.css) with "status-<status>", replacing the
+ * class it had. */
+void
+eva_set_status_class (GtkWidget  *pill,
+                      const char *status)
+{
+  g_autofree char *css = g_strconcat ("status-", status != NULL ? status : "unknown", NULL);
+  const char *old = g_object_get_data (G_OBJECT (pill), "eva-status-class");
+
+  if (old != NULL)
+    gtk_widget_remove_css_class (pill, old);
+  gtk_widget_add_css_class (pill, css);
+  g_object_set_data_full (G_OBJECT (pill), "eva-status-class", g_steal_pointer (&css), g_free);
+}
+
+/* ------------------------------------------------------------------ */
+/* Bookings                                                           */
+/* ------------------------------------------------------------------ */
+
+const char *
+eva_booking_status_label (const char *status)
+{
+  if (g_strcmp0 (status, "held") == 0)
+    return C_("booking status", "Held");
+  if (g_strcmp0 (status, "pending_payment") == 0)
+    return C_("booking status", "Awaiting Payment");
+  if (g_strcmp0 (status, "confirmed") == 0)
+    return C_("booking status", "Confirmed");
+  if (g_strcmp0 (status, "expired") == 0)
+    return C_("booking status", "Expired");
+  if (g_strcmp0 (status, "cancelled") == 0)
+    return C_("booking status", "Cancelled");
+  if (g_strcmp0 (status, "refunded") == 0)
+    return C_("booking status", "Refunded");
+  return status != NULL ? status : "";
+}
+
+/* The attendee's "email" or "name", from the admin API's "attendee"
+ * object. */
+const char *
+eva_booking_get_attendee (EvaRecord  *booking,
+                          const char *member)
+{
+  JsonNode *attendee;
+
+  g_return_val_if_fail (EVA_IS_RECORD (booking), NULL);
+
+  attendee = json_object_get_member (eva_record_get_object (booking), "attendee");
+  if (attendee == NULL || !JSON_NODE_HOLDS_OBJECT (attendee))
+    return NULL;
+  return json_object_get_string_member_with_default (json_node_get_object (attendee), member, NULL);
+}
+
+/* Held, awaiting payment and confirmed bookings can be cancelled. */
+gboolean
+eva_booking_can_cancel (EvaRecord *booking)
+{
+  const char *status;
+
+  g_return_val_if_fail (EVA_IS_RECORD (booking), FALSE);
+
+  status = eva_record_get_string (booking, "status");
+  return g_strcmp0 (status, "held") == 0 || g_strcmp0 (status, "pending_payment") == 0 ||
+         g_strcmp0 (status, "confirmed") == 0;
+}
+
+gint64
+eva_booking_count_tickets (EvaRecord *booking)
+{
+  JsonNode *items;
+  JsonArray *array;
+  gint64 n = 0;
+
+  g_return_val_if_fail (EVA_IS_RECORD (booking), 0);
+
+  items = json_object_get_member (eva_record_get_object (booking), "items");
+  if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
+    return 0;
+  array = json_node_get_array (items);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (item))
+        n += json_object_get_int_member_with_default (json_node_get_object (item), "quantity", 0);
+    }
+  return n;
+}
