@@ -51,6 +51,17 @@ static char *victim_draft_id;   /* for delete */
 static char *mail_id;
 
 static guint n_requests;
+
+/* Under AddressSanitizer the full sweep takes many minutes: there each
+ * route gets every sample_every-th probe of its batteries, starting at a
+ * different one for each route, so every kind of probe still meets a
+ * share of the routes (the normal build sends them all).
+ * EVERATO_HOSTILE_SAMPLE=N sets it; 1 sends everything. */
+static guint sample_every = 1;
+static guint sample_phase;
+static guint probe_seq;
+static gboolean sampling;     /* in a route's batteries */
+static guint n_skipped;
 static guint n_failures;
 static guint notes;
 static guint seen[600];   /* statuses of the current route */
@@ -293,6 +304,12 @@ probe_full (const char  *method,
   g_autofree char *what = NULL;
   gboolean mutating = !g_str_equal (method, "GET");
   guint status;
+
+  if (sampling && logged && (probe_seq++ % sample_every) != sample_phase)
+    {
+      n_skipped++;
+      return 0;
+    }
 
   if (!logged)
     {
@@ -990,6 +1007,13 @@ test_route (gconstpointer data)
 
   memset (seen, 0, sizeof seen);
   logged = FALSE;
+  sampling = TRUE;
+  {
+    guint n_routes;
+
+    sample_phase = (guint) (route - eva_routes_get (&n_routes)) % sample_every;
+  }
+  probe_seq = 0;
   creds_for (route, &creds, &owned_cookie, &owned_csrf);
   path = fill (route->pattern, real_id_for (route));
 
@@ -1051,6 +1075,7 @@ test_route (gconstpointer data)
       idempotency_key = NULL;
     }
 
+  sampling = FALSE;
   renew = NULL;
   renew_staff = FALSE;
   g_clear_pointer (&renew_token, g_free);
@@ -1094,6 +1119,7 @@ test_money_edges (void)
 
   r = must (201, "POST", "/api/v1/admin/events", &org,
             "{\"title\":\"Money\",\"timezone\":\"UTC\",\"currency\":\"JPY\","
+            "\"max_tickets_per_attendee\":1000,"
             "\"starts_at\":\"2032-06-01T19:00:00Z\",\"ends_at\":\"2032-06-01T23:00:00Z\"}");
   ev = json_field (r, "id");
   path = g_strdup_printf ("/api/v1/admin/events/%s/ticket-types", ev);
@@ -1202,7 +1228,8 @@ test_invariants (void)
   g_assert_cmpstr (items, ==, "0");
   g_assert_cmpstr (uses, ==, "0");
   g_test_message ("requests sent: %u, findings: %u, bare libsoup 400s for %%00: %u "
-                  "(event titles with RLO: %s)", n_requests, n_failures, notes, nul);
+                  "(event titles with RLO: %s); one probe in %u sent, %u left out",
+                  n_requests, n_failures, notes, nul, sample_every, n_skipped);
   assert_alive ("the whole barrage");
   eva_test_server_stop (server);
 }
@@ -1224,6 +1251,11 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   signal (SIGPIPE, SIG_IGN);
   build_values ();
+#if defined(__SANITIZE_ADDRESS__)
+  sample_every = 4;
+#endif
+  if (g_getenv ("EVERATO_HOSTILE_SAMPLE") != NULL)
+    sample_every = CLAMP (g_ascii_strtoull (g_getenv ("EVERATO_HOSTILE_SAMPLE"), NULL, 10), 1, 1000);
 
   g_test_add_func ("/hostile/1-setup/fixtures", test_setup);
   routes = eva_routes_get (&n_routes);
