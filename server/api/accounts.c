@@ -9,6 +9,16 @@
  * instead (a fresh verification link while unverified, a password reset
  * link once active), at most EVA_ATTENDEE_MAIL_PER_EMAIL an hour.
  *
+ * Nobody gets an address by signing up first with it (account
+ * pre-hijacking): an unverified account has no session (sign-in answers
+ * 403 email_not_verified, and only to the holder of its password); each
+ * verification link carries the password of the sign-up that asked for it,
+ * and using the link sets that password (a second sign-up with the address
+ * replaces the first one's password only through its own link; a re-sent
+ * link keeps the newest sign-up's password, and every new link kills the
+ * earlier ones); verifying ends every session and every other link of the
+ * account.
+ *
  * Sessions and the cookie are eva-session.c's; mails go through the
  * outbox, in the same transaction as the change they belong to.
  *
@@ -53,10 +63,14 @@ static const char sql_verify_consume[] =
   "UPDATE attendee_tokens SET used_at = now () "
   "WHERE token_hash = decode ($1, 'hex') AND purpose = $2 "
   "  AND used_at IS NULL AND expires_at > now () "
-  "RETURNING attendee_id";
+  "RETURNING attendee_id, password_hash";
 
+/* $2: the password of the sign-up that the link answers (NULL: keep). An
+ * active account's password is never changed by a stale link. */
 static const char sql_verify_account[] =
   "UPDATE attendees a SET "
+  "  password_hash = CASE WHEN status = 'unverified' THEN coalesce ($2, password_hash) "
+  "                       ELSE password_hash END, "
   "  status = CASE WHEN status = 'unverified' THEN 'active' ELSE status END, "
   "  email_verified_at = coalesce (email_verified_at, now ()) "
   "WHERE id = $1::uuid AND status IN ('unverified', 'active') "
@@ -69,12 +83,12 @@ static const char sql_login_lookup[] =
 /* Only if nothing changed since the password was checked. */
 static const char sql_login_confirm[] =
   "SELECT " EVA_ATTENDEE_JSON "::text FROM attendees a "
-  "WHERE id = $1::uuid AND password_hash = $2 AND status IN ('unverified', 'active') "
+  "WHERE id = $1::uuid AND password_hash = $2 AND status = 'active' "
   "FOR SHARE";
 
 static const char sql_login_rehash[] =
   "UPDATE attendees a SET password_hash = $3 "
-  "WHERE id = $1::uuid AND password_hash = $2 AND status IN ('unverified', 'active') "
+  "WHERE id = $1::uuid AND password_hash = $2 AND status = 'active' "
   "RETURNING " EVA_ATTENDEE_JSON "::text";
 
 static const char sql_reset_lookup[] =
@@ -161,6 +175,7 @@ static gboolean
 register_existing (EvaRequest  *req,
                    EvaDbConn   *conn,
                    Account     *account,
+                   const char  *hash,
                    GError     **error)
 {
   g_autoptr(PGresult) found = NULL;
@@ -188,10 +203,12 @@ register_existing (EvaRequest  *req,
   else if (g_str_equal (status, "active"))
     purpose = "password_reset";
 
+  /* An unverified account keeps its password: the new one only takes over
+   * if the link mailed now is used (see verify_work()). */
   if (allowed && purpose != NULL &&
       !eva_attendee_mail_link (req, conn, id, PQgetvalue (found, 0, 1),
                                PQgetvalue (found, 0, 2), PQgetvalue (found, 0, 3), purpose,
-                               error))
+                               g_str_equal (purpose, "verify_email") ? hash : NULL, error))
     return FALSE;
 
   json_object_set_string_member (details, "mailed", allowed && purpose != NULL ? purpose : "");
@@ -227,11 +244,11 @@ register_work (EvaRequest *req,
       const char *id = PQgetvalue (inserted, 0, 0);
 
       if (!eva_attendee_mail_link (req, conn, id, account->email, account->name,
-                                   account->locale, "verify_email", &error) ||
+                                   account->locale, "verify_email", hash, &error) ||
           !eva_attendee_audit (conn, req, "attendee", id, "attendee.register", id, NULL, &error))
         goto failed;
     }
-  else if (!register_existing (req, conn, account, &error))
+  else if (!register_existing (req, conn, account, hash, &error))
     goto failed;
 
   if (!eva_db_commit (conn, &error))
@@ -287,6 +304,7 @@ verify_work (EvaRequest *req,
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) consumed = NULL;
   g_autoptr(PGresult) verified = NULL;
+  g_autoptr(PGresult) dropped = NULL;
   const char *id;
 
   if (!eva_db_begin (conn, &error))
@@ -306,7 +324,8 @@ verify_work (EvaRequest *req,
     }
 
   id = PQgetvalue (consumed, 0, 0);
-  verified = eva_db_query (conn, sql_verify_account, &error, id);
+  verified = eva_db_query (conn, sql_verify_account, &error, id,
+                           PQgetisnull (consumed, 0, 1) ? NULL : PQgetvalue (consumed, 0, 1));
   if (verified == NULL)
     goto failed;
   if (PQntuples (verified) == 0)
@@ -317,7 +336,12 @@ verify_work (EvaRequest *req,
       return;
     }
 
-  if (!eva_attendee_audit (conn, req, "attendee", id, "attendee.verify", id, NULL, &error) ||
+  /* The mailbox owner takes over: sessions anyone had on the address end,
+   * and every other link of it dies. */
+  dropped = eva_db_query (conn, sql_tokens_drop_all, &error, id);
+  if (dropped == NULL ||
+      !eva_session_revoke_all (conn, id, NULL, &error) ||
+      !eva_attendee_audit (conn, req, "attendee", id, "attendee.verify", id, NULL, &error) ||
       !eva_db_commit (conn, &error))
     goto failed;
 
@@ -412,7 +436,7 @@ ask_work (EvaRequest *req,
       if (wanted &&
           (!eva_attendee_mail_link (req, conn, id, PQgetvalue (found, 0, 1),
                                     PQgetvalue (found, 0, 2), PQgetvalue (found, 0, 3),
-                                    ask->purpose, &error) ||
+                                    ask->purpose, NULL, &error) ||
            !eva_attendee_audit (conn, req, "system", NULL,
                                 verify ? "attendee.verify_resent" : "attendee.reset_requested",
                                 id, NULL, &error)))
@@ -666,6 +690,15 @@ login_work (EvaRequest *req,
   if (g_str_equal (PQgetvalue (found, 0, 2), "disabled"))
     {
       login_failed (req, conn, id, "disabled");
+      return;
+    }
+  /* No session before the address is confirmed: whoever signed up with
+   * somebody else's address never gets one. Told only to the holder of
+   * the password. */
+  if (g_str_equal (PQgetvalue (found, 0, 2), "unverified"))
+    {
+      eva_request_reply_error (req, 403, "email_not_verified", NULL,
+                               "Confirm your email address first: follow the link we sent you");
       return;
     }
 

@@ -223,6 +223,76 @@ forget_clients (HttpThread *t)
 /* Requests                                                           */
 /* ------------------------------------------------------------------ */
 
+/* A chunked body that grows past EVERATO_MAX_BODY: libsoup would buffer it
+ * whole before any handler sees it, so the connection is taken over while
+ * the body arrives, answered 413 and closed. */
+typedef struct
+{
+  GIOStream *stream;
+  char      *reply;
+} Refusal;
+
+static void
+refusal_free (Refusal *refusal)
+{
+  g_object_unref (refusal->stream);
+  g_free (refusal->reply);
+  g_free (refusal);
+}
+
+static void
+refusal_closed_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+  refusal_free (user_data);
+}
+
+static void
+refusal_written_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Refusal *refusal = user_data;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
+  g_io_stream_close_async (refusal->stream, G_PRIORITY_DEFAULT, NULL, refusal_closed_cb, refusal);
+}
+
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              gpointer           user_data)
+{
+  HttpThread *t = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  gsize max_body = t->server->config->max_body;
+  g_autofree char *json = NULL;
+  Refusal *refusal;
+
+  if (body->length <= (goffset) max_body)
+    return;
+
+  json = g_strdup_printf ("{\"error\":{\"code\":\"payload_too_large\",\"message\":"
+                          "\"The request body is larger than %" G_GSIZE_FORMAT " bytes\","
+                          "\"details\":{}}}", max_body);
+  refusal = g_new0 (Refusal, 1);
+  refusal->reply = g_strdup_printf ("HTTP/1.1 413 Payload Too Large\r\n"
+                                    "Content-Type: application/json\r\n"
+                                    "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                                    "Connection: close\r\n"
+                                    "Server: everato/" PACKAGE_VERSION "\r\n"
+                                    "\r\n%s", strlen (json), json);
+  g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, user_data);
+  refusal->stream = soup_server_message_steal_connection (msg);
+  g_message ("refused a chunked request body over %" G_GSIZE_FORMAT " bytes from %s",
+             max_body, soup_server_message_get_remote_host (msg));
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (refusal->stream),
+                                   refusal->reply, strlen (refusal->reply), G_PRIORITY_DEFAULT,
+                                   NULL, refusal_written_cb, refusal);
+}
+
 static void
 early_handler_cb (SoupServer        *soup,
                   SoupServerMessage *msg,
@@ -249,6 +319,10 @@ early_handler_cb (SoupServer        *soup,
                                         body, strlen (body));
       soup_server_message_set_status (msg, 413, NULL);
     }
+  /* Without a length, count while it arrives. */
+  else if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH &&
+           soup_message_headers_get_encoding (headers) != SOUP_ENCODING_NONE)
+    g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), t);
 }
 
 static void

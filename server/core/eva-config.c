@@ -180,6 +180,26 @@ eva_config_load_from (char   **envp,
     return NULL;
   config->smtp_url = g_strdup (value);
 
+  /* Credentials never cross the network in clear: with a user in the URL,
+   * smtp:// requires STARTTLS unless the operator says otherwise. */
+  {
+    g_autoptr(GUri) uri = value != NULL ? g_uri_parse (value, G_URI_FLAGS_NONE, NULL) : NULL;
+    const char *tls = lookup (envp, "EVERATO_SMTP_TLS");
+
+    if (tls == NULL)
+      config->smtp_require_tls = uri != NULL && g_uri_get_userinfo (uri) != NULL;
+    else if (g_str_equal (tls, "required"))
+      config->smtp_require_tls = TRUE;
+    else if (g_str_equal (tls, "opportunistic"))
+      config->smtp_require_tls = FALSE;
+    else
+      {
+        g_set_error (error, EVA_CONFIG_ERROR, 0,
+                     "EVERATO_SMTP_TLS must be required or opportunistic, not \"%s\"", tls);
+        return NULL;
+      }
+  }
+
   value = lookup (envp, "EVERATO_MAIL_FROM");
   if (value != NULL && !eva_validate_email (value))
     {

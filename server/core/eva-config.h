@@ -22,6 +22,7 @@ typedef struct
   char         *public_url;
   gboolean      public_url_https;
   char         *smtp_url;
+  gboolean      smtp_require_tls;   /* STARTTLS or nothing on smtp:// */
   char         *mail_from;
   char         *stripe_secret_key;
   char         *stripe_webhook_secret;

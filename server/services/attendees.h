@@ -87,11 +87,14 @@ gboolean      eva_attendee_audit          (EvaDbConn     *conn,
                                            JsonObject    *details,
                                            GError       **error);
 /* Issues a token for @purpose ("verify_email", "password_reset") valid
- * for @ttl seconds; earlier unused tokens of that purpose stop working. */
+ * for @ttl seconds; earlier unused tokens of that purpose stop working. A
+ * verification token carries the argon2id @password_hash that using it
+ * sets (NULL: the one of the newest earlier token, if any). */
 char         *eva_attendee_token_issue    (EvaDbConn     *conn,
                                            const char    *attendee_id,
                                            const char    *purpose,
                                            int            ttl,
+                                           const char    *password_hash,
                                            GError       **error);
 /* Queues a mail through the outbox; @link may be NULL. */
 gboolean      eva_attendee_mail           (EvaDbConn     *conn,
@@ -111,6 +114,7 @@ gboolean      eva_attendee_mail_link      (EvaRequest    *req,
                                            const char    *name,
                                            const char    *locale,
                                            const char    *purpose,
+                                           const char    *password_hash,
                                            GError       **error);
 /* Counts one request against two keys of rate_limits, in a transaction
  * of its own; *retry_after > 0 (and nothing counted) when either key has
