@@ -147,6 +147,12 @@ typedef struct
   char *locale;
   char *token_hash;    /* a presented session cookie, or a link's token */
   char *user_agent;
+  /* Between the stages (database → hashing pool → database): */
+  char *hash;          /* the new argon2id hash, or the stored one to check */
+  char *new_hash;      /* sign-in: rehashed at the current limits */
+  char *id;            /* sign-in: the account found */
+  char *status;
+  gboolean password_ok;
 } Account;
 
 static void
@@ -162,6 +168,10 @@ account_free (gpointer data)
   g_free (account->locale);
   g_free (account->token_hash);
   g_free (account->user_agent);
+  g_free (account->hash);
+  g_free (account->new_hash);
+  g_free (account->id);
+  g_free (account->status);
   g_free (account);
 }
 
@@ -221,14 +231,12 @@ register_work (EvaRequest *req,
                EvaDbConn  *conn,
                gpointer    data)
 {
-  Account *account = data;
+  Account *account = eva_request_get_state (req);
+  const char *hash = account->hash;
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) inserted = NULL;
-  g_autofree char *hash = NULL;
 
-  /* Before looking: a taken address costs the same time as a free one. */
-  hash = eva_auth_hash_password (account->password, &error);
-  if (hash == NULL || !eva_db_begin (conn, &error))
+  if (!eva_db_begin (conn, &error))
     {
       eva_request_reply_gerror (req, error);
       return;
@@ -261,6 +269,56 @@ failed:
   reply_failed (req, conn, error);
 }
 
+static void
+register_insert_then (EvaRequest *req)
+{
+  eva_request_run (req, register_work, NULL, NULL);
+}
+
+/* On the hashing pool. A taken address costs the same time as a free one:
+ * the hash is made before anybody looks. */
+static void
+register_hash (EvaRequest *req,
+               gpointer    state)
+{
+  Account *account = state;
+  g_autoptr(GError) error = NULL;
+
+  account->hash = eva_auth_hash_password (account->password, &error);
+  if (account->hash == NULL)
+    eva_request_reply_gerror (req, error);
+}
+
+static void
+register_hash_then (EvaRequest *req)
+{
+  eva_request_run_hash (req, register_hash, register_insert_then);
+}
+
+/* Sign-up is throttled per address and for the whole installation before
+ * any argon2id or mail is spent on it. */
+static void
+register_throttle_work (EvaRequest *req,
+                        EvaDbConn  *conn,
+                        gpointer    data)
+{
+  EvaConfig *config = eva_request_get_config (req);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address_key = g_strconcat ("att:register:ip:", req->client_ip, NULL);
+  gint64 retry_after = 0;
+
+  if (!eva_attendee_limit_claim (conn, address_key, (int) config->signup_limit,
+                                 "att:register:all", (int) config->signup_limit_global,
+                                 EVA_ATTENDEE_SIGNUP_WINDOW, &retry_after, &error))
+    {
+      eva_request_reply_gerror (req, error);
+      return;
+    }
+  if (retry_after > 0)
+    eva_attendee_reply_retry (req, "too_many_attempts", retry_after,
+                              "Too many sign-ups from here just now");
+}
+
 void
 eva_api_auth_register (EvaRequest *req)
 {
@@ -288,7 +346,8 @@ eva_api_auth_register (EvaRequest *req)
   account->password = g_strdup (password);
   account->name = g_strdup (name != NULL ? name : "");
   account->locale = locale != NULL ? g_steal_pointer (&locale) : g_strdup ("en");
-  eva_request_run (req, register_work, account, account_free);
+  eva_request_set_state (req, account, account_free);
+  eva_request_run_then (req, register_throttle_work, NULL, NULL, register_hash_then);
 }
 
 /* ------------------------------------------------------------------ */
@@ -494,42 +553,16 @@ reset_confirm_work (EvaRequest *req,
                     EvaDbConn  *conn,
                     gpointer    data)
 {
-  Account *account = data;
+  Account *account = eva_request_get_state (req);
   g_autoptr(GError) error = NULL;
-  g_autoptr(PGresult) found = NULL;
   g_autoptr(PGresult) consumed = NULL;
   g_autoptr(PGresult) updated = NULL;
   g_autoptr(PGresult) dropped = NULL;
   g_autoptr(PGresult) forgotten = NULL;
-  g_autofree char *hash = NULL;
   g_autofree char *account_key = NULL;
-  const char *reason = NULL;
   const char *id;
 
-  found = eva_db_query (conn, sql_reset_lookup, &error, account->token_hash);
-  if (found == NULL)
-    {
-      eva_request_reply_gerror (req, error);
-      return;
-    }
-  if (PQntuples (found) == 0)
-    {
-      reply_invalid_link (req);
-      return;
-    }
-  if (!eva_validate_password (account->password, PQgetvalue (found, 0, 0), &reason))
-    {
-      g_autoptr(JsonObject) details = json_object_new ();
-
-      json_object_set_string_member (details, "password", reason);
-      eva_request_reply_error (req, 400, "validation_failed", details, "Some fields are not valid");
-      return;
-    }
-
-  /* argon2id outside the transaction; the token is consumed atomically
-   * below, so of two racing confirmations only one gets through. */
-  hash = eva_auth_hash_password (account->password, &error);
-  if (hash == NULL || !eva_db_begin (conn, &error))
+  if (!eva_db_begin (conn, &error))
     {
       eva_request_reply_gerror (req, error);
       return;
@@ -545,7 +578,7 @@ reset_confirm_work (EvaRequest *req,
       return;
     }
   id = PQgetvalue (consumed, 0, 0);
-  updated = eva_db_query (conn, sql_reset_account, &error, id, hash);
+  updated = eva_db_query (conn, sql_reset_account, &error, id, account->hash);
   if (updated == NULL)
     goto failed;
   if (PQntuples (updated) == 0)
@@ -578,6 +611,64 @@ failed:
   reply_failed (req, conn, error);
 }
 
+static void
+reset_confirm_then (EvaRequest *req)
+{
+  eva_request_run (req, reset_confirm_work, NULL, NULL);
+}
+
+/* On the hashing pool. The token is consumed atomically afterwards, so of
+ * two racing confirmations only one gets through. */
+static void
+reset_hash (EvaRequest *req,
+            gpointer    state)
+{
+  Account *account = state;
+  g_autoptr(GError) error = NULL;
+
+  account->hash = eva_auth_hash_password (account->password, &error);
+  if (account->hash == NULL)
+    eva_request_reply_gerror (req, error);
+}
+
+static void
+reset_hash_then (EvaRequest *req)
+{
+  eva_request_run_hash (req, reset_hash, reset_confirm_then);
+}
+
+/* The link must be live and the new password fit the address before any
+ * hashing is spent on it. */
+static void
+reset_check_work (EvaRequest *req,
+                  EvaDbConn  *conn,
+                  gpointer    data)
+{
+  Account *account = eva_request_get_state (req);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) found = NULL;
+  const char *reason = NULL;
+
+  found = eva_db_query (conn, sql_reset_lookup, &error, account->token_hash);
+  if (found == NULL)
+    {
+      eva_request_reply_gerror (req, error);
+      return;
+    }
+  if (PQntuples (found) == 0)
+    {
+      reply_invalid_link (req);
+      return;
+    }
+  if (!eva_validate_password (account->password, PQgetvalue (found, 0, 0), &reason))
+    {
+      g_autoptr(JsonObject) details = json_object_new ();
+
+      json_object_set_string_member (details, "password", reason);
+      eva_request_reply_error (req, 400, "validation_failed", details, "Some fields are not valid");
+    }
+}
+
 void
 eva_api_auth_reset_confirm (EvaRequest *req)
 {
@@ -599,7 +690,8 @@ eva_api_auth_reset_confirm (EvaRequest *req)
   account = g_new0 (Account, 1);
   account->token_hash = g_steal_pointer (&token_hash);
   account->password = g_strdup (password);
-  eva_request_run (req, reset_confirm_work, account, account_free);
+  eva_request_set_state (req, account, account_free);
+  eva_request_run_then (req, reset_check_work, NULL, NULL, reset_hash_then);
 }
 
 /* ------------------------------------------------------------------ */
@@ -630,26 +722,17 @@ login_failed (EvaRequest *req,
     reply_invalid_credentials (req);
 }
 
+/* Stage 1, on the database pool: the throttle, then the account. */
 static void
-login_work (EvaRequest *req,
-            EvaDbConn  *conn,
-            gpointer    data)
+login_lookup_work (EvaRequest *req,
+                   EvaDbConn  *conn,
+                   gpointer    data)
 {
-  Account *account = data;
+  Account *account = eva_request_get_state (req);
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) found = NULL;
-  g_autoptr(PGresult) confirmed = NULL;
   g_autofree char *account_key = eva_attendee_account_key (account->email);
   g_autofree char *address_key = eva_attendee_address_key (req);
-  g_autofree char *new_hash = NULL;
-  g_autofree char *token = NULL;
-  g_autofree char *csrf = NULL;
-  g_autofree char *session_id = NULL;
-  g_autofree char *body = NULL;
-  g_autoptr(JsonObject) details = NULL;
-  const char *id;
-  const char *hash;
-  gboolean needs_rehash = FALSE;
   gint64 retry_after = 0;
 
   /* A locked key refuses before the password is even looked at. */
@@ -671,23 +754,69 @@ login_work (EvaRequest *req,
       eva_request_reply_gerror (req, error);
       return;
     }
-
-  if (PQntuples (found) == 0 || PQgetisnull (found, 0, 1))
+  if (PQntuples (found) == 1 && !PQgetisnull (found, 0, 1))
     {
-      /* Spend the time a real check takes, so timing does not tell. */
+      account->id = g_strdup (PQgetvalue (found, 0, 0));
+      account->hash = g_strdup (PQgetvalue (found, 0, 1));
+      account->status = g_strdup (PQgetvalue (found, 0, 2));
+    }
+}
+
+/* Stage 2, on the hashing pool: the password (or, for no account, the
+ * same time spent, so timing does not tell). */
+static void
+login_check (EvaRequest *req,
+             gpointer    state)
+{
+  Account *account = state;
+  gboolean needs_rehash = FALSE;
+  g_autoptr(GError) error = NULL;
+
+  if (account->hash == NULL)
+    {
       eva_auth_dummy_verify (account->password);
+      return;
+    }
+  account->password_ok = eva_auth_verify_password (account->hash, account->password, &needs_rehash);
+  if (account->password_ok && needs_rehash)
+    {
+      account->new_hash = eva_auth_hash_password (account->password, &error);
+      if (account->new_hash == NULL)
+        eva_request_reply_gerror (req, error);
+    }
+}
+
+/* Stage 3, on the database pool: the verdict, and a session. */
+static void
+login_finish_work (EvaRequest *req,
+                   EvaDbConn  *conn,
+                   gpointer    data)
+{
+  Account *account = eva_request_get_state (req);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) confirmed = NULL;
+  g_autofree char *account_key = eva_attendee_account_key (account->email);
+  g_autofree char *address_key = eva_attendee_address_key (req);
+  g_autofree char *token = NULL;
+  g_autofree char *csrf = NULL;
+  g_autofree char *session_id = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(JsonObject) details = NULL;
+  const char *id = account->id;
+  const char *hash = account->hash;
+  const char *new_hash = account->new_hash;
+
+  if (id == NULL)
+    {
       reply_invalid_credentials (req);
       return;
     }
-
-  id = PQgetvalue (found, 0, 0);
-  hash = PQgetvalue (found, 0, 1);
-  if (!eva_auth_verify_password (hash, account->password, &needs_rehash))
+  if (!account->password_ok)
     {
       login_failed (req, conn, id, "invalid_credentials");
       return;
     }
-  if (g_str_equal (PQgetvalue (found, 0, 2), "disabled"))
+  if (g_str_equal (account->status, "disabled"))
     {
       login_failed (req, conn, id, "disabled");
       return;
@@ -695,21 +824,11 @@ login_work (EvaRequest *req,
   /* No session before the address is confirmed: whoever signed up with
    * somebody else's address never gets one. Told only to the holder of
    * the password. */
-  if (g_str_equal (PQgetvalue (found, 0, 2), "unverified"))
+  if (g_str_equal (account->status, "unverified"))
     {
       eva_request_reply_error (req, 403, "email_not_verified", NULL,
                                "Confirm your email address first: follow the link we sent you");
       return;
-    }
-
-  if (needs_rehash)
-    {
-      new_hash = eva_auth_hash_password (account->password, &error);
-      if (new_hash == NULL)
-        {
-          eva_request_reply_gerror (req, error);
-          return;
-        }
     }
 
   if (!eva_db_begin (conn, &error))
@@ -758,6 +877,19 @@ failed:
   reply_failed (req, conn, error);
 }
 
+
+static void
+login_finish_then (EvaRequest *req)
+{
+  eva_request_run (req, login_finish_work, NULL, NULL);
+}
+
+static void
+login_check_then (EvaRequest *req)
+{
+  eva_request_run_hash (req, login_check, login_finish_then);
+}
+
 void
 eva_api_auth_login (EvaRequest *req)
 {
@@ -787,7 +919,8 @@ eva_api_auth_login (EvaRequest *req)
   account->password = g_strdup (password);
   account->token_hash = presented != NULL ? eva_auth_token_hash_hex (presented) : NULL;
   account->user_agent = eva_staff_user_agent (req);
-  eva_request_run (req, login_work, account, account_free);
+  eva_request_set_state (req, account, account_free);
+  eva_request_run_then (req, login_lookup_work, NULL, NULL, login_check_then);
 }
 
 /* ------------------------------------------------------------------ */

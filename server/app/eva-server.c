@@ -596,6 +596,9 @@ eva_server_new (EvaConfig  *config,
   server->host.db = server->db;
   server->host.token_key = server->token_key;
   server->host.router = eva_routes_router ();
+  server->host.db_queue_max = config->db_queue_max;
+  server->host.hash_pool = eva_request_hash_pool_new (config->hash_workers);
+  server->host.hash_queue_max = config->hash_queue_max;
   server->host.request_done = request_done_cb;
   server->host.owner = server;
   return g_steal_pointer (&server);
@@ -642,8 +645,11 @@ eva_server_run (EvaServer *server)
   eva_outbox_stop (server->outbox);
   g_clear_pointer (&server->sweeper, eva_sweeper_stop);
 
-  /* The pool first: its last replies still reach the running HTTP threads,
-   * which then send them before they stop. */
+  /* Password hashing first (its next stage may need the database), then
+   * the database pool: their last replies still reach the running HTTP
+   * threads, which then send them before they stop. */
+  if (server->host.hash_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&server->host.hash_pool), FALSE, TRUE);
   g_clear_pointer (&server->db, eva_db_free);
 
   for (guint i = 0; i < server->threads->len; i++)
@@ -667,6 +673,8 @@ eva_server_free (EvaServer *server)
     return;
 
   g_clear_pointer (&server->outbox, eva_outbox_free);
+  if (server->host.hash_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&server->host.hash_pool), FALSE, TRUE);
   g_clear_pointer (&server->db, eva_db_free);
   g_clear_pointer (&server->threads, g_ptr_array_unref);
   g_clear_pointer (&server->main_loop, g_main_loop_unref);

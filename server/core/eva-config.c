@@ -247,6 +247,26 @@ eva_config_load_from (char   **envp,
     return NULL;
   config->db_pool_size = n;
 
+  if (!parse_uint (envp, "EVERATO_DB_QUEUE_MAX", 0, 1000000, 1024, &n, error))
+    return NULL;
+  config->db_queue_max = n;
+
+  if (!parse_uint (envp, "EVERATO_SIGNUP_LIMIT", 1, 1000000, 10, &n, error))
+    return NULL;
+  config->signup_limit = n;
+
+  if (!parse_uint (envp, "EVERATO_SIGNUP_LIMIT_GLOBAL", 1, 10000000, 1000, &n, error))
+    return NULL;
+  config->signup_limit_global = n;
+
+  if (!parse_uint (envp, "EVERATO_HASH_WORKERS", 1, 64, 2, &n, error))
+    return NULL;
+  config->hash_workers = n;
+
+  if (!parse_uint (envp, "EVERATO_HASH_QUEUE_MAX", 1, 100000, 64, &n, error))
+    return NULL;
+  config->hash_queue_max = n;
+
   if (!parse_uint (envp, "EVERATO_MAX_BODY", 1024, 64 * 1024 * 1024, 1024 * 1024, &n, error))
     return NULL;
   config->max_body = n;

@@ -30,6 +30,7 @@ G_BEGIN_DECLS
 /* Mails a stranger can trigger (resend, password reset, sign-up with a
  * known address): per address, per client, per hour. */
 #define EVA_ATTENDEE_MAIL_WINDOW      (60 * 60)
+#define EVA_ATTENDEE_SIGNUP_WINDOW    (60 * 60)  /* EVERATO_SIGNUP_LIMIT… per this */
 #define EVA_ATTENDEE_MAIL_PER_EMAIL   3
 #define EVA_ATTENDEE_MAIL_PER_CLIENT  10
 
