@@ -6,7 +6,14 @@
  * idempotency_key_reused. Refusals and the life cycle are described in
  * services/booking.c. Simple holds (one ticket type, no coupon) go to the
  * per-ticket-type batcher (services/booking-batch.c), the others run on
- * their own (eva_booking_hold()).
+ * their own (eva_booking_hold()). A batch queue is opened only for a
+ * ticket type that exists: without one, the first hold asks the database
+ * (one indexed look-up) before it queues.
+ *
+ * An attendee has at most 2 open holds per event (409 too_many_holds) and
+ * makes at most 20 holds in 10 minutes (429 too_many_attempts with
+ * Retry-After); unknown coupon codes count against the address's budget
+ * for guessing, shared with the public quote (api/coupons.c).
  *
  * Reads run the expiry for what they show first, so a hold past its
  * expires_at is never shown (or counted) as live even if the sweeper has
@@ -23,6 +30,7 @@
 #include "config.h"
 
 #include "api/eva-api.h"
+#include "services/attendees.h"
 #include "services/booking.h"
 #include "services/coupons.h"
 #include "services/events.h"
@@ -101,6 +109,9 @@ static const char sql_admin_csv[] =
 
 static const char sql_event_exists[] =
   "SELECT 1 FROM events WHERE id = $1::uuid";
+
+static const char sql_type_exists[] =
+  "SELECT 1 FROM ticket_types WHERE id = $1::uuid";
 
 static const char sql_attendee_audit[] =
   "INSERT INTO audit_log (actor_type, actor_id, action, target_type, target_id,"
@@ -242,17 +253,45 @@ hold_work (EvaRequest *req,
            EvaDbConn  *conn,
            gpointer    data)
 {
+  EvaBasket *basket = data;
   g_autoptr(GError) error = NULL;
   g_auto(EvaOutcome) out = { 0 };
 
-  if (!eva_booking_hold (conn, data, &out, &error))
-    eva_request_reply_gerror (req, error);
-  else
-    eva_booking_reply (req, &out);
+  /* Guessing coupon codes costs the same budget here as in quotes. */
+  if (basket->coupon_code != NULL)
+    {
+      gint64 retry_after = 0;
+
+      if (!eva_coupon_guesses_check (conn, req->client_ip, &retry_after, &error))
+        {
+          eva_request_reply_gerror (req, error);
+          return;
+        }
+      if (retry_after > 0)
+        {
+          eva_attendee_reply_retry (req, "too_many_attempts", retry_after,
+                                    "Too many unknown coupon codes from this address");
+          return;
+        }
+    }
+
+  if (!eva_booking_hold (conn, basket, &out, &error))
+    {
+      eva_request_reply_gerror (req, error);
+      return;
+    }
+  /* The hold's transaction is over: the count stands on its own. Best
+   * effort, a failed count must not hide the answer. */
+  if (eva_outcome_is_unknown_coupon (&out) &&
+      !eva_coupon_guess_count (conn, req->client_ip, &error))
+    g_message ("[%s] coupon guess not counted: %s", req->request_id, error->message);
+  eva_booking_reply (req, &out);
 }
 
-void
-eva_api_bookings_create (EvaRequest *req)
+/* The basket of a hold request, with its Idempotency-Key, or NULL after
+ * replying 400. */
+static EvaBasket *
+parse_hold (EvaRequest *req)
 {
   const char *key = eva_request_header (req, "Idempotency-Key");
   EvaBasket *basket;
@@ -266,16 +305,58 @@ eva_api_bookings_create (EvaRequest *req)
                                      "header is required, 1 to 255 characters");
       eva_request_reply_error (req, 400, "validation_failed", details,
                                "An Idempotency-Key header is required");
-      return;
+      return NULL;
     }
 
   basket = eva_bookings_parse_basket (req, EVA_BASKET_PARSE_WITH_EVENT);
+  if (basket != NULL)
+    basket->idempotency_key = g_strdup (key);
+  return basket;
+}
+
+/* A simple hold whose ticket type has no batch queue: open one only for a
+ * ticket type that exists (leaving the reply unset for enqueue_then()),
+ * else decide the hold on its own, which gives the precise refusal. */
+static void
+check_type_work (EvaRequest *req,
+                 EvaDbConn  *conn,
+                 gpointer    data)
+{
+  EvaBasket *basket = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) r = NULL;
+
+  r = eva_db_query (conn, sql_type_exists, &error,
+                    g_array_index (basket->items, EvaBasketItem, 0).ticket_type_id);
+  if (r == NULL)
+    eva_request_reply_gerror (req, error);
+  else if (PQntuples (r) == 0)
+    hold_work (req, conn, basket);
+}
+
+static void
+enqueue_then (EvaRequest *req)
+{
+  EvaBasket *basket = parse_hold (req);
+
+  if (basket != NULL && !eva_booking_batch_enqueue (req, basket, TRUE))
+    eva_request_run (req, hold_work, basket, (GDestroyNotify) eva_basket_free);
+}
+
+void
+eva_api_bookings_create (EvaRequest *req)
+{
+  EvaBasket *basket = parse_hold (req);
+
   if (basket == NULL)
     return;
-  basket->idempotency_key = g_strdup (key);
-  if (eva_booking_batch_enqueue (req, basket))
+  if (eva_booking_batch_enqueue (req, basket, FALSE))
     return;
-  eva_request_run (req, hold_work, basket, (GDestroyNotify) eva_basket_free);
+  if (eva_booking_batchable (basket))
+    eva_request_run_then (req, check_type_work, basket, (GDestroyNotify) eva_basket_free,
+                          enqueue_then);
+  else
+    eva_request_run (req, hold_work, basket, (GDestroyNotify) eva_basket_free);
 }
 
 /* ------------------------------------------------------------------ */

@@ -14,9 +14,10 @@
  * it only checks the event and the coupon. Either way it lists the hidden
  * ticket types the coupon unlocks, so a buyer with the code can pick them.
  * Anyone may ask, so guessing codes is throttled: an address that named
- * COUPON_GUESSES unknown codes within an hour gets 429 too_many_attempts
- * (with Retry-After) for any code until that hour is over. Known codes,
- * however often re-priced, cost nothing.
+ * EVA_COUPON_GUESSES unknown codes within an hour gets 429
+ * too_many_attempts (with Retry-After) for any code until that hour is
+ * over. Holds with a coupon (api/bookings.c) count against the same budget.
+ * Known codes, however often re-priced, cost nothing.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -652,25 +653,6 @@ eva_api_coupons_delete (EvaRequest *req)
   eva_request_run (req, delete_work, NULL, NULL);
 }
 
-#define COUPON_GUESSES 30
-#define COUPON_GUESS_WINDOW 3600
-
-/* $1 key: unknown codes named in the current window, and the seconds
- * left of it (no row: none). Counted by eva_attendee_limit_take(). */
-static const char sql_guesses[] =
-  "SELECT failures, greatest (1, ceil (extract (epoch FROM window_start"
-  "         + make_interval (secs => $2::int) - now ())))::bigint"
-  "  FROM rate_limits"
-  " WHERE key = $1 AND window_start > now () - make_interval (secs => $2::int)";
-
-static gboolean
-is_unknown_coupon (EvaOutcome *out)
-{
-  return g_strcmp0 (out->code, "coupon_invalid") == 0 && out->details != NULL &&
-         g_strcmp0 (json_object_get_string_member_with_default (out->details, "coupon_code", ""),
-                    "unknown") == 0;
-}
-
 static void
 quote_work (EvaRequest *req,
             EvaDbConn  *conn,
@@ -679,23 +661,19 @@ quote_work (EvaRequest *req,
   EvaBasket *basket = data;
   g_autoptr(GError) error = NULL;
   g_auto(EvaOutcome) out = { 0 };
-  g_autofree char *key = g_strconcat ("att:coupon:ip:", req->client_ip, NULL);
 
   if (basket->coupon_code != NULL)
     {
-      g_autofree char *window = g_strdup_printf ("%d", COUPON_GUESS_WINDOW);
-      g_autoptr(PGresult) guesses = eva_db_query (conn, sql_guesses, &error, key, window);
+      gint64 retry_after = 0;
 
-      if (guesses == NULL)
+      if (!eva_coupon_guesses_check (conn, req->client_ip, &retry_after, &error))
         {
           eva_request_reply_gerror (req, error);
           return;
         }
-      if (PQntuples (guesses) > 0 &&
-          g_ascii_strtoll (PQgetvalue (guesses, 0, 0), NULL, 10) >= COUPON_GUESSES)
+      if (retry_after > 0)
         {
-          eva_attendee_reply_retry (req, "too_many_attempts",
-                                    g_ascii_strtoll (PQgetvalue (guesses, 0, 1), NULL, 10),
+          eva_attendee_reply_retry (req, "too_many_attempts", retry_after,
                                     "Too many unknown coupon codes from this address");
           return;
         }
@@ -703,13 +681,10 @@ quote_work (EvaRequest *req,
 
   if (!eva_booking_quote (conn, basket, &out, &error))
     eva_request_reply_gerror (req, error);
-  else if (is_unknown_coupon (&out))
+  else if (eva_outcome_is_unknown_coupon (&out))
     {
-      gboolean allowed;
-
       /* Best effort: a failed count must not hide the answer. */
-      if (!eva_attendee_limit_take (conn, key, COUPON_GUESSES, COUPON_GUESS_WINDOW,
-                                    &allowed, &error))
+      if (!eva_coupon_guess_count (conn, req->client_ip, &error))
         g_message ("[%s] coupon guess not counted: %s", req->request_id, error->message);
       eva_request_reply_error (req, out.status, out.code, out.details, "%s", out.message);
     }

@@ -25,6 +25,10 @@
  * payments carry it; it cannot be removed while a ticket type has a price
  * (422 currency_required).
  *
+ * max_tickets_per_attendee (1 to 1000000, default 10) is what one attendee
+ * may book of each ticket type that sets no max_per_attendee of its own
+ * (services/booking.c).
+ *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "eva-api-events"
@@ -35,6 +39,10 @@
 #include "services/events.h"
 
 #define SLUG_ATTEMPTS 5
+/* What one attendee may book of each ticket type that sets no
+ * max_per_attendee of its own (migrations/0004_hold_limits.up.sql). */
+#define MAX_TICKETS_PER_ATTENDEE_DEFAULT 10
+#define MAX_TICKETS_PER_ATTENDEE         1000000
 
 /* What a create or update request carries. NULL means "not given";
  * currency may also be given as null (currency_set with currency NULL). */
@@ -52,6 +60,7 @@ typedef struct
   gboolean  currency_set;
   char     *hold_minutes;
   char     *cancellation_hours;
+  char     *max_tickets_per_attendee;
 } EventFields;
 
 static void
@@ -68,6 +77,7 @@ event_fields_free (EventFields *f)
   g_free (f->currency);
   g_free (f->hold_minutes);
   g_free (f->cancellation_hours);
+  g_free (f->max_tickets_per_attendee);
   g_free (f);
 }
 
@@ -111,9 +121,9 @@ static const char sql_get[] =
 static const char sql_create[] =
   "INSERT INTO events AS e (slug, title, description, venue, address, timezone,"
   "                         starts_at, ends_at, currency, hold_minutes,"
-  "                         cancellation_hours, created_by)"
+  "                         cancellation_hours, max_tickets_per_attendee, created_by)"
   " VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9, $10::int,"
-  "         $11::int, (SELECT s.id FROM staff s WHERE s.id = $12::uuid))"
+  "         $11::int, $12::int, (SELECT s.id FROM staff s WHERE s.id = $13::uuid))"
   " RETURNING e.id, eva_event_json(e)::text";
 
 static const char sql_lock[] =
@@ -136,7 +146,8 @@ static const char sql_update[] =
   "       ends_at = coalesce($9::timestamptz, e.ends_at),"
   "       currency = CASE WHEN $10::boolean THEN $11 ELSE e.currency END,"
   "       hold_minutes = coalesce($12::int, e.hold_minutes),"
-  "       cancellation_hours = coalesce($13::int, e.cancellation_hours)"
+  "       cancellation_hours = coalesce($13::int, e.cancellation_hours),"
+  "       max_tickets_per_attendee = coalesce($14::int, e.max_tickets_per_attendee)"
   " WHERE e.id = $1::uuid"
   " RETURNING eva_event_json(e)::text";
 
@@ -338,6 +349,9 @@ parse_event (EvaRequest *req,
     f->hold_minutes = int_text (n);
   if (eva_input_int (&in, "cancellation_hours", 0, 0, 8760, &n) == EVA_FIELD_SET)
     f->cancellation_hours = int_text (n);
+  if (eva_input_int (&in, "max_tickets_per_attendee", 0, 1, MAX_TICKETS_PER_ATTENDEE,
+                     &n) == EVA_FIELD_SET)
+    f->max_tickets_per_attendee = int_text (n);
 
   if (!eva_input_end (&in))
     return NULL;
@@ -354,6 +368,8 @@ parse_event (EvaRequest *req,
         f->hold_minutes = g_strdup ("15");
       if (f->cancellation_hours == NULL)
         f->cancellation_hours = g_strdup ("0");
+      if (f->max_tickets_per_attendee == NULL)
+        f->max_tickets_per_attendee = int_text (MAX_TICKETS_PER_ATTENDEE_DEFAULT);
     }
 
   return g_steal_pointer (&f);
@@ -464,7 +480,7 @@ create_work (EvaRequest *req,
           const char *params[] = {
             slug, f->title, f->description, f->venue, f->address, f->timezone,
             f->starts_at, f->ends_at, f->currency, f->hold_minutes,
-            f->cancellation_hours, req->principal_id,
+            f->cancellation_hours, f->max_tickets_per_attendee, req->principal_id,
           };
 
           result = eva_db_exec (conn, sql_create, G_N_ELEMENTS (params), params, &error);
@@ -588,7 +604,7 @@ update_work (EvaRequest *req,
     const char *params[] = {
       id, f->title, f->slug, f->description, f->venue, f->address, f->timezone,
       f->starts_at, f->ends_at, f->currency_set ? "true" : "false", f->currency,
-      f->hold_minutes, f->cancellation_hours,
+      f->hold_minutes, f->cancellation_hours, f->max_tickets_per_attendee,
     };
 
     updated = eva_db_exec (conn, sql_update, G_N_ELEMENTS (params), params, &error);

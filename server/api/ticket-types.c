@@ -536,6 +536,7 @@ delete_work (EvaRequest *req,
     }
   if (PQntuples (deleted) == 0)
     {
+      eva_db_rollback (conn);
       reply_in_use (req);
       return;
     }

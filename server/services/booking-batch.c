@@ -12,18 +12,28 @@
  *      serial across paths and processes); an attendee appears at most
  *      once per batch, later requests of theirs wait for the next batch;
  *   2. idempotency look-ups for the whole batch in one query;
- *   3. the event and ticket type once, the attendees' live counts for
- *      max_per_attendee in one query; refusals are decided per request in
- *      arrival order with the same rules and codes as the single path;
+ *   3. the event and ticket type once, and in one query the attendees'
+ *      live counts for max_per_attendee, their open holds of the event and
+ *      their holds made in the current window (rate_limits); refusals are
+ *      decided per request in arrival order with the same rules and codes
+ *      as the single path;
  *   4. UPDATE ticket_types SET held = held + Σn WHERE … held + sold + Σn ≤
  *      capacity; if that fails, lock the row, read what is left and grant
- *      in arrival order what fits (the others: sold_out with what is left);
- *   5. all bookings, items and audit rows in one statement (unnest), one
- *      commit, then every request gets its reply.
+ *      in arrival order what fits (the others: sold_out with what is left;
+ *      not_found for all if the ticket type was deleted meanwhile);
+ *   5. all bookings, items, audit rows and the attendees' hold counts in
+ *      one statement (unnest), one commit, then every request gets its
+ *      reply.
  *
  * Up to BATCH_INFLIGHT batches of a ticket type run at once per process
  * (more processes add theirs); the row lock on the ticket type orders
  * their inventory updates.
+ *
+ * Queues. A ticket type's queue is opened only for a ticket type seen to
+ * exist (api/bookings.c asks the database first when there is no queue),
+ * and closed as soon as it runs empty, so the table holds at most the
+ * ticket types with holds in flight, whatever ids clients send. Opening and
+ * closing are logged at debug level with the number of open queues.
  *
  * Every outcome is one a serial execution in arrival order could give.
  * Anything unusual (a free ticket type, a database error, an overflow)
@@ -65,7 +75,15 @@ typedef struct
 } TypeQueue;
 
 static GMutex queues_lock;
-static GHashTable *queues;   /* ticket type id → TypeQueue * */
+static GHashTable *queues;   /* ticket type id → TypeQueue *, while it has work */
+
+static void
+type_queue_free (TypeQueue *tq)
+{
+  g_assert (g_queue_is_empty (&tq->queue));
+  g_free (tq->ticket_type_id);
+  g_free (tq);
+}
 
 /* ------------------------------------------------------------------ */
 /* SQL                                                                */
@@ -85,18 +103,31 @@ static const char sql_type[] =
   "SELECT e.status, now() >= e.ends_at, t.id IS NOT NULL, t.hidden,"
   "       CASE WHEN t.sales_start IS NOT NULL AND now() < t.sales_start THEN 'not_started'"
   "            WHEN t.sales_end IS NOT NULL AND now() >= t.sales_end THEN 'ended' END,"
-  "       t.max_per_order, coalesce(t.max_per_attendee, -1), t.price, t.name"
+  "       t.max_per_order, coalesce(t.max_per_attendee, e.max_tickets_per_attendee),"
+  "       t.price, t.name"
   "  FROM events e LEFT JOIN ticket_types t ON t.id = $2::uuid AND t.event_id = e.id"
   " WHERE e.id = $1::uuid";
 
+/* $1 attendees, $2 event, $3 type, $4 window (s). Per attendee: live
+ * tickets of the type, open holds of the event, holds made in the current
+ * window and the seconds left of it (the single path's sql_limits). */
 static const char sql_counts[] =
-  "SELECT x.a, coalesce(sum(i.quantity), 0)"
+  "SELECT x.a,"
+  "       coalesce((SELECT sum(i.quantity) FROM bookings b"
+  "                   JOIN booking_items i ON i.booking_id = b.id AND i.ticket_type_id = $3::uuid"
+  "                  WHERE b.attendee_id = x.a AND b.event_id = $2::uuid"
+  "                    AND (b.status = 'confirmed'"
+  "                         OR (b.status IN ('held', 'pending_payment')"
+  "                             AND b.expires_at > now()))), 0),"
+  "       (SELECT count(*) FROM bookings b"
+  "         WHERE b.attendee_id = x.a AND b.event_id = $2::uuid"
+  "           AND b.status IN ('held', 'pending_payment') AND b.expires_at > now()),"
+  "       coalesce(r.failures, 0),"
+  "       coalesce(greatest (1, ceil (extract (epoch FROM r.window_start"
+  "                + make_interval (secs => $4::int) - now ())))::bigint, 0)"
   "  FROM unnest($1::uuid[]) AS x (a)"
-  "  LEFT JOIN bookings b ON b.attendee_id = x.a AND b.event_id = $2::uuid"
-  "        AND (b.status = 'confirmed'"
-  "             OR (b.status IN ('held', 'pending_payment') AND b.expires_at > now()))"
-  "  LEFT JOIN booking_items i ON i.booking_id = b.id AND i.ticket_type_id = $3::uuid"
-  " GROUP BY x.a";
+  "  LEFT JOIN rate_limits r ON r.key = 'att:hold:acct:' || x.a::text"
+  "        AND r.window_start > now () - make_interval (secs => $4::int)";
 
 static const char sql_take_all[] =
   "UPDATE ticket_types SET held = held + $2::int"
@@ -109,9 +140,11 @@ static const char sql_take[] =
   "UPDATE ticket_types SET held = held + $2::int WHERE id = $1::uuid RETURNING id";
 
 /* $1 event, $2 type, $3 unit price; arrays: $4 attendees, $5 quantities,
- * $6 totals, $7 keys, $8 hashes, $9 request ids, $10 ips; $11 type name.
- * Returns each booking as eva_booking_json() renders it (the connection's
- * TimeZone is UTC, as that function pins it). */
+ * $6 totals, $7 keys, $8 hashes, $9 request ids, $10 ips; $11 type name;
+ * $12 the hold window (s). Counts one hold per attendee in rate_limits the
+ * way eva_attendee_limit_take() does (services/attendees.c). Returns each
+ * booking as eva_booking_json() renders it (the connection's TimeZone is
+ * UTC, as that function pins it). */
 static const char sql_insert[] =
   "WITH x AS ("
   "  SELECT * FROM unnest($4::uuid[], $5::int[], $6::bigint[], $7::text[], $8::text[],"
@@ -136,6 +169,15 @@ static const char sql_insert[] =
   "  SELECT 'attendee', b.attendee_id, 'booking.hold', 'booking', b.id::text,"
   "         jsonb_build_object('total', x.total), x.rid, x.ip"
   "    FROM b JOIN x ON x.a = b.attendee_id"
+  "  RETURNING 1),"
+  " rl AS ("
+  "  INSERT INTO rate_limits AS r (key, failures, window_start)"
+  "  SELECT 'att:hold:acct:' || b.attendee_id::text, 1, now () FROM b"
+  "  ON CONFLICT (key) DO UPDATE SET"
+  "    failures = CASE WHEN r.window_start <= now () - make_interval (secs => $12::int)"
+  "                    THEN 1 ELSE least (r.failures + 1, 1000000) END,"
+  "    window_start = CASE WHEN r.window_start <= now () - make_interval (secs => $12::int)"
+  "                        THEN now () ELSE r.window_start END"
   "  RETURNING 1)"
   " SELECT b.attendee_id, b.id, jsonb_build_object("
   "   'id', b.id, 'event_id', b.event_id, 'attendee_id', b.attendee_id,"
@@ -160,6 +202,12 @@ eva_booking_reply (EvaRequest *req,
 {
   if (out->code != NULL)
     {
+      if (out->retry_after > 0)
+        {
+          g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, out->retry_after);
+
+          eva_request_add_header (req, "Retry-After", seconds);
+        }
       eva_request_reply_error (req, out->status, out->code,
                                out->details, "%s", out->message);
       return;
@@ -322,6 +370,7 @@ run_batch (EvaDbConn   *conn,
   g_autoptr(GPtrArray) granted = g_ptr_array_new ();
   gint64 max_order, max_attendee, price, wanted = 0;
   char n_text[24];
+  char window[24];
 
   if (!eva_db_begin (conn, error))
     return FALSE;
@@ -405,16 +454,16 @@ run_batch (EvaDbConn   *conn,
   max_attendee = g_ascii_strtoll (PQgetvalue (type, 0, 6), NULL, 10);
   price = g_ascii_strtoll (PQgetvalue (type, 0, 7), NULL, 10);
 
-  if (max_attendee > 0)
-    {
-      counts = eva_db_query (conn, sql_counts, error, attendees, event_id, type_id);
-      if (counts == NULL)
-        return FALSE;
-    }
+  g_snprintf (window, sizeof window, "%d", EVA_BOOKING_HOLD_WINDOW);
+  counts = eva_db_query (conn, sql_counts, error, attendees, event_id, type_id, window);
+  if (counts == NULL)
+    return FALSE;
   for (guint i = 0; i < batch->len; i++)
     {
       Pending *p = g_ptr_array_index (batch, i);
       gint64 q = quantity_of (p);
+      int row = -1;
+      gint64 already, open, made, retry_after;
 
       if (p->decided)
         continue;
@@ -424,20 +473,35 @@ run_batch (EvaDbConn   *conn,
                   "Too many tickets of one type in one order");
           continue;
         }
-      if (counts != NULL)
+      for (int r = 0; r < PQntuples (counts); r++)
+        if (g_ascii_strcasecmp (PQgetvalue (counts, r, 0), p->basket->attendee_id) == 0)
+          row = r;
+      if (row < 0)
+        return FALSE;   /* cannot be: every attendee has a row */
+      already = g_ascii_strtoll (PQgetvalue (counts, row, 1), NULL, 10);
+      open = g_ascii_strtoll (PQgetvalue (counts, row, 2), NULL, 10);
+      made = g_ascii_strtoll (PQgetvalue (counts, row, 3), NULL, 10);
+      retry_after = g_ascii_strtoll (PQgetvalue (counts, row, 4), NULL, 10);
+      if (max_attendee > 0 && already + q > max_attendee)
         {
-          gint64 already = 0;
-
-          for (int r = 0; r < PQntuples (counts); r++)
-            if (g_ascii_strcasecmp (PQgetvalue (counts, r, 0), p->basket->attendee_id) == 0)
-              already = g_ascii_strtoll (PQgetvalue (counts, r, 1), NULL, 10);
-          if (already + q > max_attendee)
-            {
-              refuse (p, 422, "max_per_attendee",
-                      details_int (type_id, MAX (max_attendee - already, 0)),
-                      "That would be more tickets of this type than one person may book");
-              continue;
-            }
+          refuse (p, 422, "max_per_attendee",
+                  details_int (type_id, MAX (max_attendee - already, 0)),
+                  "That would be more tickets of this type than one person may book");
+          continue;
+        }
+      if (open >= EVA_BOOKING_OPEN_HOLDS_MAX)
+        {
+          refuse (p, 409, "too_many_holds", details_int ("max_open_holds",
+                                                         EVA_BOOKING_OPEN_HOLDS_MAX),
+                  "You already hold tickets of this event; pay for or cancel a hold first");
+          continue;
+        }
+      if (made >= EVA_BOOKING_HOLDS_PER_WINDOW)
+        {
+          refuse (p, 429, "too_many_attempts", details_int ("retry_after", retry_after),
+                  "Too many holds from this account");
+          p->out.retry_after = retry_after;
+          continue;
         }
       if (!eva_money_mul (price, q, &p->total))
         return FALSE;
@@ -460,6 +524,17 @@ run_batch (EvaDbConn   *conn,
 
           if (left == NULL)
             return FALSE;
+          if (eva_db_value (left) == NULL)
+            {
+              /* Deleted since it was read above (so nothing was held of
+               * it): as if these requests came a moment later. */
+              for (guint i = 0; i < granted->len; i++)
+                refuse (g_ptr_array_index (granted, i), 404, "not_found",
+                        details_str (type_id, "no such ticket type in this event"),
+                        "No such ticket type");
+              eva_db_rollback (conn);
+              return TRUE;
+            }
           avail = g_ascii_strtoll (eva_db_value (left), NULL, 10);
           wanted = 0;
           for (guint i = 0; i < granted->len; )
@@ -504,7 +579,7 @@ run_batch (EvaDbConn   *conn,
     g_autofree char *ip = array_literal (granted, get_ip);
     g_autofree char *price_text = g_strdup_printf ("%" G_GINT64_FORMAT, price);
     const char *params[] = {
-      event_id, type_id, price_text, a, q, t, k, h, rid, ip, PQgetvalue (type, 0, 8),
+      event_id, type_id, price_text, a, q, t, k, h, rid, ip, PQgetvalue (type, 0, 8), window,
     };
 
     inserted = eva_db_exec (conn, sql_insert, G_N_ELEMENTS (params), params, error);
@@ -626,27 +701,58 @@ batch_job (EvaDbConn *conn,
         }
     }
 
-  /* More arrived meanwhile: another round, still one at a time. */
+  /* More arrived meanwhile: another round, still one at a time. Else the
+   * queue closes once no batch of it runs. */
   g_mutex_lock (&queues_lock);
-  if (g_queue_is_empty (&tq->queue))
-    tq->running--;
-  else
+  if (!g_queue_is_empty (&tq->queue))
     eva_db_push (tq->db, batch_job, tq);
+  else if (--tq->running == 0)
+    {
+      g_hash_table_remove (queues, tq->ticket_type_id);
+      g_debug ("batch queue closed: %s (%u open)", tq->ticket_type_id,
+               g_hash_table_size (queues));
+      type_queue_free (tq);
+    }
   g_mutex_unlock (&queues_lock);
 }
 
 gboolean
+eva_booking_batchable (EvaBasket *basket)
+{
+  return basket->items->len == 1 && basket->coupon_code == NULL;
+}
+
+gboolean
 eva_booking_batch_enqueue (EvaRequest *req,
-                           EvaBasket  *basket)
+                           EvaBasket  *basket,
+                           gboolean    open_queue)
 {
   EvaDb *db = eva_request_get_db (req);
   const char *type_id;
   TypeQueue *tq;
   Pending *p;
 
-  if (basket->items->len != 1 || basket->coupon_code != NULL)
+  if (!eva_booking_batchable (basket))
     return FALSE;
   type_id = g_array_index (basket->items, EvaBasketItem, 0).ticket_type_id;
+
+  g_mutex_lock (&queues_lock);
+  if (queues == NULL)
+    queues = g_hash_table_new (g_str_hash, g_str_equal);
+  tq = g_hash_table_lookup (queues, type_id);
+  if (tq == NULL && !open_queue)
+    {
+      g_mutex_unlock (&queues_lock);
+      return FALSE;
+    }
+  if (tq == NULL)
+    {
+      tq = g_new0 (TypeQueue, 1);
+      tq->ticket_type_id = g_strdup (type_id);
+      g_queue_init (&tq->queue);
+      g_hash_table_insert (queues, tq->ticket_type_id, tq);
+      g_debug ("batch queue opened: %s (%u open)", type_id, g_hash_table_size (queues));
+    }
 
   p = g_new0 (Pending, 1);
   p->req = eva_request_ref (req);
@@ -657,17 +763,6 @@ eva_booking_batch_enqueue (EvaRequest *req,
   req->status = 0;
   soup_server_message_pause (req->msg);
 
-  g_mutex_lock (&queues_lock);
-  if (queues == NULL)
-    queues = g_hash_table_new (g_str_hash, g_str_equal);
-  tq = g_hash_table_lookup (queues, type_id);
-  if (tq == NULL)
-    {
-      tq = g_new0 (TypeQueue, 1);
-      tq->ticket_type_id = g_strdup (type_id);
-      g_queue_init (&tq->queue);
-      g_hash_table_insert (queues, tq->ticket_type_id, tq);
-    }
   tq->db = db;
   g_queue_push_tail (&tq->queue, p);
   if (tq->running < BATCH_INFLIGHT)

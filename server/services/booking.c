@@ -11,20 +11,32 @@
  * line of defence against overselling. A hold is one transaction:
  *
  *   1. lock the attendee's row (FOR NO KEY UPDATE): an attendee's holds run
- *      one at a time, which makes the idempotency look-up, max_per_attendee
- *      and max_uses_per_attendee exact without locking anything shared;
+ *      one at a time, which makes the idempotency look-up, the attendee's
+ *      limits below and max_uses_per_attendee exact without locking
+ *      anything shared;
  *   2. replay if the Idempotency-Key was used (same request hash) or refuse
  *      (idempotency_key_reused);
  *   3. read the event, the ticket types and the coupon; refuse with a
  *      precise code; price the basket (services/pricing.c);
- *   4. per ticket type, in id order (no deadlocks between baskets):
+ *   4. the attendee's limits: at most EVA_BOOKING_OPEN_HOLDS_MAX open holds
+ *      (held or pending_payment) per event (409 too_many_holds), and at
+ *      most EVA_BOOKING_HOLDS_PER_WINDOW holds made per
+ *      EVA_BOOKING_HOLD_WINDOW seconds (429 too_many_attempts with
+ *      Retry-After), counted in rate_limits in the hold's own transaction,
+ *      so a refused hold costs nothing;
+ *   5. per ticket type, in id order (no deadlocks between baskets):
  *        UPDATE ticket_types SET held = held + n
  *         WHERE id = $1 AND held + sold + n <= capacity
- *      no row → sold_out; then the coupon: uses = uses + 1 WHERE uses <
+ *      no row → sold_out (or not_found when the ticket type was deleted
+ *      since step 3); then the coupon: uses = uses + 1 WHERE uses <
  *      max_uses, no row → coupon_exhausted;
- *   5. insert the booking, its items and the audit row in one statement;
- *   6. a free booking is confirmed at once (eva_booking_confirm);
- *   7. commit. Deadlocks and serialization failures are retried.
+ *   6. insert the booking, its items and the audit row in one statement;
+ *   7. a free booking is confirmed at once (eva_booking_confirm);
+ *   8. commit. Deadlocks and serialization failures are retried.
+ *
+ * max_per_attendee: a ticket type's own, else its event's
+ * max_tickets_per_attendee (10 unless the organizer changes it); it counts
+ * the attendee's live (held, pending_payment, confirmed) tickets of the type.
  *
  * Life cycle (services/booking-lifecycle.c; each move one conditional
  * UPDATE; anything else is 409 invalid_transition):
@@ -49,6 +61,7 @@
 #include <string.h>
 
 #include "eva-common.h"
+#include "services/attendees.h"
 #include "services/booking.h"
 #include "services/coupons.h"
 #include "services/pricing.h"
@@ -75,8 +88,9 @@ static const char sql_types[] =
   "SELECT t.id, t.name, t.price, t.hidden,"
   "       CASE WHEN t.sales_start IS NOT NULL AND now() < t.sales_start THEN 'not_started'"
   "            WHEN t.sales_end IS NOT NULL AND now() >= t.sales_end THEN 'ended' END,"
-  "       t.max_per_order, coalesce(t.max_per_attendee, -1), t.capacity - t.held - t.sold,"
-  "       CASE WHEN $3::uuid IS NULL OR t.max_per_attendee IS NULL THEN 0 ELSE"
+  "       t.max_per_order, coalesce(t.max_per_attendee, e.max_tickets_per_attendee),"
+  "       t.capacity - t.held - t.sold,"
+  "       CASE WHEN $3::uuid IS NULL THEN 0 ELSE"
   "         coalesce((SELECT sum(i.quantity) FROM bookings b"
   "                     JOIN booking_items i ON i.booking_id = b.id"
   "                    WHERE b.attendee_id = $3::uuid AND b.event_id = t.event_id"
@@ -84,7 +98,22 @@ static const char sql_types[] =
   "                      AND (b.status = 'confirmed'"
   "                           OR (b.status IN ('held', 'pending_payment')"
   "                               AND b.expires_at > now()))), 0) END"
-  "  FROM ticket_types t WHERE t.event_id = $1::uuid AND t.id = ANY ($2::uuid[])";
+  "  FROM ticket_types t JOIN events e ON e.id = t.event_id"
+  " WHERE t.event_id = $1::uuid AND t.id = ANY ($2::uuid[])";
+
+/* $1 attendee, $2 event, $3 rate-limit key, $4 window (s): the attendee's
+ * open holds of the event, the holds made in the current window and the
+ * seconds left of it. */
+static const char sql_limits[] =
+  "SELECT (SELECT count(*) FROM bookings b"
+  "         WHERE b.attendee_id = $1::uuid AND b.event_id = $2::uuid"
+  "           AND b.status IN ('held', 'pending_payment') AND b.expires_at > now()),"
+  "       coalesce(r.failures, 0),"
+  "       coalesce(greatest (1, ceil (extract (epoch FROM r.window_start"
+  "                + make_interval (secs => $4::int) - now ())))::bigint, 0)"
+  "  FROM (VALUES (1)) AS one (x)"
+  "  LEFT JOIN rate_limits r"
+  "         ON r.key = $3 AND r.window_start > now () - make_interval (secs => $4::int)";
 
 static const char sql_take[] =
   "UPDATE ticket_types SET held = held + $2::int"
@@ -205,6 +234,16 @@ eva_outcome_clear (EvaOutcome *outcome)
   g_clear_pointer (&outcome->json, g_free);
   g_clear_pointer (&outcome->booking_id, g_free);
   outcome->status = 0;
+  outcome->retry_after = 0;
+}
+
+gboolean
+eva_outcome_is_unknown_coupon (EvaOutcome *outcome)
+{
+  return g_strcmp0 (outcome->code, "coupon_invalid") == 0 && outcome->details != NULL &&
+         g_strcmp0 (json_object_get_string_member_with_default (outcome->details,
+                                                                "coupon_code", ""),
+                    "unknown") == 0;
 }
 
 static void
@@ -649,6 +688,68 @@ insert_booking (EvaDbConn   *conn,
   return TRUE;
 }
 
+static char *
+hold_limit_key (EvaBasket *basket)
+{
+  g_autofree char *id = g_ascii_strdown (basket->attendee_id, -1);
+
+  return g_strconcat ("att:hold:acct:", id, NULL);
+}
+
+/* Step 4: the attendee's open holds of the event and holds made lately.
+ * Returns FALSE on a database error; a refusal sets out->code. */
+static gboolean
+check_limits (EvaDbConn   *conn,
+              EvaBasket   *basket,
+              EvaOutcome  *out,
+              GError     **error)
+{
+  g_autofree char *key = hold_limit_key (basket);
+  g_autofree char *window = g_strdup_printf ("%d", EVA_BOOKING_HOLD_WINDOW);
+  g_autoptr(PGresult) r = eva_db_query (conn, sql_limits, error, basket->attendee_id,
+                                        basket->event_id, key, window);
+
+  if (r == NULL)
+    return FALSE;
+  if (PQntuples (r) != 1)
+    {
+      g_set_error (error, EVA_ERROR, EVA_ERROR_INTERNAL, "hold limits returned no row");
+      return FALSE;
+    }
+  if (int_at (r, 0, 0) >= EVA_BOOKING_OPEN_HOLDS_MAX)
+    {
+      JsonObject *details = json_object_new ();
+
+      json_object_set_int_member (details, "max_open_holds", EVA_BOOKING_OPEN_HOLDS_MAX);
+      refuse (out, 409, "too_many_holds", details,
+              "You already hold tickets of this event; pay for or cancel a hold first");
+      return TRUE;
+    }
+  if (int_at (r, 0, 1) >= EVA_BOOKING_HOLDS_PER_WINDOW)
+    {
+      JsonObject *details = json_object_new ();
+
+      json_object_set_int_member (details, "retry_after", int_at (r, 0, 2));
+      refuse (out, 429, "too_many_attempts", details, "Too many holds from this account");
+      out->retry_after = int_at (r, 0, 2);
+      return TRUE;
+    }
+  return TRUE;
+}
+
+/* Counts the hold made, in its transaction (step 4). */
+static gboolean
+count_hold (EvaDbConn   *conn,
+            EvaBasket   *basket,
+            GError     **error)
+{
+  g_autofree char *key = hold_limit_key (basket);
+  gboolean allowed;
+
+  return eva_attendee_limit_take (conn, key, EVA_BOOKING_HOLDS_PER_WINDOW,
+                                  EVA_BOOKING_HOLD_WINDOW, &allowed, error);
+}
+
 /* One attempt; returns FALSE with @error on a database failure (the
  * transaction is then rolled back by the caller). */
 static gboolean
@@ -700,6 +801,8 @@ hold_once (EvaDbConn   *conn,
 
   if (!evaluate (conn, basket, FALSE, &p, out, error))
     return FALSE;
+  if (out->code == NULL && !check_limits (conn, basket, out, error))
+    return FALSE;
   if (out->code != NULL)
     {
       eva_db_rollback (conn);
@@ -721,6 +824,17 @@ hold_once (EvaDbConn   *conn,
       left = eva_db_query (conn, sql_available, error, item->ticket_type_id);
       if (left == NULL)
         return FALSE;
+      if (eva_db_value (left) == NULL)
+        {
+          /* Deleted since evaluate() read it (nothing was held of it, or
+           * it could not have been): as if the request came a moment later. */
+          g_clear_pointer (&sold_out, json_object_unref);
+          eva_db_rollback (conn);
+          refuse (out, 404, "not_found",
+                  details_one (item->ticket_type_id, "no such ticket type in this event"),
+                  "No such ticket type");
+          return TRUE;
+        }
       if (sold_out == NULL)
         sold_out = json_object_new ();
       json_object_set_int_member (sold_out, item->ticket_type_id,
@@ -748,7 +862,8 @@ hold_once (EvaDbConn   *conn,
         }
     }
 
-  if (!insert_booking (conn, basket, &p, &booking_id, error))
+  if (!insert_booking (conn, basket, &p, &booking_id, error) ||
+      !count_hold (conn, basket, error))
     return FALSE;
   if (p.totals.total == 0 && !eva_booking_confirm (conn, booking_id, error))
     return FALSE;

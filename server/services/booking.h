@@ -15,6 +15,13 @@ G_BEGIN_DECLS
 #define EVA_BOOKING_MAX_QUANTITY  1000
 #define EVA_BOOKING_SWEEP_BATCH   500
 
+/* Limits of one attendee (services/booking.c): open holds (held or
+ * pending_payment) per event, and holds made per window, counted in
+ * rate_limits under "att:hold:acct:<attendee id>". */
+#define EVA_BOOKING_OPEN_HOLDS_MAX    2
+#define EVA_BOOKING_HOLDS_PER_WINDOW  20
+#define EVA_BOOKING_HOLD_WINDOW       600
+
 typedef struct
 {
   char   *ticket_type_id;   /* lower-case canonical uuid */
@@ -49,9 +56,13 @@ typedef struct
   JsonObject *details;
   char       *json;        /* the booking / quote on success */
   char       *booking_id;
+  gint64      retry_after; /* > 0: seconds, for a Retry-After header */
 } EvaOutcome;
 
 void       eva_outcome_clear   (EvaOutcome *outcome);
+/* The refusal is coupon_invalid for a code the event does not have (what
+ * guessing looks like; services/coupons.h counts those). */
+gboolean   eva_outcome_is_unknown_coupon (EvaOutcome *outcome);
 
 typedef enum
 {
@@ -88,11 +99,17 @@ gboolean   eva_booking_quote   (EvaDbConn   *conn,
 void       eva_booking_reply   (EvaRequest  *req,
                                 EvaOutcome  *out);
 
-/* Queues a simple hold (one ticket type, no coupon) for the per-ticket-type
- * batcher (services/booking-batch.c), which takes ownership of @basket and
- * replies. Returns FALSE (and takes nothing) for other baskets. */
+/* Whether @basket is a simple hold (one ticket type, no coupon), the kind
+ * the per-ticket-type batcher (services/booking-batch.c) takes. */
+gboolean   eva_booking_batchable     (EvaBasket  *basket);
+/* Queues a simple hold for the batcher, which takes ownership of @basket
+ * and replies. A ticket type's queue exists only while it has work: with
+ * @open_queue FALSE the hold is queued only if its queue exists; with
+ * TRUE (the caller has seen that the ticket type exists) the queue is
+ * opened if need be. Returns FALSE (and takes nothing) otherwise. */
 gboolean   eva_booking_batch_enqueue (EvaRequest *req,
-                                      EvaBasket  *basket);
+                                      EvaBasket  *basket,
+                                      gboolean    open_queue);
 
 /* held | pending_payment (not expired) → confirmed: held moves to sold.
  * One statement; works alone or inside the caller's transaction. An

@@ -4,6 +4,10 @@
  * hold (uses < max_uses), backed by the CHECK coupons_uses_check, and given
  * back when the booking expires or is cancelled (services/booking.c).
  *
+ * Unknown codes named in quotes (api/coupons.c) and holds (api/bookings.c)
+ * are counted per client address against one budget, so the two ways
+ * together guess no faster than either alone.
+ *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "eva-coupons"
@@ -13,6 +17,7 @@
 #include <stdlib.h>
 
 #include "eva-common.h"
+#include "services/attendees.h"
 #include "services/coupons.h"
 
 static const char sql_lookup[] =
@@ -34,6 +39,15 @@ static const char sql_lookup[] =
 static const char sql_take_use[] =
   "UPDATE coupons SET uses = uses + 1"
   " WHERE id = $1::uuid AND (max_uses IS NULL OR uses < max_uses) RETURNING uses";
+
+/* $1 key, $2 window (s): unknown codes named in the current window, and
+ * the seconds left of it (no row: none). Counted by
+ * eva_attendee_limit_take(). */
+static const char sql_guesses[] =
+  "SELECT failures, greatest (1, ceil (extract (epoch FROM window_start"
+  "         + make_interval (secs => $2::int) - now ())))::bigint"
+  "  FROM rate_limits"
+  " WHERE key = $1 AND window_start > now () - make_interval (secs => $2::int)";
 
 void
 eva_coupon_free (EvaCoupon *coupon)
@@ -114,4 +128,40 @@ eva_coupon_take_use (EvaDbConn   *conn,
     return FALSE;
   *taken = PQntuples (r) == 1;
   return TRUE;
+}
+
+static char *
+guess_key (const char *client_ip)
+{
+  return g_strconcat ("att:coupon:ip:", client_ip != NULL ? client_ip : "", NULL);
+}
+
+gboolean
+eva_coupon_guesses_check (EvaDbConn   *conn,
+                          const char  *client_ip,
+                          gint64      *retry_after,
+                          GError     **error)
+{
+  g_autofree char *key = guess_key (client_ip);
+  g_autofree char *window = g_strdup_printf ("%d", EVA_COUPON_GUESS_WINDOW);
+  g_autoptr(PGresult) r = eva_db_query (conn, sql_guesses, error, key, window);
+
+  *retry_after = 0;
+  if (r == NULL)
+    return FALSE;
+  if (PQntuples (r) > 0 && int_at (r, 0) >= EVA_COUPON_GUESSES)
+    *retry_after = MAX (int_at (r, 1), 1);
+  return TRUE;
+}
+
+gboolean
+eva_coupon_guess_count (EvaDbConn   *conn,
+                        const char  *client_ip,
+                        GError     **error)
+{
+  g_autofree char *key = guess_key (client_ip);
+  gboolean allowed;
+
+  return eva_attendee_limit_take (conn, key, EVA_COUPON_GUESSES, EVA_COUPON_GUESS_WINDOW,
+                                  &allowed, error);
 }

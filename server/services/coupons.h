@@ -11,6 +11,13 @@ G_BEGIN_DECLS
 
 #define EVA_COUPON_CODE_MAX 64
 
+/* Guessing codes: an address that named EVA_COUPON_GUESSES unknown codes
+ * within EVA_COUPON_GUESS_WINDOW seconds is refused any code until that
+ * window is over, through quotes and holds alike (one count, in
+ * rate_limits under "att:coupon:ip:<address>"). */
+#define EVA_COUPON_GUESSES      30
+#define EVA_COUPON_GUESS_WINDOW 3600
+
 typedef struct
 {
   char            *id;
@@ -45,6 +52,17 @@ gboolean   eva_coupon_take_use (EvaDbConn   *conn,
                                 const char  *coupon_id,
                                 gboolean    *taken,
                                 GError     **error);
+
+/* Sets *@retry_after to the seconds left of the window when @client_ip
+ * has used up its unknown codes, else to 0. */
+gboolean   eva_coupon_guesses_check (EvaDbConn   *conn,
+                                     const char  *client_ip,
+                                     gint64      *retry_after,
+                                     GError     **error);
+/* Counts one unknown code named by @client_ip. */
+gboolean   eva_coupon_guess_count   (EvaDbConn   *conn,
+                                     const char  *client_ip,
+                                     GError     **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvaCoupon, eva_coupon_free)
 

@@ -9,6 +9,9 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "eva-common.h"
 #include "eva-test.h"
 #include "eva-test-booking.h"
@@ -315,12 +318,19 @@ test_free_and_cancel (void)
   g_assert_cmpint (sql_int (server->pg, "SELECT sold FROM ticket_types WHERE id = $1::uuid", free_type), ==, 2);
   g_assert_cmpint (sql_int (server->pg, "SELECT held FROM ticket_types WHERE id = $1::uuid", free_type), ==, 0);
 
-  /* Another attendee's booking does not exist for them. */
+  /* Another attendee's booking does not exist for them: neither to read
+   * nor to cancel; its owner reads it. */
+  path = g_strdup_printf ("/api/v1/me/bookings/%s", eva_test_json_string (f->json, "id"));
+  r = http_full (server, NULL, "GET", path, other, NULL, NULL, NULL, NULL);
+  eva_test_assert_error (r, 404, "not_found");
+  eva_test_response_free (r);
+  r = http_full (server, NULL, "GET", path, b, NULL, NULL, NULL, NULL);
+  eva_test_assert_status (r, 200);
+  eva_test_response_free (r);
+  g_free (path);
   path = g_strdup_printf ("/api/v1/me/bookings/%s/cancel", eva_test_json_string (f->json, "id"));
   r = http_full (server, NULL, "POST", path, other, NULL, NULL, NULL, NULL);
   eva_test_assert_error (r, 404, "not_found");
-  eva_test_response_free (r);
-  r = http_full (server, NULL, "GET", path + 0, other, NULL, NULL, NULL, NULL);
   eva_test_response_free (r);
 
   /* Free and confirmed, inside the window: cancellable. */
@@ -696,8 +706,42 @@ test_concurrent_one_attendee (void)
 {
   g_autofree char *event = make_event (NULL);
   g_autofree char *type = make_type (event, "{\"name\":\"GA\",\"price\":100,\"capacity\":100,"
-                                            "\"max_per_attendee\":4}");
+                                            "\"max_per_attendee\":3}");
   g_autoptr(Buyer) b = make_buyer_on (server, "tabs", TRUE);
+  Attempt *attempts = g_new0 (Attempt, 30);
+  guint ok = 0;
+
+  publish (event);
+  for (guint i = 0; i < 30; i++)
+    {
+      attempts[i].srv = server;
+      attempts[i].buyer = b;
+      attempts[i].shared = TRUE;
+      attempts[i].event = event;
+      attempts[i].type = type;
+      attempts[i].quantity = 2;
+    }
+  run_attempts (attempts, 30);
+  for (guint i = 0; i < 30; i++)
+    {
+      if (attempts[i].status == 201)
+        ok++;
+      else
+        g_assert_cmpstr (attempts[i].code, ==, "max_per_attendee");
+    }
+  g_assert_cmpuint (ok, ==, 1);
+  assert_invariant (server->pg);
+  attempts_free (attempts, 30);
+}
+
+/* One attendee, many tabs, no limit of the ticket type: two open holds of
+ * the event, whatever the order; the others are too_many_holds. */
+static void
+test_concurrent_open_holds (void)
+{
+  g_autofree char *event = make_event (NULL);
+  g_autofree char *type = make_type (event, "{\"name\":\"GA\",\"price\":100,\"capacity\":100}");
+  g_autoptr(Buyer) b = make_buyer_on (server, "hoarder", TRUE);
   Attempt *attempts = g_new0 (Attempt, 30);
   guint ok = 0;
 
@@ -716,9 +760,14 @@ test_concurrent_one_attendee (void)
       if (attempts[i].status == 201)
         ok++;
       else
-        g_assert_cmpstr (attempts[i].code, ==, "max_per_attendee");
+        {
+          g_assert_cmpuint (attempts[i].status, ==, 409);
+          g_assert_cmpstr (attempts[i].code, ==, "too_many_holds");
+        }
     }
-  g_assert_cmpuint (ok, ==, 4);
+  g_assert_cmpuint (ok, ==, EVA_BOOKING_OPEN_HOLDS_MAX);
+  g_assert_cmpint (sql_int (server->pg, "SELECT held FROM ticket_types WHERE id = $1::uuid", type),
+                   ==, EVA_BOOKING_OPEN_HOLDS_MAX);
   assert_invariant (server->pg);
   attempts_free (attempts, 30);
 }
@@ -946,6 +995,462 @@ test_sigkill (void)
 }
 
 /* ------------------------------------------------------------------ */
+/* What one attendee may hold                                         */
+/* ------------------------------------------------------------------ */
+
+static void
+cancel_mine (Buyer      *b,
+             const char *booking_id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/me/bookings/%s/cancel", booking_id);
+  g_autoptr(EvaTestResponse) r = http_full (server, NULL, "POST", path, b, NULL, NULL, NULL, NULL);
+
+  eva_test_assert_status (r, 200);
+}
+
+static EvaTestResponse *
+patch_event (const char *event_id,
+             const char *body)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/events/%s", event_id);
+
+  return admin ("PATCH", path, body);
+}
+
+/* Every event limits each ticket type without a max_per_attendee of its
+ * own to its max_tickets_per_attendee: 10 unless the organizer changes it. */
+static void
+test_default_per_attendee (void)
+{
+  g_autofree char *event = make_event (NULL);
+  g_autofree char *ga = make_type (event, "{\"name\":\"GA\",\"price\":100,\"capacity\":100,"
+                                          "\"max_per_order\":20}");
+  g_autofree char *other = make_type (event, "{\"name\":\"Other\",\"price\":100,\"capacity\":100}");
+  g_autofree char *vip = make_type (event, "{\"name\":\"VIP\",\"price\":100,\"capacity\":100,"
+                                           "\"max_per_order\":20,\"max_per_attendee\":15}");
+  g_autofree char *detail = g_strdup_printf ("error.details.%s", ga);
+  g_autofree char *quote_path = g_strdup_printf ("/api/v1/public/events/%s/quote", event);
+  g_autofree char *quote = g_strdup_printf ("{\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":13}]}", ga);
+  g_autoptr(Buyer) b = make_buyer_on (server, "many", TRUE);
+  g_autoptr(Buyer) b2 = make_buyer_on (server, "many2", TRUE);
+  g_autoptr(Buyer) b3 = make_buyer_on (server, "many3", TRUE);
+  const char *bad[] = {
+    "{\"max_tickets_per_attendee\":0}", "{\"max_tickets_per_attendee\":1000001}",
+    "{\"max_tickets_per_attendee\":\"5\"}", "{\"max_tickets_per_attendee\":null}",
+    "{\"max_tickets_per_attendee\":2.5}",
+  };
+  g_autofree char *event_path = g_strdup_printf ("/api/v1/admin/events/%s", event);
+  EvaTestResponse *r;
+
+  publish (event);
+  r = admin ("GET", event_path, NULL);
+  eva_test_assert_status (r, 200);
+  g_assert_cmpint (eva_test_json_int (r->json, "max_tickets_per_attendee"), ==, 10);
+  eva_test_response_free (r);
+
+  /* Batched (one ticket type) and on its own (a basket of two). */
+  r = hold (b, event, ga, 11, NULL);
+  eva_test_assert_error (r, 422, "max_per_attendee");
+  g_assert_cmpint (eva_test_json_int (r->json, detail), ==, 10);
+  eva_test_response_free (r);
+  r = hold2 (b2, event, ga, 11, other, 1);
+  eva_test_assert_error (r, 422, "max_per_attendee");
+  eva_test_response_free (r);
+  r = hold (b, event, ga, 10, NULL);
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+  r = hold (b, event, ga, 1, NULL);
+  eva_test_assert_error (r, 422, "max_per_attendee");
+  g_assert_cmpint (eva_test_json_int (r->json, detail), ==, 0);
+  eva_test_response_free (r);
+  /* A ticket type's own limit wins. */
+  r = hold (b3, event, vip, 15, NULL);
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+
+  /* The organizer changes it, within 1 to 1000000. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      r = patch_event (event, bad[i]);
+      eva_test_assert_error (r, 400, "validation_failed");
+      g_assert_true (eva_test_json_has (r->json, "error.details.max_tickets_per_attendee"));
+      eva_test_response_free (r);
+    }
+  r = patch_event (event, "{\"max_tickets_per_attendee\":12}");
+  eva_test_assert_status (r, 200);
+  g_assert_cmpint (eva_test_json_int (r->json, "max_tickets_per_attendee"), ==, 12);
+  eva_test_response_free (r);
+  r = hold (b, event, ga, 3, NULL);
+  eva_test_assert_error (r, 422, "max_per_attendee");
+  g_assert_cmpint (eva_test_json_int (r->json, detail), ==, 2);
+  eva_test_response_free (r);
+  r = hold (b, event, ga, 2, NULL);
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+
+  /* The quote refuses what a hold would. */
+  r = http_full (server, NULL, "POST", quote_path, NULL, NULL, NULL, NULL, quote);
+  eva_test_assert_error (r, 422, "max_per_attendee");
+  eva_test_response_free (r);
+
+  /* Set at creation. */
+  {
+    g_autofree char *small = make_event ("\"max_tickets_per_attendee\":3");
+
+    g_free (event_path);
+    event_path = g_strdup_printf ("/api/v1/admin/events/%s", small);
+    r = admin ("GET", event_path, NULL);
+    g_assert_cmpint (eva_test_json_int (r->json, "max_tickets_per_attendee"), ==, 3);
+    eva_test_response_free (r);
+  }
+  assert_invariant (server->pg);
+}
+
+/* At most two open holds (held or pending_payment) per attendee and event. */
+static void
+test_open_holds (void)
+{
+  g_autofree char *event = make_event (NULL);
+  g_autofree char *second = make_event (NULL);
+  g_autofree char *ga = make_type (event, "{\"name\":\"GA\",\"price\":100,\"capacity\":50}");
+  g_autofree char *other = make_type (event, "{\"name\":\"Other\",\"price\":100,\"capacity\":50}");
+  g_autofree char *elsewhere = make_type (second, "{\"name\":\"GA\",\"price\":100,\"capacity\":50}");
+  g_autoptr(Buyer) b = make_buyer_on (server, "open", TRUE);
+  g_autoptr(EvaTestResponse) h1 = NULL;
+  g_autoptr(EvaTestResponse) h2 = NULL;
+  g_autoptr(EvaDbConn) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  EvaTestResponse *r;
+
+  publish (event);
+  publish (second);
+  h1 = hold (b, event, ga, 1, NULL);
+  eva_test_assert_status (h1, 201);
+  h2 = hold2 (b, event, ga, 1, other, 1);
+  eva_test_assert_status (h2, 201);
+
+  r = hold (b, event, ga, 1, NULL);
+  eva_test_assert_error (r, 409, "too_many_holds");
+  g_assert_cmpint (eva_test_json_int (r->json, "error.details.max_open_holds"), ==, 2);
+  eva_test_response_free (r);
+  r = hold2 (b, event, ga, 1, other, 1);
+  eva_test_assert_error (r, 409, "too_many_holds");
+  eva_test_response_free (r);
+  /* Per event. */
+  r = hold (b, second, elsewhere, 1, NULL);
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+
+  /* A cancelled hold is not open. */
+  cancel_mine (b, eva_test_json_string (h1->json, "id"));
+  g_clear_pointer (&h1, eva_test_response_free);
+  h1 = hold (b, event, other, 1, NULL);
+  eva_test_assert_status (h1, 201);
+
+  /* Nor a paid one; pending_payment is. */
+  conn = eva_db_conn_open (server->conninfo, &error);
+  g_assert_no_error (error);
+  g_assert_true (eva_booking_confirm (conn, eva_test_json_string (h1->json, "id"), &error));
+  g_assert_no_error (error);
+  g_assert_true (eva_booking_mark_pending (conn, eva_test_json_string (h2->json, "id"), &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&h1, eva_test_response_free);
+  h1 = hold (b, event, ga, 1, NULL);
+  eva_test_assert_status (h1, 201);
+  r = hold (b, event, ga, 1, NULL);
+  eva_test_assert_error (r, 409, "too_many_holds");
+  eva_test_response_free (r);
+
+  /* Nor an expired one. */
+  g_free (eva_test_sql (server->pg, "UPDATE bookings SET expires_at = now() - interval '1 second'"
+                                    " WHERE id = $1::uuid RETURNING 1",
+                        eva_test_json_string (h1->json, "id"), NULL));
+  r = hold (b, event, ga, 1, NULL);
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+  assert_invariant (server->pg);
+}
+
+/* An account makes at most 20 holds in 10 minutes, by either path; a
+ * refused hold does not count, a replay is still answered. */
+static void
+test_hold_throttle (void)
+{
+  g_autofree char *event = make_event (NULL);
+  g_autofree char *ga = make_type (event, "{\"name\":\"GA\",\"price\":100,\"capacity\":100}");
+  g_autofree char *other = make_type (event, "{\"name\":\"Other\",\"price\":100,\"capacity\":100}");
+  g_autofree char *gone = make_type (event, "{\"name\":\"Gone\",\"price\":100,\"capacity\":0}");
+  g_autoptr(Buyer) b = make_buyer_on (server, "busy", TRUE);
+  g_autoptr(EvaTestResponse) first = NULL;
+  g_autofree char *key = g_strconcat ("att:hold:acct:", b->id, NULL);
+  EvaTestResponse *r;
+  gint64 retry;
+
+  publish (event);
+  first = hold_on (server, NULL, b, "the-first", event, ga, 1, NULL);
+  eva_test_assert_status (first, 201);
+  cancel_mine (b, eva_test_json_string (first->json, "id"));
+  for (guint i = 1; i < EVA_BOOKING_HOLDS_PER_WINDOW; i++)
+    {
+      /* Refusals cost nothing. */
+      r = hold (b, event, gone, 1, NULL);
+      eva_test_assert_error (r, 409, "sold_out");
+      eva_test_response_free (r);
+      r = i % 2 ? hold (b, event, ga, 1, NULL) : hold2 (b, event, ga, 1, other, 1);
+      eva_test_assert_status (r, 201);
+      cancel_mine (b, eva_test_json_string (r->json, "id"));
+      eva_test_response_free (r);
+    }
+
+  r = hold (b, event, ga, 1, NULL);
+  eva_test_assert_error (r, 429, "too_many_attempts");
+  retry = atoi (eva_test_header (r, "Retry-After"));
+  g_assert_cmpint (retry, >, 0);
+  g_assert_cmpint (retry, <=, EVA_BOOKING_HOLD_WINDOW);
+  g_assert_cmpint (eva_test_json_int (r->json, "error.details.retry_after"), ==, retry);
+  eva_test_response_free (r);
+  assert_sql (server->pg, "SELECT failures FROM rate_limits WHERE key = $1", key, "20");
+  r = hold2 (b, event, ga, 1, other, 1);
+  eva_test_assert_error (r, 429, "too_many_attempts");
+  g_assert_nonnull (eva_test_header (r, "Retry-After"));
+  eva_test_response_free (r);
+  /* A retry of a hold made before is a replay, not a new hold. */
+  r = hold_on (server, NULL, b, "the-first", event, ga, 1, NULL);
+  eva_test_assert_status (r, 201);
+  g_assert_cmpstr (eva_test_json_string (r->json, "id"), ==, eva_test_json_string (first->json, "id"));
+  eva_test_response_free (r);
+  /* Another account is not concerned. */
+  {
+    g_autoptr(Buyer) b2 = make_buyer_on (server, "calm", TRUE);
+
+    r = hold (b2, event, ga, 1, NULL);
+    eva_test_assert_status (r, 201);
+    eva_test_response_free (r);
+  }
+
+  /* Once the window is over, holds are counted from zero. */
+  g_free (eva_test_sql (server->pg, "UPDATE rate_limits SET window_start = now() - interval '11 minutes'"
+                                    " WHERE key = $1 RETURNING 1", key, NULL));
+  r = hold (b, event, ga, 1, NULL);
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+  assert_sql (server->pg, "SELECT failures FROM rate_limits WHERE key = $1", key, "1");
+  assert_invariant (server->pg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Ticket types deleted while held                                    */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  const char *method;
+  char       *path;
+  Buyer      *buyer;
+  char       *body;
+  const char *token;
+  volatile gint *go;
+  guint       status;
+  char       *reply;
+} Racer;
+
+static gpointer
+racer_thread (gpointer data)
+{
+  Racer *x = data;
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
+  g_autoptr(EvaTestResponse) r = NULL;
+  g_autofree char *key = g_uuid_string_random ();
+
+  while (!g_atomic_int_get (x->go))
+    g_thread_yield ();
+  r = http_full (server, session, x->method, x->path, x->buyer,
+                 x->buyer != NULL ? key : NULL, NULL, x->token, x->body);
+  x->status = r->status;
+  x->reply = g_strndup (r->body, 300);
+  return NULL;
+}
+
+#define RACE_ROUNDS   60
+#define RACE_HOLDERS  4
+
+/* Holds (batched and single) and a DELETE of their ticket type at once,
+ * many times: whoever wins, every answer is below 500, the server lives
+ * and the inventory adds up. */
+static void
+test_delete_race (void)
+{
+  g_autofree char *event = make_event (NULL);
+  g_autofree char *other = make_type (event, "{\"name\":\"Other\",\"price\":100,\"capacity\":100000}");
+  guint deleted = 0, held = 0, not_found = 0;
+
+  publish (event);
+  for (guint round = 0; round < RACE_ROUNDS; round++)
+    {
+      g_autofree char *type = make_type (event, "{\"name\":\"Brief\",\"price\":100,\"capacity\":50}");
+      Racer racers[RACE_HOLDERS + 1] = { { 0 } };
+      GThread *threads[RACE_HOLDERS + 1];
+      volatile gint go = 0;
+
+      for (guint i = 0; i < RACE_HOLDERS; i++)
+        {
+          racers[i].method = "POST";
+          racers[i].path = g_strdup ("/api/v1/bookings");
+          racers[i].buyer = make_buyer_on (server, "racer", TRUE);
+          racers[i].body = i % 2
+            ? g_strdup_printf ("{\"event_id\":\"%s\",\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":1},"
+                               "{\"ticket_type_id\":\"%s\",\"quantity\":1}]}", event, type, other)
+            : g_strdup_printf ("{\"event_id\":\"%s\",\"items\":[{\"ticket_type_id\":\"%s\",\"quantity\":1}]}",
+                               event, type);
+        }
+      racers[RACE_HOLDERS].method = "DELETE";
+      racers[RACE_HOLDERS].path = g_strdup_printf ("/api/v1/admin/ticket-types/%s", type);
+      racers[RACE_HOLDERS].token = organizer;
+      for (guint i = 0; i <= RACE_HOLDERS; i++)
+        {
+          racers[i].go = &go;
+          threads[i] = g_thread_new ("racer", racer_thread, &racers[i]);
+        }
+      g_usleep (2000 + g_random_int_range (0, 3000));
+      g_atomic_int_set (&go, 1);
+      for (guint i = 0; i <= RACE_HOLDERS; i++)
+        g_thread_join (threads[i]);
+
+      for (guint i = 0; i <= RACE_HOLDERS; i++)
+        {
+          if (racers[i].status >= 500 || racers[i].status < 200)
+            g_error ("%s %s: %u %s", racers[i].method, racers[i].path, racers[i].status,
+                     racers[i].reply);
+          if (i == RACE_HOLDERS)
+            {
+              g_assert_true (racers[i].status == 204 || racers[i].status == 409);
+              deleted += racers[i].status == 204;
+            }
+          else if (racers[i].status == 201)
+            held++;
+          else
+            {
+              g_assert_cmpuint (racers[i].status, ==, 404);
+              not_found++;
+            }
+          buyer_free (racers[i].buyer);
+          g_free (racers[i].path);
+          g_free (racers[i].body);
+          g_free (racers[i].reply);
+        }
+    }
+  g_test_message ("%u ticket types deleted, %u holds made, %u not found", deleted, held, not_found);
+  {
+    g_autoptr(EvaTestResponse) alive = http_full (server, NULL, "GET", "/healthz", NULL, NULL,
+                                                  NULL, NULL, NULL);
+
+    eva_test_assert_status (alive, 200);
+  }
+  assert_invariant (server->pg);
+}
+
+/* ------------------------------------------------------------------ */
+/* The batcher's queues                                               */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  EvaTestServer *srv;
+  Buyer         *buyer;
+  const char    *event;
+  guint          n;
+  guint          refused;
+} Prober;
+
+static gpointer
+prober_thread (gpointer data)
+{
+  Prober *p = data;
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
+
+  for (guint i = 0; i < p->n; i++)
+    {
+      g_autofree char *type = g_uuid_string_random ();
+      g_autoptr(EvaTestResponse) r = hold_on (p->srv, session, p->buyer, NULL, p->event, type, 1, NULL);
+
+      if (r->status == 404 && g_strcmp0 (eva_test_json_string (r->json, "error.code"), "not_found") == 0)
+        p->refused++;
+      else
+        g_error ("a hold of a ticket type that does not exist: %u %s", r->status, r->body);
+    }
+  return NULL;
+}
+
+/* Holds naming ticket types that do not exist open no batch queue, and a
+ * real ticket type's queue closes when it runs empty. */
+static void
+test_batch_queues (void)
+{
+  const char *env[] = { "G_MESSAGES_DEBUG=eva-booking-batch", NULL };
+  EvaTestServer *srv = eva_test_server_start_on (server->dbname, env);
+  g_autofree char *event = make_event (NULL);
+  g_autofree char *type = make_type (event, "{\"name\":\"GA\",\"price\":100,\"capacity\":100}");
+  g_autofree char *opened = g_strdup_printf ("batch queue opened: %s (", type);
+  g_autofree char *closed = g_strdup_printf ("batch queue closed: %s (0 open)", type);
+  g_autofree char *log = NULL;
+  Prober probers[6];
+  GThread *threads[6];
+  Attempt *attempts = g_new0 (Attempt, 20);
+  guint n_opened = 0;
+
+  publish (event);
+  for (guint i = 0; i < G_N_ELEMENTS (probers); i++)
+    {
+      probers[i] = (Prober) { srv, make_buyer_on (srv, "prober", TRUE), event, 50, 0 };
+      threads[i] = g_thread_new ("prober", prober_thread, &probers[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (probers); i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_cmpuint (probers[i].refused, ==, 50);
+      buyer_free (probers[i].buyer);
+    }
+
+  /* A real one, by 20 buyers at once. */
+  for (guint i = 0; i < 20; i++)
+    {
+      attempts[i].srv = srv;
+      attempts[i].buyer = make_buyer_on (srv, "queued", TRUE);
+      attempts[i].event = event;
+      attempts[i].type = type;
+    }
+  run_attempts (attempts, 20);
+  for (guint i = 0; i < 20; i++)
+    g_assert_cmpuint (attempts[i].status, ==, 201);
+  attempts_free (attempts, 20);
+
+  /* Debug lines reach the log within a moment. */
+  for (int i = 0; i < 50; i++)
+    {
+      g_free (log);
+      log = eva_test_server_log (srv);
+      if (strstr (log, closed) != NULL)
+        break;
+      g_usleep (100000);
+    }
+  g_assert_nonnull (strstr (log, closed));
+  {
+    g_auto(GStrv) lines = g_strsplit (log, "\n", -1);
+
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (strstr (lines[i], "batch queue opened: ") != NULL)
+        {
+          g_assert_nonnull (strstr (lines[i], opened));
+          g_assert_nonnull (strstr (lines[i], "(1 open)"));
+          n_opened++;
+        }
+  }
+  g_assert_cmpuint (n_opened, >=, 1);
+  assert_invariant (server->pg);
+  secondary_free (srv);
+}
+
+/* ------------------------------------------------------------------ */
 /* Admin                                                              */
 /* ------------------------------------------------------------------ */
 
@@ -1129,6 +1634,10 @@ main (int    argc,
   g_test_add_func ("/bookings/free-and-cancel", test_free_and_cancel);
   g_test_add_func ("/bookings/expiry", test_expiry);
   g_test_add_func ("/bookings/lifecycle", test_lifecycle);
+  g_test_add_func ("/bookings/limits/default-per-attendee", test_default_per_attendee);
+  g_test_add_func ("/bookings/limits/open-holds", test_open_holds);
+  g_test_add_func ("/bookings/limits/throttle", test_hold_throttle);
+  g_test_add_func ("/bookings/batch/queues", test_batch_queues);
   g_test_add_func ("/bookings/admin/list", test_admin_list);
   g_test_add_func ("/bookings/bad-input", test_bad_input);
   g_test_add_func ("/bookings/concurrent/capacity", test_concurrent_capacity);
@@ -1136,6 +1645,8 @@ main (int    argc,
   g_test_add_func ("/bookings/concurrent/coupon-mixed", test_concurrent_coupon_mixed);
   g_test_add_func ("/bookings/concurrent/quantities", test_concurrent_quantities);
   g_test_add_func ("/bookings/concurrent/one-attendee", test_concurrent_one_attendee);
+  g_test_add_func ("/bookings/concurrent/open-holds", test_concurrent_open_holds);
+  g_test_add_func ("/bookings/concurrent/delete-type", test_delete_race);
   g_test_add_func ("/bookings/concurrent/wrong-event", test_concurrent_wrong_event);
   g_test_add_func ("/bookings/concurrent/two-processes", test_two_processes);
   g_test_add_func ("/bookings/concurrent/sigkill", test_sigkill);

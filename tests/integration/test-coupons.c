@@ -825,6 +825,72 @@ test_quote_guessing (void)
   g_free (eva_test_sql (server->pg, "DELETE FROM rate_limits WHERE key LIKE 'att:coupon:%'", NULL));
 }
 
+/* Guessing codes by holding is throttled the same way, against the same
+ * count: quotes and holds together get no more than either alone. */
+static void
+test_hold_guessing (void)
+{
+  g_autofree char *event = make_event (NULL);
+  g_autofree char *type = make_type (event, "{\"name\":\"A\",\"price\":1000,\"capacity\":10}");
+  g_autoptr(Buyer) b = make_buyer_on (server, "guesser", TRUE);
+  g_autoptr(Buyer) b2 = make_buyer_on (server, "guesser2", TRUE);
+  EvaTestResponse *r;
+
+  publish (event);
+  g_free (eva_test_sql (server->pg, "DELETE FROM rate_limits WHERE key LIKE 'att:coupon:%'", NULL));
+  r = make_coupon (event, "{\"code\":\"REAL\",\"kind\":\"percent\",\"percent\":10}");
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+
+  /* Known codes cost nothing. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("known-%u", i);
+
+      r = hold_on (server, NULL, b, key, event, type, 1, "REAL");
+      eva_test_assert_status (r, 201);
+      eva_test_response_free (r);
+    }
+
+  /* 15 unknown codes by quote, 15 by hold (two accounts, one address). */
+  for (guint i = 0; i < 15; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"items\":[],\"coupon_code\":\"Q%u\"}", i);
+      g_autofree char *code = g_strdup_printf ("H%u", i);
+
+      r = quote (event, body);
+      eva_test_assert_error (r, 422, "coupon_invalid");
+      eva_test_response_free (r);
+      r = hold (i % 2 ? b : b2, event, type, 1, code);
+      eva_test_assert_error (r, 422, "coupon_invalid");
+      g_assert_cmpstr (eva_test_json_string (r->json, "error.details.coupon_code"), ==, "unknown");
+      eva_test_response_free (r);
+    }
+
+  /* The 31st: refused either way, whatever the code, for the hour. */
+  r = hold (b2, event, type, 1, "H15");
+  eva_test_assert_error (r, 429, "too_many_attempts");
+  g_assert_cmpint (atoi (eva_test_header (r, "Retry-After")), >, 3000);
+  g_assert_cmpint (eva_test_json_int (r->json, "error.details.retry_after"), >, 3000);
+  eva_test_response_free (r);
+  r = hold (b2, event, type, 1, "REAL");
+  eva_test_assert_error (r, 429, "too_many_attempts");
+  eva_test_response_free (r);
+  r = quote (event, "{\"items\":[],\"coupon_code\":\"REAL\"}");
+  eva_test_assert_error (r, 429, "too_many_attempts");
+  eva_test_response_free (r);
+  /* Without a code, holds go on. */
+  r = hold (b2, event, type, 1, NULL);
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+
+  g_free (eva_test_sql (server->pg, "DELETE FROM rate_limits WHERE key LIKE 'att:coupon:%'", NULL));
+  r = hold (b2, event, type, 1, "REAL");
+  eva_test_assert_status (r, 201);
+  eva_test_response_free (r);
+  assert_invariant (server->pg);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -842,6 +908,7 @@ main (int    argc,
   g_test_add_func ("/coupons/quote-unlocks", test_quote_unlocks);
   g_test_add_func ("/coupons/holds", test_hold_coupons);
   g_test_add_func ("/coupons/quote-guessing", test_quote_guessing);
+  g_test_add_func ("/coupons/hold-guessing", test_hold_guessing);
 
   ret = g_test_run ();
   g_free (organizer);
