@@ -248,12 +248,72 @@ scan_literal (Scanner *scanner)
   return scan_fail (scanner, scanner->p, "unexpected character");
 }
 
-/* Checks @data against the JSON grammar with an explicit stack. */
-static gboolean
-scan_document (Scanner *scanner)
+/* The member name between @start and @end (the quotes excluded), its
+ * escapes decoded; scan_string() has already checked it. */
+static char *
+decode_name (const char *start,
+             const char *end)
 {
-  char stack[EVA_JSON_MAX_DEPTH];
-  guint depth = 0;
+  GString *out;
+
+  if (memchr (start, '\\', end - start) == NULL)
+    return g_strndup (start, end - start);
+
+  out = g_string_sized_new (end - start);
+  for (const char *p = start; p < end; p++)
+    {
+      gunichar u = 0;
+
+      if (*p != '\\')
+        {
+          g_string_append_c (out, *p);
+          continue;
+        }
+      p++;
+      switch (*p)
+        {
+        case 'b': g_string_append_c (out, '\b'); break;
+        case 'f': g_string_append_c (out, '\f'); break;
+        case 'n': g_string_append_c (out, '\n'); break;
+        case 'r': g_string_append_c (out, '\r'); break;
+        case 't': g_string_append_c (out, '\t'); break;
+        case 'u':
+          read_hex4 (p + 1, end, &u);
+          p += 4;
+          if (u >= 0xD800 && u < 0xDC00 && end - p > 6 && p[1] == '\\' && p[2] == 'u')
+            {
+              gunichar low;
+
+              if (read_hex4 (p + 3, end, &low) && low >= 0xDC00 && low < 0xE000)
+                {
+                  u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00);
+                  p += 6;
+                }
+            }
+          g_string_append_unichar (out, u);
+          break;
+        default:  /* " \ / */
+          g_string_append_c (out, *p);
+          break;
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+free_name_sets (GHashTable **sets)
+{
+  for (guint i = 0; i < EVA_JSON_MAX_DEPTH; i++)
+    g_clear_pointer (&sets[i], g_hash_table_unref);
+}
+
+/* The grammar, one token at a time (no recursion). */
+static gboolean
+scan_values (Scanner     *scanner,
+             char        *stack,
+             GHashTable **names,
+             guint       *depth)
+{
   ScanState state = EXPECT_VALUE;
 
   for (;;)
@@ -264,10 +324,10 @@ scan_document (Scanner *scanner)
 
       if (scanner->p >= scanner->end)
         {
-          if (state == EXPECT_COMMA_OR_CLOSE && depth == 0)
+          if (state == EXPECT_COMMA_OR_CLOSE && (*depth) == 0)
             return TRUE;
           return scan_fail (scanner, scanner->p,
-                            state == EXPECT_VALUE && depth == 0 ? "empty document"
+                            state == EXPECT_VALUE && (*depth) == 0 ? "empty document"
                                                                : "unexpected end of data");
         }
 
@@ -279,7 +339,7 @@ scan_document (Scanner *scanner)
           if (c == ']')
             {
               scanner->p++;
-              depth--;
+              (*depth)--;
               state = EXPECT_COMMA_OR_CLOSE;
               break;
             }
@@ -288,9 +348,16 @@ scan_document (Scanner *scanner)
         case EXPECT_VALUE:
           if (c == '[' || c == '{')
             {
-              if (depth == EVA_JSON_MAX_DEPTH)
+              if ((*depth) == EVA_JSON_MAX_DEPTH)
                 return scan_fail (scanner, scanner->p, "nested too deeply");
-              stack[depth++] = c;
+              if (c == '{')
+                {
+                  if (names[*depth] == NULL)
+                    names[*depth] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+                  else
+                    g_hash_table_remove_all (names[*depth]);
+                }
+              stack[(*depth)++] = c;
               scanner->p++;
               state = c == '[' ? EXPECT_VALUE_OR_CLOSE : EXPECT_KEY_OR_CLOSE;
               break;
@@ -318,7 +385,7 @@ scan_document (Scanner *scanner)
           if (c == '}')
             {
               scanner->p++;
-              depth--;
+              (*depth)--;
               state = EXPECT_COMMA_OR_CLOSE;
               break;
             }
@@ -327,8 +394,16 @@ scan_document (Scanner *scanner)
         case EXPECT_KEY:
           if (c != '"')
             return scan_fail (scanner, scanner->p, "expected a member name in double quotes");
-          if (!scan_string (scanner))
-            return FALSE;
+          {
+            const char *name_start = scanner->p;
+            char *name;
+
+            if (!scan_string (scanner))
+              return FALSE;
+            name = decode_name (name_start + 1, scanner->p - 1);
+            if (!g_hash_table_add (names[*depth - 1], name))
+              return scan_fail (scanner, name_start, "duplicate member name");
+          }
           state = EXPECT_COLON;
           break;
 
@@ -340,24 +415,24 @@ scan_document (Scanner *scanner)
           break;
 
         case EXPECT_COMMA_OR_CLOSE:
-          if (depth == 0)
+          if ((*depth) == 0)
             return scan_fail (scanner, scanner->p, "unexpected data after the document");
 
           if (c == ',')
             {
               scanner->p++;
-              state = stack[depth - 1] == '[' ? EXPECT_VALUE : EXPECT_KEY;
+              state = stack[(*depth) - 1] == '[' ? EXPECT_VALUE : EXPECT_KEY;
             }
-          else if ((c == ']' && stack[depth - 1] == '[') ||
-                   (c == '}' && stack[depth - 1] == '{'))
+          else if ((c == ']' && stack[(*depth) - 1] == '[') ||
+                   (c == '}' && stack[(*depth) - 1] == '{'))
             {
               scanner->p++;
-              depth--;
+              (*depth)--;
             }
           else
             {
               return scan_fail (scanner, scanner->p,
-                                stack[depth - 1] == '[' ? "expected ',' or ']'"
+                                stack[(*depth) - 1] == '[' ? "expected ',' or ']'"
                                                         : "expected ',' or '}'");
             }
           break;
@@ -367,6 +442,24 @@ scan_document (Scanner *scanner)
         }
     }
 }
+
+/* Checks @data against the JSON grammar with an explicit stack, and that
+ * no object names a member twice. */
+static gboolean
+scan_document (Scanner *scanner)
+{
+  char stack[EVA_JSON_MAX_DEPTH];
+  /* The member names seen so far in the object open at each depth; one
+   * set a level, emptied when an object opens there. */
+  GHashTable *names[EVA_JSON_MAX_DEPTH] = { NULL };
+  gboolean ok;
+  guint depth = 0;
+
+  ok = scan_values (scanner, stack, names, &depth);
+  free_name_sets (names);
+  return ok;
+}
+
 
 static void
 set_position_error (GError     **error,
@@ -421,8 +514,8 @@ eva_json_to_string (JsonNode *node)
  * string or member name, raw control characters in strings, comments,
  * single quotes, trailing commas, leading zeros, NaN/Infinity, integers
  * outside 64 bits, non-finite numbers, data after the value and nesting
- * deeper than %EVA_JSON_MAX_DEPTH. Duplicate member names are allowed; the
- * last one wins.
+ * deeper than %EVA_JSON_MAX_DEPTH, and an object that names a member twice
+ * (after decoding escapes: "a" and "\\u0061" are the same name).
  *
  * Returns: (transfer full): the root node, or %NULL with @error set.
  */

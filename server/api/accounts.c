@@ -9,6 +9,16 @@
  * instead (a fresh verification link while unverified, a password reset
  * link once active), at most EVA_ATTENDEE_MAIL_PER_EMAIL an hour.
  *
+ * Nobody gets an address by signing up first with it (account
+ * pre-hijacking): an unverified account has no session (sign-in answers
+ * 403 email_not_verified, and only to the holder of its password); each
+ * verification link carries the password of the sign-up that asked for it,
+ * and using the link sets that password (a second sign-up with the address
+ * replaces the first one's password only through its own link; a re-sent
+ * link keeps the newest sign-up's password, and every new link kills the
+ * earlier ones); verifying ends every session and every other link of the
+ * account.
+ *
  * Sessions and the cookie are eva-session.c's; mails go through the
  * outbox, in the same transaction as the change they belong to.
  *
@@ -53,10 +63,14 @@ static const char sql_verify_consume[] =
   "UPDATE attendee_tokens SET used_at = now () "
   "WHERE token_hash = decode ($1, 'hex') AND purpose = $2 "
   "  AND used_at IS NULL AND expires_at > now () "
-  "RETURNING attendee_id";
+  "RETURNING attendee_id, password_hash";
 
+/* $2: the password of the sign-up that the link answers (NULL: keep). An
+ * active account's password is never changed by a stale link. */
 static const char sql_verify_account[] =
   "UPDATE attendees a SET "
+  "  password_hash = CASE WHEN status = 'unverified' THEN coalesce ($2, password_hash) "
+  "                       ELSE password_hash END, "
   "  status = CASE WHEN status = 'unverified' THEN 'active' ELSE status END, "
   "  email_verified_at = coalesce (email_verified_at, now ()) "
   "WHERE id = $1::uuid AND status IN ('unverified', 'active') "
@@ -69,12 +83,12 @@ static const char sql_login_lookup[] =
 /* Only if nothing changed since the password was checked. */
 static const char sql_login_confirm[] =
   "SELECT " EVA_ATTENDEE_JSON "::text FROM attendees a "
-  "WHERE id = $1::uuid AND password_hash = $2 AND status IN ('unverified', 'active') "
+  "WHERE id = $1::uuid AND password_hash = $2 AND status = 'active' "
   "FOR SHARE";
 
 static const char sql_login_rehash[] =
   "UPDATE attendees a SET password_hash = $3 "
-  "WHERE id = $1::uuid AND password_hash = $2 AND status IN ('unverified', 'active') "
+  "WHERE id = $1::uuid AND password_hash = $2 AND status = 'active' "
   "RETURNING " EVA_ATTENDEE_JSON "::text";
 
 static const char sql_reset_lookup[] =
@@ -133,6 +147,12 @@ typedef struct
   char *locale;
   char *token_hash;    /* a presented session cookie, or a link's token */
   char *user_agent;
+  /* Between the stages (database → hashing pool → database): */
+  char *hash;          /* the new argon2id hash, or the stored one to check */
+  char *new_hash;      /* sign-in: rehashed at the current limits */
+  char *id;            /* sign-in: the account found */
+  char *status;
+  gboolean password_ok;
 } Account;
 
 static void
@@ -148,6 +168,10 @@ account_free (gpointer data)
   g_free (account->locale);
   g_free (account->token_hash);
   g_free (account->user_agent);
+  g_free (account->hash);
+  g_free (account->new_hash);
+  g_free (account->id);
+  g_free (account->status);
   g_free (account);
 }
 
@@ -161,6 +185,7 @@ static gboolean
 register_existing (EvaRequest  *req,
                    EvaDbConn   *conn,
                    Account     *account,
+                   const char  *hash,
                    GError     **error)
 {
   g_autoptr(PGresult) found = NULL;
@@ -188,10 +213,12 @@ register_existing (EvaRequest  *req,
   else if (g_str_equal (status, "active"))
     purpose = "password_reset";
 
+  /* An unverified account keeps its password: the new one only takes over
+   * if the link mailed now is used (see verify_work()). */
   if (allowed && purpose != NULL &&
       !eva_attendee_mail_link (req, conn, id, PQgetvalue (found, 0, 1),
                                PQgetvalue (found, 0, 2), PQgetvalue (found, 0, 3), purpose,
-                               error))
+                               g_str_equal (purpose, "verify_email") ? hash : NULL, error))
     return FALSE;
 
   json_object_set_string_member (details, "mailed", allowed && purpose != NULL ? purpose : "");
@@ -204,14 +231,12 @@ register_work (EvaRequest *req,
                EvaDbConn  *conn,
                gpointer    data)
 {
-  Account *account = data;
+  Account *account = eva_request_get_state (req);
+  const char *hash = account->hash;
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) inserted = NULL;
-  g_autofree char *hash = NULL;
 
-  /* Before looking: a taken address costs the same time as a free one. */
-  hash = eva_auth_hash_password (account->password, &error);
-  if (hash == NULL || !eva_db_begin (conn, &error))
+  if (!eva_db_begin (conn, &error))
     {
       eva_request_reply_gerror (req, error);
       return;
@@ -227,11 +252,11 @@ register_work (EvaRequest *req,
       const char *id = PQgetvalue (inserted, 0, 0);
 
       if (!eva_attendee_mail_link (req, conn, id, account->email, account->name,
-                                   account->locale, "verify_email", &error) ||
+                                   account->locale, "verify_email", hash, &error) ||
           !eva_attendee_audit (conn, req, "attendee", id, "attendee.register", id, NULL, &error))
         goto failed;
     }
-  else if (!register_existing (req, conn, account, &error))
+  else if (!register_existing (req, conn, account, hash, &error))
     goto failed;
 
   if (!eva_db_commit (conn, &error))
@@ -242,6 +267,56 @@ register_work (EvaRequest *req,
 
 failed:
   reply_failed (req, conn, error);
+}
+
+static void
+register_insert_then (EvaRequest *req)
+{
+  eva_request_run (req, register_work, NULL, NULL);
+}
+
+/* On the hashing pool. A taken address costs the same time as a free one:
+ * the hash is made before anybody looks. */
+static void
+register_hash (EvaRequest *req,
+               gpointer    state)
+{
+  Account *account = state;
+  g_autoptr(GError) error = NULL;
+
+  account->hash = eva_auth_hash_password (account->password, &error);
+  if (account->hash == NULL)
+    eva_request_reply_gerror (req, error);
+}
+
+static void
+register_hash_then (EvaRequest *req)
+{
+  eva_request_run_hash (req, register_hash, register_insert_then);
+}
+
+/* Sign-up is throttled per address and for the whole installation before
+ * any argon2id or mail is spent on it. */
+static void
+register_throttle_work (EvaRequest *req,
+                        EvaDbConn  *conn,
+                        gpointer    data)
+{
+  EvaConfig *config = eva_request_get_config (req);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address_key = g_strconcat ("att:register:ip:", req->client_ip, NULL);
+  gint64 retry_after = 0;
+
+  if (!eva_attendee_limit_claim (conn, address_key, (int) config->signup_limit,
+                                 "att:register:all", (int) config->signup_limit_global,
+                                 EVA_ATTENDEE_SIGNUP_WINDOW, &retry_after, &error))
+    {
+      eva_request_reply_gerror (req, error);
+      return;
+    }
+  if (retry_after > 0)
+    eva_attendee_reply_retry (req, "too_many_attempts", retry_after,
+                              "Too many sign-ups from here just now");
 }
 
 void
@@ -271,7 +346,8 @@ eva_api_auth_register (EvaRequest *req)
   account->password = g_strdup (password);
   account->name = g_strdup (name != NULL ? name : "");
   account->locale = locale != NULL ? g_steal_pointer (&locale) : g_strdup ("en");
-  eva_request_run (req, register_work, account, account_free);
+  eva_request_set_state (req, account, account_free);
+  eva_request_run_then (req, register_throttle_work, NULL, NULL, register_hash_then);
 }
 
 /* ------------------------------------------------------------------ */
@@ -287,6 +363,7 @@ verify_work (EvaRequest *req,
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) consumed = NULL;
   g_autoptr(PGresult) verified = NULL;
+  g_autoptr(PGresult) dropped = NULL;
   const char *id;
 
   if (!eva_db_begin (conn, &error))
@@ -306,7 +383,8 @@ verify_work (EvaRequest *req,
     }
 
   id = PQgetvalue (consumed, 0, 0);
-  verified = eva_db_query (conn, sql_verify_account, &error, id);
+  verified = eva_db_query (conn, sql_verify_account, &error, id,
+                           PQgetisnull (consumed, 0, 1) ? NULL : PQgetvalue (consumed, 0, 1));
   if (verified == NULL)
     goto failed;
   if (PQntuples (verified) == 0)
@@ -317,7 +395,12 @@ verify_work (EvaRequest *req,
       return;
     }
 
-  if (!eva_attendee_audit (conn, req, "attendee", id, "attendee.verify", id, NULL, &error) ||
+  /* The mailbox owner takes over: sessions anyone had on the address end,
+   * and every other link of it dies. */
+  dropped = eva_db_query (conn, sql_tokens_drop_all, &error, id);
+  if (dropped == NULL ||
+      !eva_session_revoke_all (conn, id, NULL, &error) ||
+      !eva_attendee_audit (conn, req, "attendee", id, "attendee.verify", id, NULL, &error) ||
       !eva_db_commit (conn, &error))
     goto failed;
 
@@ -412,7 +495,7 @@ ask_work (EvaRequest *req,
       if (wanted &&
           (!eva_attendee_mail_link (req, conn, id, PQgetvalue (found, 0, 1),
                                     PQgetvalue (found, 0, 2), PQgetvalue (found, 0, 3),
-                                    ask->purpose, &error) ||
+                                    ask->purpose, NULL, &error) ||
            !eva_attendee_audit (conn, req, "system", NULL,
                                 verify ? "attendee.verify_resent" : "attendee.reset_requested",
                                 id, NULL, &error)))
@@ -470,42 +553,16 @@ reset_confirm_work (EvaRequest *req,
                     EvaDbConn  *conn,
                     gpointer    data)
 {
-  Account *account = data;
+  Account *account = eva_request_get_state (req);
   g_autoptr(GError) error = NULL;
-  g_autoptr(PGresult) found = NULL;
   g_autoptr(PGresult) consumed = NULL;
   g_autoptr(PGresult) updated = NULL;
   g_autoptr(PGresult) dropped = NULL;
   g_autoptr(PGresult) forgotten = NULL;
-  g_autofree char *hash = NULL;
   g_autofree char *account_key = NULL;
-  const char *reason = NULL;
   const char *id;
 
-  found = eva_db_query (conn, sql_reset_lookup, &error, account->token_hash);
-  if (found == NULL)
-    {
-      eva_request_reply_gerror (req, error);
-      return;
-    }
-  if (PQntuples (found) == 0)
-    {
-      reply_invalid_link (req);
-      return;
-    }
-  if (!eva_validate_password (account->password, PQgetvalue (found, 0, 0), &reason))
-    {
-      g_autoptr(JsonObject) details = json_object_new ();
-
-      json_object_set_string_member (details, "password", reason);
-      eva_request_reply_error (req, 400, "validation_failed", details, "Some fields are not valid");
-      return;
-    }
-
-  /* argon2id outside the transaction; the token is consumed atomically
-   * below, so of two racing confirmations only one gets through. */
-  hash = eva_auth_hash_password (account->password, &error);
-  if (hash == NULL || !eva_db_begin (conn, &error))
+  if (!eva_db_begin (conn, &error))
     {
       eva_request_reply_gerror (req, error);
       return;
@@ -521,7 +578,7 @@ reset_confirm_work (EvaRequest *req,
       return;
     }
   id = PQgetvalue (consumed, 0, 0);
-  updated = eva_db_query (conn, sql_reset_account, &error, id, hash);
+  updated = eva_db_query (conn, sql_reset_account, &error, id, account->hash);
   if (updated == NULL)
     goto failed;
   if (PQntuples (updated) == 0)
@@ -554,6 +611,64 @@ failed:
   reply_failed (req, conn, error);
 }
 
+static void
+reset_confirm_then (EvaRequest *req)
+{
+  eva_request_run (req, reset_confirm_work, NULL, NULL);
+}
+
+/* On the hashing pool. The token is consumed atomically afterwards, so of
+ * two racing confirmations only one gets through. */
+static void
+reset_hash (EvaRequest *req,
+            gpointer    state)
+{
+  Account *account = state;
+  g_autoptr(GError) error = NULL;
+
+  account->hash = eva_auth_hash_password (account->password, &error);
+  if (account->hash == NULL)
+    eva_request_reply_gerror (req, error);
+}
+
+static void
+reset_hash_then (EvaRequest *req)
+{
+  eva_request_run_hash (req, reset_hash, reset_confirm_then);
+}
+
+/* The link must be live and the new password fit the address before any
+ * hashing is spent on it. */
+static void
+reset_check_work (EvaRequest *req,
+                  EvaDbConn  *conn,
+                  gpointer    data)
+{
+  Account *account = eva_request_get_state (req);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) found = NULL;
+  const char *reason = NULL;
+
+  found = eva_db_query (conn, sql_reset_lookup, &error, account->token_hash);
+  if (found == NULL)
+    {
+      eva_request_reply_gerror (req, error);
+      return;
+    }
+  if (PQntuples (found) == 0)
+    {
+      reply_invalid_link (req);
+      return;
+    }
+  if (!eva_validate_password (account->password, PQgetvalue (found, 0, 0), &reason))
+    {
+      g_autoptr(JsonObject) details = json_object_new ();
+
+      json_object_set_string_member (details, "password", reason);
+      eva_request_reply_error (req, 400, "validation_failed", details, "Some fields are not valid");
+    }
+}
+
 void
 eva_api_auth_reset_confirm (EvaRequest *req)
 {
@@ -575,7 +690,8 @@ eva_api_auth_reset_confirm (EvaRequest *req)
   account = g_new0 (Account, 1);
   account->token_hash = g_steal_pointer (&token_hash);
   account->password = g_strdup (password);
-  eva_request_run (req, reset_confirm_work, account, account_free);
+  eva_request_set_state (req, account, account_free);
+  eva_request_run_then (req, reset_check_work, NULL, NULL, reset_hash_then);
 }
 
 /* ------------------------------------------------------------------ */
@@ -606,26 +722,17 @@ login_failed (EvaRequest *req,
     reply_invalid_credentials (req);
 }
 
+/* Stage 1, on the database pool: the throttle, then the account. */
 static void
-login_work (EvaRequest *req,
-            EvaDbConn  *conn,
-            gpointer    data)
+login_lookup_work (EvaRequest *req,
+                   EvaDbConn  *conn,
+                   gpointer    data)
 {
-  Account *account = data;
+  Account *account = eva_request_get_state (req);
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) found = NULL;
-  g_autoptr(PGresult) confirmed = NULL;
   g_autofree char *account_key = eva_attendee_account_key (account->email);
   g_autofree char *address_key = eva_attendee_address_key (req);
-  g_autofree char *new_hash = NULL;
-  g_autofree char *token = NULL;
-  g_autofree char *csrf = NULL;
-  g_autofree char *session_id = NULL;
-  g_autofree char *body = NULL;
-  g_autoptr(JsonObject) details = NULL;
-  const char *id;
-  const char *hash;
-  gboolean needs_rehash = FALSE;
   gint64 retry_after = 0;
 
   /* A locked key refuses before the password is even looked at. */
@@ -647,36 +754,81 @@ login_work (EvaRequest *req,
       eva_request_reply_gerror (req, error);
       return;
     }
-
-  if (PQntuples (found) == 0 || PQgetisnull (found, 0, 1))
+  if (PQntuples (found) == 1 && !PQgetisnull (found, 0, 1))
     {
-      /* Spend the time a real check takes, so timing does not tell. */
+      account->id = g_strdup (PQgetvalue (found, 0, 0));
+      account->hash = g_strdup (PQgetvalue (found, 0, 1));
+      account->status = g_strdup (PQgetvalue (found, 0, 2));
+    }
+}
+
+/* Stage 2, on the hashing pool: the password (or, for no account, the
+ * same time spent, so timing does not tell). */
+static void
+login_check (EvaRequest *req,
+             gpointer    state)
+{
+  Account *account = state;
+  gboolean needs_rehash = FALSE;
+  g_autoptr(GError) error = NULL;
+
+  if (account->hash == NULL)
+    {
       eva_auth_dummy_verify (account->password);
+      return;
+    }
+  account->password_ok = eva_auth_verify_password (account->hash, account->password, &needs_rehash);
+  if (account->password_ok && needs_rehash)
+    {
+      account->new_hash = eva_auth_hash_password (account->password, &error);
+      if (account->new_hash == NULL)
+        eva_request_reply_gerror (req, error);
+    }
+}
+
+/* Stage 3, on the database pool: the verdict, and a session. */
+static void
+login_finish_work (EvaRequest *req,
+                   EvaDbConn  *conn,
+                   gpointer    data)
+{
+  Account *account = eva_request_get_state (req);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) confirmed = NULL;
+  g_autofree char *account_key = eva_attendee_account_key (account->email);
+  g_autofree char *address_key = eva_attendee_address_key (req);
+  g_autofree char *token = NULL;
+  g_autofree char *csrf = NULL;
+  g_autofree char *session_id = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(JsonObject) details = NULL;
+  const char *id = account->id;
+  const char *hash = account->hash;
+  const char *new_hash = account->new_hash;
+
+  if (id == NULL)
+    {
       reply_invalid_credentials (req);
       return;
     }
-
-  id = PQgetvalue (found, 0, 0);
-  hash = PQgetvalue (found, 0, 1);
-  if (!eva_auth_verify_password (hash, account->password, &needs_rehash))
+  if (!account->password_ok)
     {
       login_failed (req, conn, id, "invalid_credentials");
       return;
     }
-  if (g_str_equal (PQgetvalue (found, 0, 2), "disabled"))
+  if (g_str_equal (account->status, "disabled"))
     {
       login_failed (req, conn, id, "disabled");
       return;
     }
-
-  if (needs_rehash)
+  /* No session before the address is confirmed: whoever signed up with
+   * somebody else's address never gets one. Told only to the holder of
+   * the password. */
+  if (g_str_equal (account->status, "unverified"))
     {
-      new_hash = eva_auth_hash_password (account->password, &error);
-      if (new_hash == NULL)
-        {
-          eva_request_reply_gerror (req, error);
-          return;
-        }
+      eva_request_reply_error (req, 403, "email_not_verified", NULL,
+                               "Confirm your email address first: follow the link we sent you");
+      return;
     }
 
   if (!eva_db_begin (conn, &error))
@@ -725,6 +877,19 @@ failed:
   reply_failed (req, conn, error);
 }
 
+
+static void
+login_finish_then (EvaRequest *req)
+{
+  eva_request_run (req, login_finish_work, NULL, NULL);
+}
+
+static void
+login_check_then (EvaRequest *req)
+{
+  eva_request_run_hash (req, login_check, login_finish_then);
+}
+
 void
 eva_api_auth_login (EvaRequest *req)
 {
@@ -754,7 +919,8 @@ eva_api_auth_login (EvaRequest *req)
   account->password = g_strdup (password);
   account->token_hash = presented != NULL ? eva_auth_token_hash_hex (presented) : NULL;
   account->user_agent = eva_staff_user_agent (req);
-  eva_request_run (req, login_work, account, account_free);
+  eva_request_set_state (req, account, account_free);
+  eva_request_run_then (req, login_lookup_work, NULL, NULL, login_check_then);
 }
 
 /* ------------------------------------------------------------------ */

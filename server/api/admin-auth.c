@@ -8,8 +8,10 @@
  * refresh re-reads the role (and the disabled flag) from the database.
  * Disabling or deleting an account revokes its refresh tokens at once.
  *
- * Everything that touches the database — including argon2id, which takes
- * about 100 ms — runs on a pool thread through eva_request_run().
+ * Everything that touches the database runs on a pool thread through
+ * eva_request_run(); argon2id (about 100 ms, 64 MiB) runs on the small
+ * hashing pool (eva_request_run_hash()) between the two database stages
+ * of a sign-in, so bookings never wait behind it.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -122,6 +124,12 @@ typedef struct
   char *email;
   char *password;
   char *user_agent;
+  /* Between the stages (database → hashing pool → database): */
+  char *staff_id;      /* NULL: no such account */
+  char *hash;
+  char *new_hash;
+  gboolean disabled;
+  gboolean password_ok;
 } Login;
 
 static void
@@ -134,6 +142,9 @@ login_free (gpointer data)
     sodium_memzero (login->password, strlen (login->password));
   g_free (login->password);
   g_free (login->user_agent);
+  g_free (login->staff_id);
+  g_free (login->hash);
+  g_free (login->new_hash);
   g_free (login);
 }
 
@@ -162,26 +173,18 @@ login_failed (EvaRequest *req,
     reply_invalid_credentials (req);
 }
 
+/* Stage 1, on the database pool: the throttle, then the account. */
 static void
-login_work (EvaRequest *req,
-            EvaDbConn  *conn,
-            gpointer    data)
+login_lookup_work (EvaRequest *req,
+                   EvaDbConn  *conn,
+                   gpointer    data)
 {
-  Login *login = data;
+  Login *login = eva_request_get_state (req);
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) found = NULL;
-  g_autoptr(PGresult) updated = NULL;
   g_autofree char *lower = g_utf8_strdown (login->email, -1);
   g_autofree char *account_key = g_strconcat ("staff:acct:", lower, NULL);
   g_autofree char *address_key = g_strconcat ("staff:ip:", req->client_ip, NULL);
-  g_autofree char *new_hash = NULL;
-  g_autofree char *refresh = NULL;
-  g_autofree char *family = NULL;
-  g_autoptr(JsonObject) details = NULL;
-  const char *staff_id;
-  const char *hash;
-  gboolean disabled;
-  gboolean needs_rehash = FALSE;
   gint64 retry_after = 0;
 
   /* A locked key refuses before the password is even looked at. */
@@ -209,39 +212,67 @@ login_work (EvaRequest *req,
       eva_request_reply_gerror (req, error);
       return;
     }
-
-  if (PQntuples (found) == 0)
+  if (PQntuples (found) > 0)
     {
-      /* Spend the time a real check takes, so timing does not tell. */
+      login->staff_id = g_strdup (PQgetvalue (found, 0, 0));
+      login->hash = g_strdup (PQgetvalue (found, 0, 2));
+      login->disabled = g_str_equal (PQgetvalue (found, 0, 3), "t");
+    }
+}
+
+/* Stage 2, on the hashing pool: the password, or for no account the same
+ * time spent, so timing does not tell. A hash stored with weaker limits
+ * than today's is upgraded while we know the password. */
+static void
+login_check (EvaRequest *req,
+             gpointer    state)
+{
+  Login *login = state;
+  gboolean needs_rehash = FALSE;
+  g_autoptr(GError) error = NULL;
+
+  if (login->staff_id == NULL)
+    {
       eva_auth_dummy_verify (login->password);
-      login_failed (req, conn, lower, NULL, "invalid_credentials");
       return;
     }
+  login->password_ok = eva_auth_verify_password (login->hash, login->password, &needs_rehash);
+  if (login->password_ok && !login->disabled && needs_rehash)
+    {
+      login->new_hash = eva_auth_hash_password (login->password, &error);
+      if (login->new_hash == NULL)
+        eva_request_reply_gerror (req, error);
+    }
+}
 
-  staff_id = PQgetvalue (found, 0, 0);
-  hash = PQgetvalue (found, 0, 2);
-  disabled = g_str_equal (PQgetvalue (found, 0, 3), "t");
+/* Stage 3, on the database pool: the verdict, and the tokens. */
+static void
+login_finish_work (EvaRequest *req,
+                   EvaDbConn  *conn,
+                   gpointer    data)
+{
+  Login *login = eva_request_get_state (req);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) updated = NULL;
+  g_autofree char *lower = g_utf8_strdown (login->email, -1);
+  g_autofree char *account_key = g_strconcat ("staff:acct:", lower, NULL);
+  g_autofree char *address_key = g_strconcat ("staff:ip:", req->client_ip, NULL);
+  g_autofree char *refresh = NULL;
+  g_autofree char *family = NULL;
+  g_autoptr(JsonObject) details = NULL;
+  const char *staff_id = login->staff_id;
+  const char *hash = login->hash;
+  const char *new_hash = login->new_hash;
 
-  if (!eva_auth_verify_password (hash, login->password, &needs_rehash))
+  if (staff_id == NULL || !login->password_ok)
     {
       login_failed (req, conn, lower, staff_id, "invalid_credentials");
       return;
     }
-  if (disabled)
+  if (login->disabled)
     {
       login_failed (req, conn, lower, staff_id, "disabled");
       return;
-    }
-
-  /* Stored with weaker limits than today's: upgrade while we know it. */
-  if (needs_rehash)
-    {
-      new_hash = eva_auth_hash_password (login->password, &error);
-      if (new_hash == NULL)
-        {
-          eva_request_reply_gerror (req, error);
-          return;
-        }
     }
 
   if (!eva_db_begin (conn, &error))
@@ -287,6 +318,19 @@ failed:
   eva_request_reply_gerror (req, error);
 }
 
+
+static void
+login_finish_then (EvaRequest *req)
+{
+  eva_request_run (req, login_finish_work, NULL, NULL);
+}
+
+static void
+login_check_then (EvaRequest *req)
+{
+  eva_request_run_hash (req, login_check, login_finish_then);
+}
+
 void
 eva_api_admin_login (EvaRequest *req)
 {
@@ -309,7 +353,8 @@ eva_api_admin_login (EvaRequest *req)
   login->email = g_strdup (email);
   login->password = g_strdup (password);
   login->user_agent = eva_staff_user_agent (req);
-  eva_request_run (req, login_work, login, login_free);
+  eva_request_set_state (req, login, login_free);
+  eva_request_run_then (req, login_lookup_work, NULL, NULL, login_check_then);
 }
 
 /* ------------------------------------------------------------------ */

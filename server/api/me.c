@@ -310,6 +310,13 @@ typedef struct
 {
   char *current;
   char *next;
+  /* Between the stages (database → hashing pool → database): */
+  char *email;
+  char *name;
+  char *locale;
+  char *old_hash;
+  char *new_hash;
+  gboolean current_ok;
 } Password;
 
 static void
@@ -327,22 +334,27 @@ password_free (gpointer data)
 
   secret_free (password->current);
   secret_free (password->next);
+  g_free (password->email);
+  g_free (password->name);
+  g_free (password->locale);
+  g_free (password->old_hash);
+  g_free (password->new_hash);
   g_free (password);
 }
 
+/* Stage 1, on the database pool: the account, the new password's fit, and
+ * the sign-in limits (a stolen session must not become a way to guess the
+ * password). */
 static void
-password_work (EvaRequest *req,
-               EvaDbConn  *conn,
-               gpointer    data)
+password_check_work (EvaRequest *req,
+                     EvaDbConn  *conn,
+                     gpointer    data)
 {
-  Password *password = data;
+  Password *password = eva_request_get_state (req);
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) found = NULL;
-  g_autoptr(PGresult) updated = NULL;
   g_autofree char *account_key = NULL;
   g_autofree char *address_key = eva_attendee_address_key (req);
-  g_autofree char *old_hash = NULL;
-  g_autofree char *new_hash = NULL;
   const char *reason = NULL;
   gint64 retry_after = 0;
 
@@ -364,8 +376,6 @@ password_work (EvaRequest *req,
       return;
     }
 
-  /* A stolen session must not become a way to guess the password: the
-   * sign-in limits count here too. */
   account_key = eva_attendee_account_key (PQgetvalue (found, 0, 0));
   if (!eva_staff_throttle_claim (conn, account_key, address_key, &retry_after, &error))
     {
@@ -379,22 +389,53 @@ password_work (EvaRequest *req,
       return;
     }
 
-  old_hash = g_strdup (PQgetvalue (found, 0, 3));
-  if (!eva_auth_verify_password (old_hash, password->current, NULL))
+  password->email = g_strdup (PQgetvalue (found, 0, 0));
+  password->name = g_strdup (PQgetvalue (found, 0, 1));
+  password->locale = g_strdup (PQgetvalue (found, 0, 2));
+  password->old_hash = g_strdup (PQgetvalue (found, 0, 3));
+}
+
+/* Stage 2, on the hashing pool. */
+static void
+password_hash (EvaRequest *req,
+               gpointer    state)
+{
+  Password *password = state;
+  g_autoptr(GError) error = NULL;
+
+  password->current_ok = eva_auth_verify_password (password->old_hash, password->current, NULL);
+  if (!password->current_ok)
+    return;
+  password->new_hash = eva_auth_hash_password (password->next, &error);
+  if (password->new_hash == NULL)
+    eva_request_reply_gerror (req, error);
+}
+
+/* Stage 3, on the database pool. */
+static void
+password_work (EvaRequest *req,
+               EvaDbConn  *conn,
+               gpointer    data)
+{
+  Password *password = eva_request_get_state (req);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) updated = NULL;
+  g_autofree char *account_key = eva_attendee_account_key (password->email);
+  g_autofree char *address_key = eva_attendee_address_key (req);
+
+  if (!password->current_ok)
     {
       reply_field (req, "current_password", "is not correct");
       return;
     }
-
-  new_hash = eva_auth_hash_password (password->next, &error);
-  if (new_hash == NULL || !eva_db_begin (conn, &error))
+  if (!eva_db_begin (conn, &error))
     {
       eva_request_reply_gerror (req, error);
       return;
     }
 
   {
-    const char *params[] = { req->principal_id, old_hash, new_hash };
+    const char *params[] = { req->principal_id, password->old_hash, password->new_hash };
 
     updated = eva_db_exec (conn, sql_set_password, G_N_ELEMENTS (params), params, &error);
   }
@@ -410,8 +451,8 @@ password_work (EvaRequest *req,
 
   if (!eva_session_revoke_all (conn, req->principal_id, req->session_id, &error) ||
       !eva_staff_throttle_succeeded (conn, account_key, address_key, &error) ||
-      !eva_attendee_mail (conn, PQgetvalue (found, 0, 0), PQgetvalue (found, 0, 1),
-                          PQgetvalue (found, 0, 2), "password_changed", NULL, &error) ||
+      !eva_attendee_mail (conn, password->email, password->name, password->locale,
+                          "password_changed", NULL, &error) ||
       !eva_attendee_audit (conn, req, "attendee", req->principal_id, "attendee.password_change",
                            req->principal_id, NULL, &error) ||
       !eva_db_commit (conn, &error))
@@ -422,6 +463,18 @@ password_work (EvaRequest *req,
 
 failed:
   reply_failed (req, conn, error);
+}
+
+static void
+password_then (EvaRequest *req)
+{
+  eva_request_run (req, password_work, NULL, NULL);
+}
+
+static void
+password_hash_then (EvaRequest *req)
+{
+  eva_request_run_hash (req, password_hash, password_then);
 }
 
 void
@@ -445,5 +498,6 @@ eva_api_me_password (EvaRequest *req)
   password = g_new0 (Password, 1);
   password->current = g_strdup (current);
   password->next = g_strdup (next);
-  eva_request_run (req, password_work, password, password_free);
+  eva_request_set_state (req, password, password_free);
+  eva_request_run_then (req, password_check_work, NULL, NULL, password_hash_then);
 }

@@ -293,6 +293,7 @@ typedef struct
   char *name;
   char *role;
   char *password;
+  char *hash;          /* made on the hashing pool */
   gboolean generated;
 } Create;
 
@@ -307,6 +308,7 @@ create_free (gpointer data)
   if (create->password != NULL)
     sodium_memzero (create->password, strlen (create->password));
   g_free (create->password);
+  g_free (create->hash);
   g_free (create);
 }
 
@@ -315,18 +317,12 @@ create_work (EvaRequest *req,
              EvaDbConn  *conn,
              gpointer    data)
 {
-  Create *create = data;
+  Create *create = eva_request_get_state (req);
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) result = NULL;
   g_autoptr(JsonObject) details = NULL;
   g_autoptr(JsonNode) node = NULL;
-  g_autofree char *hash = eva_auth_hash_password (create->password, &error);
-
-  if (hash == NULL)
-    {
-      eva_request_reply_gerror (req, error);
-      return;
-    }
+  const char *hash = create->hash;
 
   if (!eva_db_begin (conn, &error))
     {
@@ -383,6 +379,25 @@ create_work (EvaRequest *req,
   eva_request_reply_json (req, 201, node);
 }
 
+static void
+create_then (EvaRequest *req)
+{
+  eva_request_run (req, create_work, NULL, NULL);
+}
+
+/* On the hashing pool, before the transaction. */
+static void
+create_hash (EvaRequest *req,
+             gpointer    state)
+{
+  Create *create = state;
+  g_autoptr(GError) error = NULL;
+
+  create->hash = eva_auth_hash_password (create->password, &error);
+  if (create->hash == NULL)
+    eva_request_reply_gerror (req, error);
+}
+
 void
 eva_api_staff_create (EvaRequest *req)
 {
@@ -414,7 +429,8 @@ eva_api_staff_create (EvaRequest *req)
   create->role = g_strdup (role);
   create->generated = password == NULL;
   create->password = password != NULL ? g_strdup (password) : eva_random_token (GENERATED_BYTES);
-  eva_request_run (req, create_work, create, create_free);
+  eva_request_set_state (req, create, create_free);
+  eva_request_run_hash (req, create_hash, create_then);
 }
 
 /* ------------------------------------------------------------------ */
@@ -453,6 +469,7 @@ typedef struct
   char     *name;
   char     *role;
   char     *password;
+  char     *hash;      /* of the new password, made on the hashing pool */
   gboolean  has_disabled;
   gboolean  disabled;
 } Update;
@@ -468,17 +485,18 @@ update_free (gpointer data)
   if (update->password != NULL)
     sodium_memzero (update->password, strlen (update->password));
   g_free (update->password);
+  g_free (update->hash);
   g_free (update);
 }
 
-/* Checks a new password against the account's email and hashes it.
- * Returns FALSE after replying. */
-static gboolean
-update_hash_password (EvaRequest  *req,
-                      EvaDbConn   *conn,
-                      Update      *update,
-                      char       **hash)
+/* Stage 1 of a password change, on the database pool: the new password
+ * must fit the account's email (no reply: go on). */
+static void
+update_check_work (EvaRequest *req,
+                   EvaDbConn  *conn,
+                   gpointer    data)
 {
+  Update *update = eva_request_get_state (req);
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) result = eva_db_query (conn, sql_get_email, &error, update->id);
   const char *reason = NULL;
@@ -486,26 +504,28 @@ update_hash_password (EvaRequest  *req,
   if (result == NULL)
     {
       eva_request_reply_gerror (req, error);
-      return FALSE;
+      return;
     }
   if (eva_db_value (result) == NULL)
     {
       reply_not_found (req);
-      return FALSE;
+      return;
     }
   if (!eva_validate_password (update->password, eva_db_value (result), &reason))
-    {
-      reply_field_error (req, "password", reason);
-      return FALSE;
-    }
+    reply_field_error (req, "password", reason);
+}
 
-  *hash = eva_auth_hash_password (update->password, &error);
-  if (*hash == NULL)
-    {
-      eva_request_reply_gerror (req, error);
-      return FALSE;
-    }
-  return TRUE;
+/* Stage 2, on the hashing pool, before any transaction holds row locks. */
+static void
+update_hash (EvaRequest *req,
+             gpointer    state)
+{
+  Update *update = state;
+  g_autoptr(GError) error = NULL;
+
+  update->hash = eva_auth_hash_password (update->password, &error);
+  if (update->hash == NULL)
+    eva_request_reply_gerror (req, error);
 }
 
 static void
@@ -513,20 +533,16 @@ update_work (EvaRequest *req,
              EvaDbConn  *conn,
              gpointer    data)
 {
-  Update *update = data;
+  Update *update = eva_request_get_state (req);
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) target = NULL;
   g_autoptr(PGresult) result = NULL;
   g_autoptr(JsonObject) details = NULL;
   g_autoptr(JsonObject) changes = NULL;
-  g_autofree char *hash = NULL;
+  const char *hash = update->hash;
   gboolean active_super = FALSE;
   int n_supers = 0;
   const char *params[5];
-
-  /* Hash before the transaction: argon2 should not hold row locks. */
-  if (update->password != NULL && !update_hash_password (req, conn, update, &hash))
-    return;
 
   if (update->name == NULL && update->role == NULL && !update->has_disabled && hash == NULL)
     {
@@ -605,6 +621,18 @@ failed:
   eva_request_reply_gerror (req, error);
 }
 
+static void
+update_then (EvaRequest *req)
+{
+  eva_request_run (req, update_work, NULL, NULL);
+}
+
+static void
+update_hash_then (EvaRequest *req)
+{
+  eva_request_run_hash (req, update_hash, update_then);
+}
+
 void
 eva_api_staff_update (EvaRequest *req)
 {
@@ -641,7 +669,11 @@ eva_api_staff_update (EvaRequest *req)
   update->password = g_strdup (password);
   update->has_disabled = disabled_state == EVA_FIELD_SET;
   update->disabled = disabled;
-  eva_request_run (req, update_work, update, update_free);
+  eva_request_set_state (req, update, update_free);
+  if (update->password != NULL)
+    eva_request_run_then (req, update_check_work, NULL, NULL, update_hash_then);
+  else
+    eva_request_run (req, update_work, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ */

@@ -223,6 +223,76 @@ forget_clients (HttpThread *t)
 /* Requests                                                           */
 /* ------------------------------------------------------------------ */
 
+/* A chunked body that grows past EVERATO_MAX_BODY: libsoup would buffer it
+ * whole before any handler sees it, so the connection is taken over while
+ * the body arrives, answered 413 and closed. */
+typedef struct
+{
+  GIOStream *stream;
+  char      *reply;
+} Refusal;
+
+static void
+refusal_free (Refusal *refusal)
+{
+  g_object_unref (refusal->stream);
+  g_free (refusal->reply);
+  g_free (refusal);
+}
+
+static void
+refusal_closed_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+  refusal_free (user_data);
+}
+
+static void
+refusal_written_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Refusal *refusal = user_data;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
+  g_io_stream_close_async (refusal->stream, G_PRIORITY_DEFAULT, NULL, refusal_closed_cb, refusal);
+}
+
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              gpointer           user_data)
+{
+  HttpThread *t = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  gsize max_body = t->server->config->max_body;
+  g_autofree char *json = NULL;
+  Refusal *refusal;
+
+  if (body->length <= (goffset) max_body)
+    return;
+
+  json = g_strdup_printf ("{\"error\":{\"code\":\"payload_too_large\",\"message\":"
+                          "\"The request body is larger than %" G_GSIZE_FORMAT " bytes\","
+                          "\"details\":{}}}", max_body);
+  refusal = g_new0 (Refusal, 1);
+  refusal->reply = g_strdup_printf ("HTTP/1.1 413 Payload Too Large\r\n"
+                                    "Content-Type: application/json\r\n"
+                                    "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                                    "Connection: close\r\n"
+                                    "Server: everato/" PACKAGE_VERSION "\r\n"
+                                    "\r\n%s", strlen (json), json);
+  g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, user_data);
+  refusal->stream = soup_server_message_steal_connection (msg);
+  g_message ("refused a chunked request body over %" G_GSIZE_FORMAT " bytes from %s",
+             max_body, soup_server_message_get_remote_host (msg));
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (refusal->stream),
+                                   refusal->reply, strlen (refusal->reply), G_PRIORITY_DEFAULT,
+                                   NULL, refusal_written_cb, refusal);
+}
+
 static void
 early_handler_cb (SoupServer        *soup,
                   SoupServerMessage *msg,
@@ -249,6 +319,10 @@ early_handler_cb (SoupServer        *soup,
                                         body, strlen (body));
       soup_server_message_set_status (msg, 413, NULL);
     }
+  /* Without a length, count while it arrives. */
+  else if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH &&
+           soup_message_headers_get_encoding (headers) != SOUP_ENCODING_NONE)
+    g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), t);
 }
 
 static void
@@ -522,6 +596,9 @@ eva_server_new (EvaConfig  *config,
   server->host.db = server->db;
   server->host.token_key = server->token_key;
   server->host.router = eva_routes_router ();
+  server->host.db_queue_max = config->db_queue_max;
+  server->host.hash_pool = eva_request_hash_pool_new (config->hash_workers);
+  server->host.hash_queue_max = config->hash_queue_max;
   server->host.request_done = request_done_cb;
   server->host.owner = server;
   return g_steal_pointer (&server);
@@ -568,8 +645,11 @@ eva_server_run (EvaServer *server)
   eva_outbox_stop (server->outbox);
   g_clear_pointer (&server->sweeper, eva_sweeper_stop);
 
-  /* The pool first: its last replies still reach the running HTTP threads,
-   * which then send them before they stop. */
+  /* Password hashing first (its next stage may need the database), then
+   * the database pool: their last replies still reach the running HTTP
+   * threads, which then send them before they stop. */
+  if (server->host.hash_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&server->host.hash_pool), FALSE, TRUE);
   g_clear_pointer (&server->db, eva_db_free);
 
   for (guint i = 0; i < server->threads->len; i++)
@@ -593,6 +673,8 @@ eva_server_free (EvaServer *server)
     return;
 
   g_clear_pointer (&server->outbox, eva_outbox_free);
+  if (server->host.hash_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&server->host.hash_pool), FALSE, TRUE);
   g_clear_pointer (&server->db, eva_db_free);
   g_clear_pointer (&server->threads, g_ptr_array_unref);
   g_clear_pointer (&server->main_loop, g_main_loop_unref);

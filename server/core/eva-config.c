@@ -180,6 +180,26 @@ eva_config_load_from (char   **envp,
     return NULL;
   config->smtp_url = g_strdup (value);
 
+  /* Credentials never cross the network in clear: with a user in the URL,
+   * smtp:// requires STARTTLS unless the operator says otherwise. */
+  {
+    g_autoptr(GUri) uri = value != NULL ? g_uri_parse (value, G_URI_FLAGS_NONE, NULL) : NULL;
+    const char *tls = lookup (envp, "EVERATO_SMTP_TLS");
+
+    if (tls == NULL)
+      config->smtp_require_tls = uri != NULL && g_uri_get_userinfo (uri) != NULL;
+    else if (g_str_equal (tls, "required"))
+      config->smtp_require_tls = TRUE;
+    else if (g_str_equal (tls, "opportunistic"))
+      config->smtp_require_tls = FALSE;
+    else
+      {
+        g_set_error (error, EVA_CONFIG_ERROR, 0,
+                     "EVERATO_SMTP_TLS must be required or opportunistic, not \"%s\"", tls);
+        return NULL;
+      }
+  }
+
   value = lookup (envp, "EVERATO_MAIL_FROM");
   if (value != NULL && !eva_validate_email (value))
     {
@@ -226,6 +246,26 @@ eva_config_load_from (char   **envp,
   if (!parse_uint (envp, "EVERATO_DB_POOL_SIZE", 1, 256, 8, &n, error))
     return NULL;
   config->db_pool_size = n;
+
+  if (!parse_uint (envp, "EVERATO_DB_QUEUE_MAX", 0, 1000000, 1024, &n, error))
+    return NULL;
+  config->db_queue_max = n;
+
+  if (!parse_uint (envp, "EVERATO_SIGNUP_LIMIT", 1, 1000000, 10, &n, error))
+    return NULL;
+  config->signup_limit = n;
+
+  if (!parse_uint (envp, "EVERATO_SIGNUP_LIMIT_GLOBAL", 1, 10000000, 1000, &n, error))
+    return NULL;
+  config->signup_limit_global = n;
+
+  if (!parse_uint (envp, "EVERATO_HASH_WORKERS", 1, 64, 2, &n, error))
+    return NULL;
+  config->hash_workers = n;
+
+  if (!parse_uint (envp, "EVERATO_HASH_QUEUE_MAX", 1, 100000, 64, &n, error))
+    return NULL;
+  config->hash_queue_max = n;
 
   if (!parse_uint (envp, "EVERATO_MAX_BODY", 1024, 64 * 1024 * 1024, 1024 * 1024, &n, error))
     return NULL;

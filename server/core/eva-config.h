@@ -22,6 +22,7 @@ typedef struct
   char         *public_url;
   gboolean      public_url_https;
   char         *smtp_url;
+  gboolean      smtp_require_tls;   /* STARTTLS or nothing on smtp:// */
   char         *mail_from;
   char         *stripe_secret_key;
   char         *stripe_webhook_secret;
@@ -30,6 +31,11 @@ typedef struct
   char         *web_dir;
   guint         threads;
   guint         db_pool_size;
+  guint         db_queue_max;     /* database jobs waiting; 0: unbounded */
+  guint         hash_workers;     /* argon2id threads (64 MiB each at work) */
+  guint         hash_queue_max;   /* password checks waiting for them */
+  guint         signup_limit;         /* sign-ups per client address an hour */
+  guint         signup_limit_global;  /* sign-ups an hour, all addresses */
   gsize         max_body;
   EvaLogFormat  log_format;
   guint         shutdown_timeout_ms;

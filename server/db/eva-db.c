@@ -374,7 +374,17 @@ eva_db_commit (EvaDbConn  *conn,
 {
   g_autoptr(PGresult) result = eva_db_exec_once (conn, "COMMIT", 0, NULL, error);
 
-  return result != NULL;
+  if (result == NULL)
+    return FALSE;
+  /* COMMIT of a transaction that an earlier statement aborted "succeeds"
+   * with the tag ROLLBACK: nothing was written, so it is a failure. */
+  if (g_strcmp0 (PQcmdStatus (result), "ROLLBACK") == 0)
+    {
+      g_set_error_literal (error, EVA_ERROR, EVA_ERROR_INTERNAL,
+                           "The transaction was rolled back: nothing was saved");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 void

@@ -95,6 +95,8 @@ eva_request_unref (EvaRequest *req)
   if (!g_atomic_ref_count_dec (&req->ref_count))
     return;
 
+  if (req->state_free != NULL && req->state != NULL)
+    req->state_free (req->state);
   g_clear_object (&req->msg);
   g_clear_pointer (&req->context, g_main_context_unref);
   g_clear_pointer (&req->params, g_hash_table_unref);
@@ -329,6 +331,7 @@ typedef struct
   gpointer        data;
   GDestroyNotify  data_free;
   EvaRequestThen  then;
+  EvaRequestHash  hash;
 } Work;
 
 static gboolean
@@ -388,38 +391,45 @@ work_run (EvaDbConn *conn,
   g_main_context_invoke (w->req->context, work_finish_cb, w);
 }
 
-void
-eva_request_run (EvaRequest     *req,
-                 EvaRequestWork  work,
-                 gpointer        data,
-                 GDestroyNotify  data_free)
+/* The database pool's queue is bounded: past host->db_queue_max waiting
+ * jobs, new work is refused at once with 503 instead of waiting behind a
+ * backlog that only grows. */
+static gboolean
+refuse_if_busy (EvaRequest     *req,
+                guint           queued,
+                guint           max,
+                const char     *what,
+                gpointer        data,
+                GDestroyNotify  data_free)
 {
-  Work *w = g_new0 (Work, 1);
+  if (max == 0 || queued < max)
+    return FALSE;
 
-  g_return_if_fail (!req->pending);
-
-  w->req = eva_request_ref (req);
-  w->work = work;
-  w->data = data;
-  w->data_free = data_free;
-  req->pending = TRUE;
-  req->status = 0;
-  soup_server_message_pause (req->msg);
-  eva_db_push (req->host->db, work_run, w);
+  if (data_free != NULL && data != NULL)
+    data_free (data);
+  req->pending = FALSE;
+  eva_request_add_header (req, "Retry-After", "1");
+  eva_request_reply_error (req, 503, "server_busy", NULL,
+                           "The server is busy (%s); try again in a moment", what);
+  return TRUE;
 }
 
-void
-eva_request_run_then (EvaRequest     *req,
-                      EvaRequestWork  work,
-                      gpointer        data,
-                      GDestroyNotify  data_free,
-                      EvaRequestThen  then)
+static void
+submit (EvaRequest     *req,
+        EvaRequestWork  work,
+        gpointer        data,
+        GDestroyNotify  data_free,
+        EvaRequestThen  then)
 {
-  Work *w = g_new0 (Work, 1);
+  Work *w;
 
   g_return_if_fail (!req->pending);
-  g_return_if_fail (then != NULL);
 
+  if (refuse_if_busy (req, eva_db_get_queued (req->host->db), req->host->db_queue_max,
+                      "database queue full", data, data_free))
+    return;
+
+  w = g_new0 (Work, 1);
   w->req = eva_request_ref (req);
   w->work = work;
   w->data = data;
@@ -429,6 +439,94 @@ eva_request_run_then (EvaRequest     *req,
   req->status = 0;
   soup_server_message_pause (req->msg);
   eva_db_push (req->host->db, work_run, w);
+}
+
+void
+eva_request_run (EvaRequest     *req,
+                 EvaRequestWork  work,
+                 gpointer        data,
+                 GDestroyNotify  data_free)
+{
+  submit (req, work, data, data_free, NULL);
+}
+
+void
+eva_request_run_then (EvaRequest     *req,
+                      EvaRequestWork  work,
+                      gpointer        data,
+                      GDestroyNotify  data_free,
+                      EvaRequestThen  then)
+{
+  g_return_if_fail (then != NULL);
+
+  submit (req, work, data, data_free, then);
+}
+
+/* ------------------------------------------------------------------ */
+/* Password hashing                                                   */
+/* ------------------------------------------------------------------ */
+
+static void
+hash_run (gpointer job,
+          gpointer pool_data)
+{
+  Work *w = job;
+
+  w->hash (w->req, eva_request_get_state (w->req));
+  if (w->req->status == 0 && w->then == NULL)
+    eva_request_reply_error (w->req, 500, "internal_error", NULL, "No reply was produced");
+  g_main_context_invoke (w->req->context, work_finish_cb, w);
+}
+
+GThreadPool *
+eva_request_hash_pool_new (guint workers)
+{
+  g_autoptr(GError) error = NULL;
+  GThreadPool *pool = g_thread_pool_new (hash_run, NULL, (gint) workers, TRUE, &error);
+
+  g_assert_no_error (error);
+  return pool;
+}
+
+void
+eva_request_run_hash (EvaRequest     *req,
+                      EvaRequestHash  hash,
+                      EvaRequestThen  then)
+{
+  Work *w;
+
+  g_return_if_fail (!req->pending);
+  g_return_if_fail (req->host->hash_pool != NULL);
+
+  if (refuse_if_busy (req, g_thread_pool_unprocessed (req->host->hash_pool),
+                      req->host->hash_queue_max, "too many sign-ins at once", NULL, NULL))
+    return;
+
+  w = g_new0 (Work, 1);
+  w->req = eva_request_ref (req);
+  w->hash = hash;
+  w->then = then;
+  req->pending = TRUE;
+  req->status = 0;
+  soup_server_message_pause (req->msg);
+  g_thread_pool_push (req->host->hash_pool, w, NULL);
+}
+
+void
+eva_request_set_state (EvaRequest     *req,
+                       gpointer        state,
+                       GDestroyNotify  state_free)
+{
+  if (req->state_free != NULL && req->state != NULL)
+    req->state_free (req->state);
+  req->state = state;
+  req->state_free = state_free;
+}
+
+gpointer
+eva_request_get_state (EvaRequest *req)
+{
+  return req->state;
 }
 
 void

@@ -27,6 +27,9 @@ typedef struct
   EvaDb           *db;
   const guint8    *token_key;     /* 32 bytes: the access-token HMAC key */
   const EvaRouter *router;
+  guint            db_queue_max;    /* jobs waiting for the pool; 0: no bound */
+  GThreadPool     *hash_pool;       /* argon2id runs here, never on the database pool */
+  guint            hash_queue_max;
   /* Called on the request's thread once its reply is applied. */
   void           (*request_done) (gpointer    owner,
                                   EvaRequest *req);
@@ -61,6 +64,8 @@ struct _EvaRequest
   GPtrArray          *reply_headers;  /* name, value, name, value, … */
   char               *cache_key;      /* set while refreshing a cached reply */
   gpointer            client_socket;  /* the GSocket, for the server's bookkeeping */
+  gpointer            state;          /* a handler's, across its stages */
+  GDestroyNotify      state_free;
   guint               pending : 1;
   guint               finished : 1;
 };
@@ -73,6 +78,11 @@ typedef void (*EvaRequestWork) (EvaRequest *req,
 
 /* What eva_request_run_then() does next, back on the request's thread. */
 typedef void (*EvaRequestThen) (EvaRequest *req);
+
+/* Password work (argon2id) that a handler sends to the hashing pool; it
+ * gets the request's state (eva_request_set_state()). */
+typedef void (*EvaRequestHash) (EvaRequest *req,
+                                gpointer    state);
 
 EvaRequest *eva_request_new             (const EvaHost     *host,
                                          SoupServerMessage *msg,
@@ -120,6 +130,20 @@ void        eva_request_run_cached      (EvaRequest        *req,
                                          EvaRequestWork     work,
                                          gpointer           data,
                                          GDestroyNotify     data_free);
+/* Runs @hash on the small hashing pool (never the database pool, so
+ * bookings never wait behind password hashing, and at most
+ * EVERATO_HASH_WORKERS × 64 MiB are in use for it); then @then on the
+ * request's thread unless @hash replied. A full queue is 503 server_busy. */
+void        eva_request_run_hash        (EvaRequest        *req,
+                                         EvaRequestHash     hash,
+                                         EvaRequestThen     then);
+/* The hashing pool for EvaHost.hash_pool: @workers threads. */
+GThreadPool *eva_request_hash_pool_new  (guint              workers);
+/* State a handler keeps across its stages; freed with the request. */
+void        eva_request_set_state       (EvaRequest        *req,
+                                         gpointer           state,
+                                         GDestroyNotify     state_free);
+gpointer    eva_request_get_state       (EvaRequest        *req);
 void        eva_request_finish          (EvaRequest        *req);
 
 /* Replies. Safe from any thread; the last one wins. */

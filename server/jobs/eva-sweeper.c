@@ -1,4 +1,4 @@
-/* eva-sweeper.c: the thread that expires stale holds
+/* eva-sweeper.c: the thread that expires stale holds and scrubs old mail
  *
  * Every second it runs eva_bookings_expire() in batches until nothing is
  * due. The statement claims rows with FOR UPDATE SKIP LOCKED and
@@ -6,6 +6,9 @@
  * database at once: each hold is expired (and its inventory and coupon use
  * given back) exactly once. If the database is away, the sweeper logs,
  * drops the connection and tries again on the next tick.
+ *
+ * Once a minute it also removes the links (single-use tokens) from outbox
+ * rows that no longer need them (eva_outbox_scrub()).
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -16,6 +19,7 @@
 #include "eva-common.h"
 #include "db/eva-db.h"
 #include "jobs/eva-sweeper.h"
+#include "mail/eva-outbox.h"
 #include "services/booking.h"
 
 struct _EvaSweeper
@@ -23,10 +27,31 @@ struct _EvaSweeper
   char     *conninfo;
   guint     interval_ms;
   GThread  *thread;
+  gint64    next_scrub;   /* monotonic µs */
   GMutex    mutex;
   GCond     cond;
   gboolean  stopping;
 };
+
+#define SCRUB_INTERVAL_US (60 * G_USEC_PER_SEC)
+
+static void
+scrub (EvaSweeper *sweeper,
+       EvaDbConn  *conn)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_monotonic_time ();
+  gint64 n;
+
+  if (now < sweeper->next_scrub)
+    return;
+  sweeper->next_scrub = now + SCRUB_INTERVAL_US;
+  n = eva_outbox_scrub (conn, &error);
+  if (n < 0)
+    g_warning ("scrubbing the outbox failed: %s", error->message);
+  else if (n > 0)
+    g_debug ("scrubbed %" G_GINT64_FORMAT " outbox rows", n);
+}
 
 static void
 sweep (EvaSweeper  *sweeper,
@@ -58,7 +83,10 @@ sweep (EvaSweeper  *sweeper,
       if (n > 0)
         g_debug ("expired %" G_GINT64_FORMAT " holds", n);
       if (n < EVA_BOOKING_SWEEP_BATCH)
-        return;
+        {
+          scrub (sweeper, *conn);
+          return;
+        }
 
       g_mutex_lock (&sweeper->mutex);
       if (sweeper->stopping)

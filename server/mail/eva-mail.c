@@ -389,6 +389,7 @@ struct _EvaSmtp
   CURL *curl;
   char *url;
   char *from;
+  gboolean require_tls;
   char  errbuf[CURL_ERROR_SIZE];
 };
 
@@ -415,10 +416,12 @@ upload_read_cb (char   *buffer,
 
 EvaSmtp *
 eva_smtp_new (const char *url,
-              const char *from)
+              const char *from,
+              gboolean    require_tls)
 {
   EvaSmtp *smtp = g_new0 (EvaSmtp, 1);
 
+  smtp->require_tls = require_tls;
   smtp->curl = curl_easy_init ();
   smtp->url = g_strdup (url);
   smtp->from = g_strdup_printf ("<%s>", from);
@@ -446,8 +449,11 @@ eva_smtp_send (EvaSmtp     *smtp,
   /* The same handle every time, so libcurl can reuse the connection. */
   curl_easy_setopt (curl, CURLOPT_URL, smtp->url);
   curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  /* smtp://: STARTTLS when the server offers it; smtps:// is TLS anyway. */
-  curl_easy_setopt (curl, CURLOPT_USE_SSL, (long) CURLUSESSL_TRY);
+  /* smtp://: STARTTLS, required (EVERATO_SMTP_TLS, by default whenever the
+   * URL has credentials) or when the server offers it; smtps:// is TLS
+   * anyway. */
+  curl_easy_setopt (curl, CURLOPT_USE_SSL,
+                    (long) (smtp->require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
   curl_easy_setopt (curl, CURLOPT_MAIL_FROM, smtp->from);
   curl_easy_setopt (curl, CURLOPT_MAIL_RCPT, recipients);
   curl_easy_setopt (curl, CURLOPT_UPLOAD, 1L);

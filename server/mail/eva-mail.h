@@ -43,13 +43,15 @@ void      eva_mail_append_header   (GString             *out,
 void      eva_mail_append_qp       (GString             *out,
                                     const char          *text);
 
-/* Delivery through libcurl: smtp:// (STARTTLS when offered) or smtps://,
+/* Delivery through libcurl: smtp:// (STARTTLS required with @require_tls,
+ * else when offered) or smtps://,
  * AUTH from the URL's user information. One EvaSmtp per thread; it keeps
  * the connection open between mails. */
 typedef struct _EvaSmtp EvaSmtp;
 
 EvaSmtp  *eva_smtp_new             (const char          *url,
-                                    const char          *from);
+                                    const char          *from,
+                                    gboolean             require_tls);
 gboolean  eva_smtp_send            (EvaSmtp             *smtp,
                                     const char          *to_address,
                                     GBytes              *message,

@@ -127,8 +127,16 @@ enum { COL_ID, COL_TO, COL_NAME, COL_LOCALE, COL_TEMPLATE, COL_PAYLOAD,
 /* $1 id. Not guarded by attempts: the server accepted the mail, so it is
  * sent whoever claimed it last. */
 static const char sql_mark_sent[] =
-  "UPDATE email_outbox SET status = 'sent', sent_at = now (), lease_until = NULL "
+  "UPDATE email_outbox SET status = 'sent', sent_at = now (), lease_until = NULL, "
+  "                        payload = payload - 'link' "
   "WHERE id = $1::bigint AND status IN ('sending', 'pending')";
+
+/* Links in payloads carry single-use tokens (verification, reset): a sent
+ * mail forgets its link at once (above); every other row once no token in
+ * it can be valid any more (the longest lives 24 hours). */
+static const char sql_scrub[] =
+  "UPDATE email_outbox SET payload = payload - 'link' "
+  "WHERE payload ? 'link' AND (status = 'sent' OR created_at < now () - interval '2 days')";
 
 /* $1 id, $2 attempts (our claim), $3 new status, $4 delay ms, $5 error. */
 static const char sql_mark_failed[] =
@@ -307,7 +315,8 @@ deliver (Worker   *w,
   if (outbox->config->smtp_url != NULL)
     {
       if (w->smtp == NULL)
-        w->smtp = eva_smtp_new (outbox->config->smtp_url, outbox->config->mail_from);
+        w->smtp = eva_smtp_new (outbox->config->smtp_url, outbox->config->mail_from,
+                                 outbox->config->smtp_require_tls);
       if (!eva_smtp_send (w->smtp, to_address, mail->message, error))
         return FALSE;
       g_message ("mail %" G_GINT64_FORMAT " sent to %s: %s", id, to_address, mail->subject);
@@ -623,4 +632,25 @@ eva_outbox_free (EvaOutbox *outbox)
     close (outbox->wake_fd);
   g_free (outbox->mail_dir);
   g_free (outbox);
+}
+
+/**
+ * eva_outbox_scrub:
+ * @conn: a connection
+ * @error: return location for an error
+ *
+ * Removes the links (and the tokens in them) from rows that no longer need
+ * them. Run now and then by the sweeper of every process.
+ *
+ * Returns: the number of rows scrubbed, or -1 with @error set.
+ */
+gint64
+eva_outbox_scrub (EvaDbConn  *conn,
+                  GError    **error)
+{
+  g_autoptr(PGresult) result = eva_db_exec (conn, sql_scrub, 0, NULL, error);
+
+  if (result == NULL)
+    return -1;
+  return g_ascii_strtoll (PQcmdTuples (result), NULL, 10);
 }

@@ -44,6 +44,9 @@ gboolean   eva_outbox_enqueue (EvaDbConn   *conn,
  * them. */
 EvaOutbox *eva_outbox_new     (EvaConfig   *config,
                                GError     **error);
+gint64     eva_outbox_scrub   (EvaDbConn   *conn,
+                               GError     **error);
+
 void       eva_outbox_start   (EvaOutbox   *outbox);
 void       eva_outbox_stop    (EvaOutbox   *outbox);
 void       eva_outbox_free    (EvaOutbox   *outbox);

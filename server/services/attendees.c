@@ -38,12 +38,20 @@ static const char sql_audit[] =
   "                       details, request_id, ip) "
   "VALUES ($1, $2::uuid, $3, 'attendee', $4, $5::jsonb, $6, $7)";
 
-static const char sql_token_drop[] =
-  "DELETE FROM attendee_tokens WHERE attendee_id = $1::uuid AND purpose = $2";
-
+/* $5: the password the link sets, or NULL to keep the one the newest
+ * earlier link of the purpose would have set (a re-sent verification link
+ * must not lose the password of the sign-up it answers). */
 static const char sql_token_insert[] =
-  "INSERT INTO attendee_tokens (attendee_id, purpose, token_hash, expires_at) "
-  "VALUES ($1::uuid, $2, decode ($3, 'hex'), now () + make_interval (secs => $4::int))";
+  "INSERT INTO attendee_tokens (attendee_id, purpose, token_hash, expires_at, password_hash) "
+  "VALUES ($1::uuid, $2, decode ($3, 'hex'), now () + make_interval (secs => $4::int), "
+  "        coalesce ($5, (SELECT t.password_hash FROM attendee_tokens t "
+  "                        WHERE t.attendee_id = $1::uuid AND t.purpose = $2 "
+  "                          AND t.used_at IS NULL AND t.password_hash IS NOT NULL "
+  "                        ORDER BY t.created_at DESC LIMIT 1))) "
+  "RETURNING id";
+
+static const char sql_token_drop[] =
+  "DELETE FROM attendee_tokens WHERE attendee_id = $1::uuid AND purpose = $2 AND id <> $3::uuid";
 
 /* $1 key, $2 window in seconds. Returns the count in this window and the
  * seconds until the window ends. */
@@ -332,6 +340,7 @@ eva_attendee_token_issue (EvaDbConn   *conn,
                           const char  *attendee_id,
                           const char  *purpose,
                           int          ttl,
+                          const char  *password_hash,
                           GError     **error)
 {
   g_autofree char *token = eva_random_token (EVA_ATTENDEE_TOKEN_BYTES);
@@ -340,11 +349,13 @@ eva_attendee_token_issue (EvaDbConn   *conn,
   g_autoptr(PGresult) dropped = NULL;
   g_autoptr(PGresult) inserted = NULL;
 
-  dropped = eva_db_query (conn, sql_token_drop, error, attendee_id, purpose);
-  if (dropped == NULL)
-    return NULL;
-  inserted = eva_db_query (conn, sql_token_insert, error, attendee_id, purpose, hash, ttl_text);
+  inserted = eva_db_query (conn, sql_token_insert, error, attendee_id, purpose, hash, ttl_text,
+                           password_hash);
   if (inserted == NULL)
+    return NULL;
+  dropped = eva_db_query (conn, sql_token_drop, error, attendee_id, purpose,
+                          PQgetvalue (inserted, 0, 0));
+  if (dropped == NULL)
     return NULL;
   return g_steal_pointer (&token);
 }
@@ -374,6 +385,7 @@ eva_attendee_mail_link (EvaRequest  *req,
                         const char  *name,
                         const char  *locale,
                         const char  *purpose,
+                        const char  *password_hash,
                         GError     **error)
 {
   gboolean verify = g_str_equal (purpose, "verify_email");
@@ -382,7 +394,7 @@ eva_attendee_mail_link (EvaRequest  *req,
 
   token = eva_attendee_token_issue (conn, attendee_id, purpose,
                                     verify ? EVA_ATTENDEE_VERIFY_TTL : EVA_ATTENDEE_RESET_TTL,
-                                    error);
+                                    password_hash, error);
   if (token == NULL)
     return FALSE;
   link = eva_attendee_link (req, verify ? "/verify" : "/reset-password", token);

@@ -30,6 +30,7 @@ G_BEGIN_DECLS
 /* Mails a stranger can trigger (resend, password reset, sign-up with a
  * known address): per address, per client, per hour. */
 #define EVA_ATTENDEE_MAIL_WINDOW      (60 * 60)
+#define EVA_ATTENDEE_SIGNUP_WINDOW    (60 * 60)  /* EVERATO_SIGNUP_LIMIT… per this */
 #define EVA_ATTENDEE_MAIL_PER_EMAIL   3
 #define EVA_ATTENDEE_MAIL_PER_CLIENT  10
 
@@ -87,11 +88,14 @@ gboolean      eva_attendee_audit          (EvaDbConn     *conn,
                                            JsonObject    *details,
                                            GError       **error);
 /* Issues a token for @purpose ("verify_email", "password_reset") valid
- * for @ttl seconds; earlier unused tokens of that purpose stop working. */
+ * for @ttl seconds; earlier unused tokens of that purpose stop working. A
+ * verification token carries the argon2id @password_hash that using it
+ * sets (NULL: the one of the newest earlier token, if any). */
 char         *eva_attendee_token_issue    (EvaDbConn     *conn,
                                            const char    *attendee_id,
                                            const char    *purpose,
                                            int            ttl,
+                                           const char    *password_hash,
                                            GError       **error);
 /* Queues a mail through the outbox; @link may be NULL. */
 gboolean      eva_attendee_mail           (EvaDbConn     *conn,
@@ -111,6 +115,7 @@ gboolean      eva_attendee_mail_link      (EvaRequest    *req,
                                            const char    *name,
                                            const char    *locale,
                                            const char    *purpose,
+                                           const char    *password_hash,
                                            GError       **error);
 /* Counts one request against two keys of rate_limits, in a transaction
  * of its own; *retry_after > 0 (and nothing counted) when either key has

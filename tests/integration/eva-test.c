@@ -241,6 +241,8 @@ eva_test_server_start_on (const char         *dbname,
   envp = g_environ_setenv (envp, "EVERATO_DATA_DIR", data_dir, TRUE);
   envp = g_environ_setenv (envp, "EVERATO_THREADS", "2", FALSE);
   envp = g_environ_setenv (envp, "EVERATO_DB_POOL_SIZE", "4", FALSE);
+  /* The tests sign up many accounts from one address. */
+  envp = g_environ_setenv (envp, "EVERATO_SIGNUP_LIMIT", "100000", FALSE);
   envp = g_environ_unsetenv (envp, "EVERATO_SMTP_URL");
   for (guint i = 0; extra_env != NULL && extra_env[i] != NULL; i++)
     {
@@ -600,4 +602,66 @@ eva_test_token_for_role (EvaTestServer *server,
   g_autofree char *id = eva_test_create_staff (server, email, role, "correct horse battery");
 
   return eva_test_login (server, email, "correct horse battery");
+}
+
+/* Quoted-printable undone: soft line breaks and =XX. */
+static char *
+qp_decode (const char *text)
+{
+  GString *out = g_string_sized_new (strlen (text));
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p != '=')
+        g_string_append_c (out, *p);
+      else if (p[1] == '\r' && p[2] == '\n')
+        p += 2;
+      else if (p[1] == '\n')
+        p += 1;
+      else if (g_ascii_isxdigit (p[1]) && g_ascii_isxdigit (p[2]))
+        {
+          g_string_append_c (out, (char) (g_ascii_xdigit_value (p[1]) * 16 +
+                                          g_ascii_xdigit_value (p[2])));
+          p += 2;
+        }
+      else
+        g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+eva_test_mail_link (EvaTestServer *server,
+                    const char    *email,
+                    const char    *template_name)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *id = eva_test_sql (server->pg,
+                                          "SELECT id FROM email_outbox "
+                                          "WHERE lower(to_address) = lower($1) AND template = $2 "
+                                          "ORDER BY id DESC LIMIT 1",
+                                          email, template_name, NULL);
+      g_autofree char *name = id != NULL ? g_strdup_printf ("%s.eml", id) : NULL;
+      g_autofree char *path = name != NULL ? g_build_filename (server->tmpdir, "data", "mail",
+                                                                name, NULL) : NULL;
+      g_autofree char *raw = NULL;
+
+      if (path != NULL && g_file_get_contents (path, &raw, NULL, NULL))
+        {
+          g_autofree char *text = qp_decode (raw);
+          g_autoptr(GRegex) regex = g_regex_new ("https?://[^\\s\"<>]*\\?token=[A-Za-z0-9_-]+",
+                                                 0, 0, NULL);
+          g_autoptr(GMatchInfo) match = NULL;
+
+          if (g_regex_match (regex, text, 0, &match))
+            return g_match_info_fetch (match, 0);
+          return NULL;
+        }
+      if (g_get_monotonic_time () > deadline)
+        return NULL;
+      g_usleep (20000);
+    }
 }

@@ -46,6 +46,13 @@ char            *eva_test_sql                (PGconn         *pg,
                                               const char     *sql,
                                               ...) G_GNUC_NULL_TERMINATED;
 
+/* The link of the newest @template_name mail to @email, read from the
+ * message the server wrote to its mail folder (no SMTP set): the outbox
+ * rows themselves forget their links once sent. Waits up to 10 s. */
+char            *eva_test_mail_link          (EvaTestServer  *server,
+                                              const char     *email,
+                                              const char     *template_name);
+
 /* Running the real binary */
 int              eva_test_run_cli            (const char     *conninfo,
                                               const char     *stdin_text,

@@ -4,7 +4,7 @@
  *
  * The harness keeps no cookies, so requests here carry "Cookie:" and
  * "X-CSRF-Token:" themselves (http() below). Links are read from the
- * outbox rows the server queued (payload->>'link').
+ * mails the server wrote to its mail folder (eva_test_mail_link()).
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "core/eva-auth.h"
 #include "eva-common.h"
 #include "eva-test.h"
 
@@ -167,15 +168,12 @@ new_email (const char *prefix)
   return g_strdup_printf ("%s%d.%u@example.test", prefix, ++counter, g_random_int () % 100000);
 }
 
-/* The newest link mailed to @email with @template. */
+/* The newest link mailed to @email with @template, from the mail itself. */
 static char *
 mail_link (const char *email,
            const char *template_name)
 {
-  return eva_test_sql (server->pg,
-                       "SELECT payload->>'link' FROM email_outbox "
-                       "WHERE lower(to_address) = lower($1) AND template = $2 "
-                       "ORDER BY id DESC LIMIT 1", email, template_name, NULL);
+  return eva_test_mail_link (server, email, template_name);
 }
 
 static gint64
@@ -382,11 +380,16 @@ test_full_flow (void)
                             "AND template = 'verify_email' AND locale = 'de' "
                             "AND payload->>'name' = 'Grace Hopper'", email), ==, 1);
 
-  /* Unverified accounts may sign in; the answer says so. */
+  /* No session before the address is confirmed; only the holder of the
+   * password learns why. */
   early = do_login (email, PASSWORD);
-  eva_test_assert_status (early, 200);
-  g_assert_cmpstr (eva_test_json_string (early->json, "status"), ==, "unverified");
-  g_assert_false (eva_test_json_bool (early->json, "email_verified"));
+  eva_test_assert_error (early, 403, "email_not_verified");
+  g_assert_null (set_cookie_value (early));
+  {
+    g_autoptr(EvaTestResponse) wrong = do_login (email, "not the password at all");
+
+    eva_test_assert_error (wrong, 401, "invalid_credentials");
+  }
 
   verified = verify (token);
   eva_test_assert_status (verified, 200);
@@ -512,15 +515,19 @@ test_cookie_attributes (void)
                  "{\"email\":\"secure@example.test\",\"password\":\"" PASSWORD "\","
                  "\"name\":\"S\"}");
   eva_test_assert_status (reg, 202);
+  {
+    g_autofree char *link = eva_test_mail_link (https, "secure@example.test", "verify_email");
+    g_autofree char *token = link_token (link);
+    g_autofree char *body = g_strdup_printf ("{\"token\":\"%s\"}", token);
+    g_autoptr(EvaTestResponse) ok = NULL;
+
+    g_assert_true (g_str_has_prefix (link, "https://tickets.example/verify?token="));
+    ok = http_on (https, "POST", "/api/v1/auth/verify", NULL, NULL, NULL, NULL, body);
+    eva_test_assert_status (ok, 200);
+  }
   secure = do_login_on (https, "secure@example.test", PASSWORD, NULL);
   eva_test_assert_status (secure, 200);
   assert_cookie_attributes (secure, TRUE);
-  {
-    g_autofree char *link = eva_test_sql (https->pg, "SELECT payload->>'link' FROM email_outbox "
-                                          "WHERE template = 'verify_email'", NULL);
-
-    g_assert_true (g_str_has_prefix (link, "https://tickets.example/verify?token="));
-  }
 }
 
 static void
@@ -946,7 +953,7 @@ static void
 test_password_reset (void)
 {
   g_autofree char *email = NULL;
-  g_autofree char *id = new_account ("reset", FALSE, &email);
+  g_autofree char *id = new_account ("reset", TRUE, &email);
   g_autofree char *body = g_strdup_printf ("{\"email\":\"%s\"}", email);
   g_autoptr(Session) a = NULL;
   g_autoptr(Session) b = NULL;
@@ -1617,7 +1624,9 @@ test_bad_input (void)
     eva_test_assert_status (reg, 202);
     g_assert_cmpint (sql_int ("SELECT count(*) FROM attendees WHERE email = $1 AND locale = 'en-GB'",
                               "Mixed.Case@Example.Test"), ==, 1);
-    eva_test_assert_status (lower, 200);
+    /* Found in any case, the password right: only the confirmation is missing
+     * (an unknown address would be 401). */
+    eva_test_assert_error (lower, 403, "email_not_verified");
   }
   reset_limits ();
 }
@@ -1680,6 +1689,107 @@ test_register_race (void)
   g_assert_cmpint (sql_int ("SELECT count(*) FROM attendees WHERE email = $1", email), ==, 1);
 }
 
+/* ------------------------------------------------------------------ */
+/* Account pre-hijacking                                              */
+/* ------------------------------------------------------------------ */
+
+/* Mallory signs up first with Victoria's address. She never gets a
+ * session on it, and once Victoria signs up and verifies, only Victoria's
+ * password opens it and any session that existed is gone. */
+static void
+test_prehijack (void)
+{
+  g_autofree char *email = new_email ("victoria");
+  g_autofree char *first_token = NULL;
+  g_autofree char *victim_token = NULL;
+  g_autofree char *resent_token = NULL;
+  g_autofree char *planted = eva_random_token (32);
+  g_autofree char *planted_hash = eva_auth_token_hash_hex (planted);
+  g_autofree char *resend_body = g_strdup_printf ("{\"email\":\"%s\"}", email);
+  g_autofree char *id = NULL;
+  g_autofree char *planted_cookie = NULL;
+  Session planted_session = { NULL, NULL };
+  const char *mallory = "mallory's own password 1";
+  const char *victoria = "victoria's real password 2";
+
+  reset_limits ();
+
+  /* Mallory: signed up, but no session. */
+  {
+    g_autoptr(EvaTestResponse) reg = do_register (email, mallory, "Mallory");
+    g_autoptr(EvaTestResponse) login = NULL;
+
+    eva_test_assert_status (reg, 202);
+    login = do_login (email, mallory);
+    eva_test_assert_error (login, 403, "email_not_verified");
+    g_assert_null (set_cookie_value (login));
+  }
+  first_token = mail_token (email, "verify_email");
+  id = sql ("SELECT id FROM attendees WHERE email = $1", email);
+  g_assert_nonnull (id);
+  g_assert_cmpint (sql_int ("SELECT count(*) FROM attendee_sessions WHERE attendee_id = $1", id),
+                   ==, 0);
+
+  /* A session from before these rules (or any other way in) is planted. */
+  g_free (eva_test_sql (server->pg,
+                        "INSERT INTO attendee_sessions (attendee_id, token_hash, csrf_token,"
+                        " idle_expires_at, expires_at) VALUES ($1::uuid, decode($2, 'hex'), 'x',"
+                        " now() + interval '1 day', now() + interval '1 day') RETURNING id",
+                        id, planted_hash, NULL));
+  planted_cookie = g_strdup (planted);
+  planted_session.cookie = planted_cookie;
+  {
+    g_autoptr(EvaTestResponse) me = http ("GET", "/api/v1/me", &planted_session, NULL);
+
+    eva_test_assert_status (me, 200);
+  }
+
+  /* Victoria signs up with her own password: the account keeps Mallory's
+   * until a link is used, and Mallory's link dies. */
+  {
+    g_autoptr(EvaTestResponse) reg = do_register (email, victoria, "Victoria");
+    g_autoptr(EvaTestResponse) old = NULL;
+
+    eva_test_assert_status (reg, 202);
+    victim_token = mail_token (email, "verify_email");
+    g_assert_cmpstr (victim_token, !=, first_token);
+    old = verify (first_token);
+    eva_test_assert_error (old, 400, "invalid_token");
+  }
+
+  /* Mallory asks for the link again: it still carries Victoria's password. */
+  {
+    g_autoptr(EvaTestResponse) resend = http ("POST", "/api/v1/auth/verify/resend", NULL,
+                                              resend_body);
+
+    eva_test_assert_status (resend, 202);
+    resent_token = mail_token (email, "verify_email");
+    g_assert_cmpstr (resent_token, !=, victim_token);
+  }
+
+  /* Victoria verifies with the newest link. */
+  {
+    g_autoptr(EvaTestResponse) ok = verify (resent_token);
+    g_autoptr(EvaTestResponse) as_mallory = NULL;
+    g_autoptr(EvaTestResponse) as_victoria = NULL;
+    g_autoptr(EvaTestResponse) me = NULL;
+
+    eva_test_assert_status (ok, 200);
+    g_assert_cmpstr (eva_test_json_string (ok->json, "status"), ==, "active");
+
+    as_mallory = do_login (email, mallory);
+    eva_test_assert_error (as_mallory, 401, "invalid_credentials");
+    as_victoria = do_login (email, victoria);
+    eva_test_assert_status (as_victoria, 200);
+
+    me = http ("GET", "/api/v1/me", &planted_session, NULL);
+    eva_test_assert_error (me, 401, "unauthorized");
+  }
+  g_assert_cmpint (sql_int ("SELECT count(*) FROM attendee_tokens WHERE attendee_id = $1 "
+                            "AND used_at IS NULL", id), ==, 0);
+  reset_limits ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1700,6 +1810,7 @@ main (int   argc,
   g_test_add_func ("/accounts/csrf", test_csrf);
   g_test_add_func ("/accounts/enumeration", test_enumeration);
   g_test_add_func ("/accounts/verify/token", test_verify_token);
+  g_test_add_func ("/accounts/verify/prehijack", test_prehijack);
   g_test_add_func ("/accounts/password/reset", test_password_reset);
   g_test_add_func ("/accounts/password/change", test_change_password);
   g_test_add_func ("/accounts/rate-limits", test_rate_limits);

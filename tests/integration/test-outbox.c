@@ -638,8 +638,10 @@ test_smtp (void)
   g_autofree char *dir = tmp_dir ();
   Receiver *receiver = receiver_start (dir, 0, "mailer:p@ss:w/rd");
   /* The password percent-encoded in the URL's user information. */
+  /* The receiver offers no STARTTLS: plain text is allowed only because
+   * the operator says so (over loopback). */
   g_autoptr(EvaTestServer) server = start_server (NULL, receiver->port, "mailer:p%40ss%3Aw%2Frd",
-                                                  NULL);
+                                                  "EVERATO_SMTP_TLS=opportunistic");
   g_autoptr(EvaDbConn) conn = connect_db (server);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) messages = NULL;
@@ -681,6 +683,9 @@ test_smtp (void)
   wait_for_sql (server, "SELECT count(*) FROM email_outbox WHERE status = 'sent'", "2");
   assert_sql (server, "2", "SELECT count(*) FROM email_outbox", NULL);
   wait_for_files (dir, 2);
+  /* A sent mail keeps no link: the token in it is nowhere at rest. */
+  assert_sql (server, "0", "SELECT count(*) FROM email_outbox WHERE payload ? 'link' "
+              "OR payload::text LIKE '%token=%'", NULL);
 
   id_de = eva_test_sql (server->pg, "SELECT id FROM email_outbox WHERE to_address = 'joerg@example.test'", NULL);
   msgid_de = eva_test_sql (server->pg, "SELECT message_id FROM email_outbox WHERE id = $1", id_de, NULL);
@@ -749,6 +754,51 @@ test_smtp (void)
   g_clear_pointer (&messages, g_ptr_array_unref);
   messages = received (dir);
   g_assert_cmpuint (messages->len, ==, 2);
+
+  eva_test_server_stop (server);
+  receiver_stop (receiver);
+  rm_rf (dir);
+}
+
+/* With credentials in EVERATO_SMTP_URL, smtp:// insists on STARTTLS: a
+ * server that does not offer it (or an attacker who strips it) never sees
+ * AUTH or a message, and the mail waits for a retry. */
+static void
+test_smtp_requires_tls (void)
+{
+  g_autofree char *dir = tmp_dir ();
+  Receiver *receiver = receiver_start (dir, 0, "mailer:secret");
+  g_autoptr(EvaTestServer) server = start_server (NULL, receiver->port, "mailer:secret", NULL);
+  g_autoptr(EvaDbConn) conn = connect_db (server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autofree char *last_error = NULL;
+
+  g_assert_true (eva_db_begin (conn, &error));
+  enqueue (conn, "tls@example.test", "", "en", "password_changed", NULL);
+  g_assert_true (eva_db_commit (conn, &error));
+
+  wait_for_sql (server, "SELECT count(*) FROM email_outbox WHERE attempts >= 2", "1");
+  last_error = eva_test_sql (server->pg, "SELECT last_error FROM email_outbox", NULL);
+  g_test_message ("last error: %s", last_error);
+  g_assert_nonnull (last_error);
+  g_assert_true (g_regex_match_simple ("SSL|TLS", last_error, G_REGEX_CASELESS, 0));
+  assert_sql (server, "0", "SELECT count(*) FROM email_outbox WHERE status = 'sent'", NULL);
+  messages = received (dir);
+  g_assert_cmpuint (messages->len, ==, 0);
+
+  /* A bad setting stops the server with a message naming the variable. */
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int status;
+
+    g_setenv ("EVERATO_SMTP_TLS", "sometimes", TRUE);
+    status = eva_test_run_cli (server->conninfo, NULL, &out, &err, "migrate", "status", NULL);
+    g_unsetenv ("EVERATO_SMTP_TLS");
+    g_assert_cmpint (status, ==, 2);
+    g_assert_nonnull (strstr (err, "EVERATO_SMTP_TLS"));
+  }
 
   eva_test_server_stop (server);
   receiver_stop (receiver);
@@ -1154,6 +1204,7 @@ main (int   argc,
   g_test_add_func ("/outbox/i18n", test_i18n);
   g_test_add_func ("/outbox/render", test_render);
   g_test_add_func ("/outbox/smtp", test_smtp);
+  g_test_add_func ("/outbox/smtp-requires-tls", test_smtp_requires_tls);
   g_test_add_func ("/outbox/eml-fallback", test_eml_fallback);
   g_test_add_func ("/outbox/dead-and-retry", test_dead_and_retry);
   g_test_add_func ("/outbox/lease-expiry", test_lease_expiry);

@@ -81,7 +81,49 @@ test_valid (void)
   /* An escaped backslash followed by "u0000" is just text. */
   assert_parses ("\"\\\\u0000\"", "\"\\\\u0000\"");
   assert_parses ("\"\x7f\"", "\"\\u007f\"");
-  assert_parses ("{\"a\":1,\"a\":2}", "{\"a\":2}");   /* last one wins */
+  /* The same name in different objects, or as a value, is fine. */
+  assert_parses ("[{\"a\":1},{\"a\":2}]", "[{\"a\":1},{\"a\":2}]");
+  assert_parses ("{\"a\":{\"a\":{\"a\":\"a\"}},\"b\":[{\"a\":1}]}",
+                 "{\"a\":{\"a\":{\"a\":\"a\"}},\"b\":[{\"a\":1}]}");
+  assert_parses ("{\"\\ud83d\\ude00\":1,\"😁\":2}", "{\"😀\":1,\"😁\":2}");
+}
+
+static void
+test_duplicate_names (void)
+{
+  g_autoptr(GString) many = g_string_new ("{");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gint64 started;
+
+  assert_rejected ("{\"a\":1,\"a\":2}", "duplicate member name");
+  assert_rejected ("{\"a\":1,\"b\":2,\"a\":null}", "duplicate member name");
+  /* Names are compared after decoding escapes. */
+  assert_rejected ("{\"a\":1,\"\\u0061\":2}", "duplicate member name");
+  assert_rejected ("{\"\\ud83d\\ude00\":1,\"😀\":2}", "duplicate member name");
+  assert_rejected ("{\"x\":{\"k\":1,\"k\":1}}", "duplicate member name");
+  assert_rejected ("[{\"k\":1},{\"k\":1,\"j\":2,\"k\":3}]", "duplicate member name");
+  /* The position named is the second occurrence. */
+  assert_rejected ("{\"a\":1,\n \"a\":2}", "line 2, column 2");
+
+  /* A body of 20,000 distinct names is taken, and the same with one
+   * repeat at the end is refused. */
+  for (guint i = 0; i < 20000; i++)
+    g_string_append_printf (many, "%s\"k%u\":%u", i > 0 ? "," : "", i, i);
+  started = g_get_monotonic_time ();
+  g_string_append_c (many, '}');
+  node = eva_json_parse (many->str, (gssize) many->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_object_get_size (json_node_get_object (node)), ==, 20000);
+  g_clear_pointer (&node, json_node_unref);
+  g_string_truncate (many, many->len - 1);
+  g_string_append (many, ",\"k0\":1}");
+  node = eva_json_parse (many->str, (gssize) many->len, &error);
+  g_assert_null (node);
+  g_assert_error (error, EVA_ERROR, EVA_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "duplicate member name"));
+  g_test_message ("20,000 names checked in %.1f ms",
+                  (g_get_monotonic_time () - started) / 1000.0);
 }
 
 static void
@@ -287,6 +329,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/json/valid", test_valid);
+  g_test_add_func ("/json/duplicate-names", test_duplicate_names);
   g_test_add_func ("/json/nul", test_nul);
   g_test_add_func ("/json/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/json/strict", test_strict);

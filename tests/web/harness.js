@@ -155,6 +155,8 @@ export class Server {
       EVERATO_DATA_DIR: this.dataDir,
       EVERATO_THREADS: '2',
       EVERATO_DB_POOL_SIZE: '4',
+      // The tests sign up many accounts from one address.
+      EVERATO_SIGNUP_LIMIT: '100000',
       EVERATO_MAIL_POLL_MS: '200',
       EVERATO_SHUTDOWN_TIMEOUT_MS: '2000',
       ...extra,

@@ -382,26 +382,32 @@ test('a cancelled event says so and offers nothing to pick', async () => {
   });
 });
 
-test('an unverified account is asked to verify first and can get the mail again', async () => {
-  const event = await server.createEvent({
-    title: 'Verify First',
-    daysAhead: 37,
-    types: [{ name: 'Seat', price: 0, capacity: 10 }],
-  });
+test('an unverified account gets no session: sign-in asks to verify first and can send the mail again', async () => {
   const who = await server.createAttendee({ prefix: 'unverified', verified: false });
   const first = await server.mailLink(who.email, '/verify');
-  await scenario(browser, server, 'unverified', async (page, context) => {
-    await logIn(context, server, who);
-    await openEvent(page, event);
-    await choose(page, event.types.Seat, 1);
-    await getTickets(page).click();
+  // The API refuses a session outright.
+  const r = await server.fetch('POST', '/api/v1/auth/login', { body: { email: who.email, password: who.password } });
+  assert.equal(r.status, 403);
+  assert.equal(r.json.error.code, 'email_not_verified');
+  assert.doesNotMatch(r.headers.get('set-cookie') ?? '', /everato_session=[^;]/);
+  await scenario(browser, server, 'unverified', async (page) => {
+    await page.goto('/login');
+    await page.getByLabel('Email', { exact: true }).fill(who.email);
+    await page.getByLabel('Password', { exact: true }).fill(who.password);
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
     const resend = page.getByRole('button', { name: 'Resend verification email', exact: true });
     await resend.waitFor({ state: 'visible' });
-    await waitForMain(page, /verif/i);
-    assert.equal(server.bookingsOf(who.email).length, 0);
+    await page.getByText('Confirm your email address first', { exact: false }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/login');
     await resend.click();
+    await page.getByText(`A new link is on its way to ${who.email}.`).waitFor();
     const second = await server.mailLink(who.email, '/verify', { seen: [first] });
     assert.notEqual(second, first);
+    // The link signs nobody in by itself; after it, the password does.
+    await page.goto(new URL(second).pathname + new URL(second).search);
+    await waitForMain(page, /confirmed|verified/i);
+    const after = await server.fetch('POST', '/api/v1/auth/login', { body: { email: who.email, password: who.password } });
+    assert.equal(after.status, 200, after.text);
   });
 });
 

@@ -12,7 +12,27 @@ export async function init ()
   const password = byId ('login-password', HTMLInputElement);
   const submit = byId ('login-submit', HTMLButtonElement);
   const formError = byId ('form-error');
+  const unverified = byId ('login-unverified');
+  const resend = byId ('login-resend', HTMLButtonElement);
+  const resendStatus = byId ('login-resend-status');
   const next = nextParam ();
+
+  // An account whose address is not confirmed yet gets no session: offer
+  // the link again instead.
+  resend.addEventListener ('click', async () => {
+    const address = email.value.trim ();
+    resend.disabled = true;
+    try
+      {
+        await post ('/api/v1/auth/verify/resend', { email: address });
+        resendStatus.textContent = t ('A new link is on its way to {email}.', { email: address });
+      }
+    catch (err)
+      {
+        resend.disabled = false;
+        showServerError (err, { email }, formError);
+      }
+  });
 
   if (next)
     byId ('register-link', HTMLAnchorElement).href = `/register?next=${encodeURIComponent (next)}`;
@@ -20,6 +40,7 @@ export async function init ()
   form.addEventListener ('submit', async (e) => {
     e.preventDefault ();
     showFormError (formError, '');
+    unverified.hidden = true;
     if (!showFieldErrors ([
       [email, checkEmail (email.value.trim ())],
       [password, password.value ? '' : t ('Enter your password.')],
@@ -40,6 +61,12 @@ export async function init ()
       {
         if (err instanceof ApiError && err.code === 'invalid_credentials')
           showFormError (formError, t ('Wrong email or password.'));
+        else if (err instanceof ApiError && err.code === 'email_not_verified')
+          {
+            unverified.hidden = false;
+            resend.disabled = false;
+            resendStatus.textContent = '';
+          }
         else if (err instanceof ApiError && err.code === 'account_disabled')
           showFormError (formError, t ('This account has been disabled. Please contact the organizer.'));
         else
