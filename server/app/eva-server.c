@@ -46,8 +46,10 @@ typedef struct
 /* A client connection as seen by its requests. */
 typedef struct
 {
-  guint  inflight;
-  gint64 last_used;
+  guint    inflight;
+  gint64   last_used;     /* the end of its last request, or its start */
+  gint64   reading_since; /* a request arriving: since its first bytes; 0 when read */
+  gboolean over_cap;      /* over EVERATO_MAX_CONNECTIONS: answered 503 and closed */
 } Client;
 
 static GPrivate current_thread;   /* HttpThread * of the calling HTTP thread */
@@ -133,6 +135,39 @@ client_finalized_cb (gpointer  user_data,
   g_hash_table_remove (t->clients, where_the_object_was);
 }
 
+static Client *
+client_for (HttpThread *t,
+            GSocket    *socket)
+{
+  Client *client = g_hash_table_lookup (t->clients, socket);
+
+  if (client == NULL)
+    {
+      client = g_new0 (Client, 1);
+      client->last_used = g_get_monotonic_time ();
+      /* Past the cap (per process, shared out over the HTTP threads), a
+       * new connection is answered 503 and closed (early_handler_cb()). */
+      client->over_cap = g_hash_table_size (t->clients) >=
+                         MAX (t->server->config->max_connections / t->server->threads->len, 1);
+      g_hash_table_insert (t->clients, socket, client);
+      g_object_weak_ref (G_OBJECT (socket), client_finalized_cb, t);
+    }
+  return client;
+}
+
+/* The first bytes of a request: its time to arrive whole starts. */
+static void
+request_started_cb (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  HttpThread *t = user_data;
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (socket != NULL)
+    client_for (t, socket)->reading_since = g_get_monotonic_time ();
+}
+
 static void
 track_client (HttpThread *t,
               EvaRequest *req)
@@ -143,14 +178,9 @@ track_client (HttpThread *t,
   if (socket == NULL)
     return;
 
-  client = g_hash_table_lookup (t->clients, socket);
-  if (client == NULL)
-    {
-      client = g_new0 (Client, 1);
-      g_hash_table_insert (t->clients, socket, client);
-      g_object_weak_ref (G_OBJECT (socket), client_finalized_cb, t);
-    }
+  client = client_for (t, socket);
   client->inflight++;
+  client->reading_since = 0;
   client->last_used = g_get_monotonic_time ();
   req->client_socket = socket;
 }
@@ -166,6 +196,8 @@ untrack_client (EvaRequest *req)
   client = g_hash_table_lookup (t->clients, req->client_socket);
   if (client != NULL && client->inflight > 0)
     client->inflight--;
+  if (client != NULL)
+    client->last_used = g_get_monotonic_time ();
   req->client_socket = NULL;
 }
 
@@ -181,11 +213,18 @@ peer_has_closed (GSocket *socket)
   return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
+/* Once a second: closes the connections whose peer has hung up, those
+ * whose request has taken longer than EVERATO_REQUEST_TIMEOUT to arrive
+ * (slow senders), and those idle between requests for longer than
+ * EVERATO_IDLE_TIMEOUT. */
 static gboolean
 reap_clients_cb (gpointer user_data)
 {
   HttpThread *t = user_data;
+  EvaConfig *config = t->server->config;
   gint64 now = g_get_monotonic_time ();
+  gint64 request_timeout = (gint64) config->request_timeout_s * G_USEC_PER_SEC;
+  gint64 idle_timeout = (gint64) config->idle_timeout_s * G_USEC_PER_SEC;
   GHashTableIter iter;
   gpointer key, value;
 
@@ -194,11 +233,21 @@ reap_clients_cb (gpointer user_data)
     {
       GSocket *socket = key;
       Client *client = value;
+      const char *why = NULL;
 
-      if (client->inflight > 0 || now - client->last_used < G_USEC_PER_SEC / 2 ||
-          !peer_has_closed (socket))
+      if (client->inflight > 0)
+        continue;
+      if (client->reading_since > 0 && now - client->reading_since > request_timeout)
+        why = "its request did not arrive in time";
+      else if (client->reading_since == 0 && now - client->last_used > idle_timeout)
+        why = "idle";
+      else if (now - client->last_used >= G_USEC_PER_SEC / 2 && peer_has_closed (socket))
+        why = "";
+      if (why == NULL)
         continue;
 
+      if (*why != '\0')
+        g_debug ("closing a connection: %s", why);
       g_object_weak_unref (G_OBJECT (socket), client_finalized_cb, t);
       g_socket_close (socket, NULL);
       g_hash_table_iter_remove (&iter);
@@ -303,6 +352,27 @@ early_handler_cb (SoupServer        *soup,
   HttpThread *t = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   goffset length = soup_message_headers_get_content_length (headers);
+
+  /* Too many connections: answered at once, and closed. */
+  {
+    GSocket *socket = soup_server_message_get_socket (msg);
+    Client *client = socket != NULL ? g_hash_table_lookup (t->clients, socket) : NULL;
+
+    if (client != NULL && client->over_cap)
+      {
+        static const char body[] =
+          "{\"error\":{\"code\":\"server_busy\",\"message\":"
+          "\"The server has too many connections; try again in a moment\",\"details\":{}}}";
+        SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+
+        soup_message_headers_replace (response, "Connection", "close");
+        soup_message_headers_replace (response, "Retry-After", "1");
+        soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
+                                          body, strlen (body));
+        soup_server_message_set_status (msg, 503, NULL);
+        return;
+      }
+  }
 
   /* Refuse an oversize body before reading it. */
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
@@ -451,6 +521,7 @@ http_thread (gpointer user_data)
   g_source_attach (reaper, t->context);
 
   t->soup = soup_server_new ("server-header", "everato/" PACKAGE_VERSION, NULL);
+  g_signal_connect (t->soup, "request-started", G_CALLBACK (request_started_cb), t);
   soup_server_add_early_handler (t->soup, NULL, early_handler_cb, t, NULL);
   soup_server_add_handler (t->soup, NULL, handler_cb, t, NULL);
   if (!soup_server_listen_socket (t->soup, t->socket, 0, &error))

@@ -251,6 +251,18 @@ eva_config_load_from (char   **envp,
     return NULL;
   config->db_queue_max = n;
 
+  if (!parse_uint (envp, "EVERATO_REQUEST_TIMEOUT", 1, 3600, 30, &n, error))
+    return NULL;
+  config->request_timeout_s = n;
+
+  if (!parse_uint (envp, "EVERATO_IDLE_TIMEOUT", 1, 86400, 60, &n, error))
+    return NULL;
+  config->idle_timeout_s = n;
+
+  if (!parse_uint (envp, "EVERATO_MAX_CONNECTIONS", 1, 1000000, 4096, &n, error))
+    return NULL;
+  config->max_connections = n;
+
   if (!parse_uint (envp, "EVERATO_SIGNUP_LIMIT", 1, 1000000, 10, &n, error))
     return NULL;
   config->signup_limit = n;

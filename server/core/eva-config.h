@@ -34,6 +34,9 @@ typedef struct
   guint         db_queue_max;     /* database jobs waiting; 0: unbounded */
   guint         hash_workers;     /* argon2id threads (64 MiB each at work) */
   guint         hash_queue_max;   /* password checks waiting for them */
+  guint         request_timeout_s;    /* a request must arrive whole within this */
+  guint         idle_timeout_s;       /* a connection idle between requests */
+  guint         max_connections;      /* per process */
   guint         signup_limit;         /* sign-ups per client address an hour */
   guint         signup_limit_global;  /* sign-ups an hour, all addresses */
   gsize         max_body;

@@ -466,6 +466,137 @@ test_queue_bounds (void)
   eva_test_server_stop (server);
 }
 
+/* ------------------------------------------------------------------ */
+/* Connections                                                        */
+/* ------------------------------------------------------------------ */
+
+/* Seconds until the server closes @stream (reading and dropping what it
+ * sends). */
+static double
+seconds_until_closed (GIOStream *stream)
+{
+  gint64 started = g_get_monotonic_time ();
+  g_autofree char *ignored = read_all (stream, 1 << 20);
+
+  return (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC;
+}
+
+typedef struct
+{
+  GIOStream *stream;
+  gboolean   stop;
+} Dribble;
+
+/* Sends one more header line every 300 ms until told to stop or refused. */
+static gpointer
+dribble_thread (gpointer data)
+{
+  Dribble *d = data;
+  GOutputStream *out = g_io_stream_get_output_stream (d->stream);
+
+  while (!g_atomic_int_get (&d->stop))
+    {
+      if (!g_output_stream_write_all (out, "X-Slow: 1\r\n", 11, NULL, NULL, NULL))
+        break;
+      g_usleep (300000);
+    }
+  return NULL;
+}
+
+/* Slow senders, idle connections and too many connections: each within
+ * its own limit (EVERATO_REQUEST_TIMEOUT, EVERATO_IDLE_TIMEOUT,
+ * EVERATO_MAX_CONNECTIONS). The reverse proxy in front absorbs the
+ * rest (DEPLOYMENT notes in the README). */
+static void
+test_connection_limits (void)
+{
+  const char *env[] = { "EVERATO_THREADS=1", "EVERATO_REQUEST_TIMEOUT=2",
+                        "EVERATO_IDLE_TIMEOUT=2", "EVERATO_MAX_CONNECTIONS=3", NULL };
+  g_autoptr(EvaTestServer) server = eva_test_server_start (env);
+  const char *request = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  double seconds;
+
+  /* A request that trickles in, header by header, is cut off. */
+  {
+    g_autoptr(GIOStream) slow = connect_raw (server);
+    Dribble d = { slow, FALSE };
+    GThread *thread;
+    const char *head = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n";
+
+    g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (slow), head,
+                                              strlen (head), NULL, NULL, NULL));
+    thread = g_thread_new ("dribble", dribble_thread, &d);
+    seconds = seconds_until_closed (slow);
+    g_atomic_int_set (&d.stop, TRUE);
+    g_thread_join (thread);
+    g_test_message ("a slow request was closed after %.1f s", seconds);
+    g_assert_cmpfloat (seconds, >=, 1.5);
+    g_assert_cmpfloat (seconds, <, 8.0);
+  }
+
+  /* A connection that never says anything is closed too. */
+  {
+    g_autoptr(GIOStream) silent = connect_raw (server);
+
+    seconds = seconds_until_closed (silent);
+    g_test_message ("a silent connection was closed after %.1f s", seconds);
+    g_assert_cmpfloat (seconds, >=, 1.5);
+    g_assert_cmpfloat (seconds, <, 8.0);
+  }
+
+  /* A keep-alive connection that stays idle after its answer is closed. */
+  {
+    g_autoptr(GIOStream) idle = connect_raw (server);
+    g_autofree char *answer = NULL;
+
+    g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (idle), request,
+                                              strlen (request), NULL, NULL, NULL));
+    seconds = seconds_until_closed (idle);
+    g_test_message ("an idle connection was closed after %.1f s", seconds);
+    g_assert_cmpfloat (seconds, >=, 1.5);
+    g_assert_cmpfloat (seconds, <, 8.0);
+  }
+
+  /* Past the cap a new connection gets 503 and is closed; once the others
+   * are gone, new ones are served again. */
+  {
+    GIOStream *held[3];
+    g_autoptr(GIOStream) extra = NULL;
+    g_autofree char *refused = NULL;
+
+    for (guint i = 0; i < G_N_ELEMENTS (held); i++)
+      {
+        char buffer[512];
+
+        held[i] = connect_raw (server);
+        g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (held[i]), request,
+                                                  strlen (request), NULL, NULL, NULL));
+        g_assert_cmpint (g_input_stream_read (g_io_stream_get_input_stream (held[i]), buffer,
+                                              sizeof buffer, NULL, NULL), >, 0);
+        g_assert_true (g_str_has_prefix (buffer, "HTTP/1.1 200"));
+      }
+    extra = connect_raw (server);
+    g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (extra), request,
+                                              strlen (request), NULL, NULL, NULL));
+    refused = read_all (extra, 65536);
+    g_assert_true (g_str_has_prefix (refused, "HTTP/1.1 503"));
+    g_assert_nonnull (strstr (refused, "server_busy"));
+    for (guint i = 0; i < G_N_ELEMENTS (held); i++)
+      {
+        g_io_stream_close (held[i], NULL, NULL);
+        g_object_unref (held[i]);
+      }
+    g_usleep (1500000);   /* the reaper's next round notices */
+    {
+      g_autoptr(EvaTestResponse) health = eva_test_request (server, "GET", "/healthz", NULL, NULL,
+                                                            NULL, 0);
+
+      eva_test_assert_status (health, 200);
+    }
+  }
+  eva_test_server_stop (server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -478,6 +609,7 @@ main (int    argc,
   g_test_add_func ("/security/signup-throttle", test_signup_throttle);
   g_test_add_func ("/security/hashing-pool", test_hashing_pool);
   g_test_add_func ("/security/queue-bounds", test_queue_bounds);
+  g_test_add_func ("/security/connection-limits", test_connection_limits);
 
   return g_test_run ();
 }
