@@ -2,11 +2,12 @@
  *
  * Sign-in gives a short-lived access token (stateless, see eva-auth.c) and
  * a refresh token (random, single use, rotated within its family, see
- * services/staff.c). An access token carries the role it was issued with:
- * when an administrator changes someone's role, the change takes effect at
- * that person's next refresh, at most EVA_ACCESS_TOKEN_TTL later, because
- * refresh re-reads the role (and the disabled flag) from the database.
- * Disabling or deleting an account revokes its refresh tokens at once.
+ * services/staff.c). The signature of an access token is checked without
+ * the database, but the router then confirms on every request that its
+ * sign-in still stands and takes the account's role as it is now
+ * (http/eva-router.c): a role change, a disabled account or a sign-out
+ * takes effect on the next request, not when the token expires.
+ * Disabling or deleting an account also revokes its refresh tokens.
  *
  * Everything that touches the database runs on a pool thread through
  * eva_request_run(); argon2id (about 100 ms, 64 MiB) runs on the small

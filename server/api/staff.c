@@ -7,10 +7,12 @@
  *    all active super admins' rows in id order, so two administrators
  *    demoting each other at the same moment cannot both succeed.
  *
- * A role change reaches the person's access token at their next refresh
- * (at most EVA_ACCESS_TOKEN_TTL later; see api/admin-auth.c). Disabling or
- * deleting an account revokes its refresh tokens at once, and so does a new
- * password (except the caller's own current session).
+ * A role change, a disabled account or a deleted one takes effect on the
+ * person's next request: the router confirms every staff token's sign-in
+ * and reads the role as it is now (staff_check_work() in
+ * http/eva-router.c). Disabling or deleting an account also revokes its
+ * refresh tokens, and so does a new password (except the caller's own
+ * current session).
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
