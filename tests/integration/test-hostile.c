@@ -1252,7 +1252,7 @@ main (int    argc,
   signal (SIGPIPE, SIG_IGN);
   build_values ();
 #if defined(__SANITIZE_ADDRESS__)
-  sample_every = 4;
+  sample_every = 6;
 #endif
   if (g_getenv ("EVERATO_HOSTILE_SAMPLE") != NULL)
     sample_every = CLAMP (g_ascii_strtoull (g_getenv ("EVERATO_HOSTILE_SAMPLE"), NULL, 10), 1, 1000);
