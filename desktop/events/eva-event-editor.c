@@ -22,10 +22,14 @@
 #include "widgets/eva-utils.h"
 
 /* The server's limits (server/services/events.h). */
-#define TITLE_MAX        200
-#define DESCRIPTION_MAX  20000
-#define VENUE_MAX        200
-#define ADDRESS_MAX      500
+#define TITLE_MAX            200
+#define DESCRIPTION_MAX      20000
+#define VENUE_MAX            200
+#define ADDRESS_MAX          500
+/* max_tickets_per_attendee (server/api/events.c) */
+#define PER_ATTENDEE_MIN     1
+#define PER_ATTENDEE_MAX     1000000
+#define PER_ATTENDEE_DEFAULT 10
 
 struct _EvaEventEditor
 {
@@ -49,6 +53,8 @@ struct _EvaEventEditor
   GtkSpinButton      *hold_spin;
   AdwActionRow       *cancellation_row;
   GtkSpinButton      *cancellation_spin;
+  AdwActionRow       *per_attendee_row;
+  GtkSpinButton      *per_attendee_spin;
   AdwPreferencesGroup *status_group;
   AdwActionRow       *status_row;
   GtkLabel           *status_label;
@@ -144,6 +150,19 @@ check_text (const char   *text,
   if (eva_validate_text (text, -1, max_chars, flags, &reason))
     return NULL;
   return reason != NULL ? reason : _("is not valid");
+}
+
+/* Whether what is typed into @spin is a whole number from @min to @max.
+ * The text, not the value: the spin button takes a number only on Enter
+ * or when it loses the focus, and then quietly clamps it into range. */
+static gboolean
+spin_text_in_range (GtkSpinButton *spin,
+                    gint64         min,
+                    gint64         max)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (spin))));
+
+  return g_ascii_string_to_signed (text, 10, min, max, NULL, NULL);
 }
 
 static gboolean
@@ -345,6 +364,8 @@ eva_event_editor_class_init (EvaEventEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, hold_spin);
   gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, cancellation_row);
   gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, cancellation_spin);
+  gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, per_attendee_row);
+  gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, per_attendee_spin);
   gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, status_group);
   gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, status_row);
   gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, status_label);
@@ -470,6 +491,10 @@ eva_event_editor_set_event (EvaEventEditor *self,
                              event != NULL ? eva_record_get_int (event, "hold_minutes", 15) : 15);
   gtk_spin_button_set_value (self->cancellation_spin,
                              event != NULL ? eva_record_get_int (event, "cancellation_hours", 0) : 0);
+  gtk_spin_button_set_value (self->per_attendee_spin,
+                             event != NULL
+                             ? eva_record_get_int (event, "max_tickets_per_attendee", PER_ATTENDEE_DEFAULT)
+                             : PER_ATTENDEE_DEFAULT);
   self->loading = FALSE;
 
   self->title_touched = FALSE;
@@ -528,6 +553,7 @@ eva_event_editor_get_field_row (EvaEventEditor *self,
     { "currency", G_STRUCT_OFFSET (EvaEventEditor, currency_row) },
     { "hold_minutes", G_STRUCT_OFFSET (EvaEventEditor, hold_row) },
     { "cancellation_hours", G_STRUCT_OFFSET (EvaEventEditor, cancellation_row) },
+    { "max_tickets_per_attendee", G_STRUCT_OFFSET (EvaEventEditor, per_attendee_row) },
   };
 
   g_return_val_if_fail (EVA_IS_EVENT_EDITOR (self), NULL);
@@ -550,6 +576,7 @@ eva_event_editor_validate (EvaEventEditor *self)
   const char *slug;
   const char *currency;
   const char *problem;
+  g_autofree char *range = NULL;
   gboolean ok = TRUE;
 
   g_return_val_if_fail (EVA_IS_EVENT_EDITOR (self), FALSE);
@@ -597,6 +624,12 @@ eva_event_editor_validate (EvaEventEditor *self)
   currency = entry_text (self->currency_row);
   MARK (self->currency_row, *currency == '\0' || eva_currency_lookup (currency) != NULL
                             ? NULL : _("Not an ISO 4217 currency code such as EUR or USD"));
+
+  if (!spin_text_in_range (self->per_attendee_spin, PER_ATTENDEE_MIN, PER_ATTENDEE_MAX))
+    /* Translators: the smallest and the largest number of tickets */
+    range = g_strdup_printf (_("Must be a whole number from %d to %d"),
+                             PER_ATTENDEE_MIN, PER_ATTENDEE_MAX);
+  MARK (self->per_attendee_row, range);
 #undef MARK
 
   return ok;
@@ -645,6 +678,8 @@ eva_event_editor_get_fields (EvaEventEditor *self)
                               gtk_spin_button_get_value_as_int (self->hold_spin));
   json_object_set_int_member (fields, "cancellation_hours",
                               gtk_spin_button_get_value_as_int (self->cancellation_spin));
+  json_object_set_int_member (fields, "max_tickets_per_attendee",
+                              gtk_spin_button_get_value_as_int (self->per_attendee_spin));
   return fields;
 }
 
@@ -666,6 +701,10 @@ eva_event_editor_save (EvaEventEditor *self)
       return;
     }
 
+  /* A number still being typed (Ctrl+S in the spin button) is sent too. */
+  gtk_spin_button_update (self->hold_spin);
+  gtk_spin_button_update (self->cancellation_spin);
+  gtk_spin_button_update (self->per_attendee_spin);
   fields = eva_event_editor_get_fields (self);
   set_busy (self, TRUE);
   if (self->event == NULL)

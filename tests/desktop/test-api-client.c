@@ -390,6 +390,73 @@ test_event_errors (Fixture       *f,
   g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_NOT_FOUND);
 }
 
+/* max_tickets_per_attendee: 10 unless given, sent on create, read back,
+ * patched, and refused out of range at its own field. */
+static void
+test_event_tickets_per_attendee (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(EvaRecord) plain = NULL;
+  g_autoptr(EvaRecord) created = NULL;
+  g_autoptr(EvaRecord) read = NULL;
+  g_autoptr(EvaRecord) patched = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) fields = event_fields ("Small Venue");
+  g_autoptr(JsonObject) change = json_object_new ();
+  const gint64 bad[] = { 0, 1000001, -1 };
+
+  sign_in (f);
+  plain = create_event (f, "Default Limit");
+  g_assert_cmpint (eva_record_get_int (plain, "max_tickets_per_attendee", -1), ==, 10);
+
+  json_object_set_int_member (fields, "max_tickets_per_attendee", 6);
+  result = RUN (eva_api_client_create_event_async (f->client, fields, NULL, CB));
+  created = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (eva_record_get_int (created, "max_tickets_per_attendee", -1), ==, 6);
+
+  g_clear_object (&result);
+  result = RUN (eva_api_client_get_event_async (f->client, eva_record_get_id (created), NULL, CB));
+  read = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (eva_record_get_int (read, "max_tickets_per_attendee", -1), ==, 6);
+
+  json_object_set_int_member (change, "max_tickets_per_attendee", 1000000);
+  g_clear_object (&result);
+  result = RUN (eva_api_client_update_event_async (f->client, eva_record_get_id (created), change,
+                                                   NULL, CB));
+  patched = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (eva_record_get_int (patched, "max_tickets_per_attendee", -1), ==, 1000000);
+  g_assert_cmpstr (eva_record_get_string (patched, "title"), ==, "Small Venue");
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(EvaRecord) refused = NULL;
+
+      json_object_set_int_member (change, "max_tickets_per_attendee", bad[i]);
+      g_clear_object (&result);
+      result = RUN (eva_api_client_update_event_async (f->client, eva_record_get_id (created), change,
+                                                       NULL, CB));
+      refused = eva_api_client_record_finish (f->client, result, &error);
+      g_assert_null (refused);
+      g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_INVALID);
+      g_assert_cmpstr (eva_api_error_get_code (error), ==, "validation_failed");
+      g_assert_nonnull (eva_api_error_get_field_message (error, "max_tickets_per_attendee"));
+      g_assert_null (eva_api_error_get_field_message (error, "title"));
+      g_clear_error (&error);
+    }
+
+  /* The refused patches changed nothing. */
+  g_clear_object (&read);
+  g_clear_object (&result);
+  result = RUN (eva_api_client_get_event_async (f->client, eva_record_get_id (created), NULL, CB));
+  read = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (eva_record_get_int (read, "max_tickets_per_attendee", -1), ==, 1000000);
+}
+
 static void
 test_ticket_types (Fixture       *f,
                    gconstpointer  data)
@@ -1038,6 +1105,7 @@ main (int   argc,
   ADD ("/api-client/session-expired", test_session_expired);
   ADD ("/api-client/events", test_events);
   ADD ("/api-client/event-errors", test_event_errors);
+  ADD ("/api-client/event-tickets-per-attendee", test_event_tickets_per_attendee);
   ADD ("/api-client/ticket-types", test_ticket_types);
   ADD ("/api-client/staff", test_staff);
   ADD ("/api-client/forbidden", test_forbidden);

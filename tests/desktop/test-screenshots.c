@@ -235,6 +235,23 @@ save_png (GtkWidget  *widget,
   g_test_message ("saved %s (%dx%d)", path, width, height);
 }
 
+/* The spin button in a row. */
+static GtkWidget *
+find_spin_button (GtkWidget *widget)
+{
+  if (GTK_IS_SPIN_BUTTON (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_spin_button (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static gboolean
 stack_shows (gpointer data)
 {
@@ -345,7 +362,7 @@ test_screenshots (void)
   editor = eva_window_get_page (window, "editor");
   eva_desktop_test_wait (stack_shows, editor, 10, "the editor");
   save_png (GTK_WIDGET (window), "editor.png");
-  gtk_widget_grab_focus (eva_event_editor_get_field_row (EVA_EVENT_EDITOR (editor), "cancellation_hours"));
+  gtk_widget_grab_focus (eva_event_editor_get_field_row (EVA_EVENT_EDITOR (editor), "max_tickets_per_attendee"));
   save_png (GTK_WIDGET (window), "editor-schedule.png");
 
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (eva_window_get_page (window, "event-stack")),
@@ -449,6 +466,15 @@ test_screenshots (void)
   gtk_editable_set_text (GTK_EDITABLE (eva_event_editor_get_field_row (EVA_EVENT_EDITOR (editor), "currency")),
                          "EURO");
   save_png (GTK_WIDGET (window), "editor-errors.png");
+  {
+    GtkWidget *row = eva_event_editor_get_field_row (EVA_EVENT_EDITOR (editor), "max_tickets_per_attendee");
+    GtkWidget *spin = find_spin_button (row);
+
+    g_assert_nonnull (spin);
+    gtk_widget_grab_focus (row);
+    gtk_editable_set_text (GTK_EDITABLE (spin), "1000001");
+    save_png (GTK_WIDGET (window), "editor-errors-sales.png");
+  }
   eva_event_editor_set_event (EVA_EVENT_EDITOR (editor), event);
 
   /* Phone width: the leaflet folds */

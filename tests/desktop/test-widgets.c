@@ -47,6 +47,24 @@ row_marked (GtkWidget *row)
   return gtk_widget_has_css_class (row, "error") && eva_row_has_error (row);
 }
 
+/* The first widget of @type under @root (depth first), or NULL. */
+static GtkWidget *
+find_descendant (GtkWidget *root,
+                 GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = find_descendant (child, type)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static EvaRecord *
 record_from_json (const char *json)
 {
@@ -135,7 +153,8 @@ static const char event_json[] =
   "\"title\":\"Spring Concert\",\"description\":\"Music\",\"venue\":\"Town Hall\","
   "\"address\":\"\",\"timezone\":\"Europe/Berlin\",\"starts_at\":\"2030-04-12T17:30:00Z\","
   "\"ends_at\":\"2030-04-12T20:30:00Z\",\"status\":\"draft\",\"currency\":\"EUR\","
-  "\"hold_minutes\":15,\"cancellation_hours\":24,\"published_at\":null}";
+  "\"hold_minutes\":15,\"cancellation_hours\":24,\"max_tickets_per_attendee\":4,"
+  "\"published_at\":null}";
 
 static void
 test_editor_fills_and_sends (void)
@@ -235,6 +254,81 @@ test_editor_server_errors (void)
   /* Loading the event again clears them. */
   eva_event_editor_set_event (editor, event);
   g_assert_false (row_marked (ends));
+
+  g_assert_finalize_object (editor);
+}
+
+/* Tickets per attendee: shown as loaded, checked as typed with the
+ * server's range (1 to 1000000), sent when changed, and the server's
+ * word on it shown at its row. */
+static void
+test_editor_tickets_per_attendee (void)
+{
+  EvaEventEditor *editor = g_object_ref_sink (EVA_EVENT_EDITOR (eva_event_editor_new ()));
+  g_autoptr(EvaRecord) event = record_from_json (event_json);
+  g_autoptr(JsonObject) fields = NULL;
+  g_autoptr(JsonObject) details = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  GtkWidget *row = eva_event_editor_get_field_row (editor, "max_tickets_per_attendee");
+  GtkSpinButton *spin = GTK_SPIN_BUTTON (find_descendant (row, GTK_TYPE_SPIN_BUTTON));
+  const char *subtitle;
+
+  g_assert_true (ADW_IS_ACTION_ROW (row));
+  subtitle = "Most tickets one person may book for this event";
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==,
+                   "Tickets per Attendee");
+
+  /* A new event starts at the server's default. */
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (spin), ==, 10);
+
+  eva_event_editor_set_event (editor, event);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (spin), ==, 4);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (spin)), ==, "4");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, subtitle);
+  g_assert_false (eva_event_editor_get_dirty (editor));
+  g_assert_false (row_marked (row));
+  fields = eva_event_editor_get_fields (editor);
+  g_assert_cmpint (json_object_get_int_member (fields, "max_tickets_per_attendee"), ==, 4);
+  g_clear_pointer (&fields, json_object_unref);
+
+  /* Typed out of range: said at once, before the spin button clamps it. */
+  set_text (GTK_WIDGET (spin), "0");
+  g_assert_true (row_marked (row));
+  g_assert_false (eva_event_editor_validate (editor));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "1 to 1000000"));
+  set_text (GTK_WIDGET (spin), "1000001");
+  g_assert_true (row_marked (row));
+  set_text (GTK_WIDGET (spin), "");
+  g_assert_true (row_marked (row));
+  set_text (GTK_WIDGET (spin), "1000000");
+  g_assert_false (row_marked (row));
+  g_assert_true (eva_event_editor_validate (editor));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, subtitle);
+
+  /* Changed: the editor is dirty and sends the new value. */
+  eva_event_editor_set_event (editor, event);
+  g_assert_false (eva_event_editor_get_dirty (editor));
+  gtk_spin_button_set_value (spin, 25);
+  g_assert_true (eva_event_editor_get_dirty (editor));
+  fields = eva_event_editor_get_fields (editor);
+  g_assert_cmpint (json_object_get_int_member (fields, "max_tickets_per_attendee"), ==, 25);
+
+  /* The server's validation_failed detail for it lands at the row. */
+  json_object_set_string_member (details, "max_tickets_per_attendee",
+                                 "must be an integer from 1 to 1000000");
+  error = eva_api_error_new (400, "validation_failed", "Some fields are not valid", details);
+  eva_event_editor_show_error (editor, error);
+  g_assert_true (row_marked (row));
+  g_assert_cmpstr (eva_row_get_error (row), ==, "must be an integer from 1 to 1000000");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "must be an integer from 1 to 1000000");
+  g_assert_false (row_marked (eva_event_editor_get_field_row (editor, "cancellation_hours")));
+
+  /* Loading the event again clears it and brings the subtitle back. */
+  eva_event_editor_set_event (editor, event);
+  g_assert_false (row_marked (row));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, subtitle);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (spin), ==, 4);
 
   g_assert_finalize_object (editor);
 }
@@ -526,6 +620,12 @@ editor_saved (gpointer data)
 }
 
 static gboolean
+editor_clean (gpointer data)
+{
+  return !eva_event_editor_get_dirty (data) && !eva_event_editor_get_busy (data);
+}
+
+static gboolean
 is_published (gpointer data)
 {
   EvaRecord *event = eva_event_editor_get_event (data);
@@ -571,6 +671,8 @@ test_window_create_and_publish (void)
   EvaSignInPage *page = EVA_SIGN_IN_PAGE (eva_window_get_page (window, "sign-in"));
   GtkWidget *events = eva_window_get_page (window, "events-view");
   EvaEventEditor *editor = EVA_EVENT_EDITOR (eva_window_get_page (window, "editor"));
+  GtkWidget *per_attendee = find_descendant (eva_event_editor_get_field_row (editor, "max_tickets_per_attendee"),
+                                             GTK_TYPE_SPIN_BUTTON);
   EvaRecord *event;
   AdwMessageDialog *dialog;
 
@@ -586,12 +688,24 @@ test_window_create_and_publish (void)
   g_assert_null (eva_event_editor_get_event (editor));
   set_text (eva_event_editor_get_field_row (editor, "title"), "Launch Party");
   set_text (eva_event_editor_get_field_row (editor, "currency"), "EUR");
+  /* Typed, not yet taken by the spin button (no Enter): sent all the same. */
+  set_text (per_attendee, "3");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
   eva_desktop_test_wait (editor_saved, editor, 30, "the new event");
   event = eva_event_editor_get_event (editor);
   g_assert_cmpstr (eva_record_get_string (event, "slug"), ==, "launch-party");
   g_assert_cmpstr (eva_record_get_string (event, "status"), ==, "draft");
+  g_assert_cmpint (eva_record_get_int (event, "max_tickets_per_attendee", -1), ==, 3);
   g_assert_false (eva_event_editor_get_dirty (editor));
+
+  /* Changed and saved again: patched. */
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (per_attendee), 7);
+  g_assert_true (eva_event_editor_get_dirty (editor));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.save", NULL);
+  eva_desktop_test_wait (editor_clean, editor, 30, "the patched event");
+  g_assert_true (eva_event_editor_get_event (editor) == event);
+  g_assert_cmpint (eva_record_get_int (event, "max_tickets_per_attendee", -1), ==, 7);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (per_attendee)), ==, 7);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (eva_events_view_get_list (EVA_EVENTS_VIEW (events)))), ==, 1);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "publish"));
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "delete-event"));
@@ -1168,6 +1282,7 @@ main (int   argc,
   g_test_add_func ("/widgets/editor/fills-and-sends", test_editor_fills_and_sends);
   g_test_add_func ("/widgets/editor/inline-rules", test_editor_inline_rules);
   g_test_add_func ("/widgets/editor/server-errors", test_editor_server_errors);
+  g_test_add_func ("/widgets/editor/tickets-per-attendee", test_editor_tickets_per_attendee);
   g_test_add_func ("/widgets/ticket-type/capacity", test_ticket_type_capacity);
   g_test_add_func ("/widgets/date-time-button", test_date_time_button);
   g_test_add_func ("/widgets/events-list/fills", test_events_list_fills);
