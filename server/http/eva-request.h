@@ -25,7 +25,7 @@ typedef struct
 {
   EvaConfig       *config;
   EvaDb           *db;
-  const guint8    *token_key;     /* 32 bytes: the access-token HMAC key */
+  const guint8    *token_key;     /* 32 bytes: the access-token HMAC key; atomic */
   const EvaRouter *router;
   /* Called on the request's thread once its reply is applied. */
   void           (*request_done) (gpointer    owner,
