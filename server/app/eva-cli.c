@@ -3,6 +3,8 @@
  *   everato-server serve
  *   everato-server migrate [up | down [N] | status]
  *   everato-server create-admin --email E [--name N] [--role R] [--password-stdin]
+ *   everato-server rotate-master-key
+ *   everato-server rotate-token-key
  *   everato-server --version
  *
  * Exit codes: 0 success, 1 failure, 2 bad usage or configuration.
@@ -21,7 +23,9 @@
 #include "app/eva-cli.h"
 #include "eva-common.h"
 #include "core/eva-config.h"
+#include "core/eva-keys.h"
 #include "core/eva-log.h"
+#include "db/eva-key-store.h"
 #include "db/eva-migrate.h"
 #include "mail/eva-outbox.h"
 #include "app/eva-server.h"
@@ -31,6 +35,8 @@ static const char usage[] =
   "  everato-server serve\n"
   "  everato-server migrate [up | down [N] | status]\n"
   "  everato-server create-admin --email EMAIL [--name NAME] [--role ROLE] [--password-stdin]\n"
+  "  everato-server rotate-master-key\n"
+  "  everato-server rotate-token-key\n"
   "  everato-server --version\n"
   "\n"
   "Configuration comes from EVERATO_* environment variables; see README.md.\n";
@@ -115,7 +121,8 @@ cmd_serve (EvaConfig *config)
   if (server == NULL)
     {
       g_printerr ("everato-server: %s\n", error->message);
-      return 1;
+      /* No master key that opens the key rows is a configuration error. */
+      return error->domain == EVA_KEYS_ERROR ? 2 : 1;
     }
 
   return eva_server_run (server);
@@ -288,6 +295,124 @@ cmd_create_admin (EvaConfig  *config,
 }
 
 /* ------------------------------------------------------------------ */
+/* rotate-master-key, rotate-token-key                                */
+/* ------------------------------------------------------------------ */
+
+static int
+fail_keys (EvaDbConn *conn,
+           GError    *error)
+{
+  if (conn != NULL && g_str_equal (eva_db_conn_last_sqlstate (conn), "42P01"))
+    {
+      g_printerr ("everato-server: the schema is missing; run \"everato-server migrate up\" first\n");
+      return 1;
+    }
+  g_printerr ("everato-server: %s\n", error->message);
+  return error->domain == EVA_KEYS_ERROR ? 2 : 1;
+}
+
+/* With EVERATO_MASTER_KEY the new key is nowhere else: it goes out before
+ * the rotation commits, so a committed rotation never loses its key. */
+static gboolean
+print_new_key_cb (const EvaMasterKey  *new_key,
+                  gpointer             user_data,
+                  GError             **error)
+{
+  char hex[EVA_MASTER_KEY_HEX_LEN + 1];
+  gboolean *printed = user_data;
+  int written;
+
+  eva_master_key_to_hex (new_key, hex);
+  written = fprintf (stdout, "%s\n", hex);
+  sodium_memzero (hex, sizeof hex);
+  if (written < 0 || fflush (stdout) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "cannot write the new master key to standard output: %s", g_strerror (saved));
+      return FALSE;
+    }
+  *printed = TRUE;
+  return TRUE;
+}
+
+static int
+cmd_rotate_master_key (EvaConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaDbConn) conn = NULL;
+  g_autoptr(EvaKeyStore) store = NULL;
+  g_autoptr(EvaMasterKey) new_key = eva_master_key_new_random ();
+  gboolean printed = FALSE;
+
+  conn = eva_db_conn_open (config->database_url, &error);
+  if (conn == NULL)
+    {
+      g_printerr ("everato-server: %s\n", error->message);
+      return 1;
+    }
+
+  store = eva_key_store_new (config);
+  if (!eva_key_store_rotate_master_key (store, conn, new_key,
+                                        config->has_master_key ? print_new_key_cb : NULL,
+                                        &printed, &error))
+    {
+      if (printed)
+        g_printerr ("everato-server: the rotation did not complete: keep EVERATO_MASTER_KEY as "
+                    "it is. (Only if a server then reports that the rows need master key %s, "
+                    "the commit went through after all: use the key printed above.)\n",
+                    eva_master_key_get_id (new_key));
+      return fail_keys (conn, error);
+    }
+
+  if (config->has_master_key)
+    g_printerr ("everato-server: the key rows are sealed with master key %s now, printed "
+                "above as 64 hex characters. Set EVERATO_MASTER_KEY to it for every server "
+                "and command and restart the servers: with the old value they keep running, "
+                "but will not start again. Keep a copy apart from the database backups.\n",
+                eva_master_key_get_id (new_key));
+  else
+    {
+      g_autofree char *path = g_build_filename (config->data_dir, EVA_MASTER_KEY_FILE, NULL);
+
+      g_print ("the key rows are sealed with master key %s now, in %s\n"
+               "The previous key is kept as %s (for backups of the database made before "
+               "now); delete it if it leaked.\n"
+               "Back up %s, apart from the database backups. Running servers need no "
+               "restart.\n",
+               eva_master_key_get_id (new_key), path, EVA_MASTER_KEY_FILE_OLD, path);
+    }
+  return 0;
+}
+
+static int
+cmd_rotate_token_key (EvaConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaDbConn) conn = NULL;
+  g_autoptr(EvaKeyStore) store = NULL;
+
+  conn = eva_db_conn_open (config->database_url, &error);
+  if (conn == NULL)
+    {
+      g_printerr ("everato-server: %s\n", error->message);
+      return 1;
+    }
+
+  store = eva_key_store_new (config);
+  if (!eva_key_store_rotate_token_key (store, conn, &error))
+    return fail_keys (conn, error);
+
+  g_print ("replaced the access-token key: staff access tokens signed with the old key are "
+           "refused from now on.\n"
+           "Running servers use the new key within %d seconds, without a restart. Refresh "
+           "tokens keep working: signed-in staff apps get a new access token with theirs.\n",
+           EVA_KEY_STORE_REFRESH_SECONDS);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Entry                                                              */
 /* ------------------------------------------------------------------ */
 
@@ -314,7 +439,8 @@ eva_cli_main (int    argc,
       return 0;
     }
   if (!g_str_equal (command, "serve") && !g_str_equal (command, "migrate") &&
-      !g_str_equal (command, "create-admin"))
+      !g_str_equal (command, "create-admin") && !g_str_equal (command, "rotate-master-key") &&
+      !g_str_equal (command, "rotate-token-key"))
     {
       g_autofree char *message = g_strdup_printf ("unknown command \"%s\"", command);
 
@@ -339,5 +465,14 @@ eva_cli_main (int    argc,
     }
   if (g_str_equal (command, "migrate"))
     return cmd_migrate (config, argc - 2, argv + 2);
+  if (g_str_equal (command, "rotate-master-key") || g_str_equal (command, "rotate-token-key"))
+    {
+      g_autofree char *message = g_strdup_printf ("%s takes no arguments", command);
+
+      if (argc > 2)
+        return fail_usage (message);
+      return g_str_equal (command, "rotate-master-key") ? cmd_rotate_master_key (config)
+                                                        : cmd_rotate_token_key (config);
+    }
   return cmd_create_admin (config, argc - 1, argv + 1);
 }

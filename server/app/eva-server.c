@@ -7,6 +7,11 @@
  * comes back to the thread that owns the message. The main thread only
  * waits for signals.
  *
+ * Keys: the access-token key comes from the database, sealed with the
+ * master key (db/eva-key-store.c); a pool thread looks at its row every
+ * EVA_KEY_STORE_REFRESH_SECONDS and the key in EvaHost is swapped
+ * atomically when rotate-token-key replaced it.
+ *
  * Shutdown (SIGTERM/SIGINT): new requests get 503 with Connection: close,
  * in-flight ones may finish for EVERATO_SHUTDOWN_TIMEOUT_MS, then the
  * servers disconnect, the threads stop and the pool drains and closes.
@@ -24,6 +29,7 @@
 #include "core/eva-auth.h"
 #include "eva-common.h"
 #include "core/eva-log.h"
+#include "db/eva-key-store.h"
 #include "mail/eva-outbox.h"
 #include "jobs/eva-sweeper.h"
 #include "http/eva-request.h"
@@ -61,7 +67,8 @@ struct _EvaServer
   EvaOutbox  *outbox;
   EvaSweeper *sweeper;
   EvaHost     host;         /* what every request is handed */
-  guint8      token_key[32];
+  EvaKeyStore *keys;        /* the sealed key rows and the master key */
+  gint        refreshing_keys;
   GPtrArray  *threads;
   GMainLoop  *main_loop;
   gint        inflight;
@@ -74,45 +81,43 @@ struct _EvaServer
 /* Keys                                                               */
 /* ------------------------------------------------------------------ */
 
-static const char sql_insert_key[] =
-  "INSERT INTO server_keys (name, secret) VALUES ($1, decode($2, 'hex')) "
-  "ON CONFLICT (name) DO NOTHING";
-static const char sql_select_key[] =
-  "SELECT encode(secret, 'hex') FROM server_keys WHERE name = $1";
-
-gboolean
-eva_server_load_keys (EvaDbConn  *conn,
-                      guint8      token_key[32],
-                      GError    **error)
+/* rotate-token-key reaches running servers without a restart: every
+ * EVA_KEY_STORE_REFRESH_SECONDS one pool thread reads the key row again
+ * (one indexed row; nothing is opened unless it changed). */
+static void
+refresh_keys_work (EvaDbConn *conn,
+                   gpointer   data)
 {
-  guint8 fresh[32];
-  char hex[65];
-  g_autoptr(PGresult) inserted = NULL;
-  g_autoptr(PGresult) selected = NULL;
-  const char *value;
-  gsize len;
+  EvaServer *server = data;
+  g_autoptr(GError) error = NULL;
+  gboolean changed = FALSE;
+  gboolean ok;
 
-  /* The first process to start creates the key; all others read it. */
-  randombytes_buf (fresh, sizeof fresh);
-  sodium_bin2hex (hex, sizeof hex, fresh, sizeof fresh);
-  inserted = eva_db_query (conn, sql_insert_key, error, "access_token", hex);
-  if (inserted == NULL)
-    return FALSE;
-
-  selected = eva_db_query (conn, sql_select_key, error, "access_token");
-  if (selected == NULL)
-    return FALSE;
-  value = eva_db_value (selected);
-  if (value == NULL ||
-      sodium_hex2bin (token_key, 32, value, strlen (value), NULL, &len, NULL) != 0 ||
-      len != 32)
+  ok = eva_key_store_refresh (server->keys, conn, &changed, &error);
+  if (changed)
     {
-      g_set_error_literal (error, EVA_ERROR, EVA_ERROR_INTERNAL,
-                           "the access token key in server_keys is damaged");
-      return FALSE;
+      g_atomic_pointer_set (&server->host.token_key,
+                            eva_key_store_get_token_key (server->keys));
+      if (ok)
+        g_message ("the access-token key was replaced: staff access tokens signed with "
+                   "the previous one are refused from now on");
     }
+  if (!ok && g_error_matches (error, EVA_ERROR, EVA_ERROR_UNAVAILABLE))
+    g_debug ("cannot look at the access-token key: %s", error->message);
+  else if (!ok)
+    g_warning ("%s", error->message);
+  g_atomic_int_set (&server->refreshing_keys, 0);
+}
 
-  return TRUE;
+static gboolean
+refresh_keys_cb (gpointer user_data)
+{
+  EvaServer *server = user_data;
+
+  if (!g_atomic_int_get (&server->draining) &&
+      g_atomic_int_compare_and_exchange (&server->refreshing_keys, 0, 1))
+    eva_db_push (server->db, refresh_keys_work, server);
+  return G_SOURCE_CONTINUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -628,9 +633,12 @@ eva_server_new (EvaConfig  *config,
   server->config = config;
   server->threads = g_ptr_array_new_with_free_func ((GDestroyNotify) http_thread_free);
 
+  server->keys = eva_key_store_new (config);
   conn = eva_db_conn_open (config->database_url, error);
-  if (conn == NULL || !eva_server_load_keys (conn, server->token_key, error))
+  if (conn == NULL || !eva_key_store_unlock (server->keys, conn, error))
     return NULL;
+  g_message ("the key rows are sealed with master key %s",
+             eva_key_store_get_master_key_id (server->keys));
 
   for (guint i = 0; i < config->threads; i++)
     {
@@ -665,7 +673,7 @@ eva_server_new (EvaConfig  *config,
   server->db = eva_db_new (config->database_url, config->db_pool_size);
   server->host.config = config;
   server->host.db = server->db;
-  server->host.token_key = server->token_key;
+  server->host.token_key = eva_key_store_get_token_key (server->keys);
   server->host.router = eva_routes_router ();
   server->host.db_queue_max = config->db_queue_max;
   server->host.hash_pool = eva_request_hash_pool_new (config->hash_workers);
@@ -678,12 +686,13 @@ eva_server_new (EvaConfig  *config,
 int
 eva_server_run (EvaServer *server)
 {
-  guint sigterm, sigint, flusher;
+  guint sigterm, sigint, flusher, key_refresher;
 
   server->main_loop = g_main_loop_new (NULL, FALSE);
   sigterm = g_unix_signal_add (SIGTERM, signal_cb, server);
   sigint = g_unix_signal_add (SIGINT, signal_cb, server);
   flusher = eva_log_start_flushing ();
+  key_refresher = g_timeout_add_seconds (EVA_KEY_STORE_REFRESH_SECONDS, refresh_keys_cb, server);
 
   for (guint i = 0; i < server->threads->len; i++)
     {
@@ -711,6 +720,7 @@ eva_server_run (EvaServer *server)
 
   g_source_remove (sigterm);
   g_source_remove (sigint);
+  g_source_remove (key_refresher);
 
   /* Each mail worker finishes the mail in hand, then stops. */
   eva_outbox_stop (server->outbox);
@@ -749,7 +759,7 @@ eva_server_free (EvaServer *server)
   g_clear_pointer (&server->db, eva_db_free);
   g_clear_pointer (&server->threads, g_ptr_array_unref);
   g_clear_pointer (&server->main_loop, g_main_loop_unref);
-  sodium_memzero (server->token_key, sizeof server->token_key);
+  g_clear_pointer (&server->keys, eva_key_store_free);
   g_free (server);
 }
 
@@ -768,7 +778,7 @@ eva_server_get_db (EvaServer *server)
 const guint8 *
 eva_server_get_token_key (EvaServer *server)
 {
-  return server->token_key;
+  return g_atomic_pointer_get (&server->host.token_key);
 }
 
 gboolean

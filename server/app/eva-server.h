@@ -24,11 +24,6 @@ gboolean      eva_server_is_draining     (EvaServer   *server);
 void          eva_server_request_done    (EvaServer   *server,
                                           EvaRequest  *req);
 
-/* Start-up work shared with the command line. */
-gboolean      eva_server_load_keys       (EvaDbConn   *conn,
-                                          guint8       token_key[32],
-                                          GError     **error);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvaServer, eva_server_free)
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 
 #include "eva-common.h"
@@ -227,6 +228,28 @@ eva_config_load_from (char   **envp,
   else
     config->data_dir = g_build_filename (g_get_user_data_dir (), "everato", NULL);
 
+  /* The value is a secret: a message about it never repeats it. */
+  value = lookup (envp, "EVERATO_MASTER_KEY");
+  if (value != NULL)
+    {
+      gsize len = 0;
+
+      if (strlen (value) != 2 * sizeof config->master_key ||
+          sodium_hex2bin (config->master_key, sizeof config->master_key, value, strlen (value),
+                          NULL, &len, NULL) != 0 ||
+          len != sizeof config->master_key)
+        {
+          g_set_error (error, EVA_CONFIG_ERROR, 0,
+                       "EVERATO_MASTER_KEY must be %d hex characters (32 bytes); "
+                       "the value set %s",
+                       (int) (2 * sizeof config->master_key),
+                       strlen (value) != 2 * sizeof config->master_key ? "has another length"
+                                                                       : "is not hex");
+          return NULL;
+        }
+      config->has_master_key = TRUE;
+    }
+
   value = lookup (envp, "EVERATO_WEB_DIR");
   if (value != NULL)
     {
@@ -326,5 +349,6 @@ eva_config_free (EvaConfig *config)
   g_free (config->stripe_api_base);
   g_free (config->data_dir);
   g_free (config->web_dir);
+  sodium_memzero (config->master_key, sizeof config->master_key);
   g_free (config);
 }

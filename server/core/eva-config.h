@@ -28,6 +28,10 @@ typedef struct
   char         *stripe_webhook_secret;
   char         *stripe_api_base;
   char         *data_dir;
+  /* EVERATO_MASTER_KEY, when set: it seals the key rows instead of
+   * $EVERATO_DATA_DIR/master.key (see core/eva-keys.h). Secret. */
+  gboolean      has_master_key;
+  guint8        master_key[32];
   char         *web_dir;
   guint         threads;
   guint         db_pool_size;

@@ -130,7 +130,9 @@ eva_request_get_db (EvaRequest *req)
 const guint8 *
 eva_request_get_token_key (EvaRequest *req)
 {
-  return req->host->token_key;
+  /* Swapped by the server when the key is rotated (app/eva-server.c);
+   * the host is const for requests, not for the server. */
+  return g_atomic_pointer_get ((const guint8 **) &req->host->token_key);
 }
 
 const char *

@@ -25,7 +25,7 @@ typedef struct
 {
   EvaConfig       *config;
   EvaDb           *db;
-  const guint8    *token_key;     /* 32 bytes: the access-token HMAC key */
+  const guint8    *token_key;     /* 32 bytes: the access-token HMAC key; atomic */
   const EvaRouter *router;
   guint            db_queue_max;    /* jobs waiting for the pool; 0: no bound */
   GThreadPool     *hash_pool;       /* argon2id runs here, never on the database pool */

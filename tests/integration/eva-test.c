@@ -126,13 +126,34 @@ server_bin (void)
   return bin;
 }
 
-int
-eva_test_run_cli (const char  *conninfo,
-                  const char  *stdin_text,
-                  char       **out,
-                  char       **err,
-                  const char  *arg,
-                  ...)
+/* The environment of a server or command: the caller's, the test master
+ * key, then @extra_env ("NAME=value" each). */
+static char **
+child_environ (char               **envp,
+               const char * const  *extra_env)
+{
+  envp = g_environ_setenv (envp, "EVERATO_MASTER_KEY", EVA_TEST_MASTER_KEY, TRUE);
+  for (guint i = 0; extra_env != NULL && extra_env[i] != NULL; i++)
+    {
+      const char *eq = strchr (extra_env[i], '=');
+      g_autofree char *name = NULL;
+
+      g_assert_nonnull (eq);
+      name = g_strndup (extra_env[i], eq - extra_env[i]);
+      /* An empty value is the same as none to the server. */
+      envp = g_environ_setenv (envp, name, eq + 1, TRUE);
+    }
+  return envp;
+}
+
+static int
+run_cli_v (const char          *conninfo,
+           const char * const  *extra_env,
+           const char          *stdin_text,
+           char               **out,
+           char               **err,
+           const char          *arg,
+           va_list              args)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_auto(GStrv) envp = g_get_environ ();
@@ -141,19 +162,17 @@ eva_test_run_cli (const char  *conninfo,
   g_autoptr(GError) error = NULL;
   g_autofree char *stdout_text = NULL;
   g_autofree char *stderr_text = NULL;
-  va_list args;
 
   g_ptr_array_add (argv, (gpointer) server_bin ());
-  va_start (args, arg);
   for (const char *a = arg; a != NULL; a = va_arg (args, const char *))
     g_ptr_array_add (argv, (gpointer) a);
-  va_end (args);
   g_ptr_array_add (argv, NULL);
 
   launcher = g_subprocess_launcher_new ((stdin_text != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0) |
                                         G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
   envp = g_environ_setenv (envp, "EVERATO_DATABASE_URL", conninfo, TRUE);
+  envp = child_environ (envp, extra_env);
   g_subprocess_launcher_set_environ (launcher, envp);
   proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -173,6 +192,41 @@ eva_test_run_cli (const char  *conninfo,
   if (!g_subprocess_get_if_exited (proc))
     return -1;
   return g_subprocess_get_exit_status (proc);
+}
+
+int
+eva_test_run_cli (const char  *conninfo,
+                  const char  *stdin_text,
+                  char       **out,
+                  char       **err,
+                  const char  *arg,
+                  ...)
+{
+  va_list args;
+  int status;
+
+  va_start (args, arg);
+  status = run_cli_v (conninfo, NULL, stdin_text, out, err, arg, args);
+  va_end (args);
+  return status;
+}
+
+int
+eva_test_run_cli_env (const char         *conninfo,
+                      const char * const *extra_env,
+                      const char         *stdin_text,
+                      char              **out,
+                      char              **err,
+                      const char         *arg,
+                      ...)
+{
+  va_list args;
+  int status;
+
+  va_start (args, arg);
+  status = run_cli_v (conninfo, extra_env, stdin_text, out, err, arg, args);
+  va_end (args);
+  return status;
 }
 
 /* ------------------------------------------------------------------ */
@@ -244,13 +298,7 @@ eva_test_server_start_on (const char         *dbname,
   /* The tests sign up many accounts from one address. */
   envp = g_environ_setenv (envp, "EVERATO_SIGNUP_LIMIT", "100000", FALSE);
   envp = g_environ_unsetenv (envp, "EVERATO_SMTP_URL");
-  for (guint i = 0; extra_env != NULL && extra_env[i] != NULL; i++)
-    {
-      const char *eq = strchr (extra_env[i], '=');
-      g_autofree char *name = g_strndup (extra_env[i], eq - extra_env[i]);
-
-      envp = g_environ_setenv (envp, name, eq + 1, TRUE);
-    }
+  envp = child_environ (envp, extra_env);
 
   log_fd = open (server->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   g_assert_cmpint (log_fd, >=, 0);

@@ -14,6 +14,13 @@
 
 G_BEGIN_DECLS
 
+/* Every server and command the harness starts gets this master key in
+ * EVERATO_MASTER_KEY, so servers that share a database (each has its own
+ * EVERATO_DATA_DIR) open the same key rows. "EVERATO_MASTER_KEY=" in the
+ * extra environment takes it away: the server then uses the key file in
+ * its EVERATO_DATA_DIR. It spells "Everato test key; never use it!!". */
+#define EVA_TEST_MASTER_KEY "4576657261746f2074657374206b65793b206e65766572207573652069742121"
+
 typedef struct
 {
   char        *dbname;
@@ -59,6 +66,14 @@ int              eva_test_run_cli            (const char     *conninfo,
                                               char          **out,
                                               char          **err,
                                               const char     *arg,
+                                              ...) G_GNUC_NULL_TERMINATED;
+/* Same, with "NAME=value" entries added to the environment. */
+int              eva_test_run_cli_env        (const char         *conninfo,
+                                              const char * const *extra_env,
+                                              const char         *stdin_text,
+                                              char              **out,
+                                              char              **err,
+                                              const char         *arg,
                                               ...) G_GNUC_NULL_TERMINATED;
 
 /* Servers */

@@ -10,6 +10,7 @@
 #include "core/eva-auth.h"
 #include "eva-common.h"
 #include "eva-test.h"
+#include "eva-test-keys.h"
 
 #define PASSWORD "correct horse battery"
 
@@ -74,17 +75,11 @@ assert_no_secrets (EvaTestResponse *resp)
   g_assert_null (strstr (resp->body, "password_hash"));
 }
 
+/* The key is sealed in the database; the harness's master key opens it. */
 static void
 load_token_key (guint8 key[32])
 {
-  g_autofree char *hex = eva_test_sql (server->pg,
-                                       "SELECT encode(secret, 'hex') FROM server_keys "
-                                       "WHERE name = 'access_token'", NULL);
-  gsize len = 0;
-
-  g_assert_nonnull (hex);
-  g_assert_cmpint (sodium_hex2bin (key, 32, hex, strlen (hex), NULL, &len, NULL), ==, 0);
-  g_assert_cmpuint (len, ==, 32);
+  eva_test_token_key (server->pg, NULL, key);
 }
 
 static EvaTestResponse *

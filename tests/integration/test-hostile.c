@@ -23,6 +23,7 @@
 #include "eva-common.h"
 #include "app/eva-routes.h"
 #include "eva-test.h"
+#include "eva-test-keys.h"
 #include "services/attendees.h"
 
 #define PASSWORD "correct horse battery staple"
@@ -467,9 +468,6 @@ session_in_db (const char  *who,
 static char *
 staff_token_in_db (const char *staff_id)
 {
-  g_autofree char *hex = eva_test_sql (server->pg,
-                                       "SELECT encode(secret, 'hex') FROM server_keys "
-                                       "WHERE name = 'access_token'", NULL);
   g_autofree char *family = eva_test_sql (server->pg,
                                           "INSERT INTO staff_sessions (staff_id, family_id, token_hash,"
                                           " expires_at) VALUES ($1::uuid, gen_random_uuid(),"
@@ -478,13 +476,10 @@ staff_token_in_db (const char *staff_id)
                                           " RETURNING family_id",
                                           staff_id, NULL);
   guint8 key[32];
-  gsize len = 0;
   char *token;
 
-  g_assert_nonnull (hex);
   g_assert_nonnull (family);
-  g_assert_cmpint (sodium_hex2bin (key, sizeof key, hex, strlen (hex), NULL, &len, NULL), ==, 0);
-  g_assert_cmpuint (len, ==, sizeof key);
+  eva_test_token_key (server->pg, NULL, key);
   token = eva_auth_issue_access_token (key, staff_id, EVA_ROLE_SUPER_ADMIN, family,
                                        g_get_real_time () / G_USEC_PER_SEC, EVA_ACCESS_TOKEN_TTL);
   sodium_memzero (key, sizeof key);

@@ -14,6 +14,7 @@
 #include "core/eva-auth.h"
 #include "app/eva-routes.h"
 #include "eva-test.h"
+#include "eva-test-keys.h"
 
 #define PASSWORD "correct horse battery"
 
@@ -92,16 +93,10 @@ random_uuid (void)
 static char *
 expired_token (const char *staff_id)
 {
-  g_autofree char *hex = eva_test_sql (server->pg,
-                                       "SELECT encode(secret, 'hex') FROM server_keys "
-                                       "WHERE name = 'access_token'", NULL);
   guint8 key[32];
-  gsize len = 0;
   char *token;
 
-  g_assert_nonnull (hex);
-  g_assert_cmpint (sodium_hex2bin (key, sizeof key, hex, strlen (hex), NULL, &len, NULL), ==, 0);
-  g_assert_cmpuint (len, ==, sizeof key);
+  eva_test_token_key (server->pg, NULL, key);
   /* The highest role, so only the expiry can be why it is refused. */
   token = eva_auth_issue_access_token (key, staff_id, EVA_ROLE_SUPER_ADMIN, NULL,
                                        g_get_real_time () / G_USEC_PER_SEC - 3600,

@@ -1,0 +1,67 @@
+/* eva-key-store.h: the key rows, sealed with the master key
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "core/eva-config.h"
+#include "core/eva-keys.h"
+#include "db/eva-db.h"
+
+G_BEGIN_DECLS
+
+/* Seconds between two looks of a running server at the access-token key. */
+#define EVA_KEY_STORE_REFRESH_SECONDS 10
+
+typedef struct _EvaKeyStore EvaKeyStore;
+
+/* Called by eva_key_store_rotate_master_key() once every row is sealed
+ * with @new_key, just before the transaction commits; returning FALSE
+ * rolls it back. */
+typedef gboolean (*EvaKeyStoreCommitHook) (const EvaMasterKey  *new_key,
+                                           gpointer             user_data,
+                                           GError             **error);
+
+/* @config must outlive the store. */
+EvaKeyStore  *eva_key_store_new                (const EvaConfig        *config);
+void          eva_key_store_free               (EvaKeyStore            *store);
+
+/* At start: finds the master key that opens the key rows (creating
+ * master.key on the very first start), seals rows still in plain text,
+ * creates the access-token key if there is none and loads it. */
+gboolean      eva_key_store_unlock             (EvaKeyStore            *store,
+                                                EvaDbConn              *conn,
+                                                GError                **error);
+/* The access-token HMAC key (32 bytes) last loaded; any thread. A pointer
+ * handed out stays valid until the store is freed. */
+const guint8 *eva_key_store_get_token_key      (EvaKeyStore            *store);
+const char   *eva_key_store_get_master_key_id  (EvaKeyStore            *store);
+
+/* For a running server: reads the access-token key row again and sets
+ * @changed when the key is another one now. Cheap when nothing changed.
+ * One caller at a time. */
+gboolean      eva_key_store_refresh            (EvaKeyStore            *store,
+                                                EvaDbConn              *conn,
+                                                gboolean               *changed,
+                                                GError                **error);
+
+/* Re-seals every key row with @new_key in one transaction. Without
+ * EVERATO_MASTER_KEY, @new_key is written to master.key.new first and
+ * becomes master.key once the transaction has committed (the previous
+ * one is kept as master.key.old). */
+gboolean      eva_key_store_rotate_master_key  (EvaKeyStore            *store,
+                                                EvaDbConn              *conn,
+                                                const EvaMasterKey     *new_key,
+                                                EvaKeyStoreCommitHook   before_commit,
+                                                gpointer                user_data,
+                                                GError                **error);
+/* Replaces the access-token key with a new random one. */
+gboolean      eva_key_store_rotate_token_key   (EvaKeyStore            *store,
+                                                EvaDbConn              *conn,
+                                                GError                **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvaKeyStore, eva_key_store_free)
+
+G_END_DECLS
