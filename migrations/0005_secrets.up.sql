@@ -11,3 +11,9 @@ ALTER TABLE attendee_tokens ADD COLUMN password_hash text;
 -- one, for that sweep.
 CREATE INDEX email_outbox_link_idx ON email_outbox (created_at)
     WHERE payload ? 'link';
+
+-- Accounts whose address is not confirmed get no session any more: end the
+-- ones they have.
+UPDATE attendee_sessions s SET revoked_at = now ()
+  FROM attendees a
+ WHERE a.id = s.attendee_id AND a.status = 'unverified' AND s.revoked_at IS NULL;

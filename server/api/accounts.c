@@ -11,13 +11,17 @@
  *
  * Nobody gets an address by signing up first with it (account
  * pre-hijacking): an unverified account has no session (sign-in answers
- * 403 email_not_verified, and only to the holder of its password); each
- * verification link carries the password of the sign-up that asked for it,
- * and using the link sets that password (a second sign-up with the address
- * replaces the first one's password only through its own link; a re-sent
- * link keeps the newest sign-up's password, and every new link kills the
- * earlier ones); verifying ends every session and every other link of the
- * account.
+ * 403 email_not_verified, and only to the holder of its password; the
+ * session look-up admits active accounts only); each verification link
+ * carries the password of the sign-up that asked for it, and using the
+ * link both requires that password (400 password_required without one,
+ * validation_failed for a wrong one, throttled like sign-in) and sets it.
+ * So a link that somebody else's sign-up sent to the mailbox's owner is
+ * useless to the owner, and a link the owner's own sign-up sent is useless
+ * to anybody else. A second sign-up with the address replaces the first
+ * one's password only through its own link; a re-sent link keeps the
+ * newest sign-up's password; every new link kills the earlier ones;
+ * verifying ends every session and every other link of the account.
  *
  * Sessions and the cookie are eva-session.c's; mails go through the
  * outbox, in the same transaction as the change they belong to.
@@ -58,6 +62,16 @@ static const char sql_find_by_email[] =
   "SELECT id, email, name, locale, status FROM attendees "
   "WHERE lower (email) = lower ($1) AND status <> 'deleted' "
   "FOR NO KEY UPDATE";
+
+/* A live verification link: the account's email and the password that
+ * using it requires (the link's own, else the account's). */
+static const char sql_verify_lookup[] =
+  "SELECT a.email, coalesce (t.password_hash, a.password_hash) "
+  "FROM attendee_tokens t JOIN attendees a ON a.id = t.attendee_id "
+  "WHERE t.token_hash = decode ($1, 'hex') AND t.purpose = 'verify_email' "
+  "  AND t.used_at IS NULL AND t.expires_at > now () "
+  "  AND a.status IN ('unverified', 'active') "
+  "  AND coalesce (t.password_hash, a.password_hash) IS NOT NULL";
 
 static const char sql_verify_consume[] =
   "UPDATE attendee_tokens SET used_at = now () "
@@ -354,17 +368,32 @@ eva_api_auth_register (EvaRequest *req)
 /* Verification                                                       */
 /* ------------------------------------------------------------------ */
 
+/* Stage 3, on the database pool: the link is used, the account confirmed. */
 static void
 verify_work (EvaRequest *req,
              EvaDbConn  *conn,
              gpointer    data)
 {
-  const char *token_hash = data;
+  Account *account = eva_request_get_state (req);
+  const char *token_hash = account->token_hash;
+  g_autofree char *account_key = eva_attendee_account_key (account->email);
+  g_autofree char *address_key = eva_attendee_address_key (req);
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) consumed = NULL;
   g_autoptr(PGresult) verified = NULL;
   g_autoptr(PGresult) dropped = NULL;
   const char *id;
+
+  if (!account->password_ok)
+    {
+      g_autoptr(JsonObject) details = json_object_new ();
+
+      json_object_set_string_member (details, "password",
+                                     "is not the password chosen when signing up");
+      eva_request_reply_error (req, 400, "validation_failed", details,
+                               "Enter the password you chose when you signed up");
+      return;
+    }
 
   if (!eva_db_begin (conn, &error))
     {
@@ -400,6 +429,7 @@ verify_work (EvaRequest *req,
   dropped = eva_db_query (conn, sql_tokens_drop_all, &error, id);
   if (dropped == NULL ||
       !eva_session_revoke_all (conn, id, NULL, &error) ||
+      !eva_staff_throttle_succeeded (conn, account_key, address_key, &error) ||
       !eva_attendee_audit (conn, req, "attendee", id, "attendee.verify", id, NULL, &error) ||
       !eva_db_commit (conn, &error))
     goto failed;
@@ -411,19 +441,99 @@ failed:
   reply_failed (req, conn, error);
 }
 
+static void
+verify_then (EvaRequest *req)
+{
+  eva_request_run (req, verify_work, NULL, NULL);
+}
+
+/* Stage 2, on the hashing pool. */
+static void
+verify_check (EvaRequest *req,
+              gpointer    state)
+{
+  Account *account = state;
+
+  account->password_ok = eva_auth_verify_password (account->hash, account->password, NULL);
+}
+
+static void
+verify_check_then (EvaRequest *req)
+{
+  eva_request_run_hash (req, verify_check, verify_then);
+}
+
+/* Stage 1, on the database pool: the link must be live, and the caller
+ * must know the password it sets (the one of the sign-up that asked for
+ * it, or the account's if it carries none). Without a password the answer
+ * says one is needed, and nothing is used up. */
+static void
+verify_lookup_work (EvaRequest *req,
+                    EvaDbConn  *conn,
+                    gpointer    data)
+{
+  Account *account = eva_request_get_state (req);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) found = NULL;
+  g_autofree char *account_key = NULL;
+  g_autofree char *address_key = eva_attendee_address_key (req);
+  gint64 retry_after = 0;
+
+  found = eva_db_query (conn, sql_verify_lookup, &error, account->token_hash);
+  if (found == NULL)
+    {
+      eva_request_reply_gerror (req, error);
+      return;
+    }
+  if (PQntuples (found) == 0)
+    {
+      reply_invalid_link (req);
+      return;
+    }
+  if (account->password == NULL)
+    {
+      eva_request_reply_error (req, 400, "password_required", NULL,
+                               "Enter the password you chose when you signed up to confirm the address");
+      return;
+    }
+
+  /* Guesses through a link count like sign-in attempts. */
+  account->email = g_strdup (PQgetvalue (found, 0, 0));
+  account_key = eva_attendee_account_key (account->email);
+  if (!eva_staff_throttle_claim (conn, account_key, address_key, &retry_after, &error))
+    {
+      eva_request_reply_gerror (req, error);
+      return;
+    }
+  if (retry_after > 0)
+    {
+      eva_attendee_reply_retry (req, "too_many_attempts", retry_after,
+                                "Too many wrong passwords");
+      return;
+    }
+  account->hash = g_strdup (PQgetvalue (found, 0, 1));
+}
+
 void
 eva_api_auth_verify (EvaRequest *req)
 {
   g_auto(EvaInput) in = { 0, };
   g_autofree char *token_hash = NULL;
+  const char *password = NULL;
+  Account *account;
 
   if (!eva_input_begin (&in, req))
     return;
   eva_attendee_input_token (&in, "token", &token_hash);
+  eva_staff_input_password (&in, "password", EVA_FIELD_OPTIONAL, &password);
   if (!eva_input_end (&in))
     return;
 
-  eva_request_run (req, verify_work, g_steal_pointer (&token_hash), g_free);
+  account = g_new0 (Account, 1);
+  account->token_hash = g_steal_pointer (&token_hash);
+  account->password = g_strdup (password);
+  eva_request_set_state (req, account, account_free);
+  eva_request_run_then (req, verify_lookup_work, NULL, NULL, verify_check_then);
 }
 
 /* ------------------------------------------------------------------ */

@@ -73,6 +73,7 @@ struct _EvaServer
   GMainLoop  *main_loop;
   gint        inflight;
   gint        draining;
+  gint        closing;      /* the pools are being shut down: no new work */
   gint64      drain_deadline;
   guint16     port;
 };
@@ -242,7 +243,11 @@ reap_clients_cb (gpointer user_data)
 
       if (client->inflight > 0)
         continue;
-      if (client->reading_since > 0 && now - client->reading_since > request_timeout)
+      /* Over the cap and silent: its file descriptor is not kept waiting
+       * (one that spoke got its 503 from early_handler_cb()). */
+      if (client->over_cap && now - client->last_used >= G_USEC_PER_SEC / 4)
+        why = "over the connection cap";
+      else if (client->reading_since > 0 && now - client->reading_since > request_timeout)
         why = "its request did not arrive in time";
       else if (client->reading_since == 0 && now - client->last_used > idle_timeout)
         why = "idle";
@@ -284,7 +289,16 @@ typedef struct
 {
   GIOStream *stream;
   char      *reply;
+  gint64     deadline;   /* monotonic µs: stop draining */
+  gsize      drained;
+  char       buffer[16384];
 } Refusal;
+
+/* What a client still sends after the answer is read and dropped for a
+ * little while (a "lingering close"), so that closing does not reset the
+ * connection before the client has read the answer. */
+#define REFUSAL_DRAIN_BYTES (8 * 1024 * 1024)
+#define REFUSAL_DRAIN_US    (2 * G_USEC_PER_SEC)
 
 static void
 refusal_free (Refusal *refusal)
@@ -304,6 +318,26 @@ refusal_closed_cb (GObject      *source,
 }
 
 static void
+refusal_drained_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Refusal *refusal = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  if (n > 0)
+    refusal->drained += n;
+  if (n > 0 && refusal->drained < REFUSAL_DRAIN_BYTES &&
+      g_get_monotonic_time () < refusal->deadline)
+    {
+      g_input_stream_read_async (G_INPUT_STREAM (source), refusal->buffer, sizeof refusal->buffer,
+                                 G_PRIORITY_DEFAULT, NULL, refusal_drained_cb, refusal);
+      return;
+    }
+  g_io_stream_close_async (refusal->stream, G_PRIORITY_DEFAULT, NULL, refusal_closed_cb, refusal);
+}
+
+static void
 refusal_written_cb (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
@@ -311,7 +345,45 @@ refusal_written_cb (GObject      *source,
   Refusal *refusal = user_data;
 
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
-  g_io_stream_close_async (refusal->stream, G_PRIORITY_DEFAULT, NULL, refusal_closed_cb, refusal);
+  if (G_IS_SOCKET_CONNECTION (refusal->stream))
+    g_socket_shutdown (g_socket_connection_get_socket (G_SOCKET_CONNECTION (refusal->stream)),
+                       FALSE, TRUE, NULL);
+  refusal->deadline = g_get_monotonic_time () + REFUSAL_DRAIN_US;
+  g_input_stream_read_async (g_io_stream_get_input_stream (refusal->stream), refusal->buffer,
+                             sizeof refusal->buffer, G_PRIORITY_DEFAULT, NULL,
+                             refusal_drained_cb, refusal);
+}
+
+/* Answers @msg with @status_line and a JSON @body on the raw connection,
+ * taken over from libsoup, and closes it: libsoup would otherwise read
+ * (and keep) the whole request body first, whatever the early answer. */
+static void
+refuse_raw (SoupServerMessage *msg,
+            const char        *status_line,
+            const char        *extra_headers,
+            const char        *json)
+{
+  Refusal *refusal = g_new0 (Refusal, 1);
+
+  refusal->reply = g_strdup_printf ("HTTP/1.1 %s\r\n"
+                                    "Content-Type: application/json\r\n"
+                                    "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                                    "Connection: close\r\n"
+                                    "%s"
+                                    "Server: everato/" PACKAGE_VERSION "\r\n"
+                                    "\r\n%s", status_line, strlen (json), extra_headers, json);
+  refusal->stream = soup_server_message_steal_connection (msg);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (refusal->stream),
+                                   refusal->reply, strlen (refusal->reply), G_PRIORITY_DEFAULT,
+                                   NULL, refusal_written_cb, refusal);
+}
+
+static char *
+too_large_json (gsize max_body)
+{
+  return g_strdup_printf ("{\"error\":{\"code\":\"payload_too_large\",\"message\":"
+                          "\"The request body is larger than %" G_GSIZE_FORMAT " bytes\","
+                          "\"details\":{}}}", max_body);
 }
 
 static void
@@ -323,28 +395,15 @@ got_chunk_cb (SoupServerMessage *msg,
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
   gsize max_body = t->server->config->max_body;
   g_autofree char *json = NULL;
-  Refusal *refusal;
 
   if (body->length <= (goffset) max_body)
     return;
 
-  json = g_strdup_printf ("{\"error\":{\"code\":\"payload_too_large\",\"message\":"
-                          "\"The request body is larger than %" G_GSIZE_FORMAT " bytes\","
-                          "\"details\":{}}}", max_body);
-  refusal = g_new0 (Refusal, 1);
-  refusal->reply = g_strdup_printf ("HTTP/1.1 413 Payload Too Large\r\n"
-                                    "Content-Type: application/json\r\n"
-                                    "Content-Length: %" G_GSIZE_FORMAT "\r\n"
-                                    "Connection: close\r\n"
-                                    "Server: everato/" PACKAGE_VERSION "\r\n"
-                                    "\r\n%s", strlen (json), json);
+  json = too_large_json (max_body);
   g_signal_handlers_disconnect_by_func (msg, got_chunk_cb, user_data);
-  refusal->stream = soup_server_message_steal_connection (msg);
   g_message ("refused a chunked request body over %" G_GSIZE_FORMAT " bytes from %s",
              max_body, soup_server_message_get_remote_host (msg));
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (refusal->stream),
-                                   refusal->reply, strlen (refusal->reply), G_PRIORITY_DEFAULT,
-                                   NULL, refusal_written_cb, refusal);
+  refuse_raw (msg, "413 Payload Too Large", "", json);
 }
 
 static void
@@ -365,16 +424,10 @@ early_handler_cb (SoupServer        *soup,
 
     if (client != NULL && client->over_cap)
       {
-        static const char body[] =
-          "{\"error\":{\"code\":\"server_busy\",\"message\":"
-          "\"The server has too many connections; try again in a moment\",\"details\":{}}}";
-        SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
-
-        soup_message_headers_replace (response, "Connection", "close");
-        soup_message_headers_replace (response, "Retry-After", "1");
-        soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
-                                          body, strlen (body));
-        soup_server_message_set_status (msg, 503, NULL);
+        refuse_raw (msg, "503 Service Unavailable", "Retry-After: 1\r\n",
+                    "{\"error\":{\"code\":\"server_busy\",\"message\":"
+                    "\"The server has too many connections; try again in a moment\","
+                    "\"details\":{}}}");
         return;
       }
   }
@@ -383,16 +436,9 @@ early_handler_cb (SoupServer        *soup,
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
       length > (goffset) t->server->config->max_body)
     {
-      g_autofree char *body =
-        g_strdup_printf ("{\"error\":{\"code\":\"payload_too_large\",\"message\":"
-                         "\"The request body is larger than %" G_GSIZE_FORMAT " bytes\","
-                         "\"details\":{}}}", t->server->config->max_body);
-      SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+      g_autofree char *json = too_large_json (t->server->config->max_body);
 
-      soup_message_headers_replace (response, "Connection", "close");
-      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
-                                        body, strlen (body));
-      soup_server_message_set_status (msg, 413, NULL);
+      refuse_raw (msg, "413 Payload Too Large", "", json);
     }
   /* Without a length, count while it arrives. */
   else if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH &&
@@ -678,9 +724,53 @@ eva_server_new (EvaConfig  *config,
   server->host.db_queue_max = config->db_queue_max;
   server->host.hash_pool = eva_request_hash_pool_new (config->hash_workers);
   server->host.hash_queue_max = config->hash_queue_max;
+  server->host.closing = &server->closing;
   server->host.request_done = request_done_cb;
   server->host.owner = server;
   return g_steal_pointer (&server);
+}
+
+typedef struct
+{
+  GMutex mutex;
+  GCond  cond;
+  guint  left;
+} Barrier;
+
+static gboolean
+barrier_cb (gpointer user_data)
+{
+  Barrier *barrier = user_data;
+
+  g_mutex_lock (&barrier->mutex);
+  barrier->left--;
+  g_cond_signal (&barrier->cond);
+  g_mutex_unlock (&barrier->mutex);
+  return G_SOURCE_REMOVE;
+}
+
+/* Waits until every HTTP thread has run what was queued on it before now
+ * (an HTTP thread never blocks, so this is quick). */
+static void
+http_barrier (EvaServer *server)
+{
+  Barrier barrier;
+
+  g_mutex_init (&barrier.mutex);
+  g_cond_init (&barrier.cond);
+  barrier.left = server->threads->len;
+  for (guint i = 0; i < server->threads->len; i++)
+    {
+      HttpThread *t = g_ptr_array_index (server->threads, i);
+
+      g_main_context_invoke (t->context, barrier_cb, &barrier);
+    }
+  g_mutex_lock (&barrier.mutex);
+  while (barrier.left > 0)
+    g_cond_wait (&barrier.cond, &barrier.mutex);
+  g_mutex_unlock (&barrier.mutex);
+  g_mutex_clear (&barrier.mutex);
+  g_cond_clear (&barrier.cond);
 }
 
 int
@@ -726,11 +816,17 @@ eva_server_run (EvaServer *server)
   eva_outbox_stop (server->outbox);
   g_clear_pointer (&server->sweeper, eva_sweeper_stop);
 
-  /* Password hashing first (its next stage may need the database), then
-   * the database pool: their last replies still reach the running HTTP
-   * threads, which then send them before they stop. */
+  /* No new work from here on (a request still between its stages gets 503
+   * shutting_down); every HTTP thread has seen that once the barrier has
+   * passed. Then password hashing (its next stage may need the database),
+   * another barrier so those next stages have run, then the database pool:
+   * their last replies still reach the running HTTP threads, which then
+   * send them before they stop. */
+  g_atomic_int_set (&server->closing, 1);
+  http_barrier (server);
   if (server->host.hash_pool != NULL)
     g_thread_pool_free (g_steal_pointer (&server->host.hash_pool), FALSE, TRUE);
+  http_barrier (server);
   g_clear_pointer (&server->db, eva_db_free);
 
   for (guint i = 0; i < server->threads->len; i++)

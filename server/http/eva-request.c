@@ -404,12 +404,27 @@ refuse_if_busy (EvaRequest     *req,
                 gpointer        data,
                 GDestroyNotify  data_free)
 {
-  if (max == 0 || queued < max)
+  gboolean closing = req->host->closing != NULL && g_atomic_int_get (req->host->closing);
+
+  if (!closing && (max == 0 || queued < max))
     return FALSE;
 
   if (data_free != NULL && data != NULL)
     data_free (data);
   req->pending = FALSE;
+  if (req->cache_key != NULL)
+    {
+      eva_cache_abandon (req->cache_key);
+      g_clear_pointer (&req->cache_key, g_free);
+    }
+  if (closing)
+    {
+      eva_request_add_header (req, "Connection", "close");
+      eva_request_add_header (req, "Retry-After", "5");
+      eva_request_reply_error (req, 503, "shutting_down", NULL,
+                               "The server is shutting down; try again");
+      return TRUE;
+    }
   eva_request_add_header (req, "Retry-After", "1");
   eva_request_reply_error (req, 503, "server_busy", NULL,
                            "The server is busy (%s); try again in a moment", what);
@@ -498,9 +513,11 @@ eva_request_run_hash (EvaRequest     *req,
   Work *w;
 
   g_return_if_fail (!req->pending);
-  g_return_if_fail (req->host->hash_pool != NULL);
 
-  if (refuse_if_busy (req, g_thread_pool_unprocessed (req->host->hash_pool),
+  /* (No pool: shutting down, which refuse_if_busy() says.) */
+  if (refuse_if_busy (req,
+                      req->host->hash_pool != NULL ? g_thread_pool_unprocessed (req->host->hash_pool)
+                                                   : G_MAXUINT,
                       req->host->hash_queue_max, "too many sign-ins at once", NULL, NULL))
     return;
 

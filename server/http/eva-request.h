@@ -29,6 +29,7 @@ typedef struct
   const EvaRouter *router;
   guint            db_queue_max;    /* jobs waiting for the pool; 0: no bound */
   GThreadPool     *hash_pool;       /* argon2id runs here, never on the database pool */
+  gint            *closing;         /* set once the pools are being shut down */
   guint            hash_queue_max;
   /* Called on the request's thread once its reply is applied. */
   void           (*request_done) (gpointer    owner,

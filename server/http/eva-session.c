@@ -67,7 +67,7 @@ static const char sql_session_lookup[] =
   "  FROM attendee_sessions s JOIN attendees a ON a.id = s.attendee_id"
   "  WHERE s.token_hash = decode ($1, 'hex') AND s.revoked_at IS NULL"
   "    AND s.idle_expires_at > now () AND s.expires_at > now ()"
-  "    AND a.status IN ('unverified', 'active')"
+  "    AND a.status = 'active'"
   "), touched AS ("
   "  UPDATE attendee_sessions t SET last_seen_at = now (),"
   "    idle_expires_at = now () + make_interval (secs => $2::int)"

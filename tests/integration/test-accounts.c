@@ -237,9 +237,18 @@ do_login (const char *email,
 }
 
 static EvaTestResponse *
+verify_with (const char *token,
+             const char *password)
+{
+  return post ("/api/v1/auth/verify", "{\"token\":\"%s\",\"password\":\"%s\"}",
+               token, password);
+}
+
+/* With the password every account here signs up with. */
+static EvaTestResponse *
 verify (const char *token)
 {
-  return post ("/api/v1/auth/verify", "{\"token\":\"%s\"}", token);
+  return verify_with (token, PASSWORD);
 }
 
 /* The everato_session value a response sets, or NULL. */
@@ -518,7 +527,8 @@ test_cookie_attributes (void)
   {
     g_autofree char *link = eva_test_mail_link (https, "secure@example.test", "verify_email");
     g_autofree char *token = link_token (link);
-    g_autofree char *body = g_strdup_printf ("{\"token\":\"%s\"}", token);
+    g_autofree char *body = g_strdup_printf ("{\"token\":\"%s\",\"password\":\"" PASSWORD "\"}",
+                                             token);
     g_autoptr(EvaTestResponse) ok = NULL;
 
     g_assert_true (g_str_has_prefix (link, "https://tickets.example/verify?token="));
@@ -1694,8 +1704,9 @@ test_register_race (void)
 /* ------------------------------------------------------------------ */
 
 /* Mallory signs up first with Victoria's address. She never gets a
- * session on it, and once Victoria signs up and verifies, only Victoria's
- * password opens it and any session that existed is gone. */
+ * session on it, her link is useless to Victoria, and once Victoria signs
+ * up and verifies, only Victoria's password opens it and any session that
+ * existed is gone. */
 static void
 test_prehijack (void)
 {
@@ -1730,7 +1741,8 @@ test_prehijack (void)
   g_assert_cmpint (sql_int ("SELECT count(*) FROM attendee_sessions WHERE attendee_id = $1", id),
                    ==, 0);
 
-  /* A session from before these rules (or any other way in) is planted. */
+  /* A session from before these rules (or made any other way) is
+   * planted: it admits nothing while the address is unconfirmed. */
   g_free (eva_test_sql (server->pg,
                         "INSERT INTO attendee_sessions (attendee_id, token_hash, csrf_token,"
                         " idle_expires_at, expires_at) VALUES ($1::uuid, decode($2, 'hex'), 'x',"
@@ -1741,7 +1753,21 @@ test_prehijack (void)
   {
     g_autoptr(EvaTestResponse) me = http ("GET", "/api/v1/me", &planted_session, NULL);
 
-    eva_test_assert_status (me, 200);
+    eva_test_assert_error (me, 401, "unauthorized");
+  }
+
+  /* Mallory's link in Victoria's mailbox is useless to Victoria: using it
+   * needs Mallory's password. Without a password nothing is used up. */
+  {
+    g_autoptr(EvaTestResponse) bare = post ("/api/v1/auth/verify", "{\"token\":\"%s\"}",
+                                            first_token);
+    g_autoptr(EvaTestResponse) guessed = verify_with (first_token, victoria);
+
+    eva_test_assert_error (bare, 400, "password_required");
+    eva_test_assert_error (guessed, 400, "validation_failed");
+    g_assert_true (eva_test_json_has (guessed->json, "error.details.password"));
+    g_assert_cmpint (sql_int ("SELECT count(*) FROM attendees WHERE id = $1 "
+                              "AND status = 'unverified'", id), ==, 1);
   }
 
   /* Victoria signs up with her own password: the account keeps Mallory's
@@ -1753,7 +1779,7 @@ test_prehijack (void)
     eva_test_assert_status (reg, 202);
     victim_token = mail_token (email, "verify_email");
     g_assert_cmpstr (victim_token, !=, first_token);
-    old = verify (first_token);
+    old = verify_with (first_token, mallory);
     eva_test_assert_error (old, 400, "invalid_token");
   }
 
@@ -1767,13 +1793,15 @@ test_prehijack (void)
     g_assert_cmpstr (resent_token, !=, victim_token);
   }
 
-  /* Victoria verifies with the newest link. */
+  /* Victoria verifies with the newest link, which only her password opens. */
   {
-    g_autoptr(EvaTestResponse) ok = verify (resent_token);
+    g_autoptr(EvaTestResponse) as_mallory_link = verify_with (resent_token, mallory);
+    g_autoptr(EvaTestResponse) ok = verify_with (resent_token, victoria);
     g_autoptr(EvaTestResponse) as_mallory = NULL;
     g_autoptr(EvaTestResponse) as_victoria = NULL;
     g_autoptr(EvaTestResponse) me = NULL;
 
+    eva_test_assert_error (as_mallory_link, 400, "validation_failed");
     eva_test_assert_status (ok, 200);
     g_assert_cmpstr (eva_test_json_string (ok->json, "status"), ==, "active");
 

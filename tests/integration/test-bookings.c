@@ -196,7 +196,8 @@ test_refusals (void)
   eva_test_response_free (r);
 
   r = hold (unverified, event, ga, 1, NULL);
-  eva_test_assert_error (r, 403, "unverified_account");
+  /* An unverified account has no session (whatever made one): 401. */
+  eva_test_assert_error (r, 401, "unauthorized");
   eva_test_response_free (r);
 
   r = hold (b, event, ga, 1, "NOPE");
@@ -266,7 +267,7 @@ test_refusals_basket (void)
   eva_test_assert_error (r, 422, "hidden_type");
   eva_test_response_free (r);
   r = hold2 (unverified, event, ga, 1, other, 1);
-  eva_test_assert_error (r, 403, "unverified_account");
+  eva_test_assert_error (r, 401, "unauthorized");
   eva_test_response_free (r);
   r = hold2 (b, event, ga, 2, other, 2);
   eva_test_assert_status (r, 201);

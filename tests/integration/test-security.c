@@ -223,6 +223,32 @@ test_chunked_body_limit (void)
   g_assert_cmpuint (sent, <, 64 * 1024 * 1024);
   g_assert_cmpint (after - before, <, 16 * 1024);
 
+  /* The same with a declared length over the limit: answered before the
+   * body is read (and kept), not after. */
+  {
+    g_autoptr(GIOStream) declared = connect_raw (server);
+    GOutputStream *dout = g_io_stream_get_output_stream (declared);
+    const char *dhead =
+      "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\n"
+      "Content-Type: application/json\r\nContent-Length: 104857600\r\n\r\n";
+    g_autofree char *dreply = NULL;
+    gint64 dbefore = rss_kb (server->pid);
+    gsize dsent = 0;
+
+    g_assert_true (g_output_stream_write_all (dout, dhead, strlen (dhead), NULL, NULL, NULL));
+    while (dsent < 64 * 1024 * 1024 &&
+           g_output_stream_write_all (dout, chunk + 7, 65536, NULL, NULL, NULL))
+      dsent += 65536;
+    dreply = read_all (declared, 65536);
+    g_test_message ("declared 100 MiB: sent %" G_GSIZE_FORMAT " KiB before the server closed; "
+                    "RSS %" G_GINT64_FORMAT " → %" G_GINT64_FORMAT " kB",
+                    dsent / 1024, dbefore, rss_kb (server->pid));
+    g_assert_true (g_str_has_prefix (dreply, "HTTP/1.1 413"));
+    g_assert_nonnull (strstr (dreply, "\"code\":\"payload_too_large\""));
+    g_assert_cmpuint (dsent, <, 64 * 1024 * 1024);
+    g_assert_cmpint (rss_kb (server->pid) - dbefore, <, 16 * 1024);
+  }
+
   /* A chunked body within the limit is read as usual. */
   {
     g_autoptr(GIOStream) small = connect_raw (server);
@@ -446,7 +472,16 @@ test_queue_bounds (void)
   g_assert_cmpuint (burst.statuses[503], ==, 6);
   g_assert_cmpuint (burst.statuses[200], ==, 2);
 
-  /* The hashing pool: one at work, one waiting, the rest refused. */
+  /* The hashing pool: one at work, one waiting, the rest refused (on a
+   * server whose database queue has no bound, so the 503s are the pool's). */
+  eva_test_server_stop (server);
+  g_clear_pointer (&server, eva_test_server_free);
+  {
+    const char *hash_env[] = { "EVERATO_HASH_WORKERS=1", "EVERATO_HASH_QUEUE_MAX=1",
+                               "EVERATO_DB_QUEUE_MAX=0", NULL };
+
+    server = eva_test_server_start (hash_env);
+  }
   memset (&burst.statuses, 0, sizeof burst.statuses);
   for (guint i = 0; i < 12; i++)
     {
@@ -583,6 +618,14 @@ test_connection_limits (void)
     refused = read_all (extra, 65536);
     g_assert_true (g_str_has_prefix (refused, "HTTP/1.1 503"));
     g_assert_nonnull (strstr (refused, "server_busy"));
+    /* One that says nothing is not kept for the request timeout either. */
+    {
+      g_autoptr(GIOStream) silent_extra = connect_raw (server);
+
+      seconds = seconds_until_closed (silent_extra);
+      g_test_message ("a silent connection over the cap was closed after %.1f s", seconds);
+      g_assert_cmpfloat (seconds, <, 1.6);
+    }
     for (guint i = 0; i < G_N_ELEMENTS (held); i++)
       {
         g_io_stream_close (held[i], NULL, NULL);

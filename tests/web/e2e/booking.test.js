@@ -87,6 +87,9 @@ test('browse, register, verify, log in, hold paid tickets, book a free event, ca
     const link = await server.mailLink(email, '/verify');
     assert.ok(link.startsWith(`${server.url}/verify?token=`), link);
     await page.goto(link);
+    // The link asks for the password chosen at sign-up.
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Confirm email address', exact: true }).click();
     await page.getByText('Email verified').first().waitFor({ state: 'visible' });
     assert.equal(server.sqlValue(`SELECT status FROM attendees WHERE email = :'e'`, { e: email }), 'active');
 

@@ -405,7 +405,13 @@ test('an unverified account gets no session: sign-in asks to verify first and ca
     assert.notEqual(second, first);
     // The link signs nobody in by itself; after it, the password does.
     await page.goto(new URL(second).pathname + new URL(second).search);
-    await waitForMain(page, /confirmed|verified/i);
+    // A wrong password is refused and uses nothing up; the right one works.
+    await page.getByLabel('Password', { exact: true }).fill('not the password at all');
+    await page.getByRole('button', { name: 'Confirm email address', exact: true }).click();
+    await page.getByText('This is not the password you chose when you signed up.').waitFor();
+    await page.getByLabel('Password', { exact: true }).fill(who.password);
+    await page.getByRole('button', { name: 'Confirm email address', exact: true }).click();
+    await waitForMain(page, /verified/i);
     const after = await server.fetch('POST', '/api/v1/auth/login', { body: { email: who.email, password: who.password } });
     assert.equal(after.status, 200, after.text);
   });

@@ -41,6 +41,84 @@ function showResend ()
   });
 }
 
+/**
+ * Sends the link (and the password, once known).
+ * @param {string} token
+ * @param {string | null} password
+ * @returns {Promise<'done' | 'password' | 'failed' | 'wrong'>}
+ */
+async function confirm (token, password)
+{
+  const title = byId ('verify-title');
+  const text = byId ('verify-text');
+
+  try
+    {
+      await post ('/api/v1/auth/verify', password === null ? { token } : { token, password });
+      return 'done';
+    }
+  catch (err)
+    {
+      if (err instanceof ApiError && err.code === 'password_required')
+        return 'password';
+      if (err instanceof ApiError && err.code === 'validation_failed' && password !== null &&
+          err.details && 'password' in err.details)
+        return 'wrong';
+      if (err instanceof ApiError && (err.code === 'invalid_token' || err.code === 'validation_failed'))
+        {
+          title.textContent = t ('This link does not work any more');
+          text.textContent = t ('It was already used, has expired, or a newer link was sent. Enter your email address to get a new one.');
+          byId ('verify-form').hidden = true;
+          showResend ();
+          focus (title);
+          return 'failed';
+        }
+      if (err instanceof ApiError && err.code === 'too_many_attempts')
+        {
+          showFormError (byId ('verify-error'), t ('Too many wrong passwords. Please wait a while and try again.'));
+          return 'wrong';
+        }
+      title.textContent = t ('Something went wrong');
+      text.textContent = t ('Your email address could not be confirmed just now. Please open the link again in a moment.');
+      return 'failed';
+    }
+}
+
+/**
+ * Shows the password form until the link is confirmed (or stops working).
+ * @param {string} token
+ * @returns {Promise<boolean>} whether the address is confirmed
+ */
+function askPassword (token)
+{
+  const form = byId ('verify-form', HTMLFormElement);
+  const password = byId ('verify-password', HTMLInputElement);
+  const submit = byId ('verify-submit', HTMLButtonElement);
+  const formError = byId ('verify-error');
+
+  form.hidden = false;
+  password.focus ();
+  return new Promise ((resolve) => {
+    form.addEventListener ('submit', async (e) => {
+      e.preventDefault ();
+      showFormError (formError, '');
+      if (!showFieldErrors ([[password, password.value ? '' : t ('Enter your password.')]]))
+        return;
+      setBusy (submit, true);
+      const outcome = await confirm (token, password.value);
+      setBusy (submit, false);
+      if (outcome === 'wrong')
+        {
+          if (!formError.textContent)
+            showFieldErrors ([[password, t ('This is not the password you chose when you signed up.')]]);
+          return;
+        }
+      form.hidden = true;
+      resolve (outcome === 'done');
+    });
+  });
+}
+
 export async function init ()
 {
   const token = new URLSearchParams (location.search).get ('token');
@@ -59,27 +137,18 @@ export async function init ()
       return;
     }
 
-  try
+  /* The link needs the password of the sign-up that sent it: a link that
+   * somebody else's sign-up mailed here is of no use to anyone else. */
+  const outcome = await confirm (token, null);
+  if (outcome === 'password')
     {
-      await post ('/api/v1/auth/verify', { token });
+      title.textContent = t ('Confirm your email address');
+      text.textContent = t ('Enter the password you chose when you signed up.');
+      if (!await askPassword (token))
+        return;
     }
-  catch (err)
-    {
-      if (err instanceof ApiError && (err.code === 'invalid_token' || err.code === 'validation_failed'))
-        {
-          title.textContent = t ('This link does not work any more');
-          text.textContent = t ('It was already used, has expired, or a newer link was sent. Enter your email address to get a new one.');
-        }
-      else
-        {
-          title.textContent = t ('Something went wrong');
-          text.textContent = t ('Your email address could not be confirmed just now. Please open the link again in a moment.');
-          return;
-        }
-      showResend ();
-      focus (title);
-      return;
-    }
+  else if (outcome !== 'done')
+    return;
 
   const me = await getMe ();
   const next = storedNext ();
