@@ -326,7 +326,8 @@ const PAGES = [
       await waitFor(async () => (await page.locator('[aria-invalid="true"]').count()) >= 2, 'the form to mark the bad fields');
     },
   },
-  { name: 'verify', open: async (page) => { await page.goto(verifyPath); await page.getByText('Email verified').first().waitFor(); } },
+  // The link asks for the password chosen at sign-up (shot with the form).
+  { name: 'verify', open: async (page) => { await page.goto(verifyPath); await page.getByLabel('Password', { exact: true }).waitFor(); } },
   {
     name: 'verify-failed',
     open: async (page) => {

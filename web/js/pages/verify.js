@@ -85,9 +85,8 @@ async function confirm (token, password)
 }
 
 /**
- * Shows the password form until the link is confirmed (or stops working).
+ * Shows the password form; once the link is confirmed, the result.
  * @param {string} token
- * @returns {Promise<boolean>} whether the address is confirmed
  */
 function askPassword (token)
 {
@@ -98,25 +97,45 @@ function askPassword (token)
 
   form.hidden = false;
   password.focus ();
-  return new Promise ((resolve) => {
-    form.addEventListener ('submit', async (e) => {
-      e.preventDefault ();
-      showFormError (formError, '');
-      if (!showFieldErrors ([[password, password.value ? '' : t ('Enter your password.')]]))
+  form.addEventListener ('submit', async (e) => {
+    e.preventDefault ();
+    showFormError (formError, '');
+    if (!showFieldErrors ([[password, password.value ? '' : t ('Enter your password.')]]))
+      return;
+    setBusy (submit, true);
+    const outcome = await confirm (token, password.value);
+    setBusy (submit, false);
+    if (outcome === 'wrong')
+      {
+        if (!formError.textContent)
+          showFieldErrors ([[password, t ('This is not the password you chose when you signed up.')]]);
         return;
-      setBusy (submit, true);
-      const outcome = await confirm (token, password.value);
-      setBusy (submit, false);
-      if (outcome === 'wrong')
-        {
-          if (!formError.textContent)
-            showFieldErrors ([[password, t ('This is not the password you chose when you signed up.')]]);
-          return;
-        }
-      form.hidden = true;
-      resolve (outcome === 'done');
-    });
+      }
+    form.hidden = true;
+    if (outcome === 'done')
+      await showVerified ();
   });
+}
+
+/* The address is confirmed: say so, and where to go on. */
+async function showVerified ()
+{
+  const title = byId ('verify-title');
+  const text = byId ('verify-text');
+  const me = await getMe ();
+  const next = storedNext ();
+  const box = byId ('verify-next');
+
+  title.textContent = t ('Email verified');
+  text.textContent = me ? t ('Thank you. You can book tickets now.')
+                        : t ('Thank you. Log in to book tickets.');
+  fill (box, me
+    ? h ('a', { class: 'button button-primary', href: next || '/' }, t ('Continue'))
+    : h ('a', { class: 'button button-primary', href: next ? `/login?next=${encodeURIComponent (next)}` : '/login' },
+        t ('Log in')));
+  box.hidden = false;
+  try { sessionStorage.removeItem (NEXT_KEY); } catch { /* storage disabled */ }
+  focus (title);
 }
 
 export async function init ()
@@ -144,24 +163,8 @@ export async function init ()
     {
       title.textContent = t ('Confirm your email address');
       text.textContent = t ('Enter the password you chose when you signed up.');
-      if (!await askPassword (token))
-        return;
+      askPassword (token);
     }
-  else if (outcome !== 'done')
-    return;
-
-  const me = await getMe ();
-  const next = storedNext ();
-  const box = byId ('verify-next');
-
-  title.textContent = t ('Email verified');
-  text.textContent = me ? t ('Thank you. You can book tickets now.')
-                        : t ('Thank you. Log in to book tickets.');
-  fill (box, me
-    ? h ('a', { class: 'button button-primary', href: next || '/' }, t ('Continue'))
-    : h ('a', { class: 'button button-primary', href: next ? `/login?next=${encodeURIComponent (next)}` : '/login' },
-        t ('Log in')));
-  box.hidden = false;
-  try { sessionStorage.removeItem (NEXT_KEY); } catch { /* storage disabled */ }
-  focus (title);
+  else if (outcome === 'done')
+    await showVerified ();
 }
