@@ -29,10 +29,11 @@ function skip(reason) {
 }
 
 const [major] = process.versions.node.split('.').map(Number);
-if (major < 18)
-  bail(`Node.js ${process.versions.node} is too old: the web tests need 18 or newer`);
+const [, minor] = process.versions.node.split('.').map(Number);
+if (major < 18 || (major === 18 && minor < 16))
+  bail(`Node.js ${process.versions.node} is too old: the web tests need 18.16 or newer (Lighthouse 12)`);
 
-for (const name of ['playwright-core', 'axe-core', 'typescript'])
+for (const name of ['playwright-core', 'axe-core', 'typescript', 'lighthouse', 'puppeteer-core'])
   if (!fs.existsSync(path.join(HERE, 'node_modules', name, 'package.json')))
     bail(`tests/web/node_modules/${name} is missing: run "npm ci" in tests/web (./scripts/everato test does)`);
 

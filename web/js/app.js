@@ -1,9 +1,17 @@
 // app.js: what every page does first — language, header, offline banner —
 // then the page's own module, js/pages/<body data-page>.js.
+//
+// layout.html loads this module with blocking="render": the browser paints
+// nothing before its module graph has been evaluated. That graph is kept
+// small (layout.html preloads all of it) and draws, synchronously, what a
+// page can draw from the data the server put into it (drawEventPage), so
+// that the first paint already has the final layout. Everything that waits
+// for the network comes after the first paint.
 
-import { getMe, post, request, setMe } from './api.js';
+import { getMe, goToLogin, maybeSignedIn, post, request, setMe } from './api.js';
 import { currentLang, isLang, loadLang, preferredLang, rememberLang, showText, t, translate } from './i18n.js';
 import { byId } from './dom.js';
+import { drawEventPage } from './event-view.js';
 
 /** Pages that have a module of their own. */
 const PAGES = [
@@ -11,12 +19,19 @@ const PAGES = [
   'reset-password', 'account', 'bookings', 'booking',
 ];
 
-/** @param {import('./types.js').Me | null} me */
-function showAuth (me)
+/** Pages for those signed in only (their modules call requireMe ()). */
+const PRIVATE = ['account', 'bookings', 'booking'];
+
+/**
+ * Shows the header's links for visitors signed in, or for those signed out.
+ *
+ * @param {boolean} signedIn
+ */
+function showAuth (signedIn)
 {
   for (const el of document.querySelectorAll ('[data-auth]'))
     if (el instanceof HTMLElement)
-      el.hidden = el.dataset.auth !== (me ? 'in' : 'out');
+      el.hidden = el.dataset.auth !== (signedIn ? 'in' : 'out');
 }
 
 function markCurrentNav ()
@@ -83,7 +98,7 @@ function setupHeader ()
 
   window.addEventListener ('everato:auth', (ev) => {
     if (ev instanceof CustomEvent)
-      showAuth (ev.detail ? ev.detail.me : null);
+      showAuth (Boolean (ev.detail && ev.detail.me));
   });
 }
 
@@ -157,7 +172,7 @@ async function boot ()
       await loadLang (lang);
     }
   translate (document);
-  showAuth (me);
+  showAuth (Boolean (me));
   markCurrentNav ();
   setupOffline ();
   setupHeader ();
@@ -172,8 +187,27 @@ async function boot ()
   document.body.dataset.ready = 'true';
 }
 
-boot ().catch ((err) => {
-  showText ();
-  replayEarly ();
-  console.error (err);
-});
+/* Before the first paint: see the top of this file. Without the sign-in
+   marker a private page goes to the login page at once, never painted.
+   Otherwise the header's links as the marker has it (GET /api/v1/me
+   confirms it in boot). */
+if (PRIVATE.includes (document.body.dataset.page || '') && !maybeSignedIn ())
+  goToLogin ();
+else
+  {
+    try
+      {
+        showAuth (maybeSignedIn ());
+        drawEventPage ();
+      }
+    catch (err)
+      {
+        console.error (err);
+      }
+
+    boot ().catch ((err) => {
+      showText ();
+      replayEarly ();
+      console.error (err);
+    });
+  }
