@@ -158,7 +158,7 @@ let mePromise = null;
  *
  * @returns {boolean}
  */
-export function maybeSignedIn ()
+function maybeSignedIn ()
 {
   return document.cookie.split (';').some (c => c.trim ().startsWith ('everato_signed_in=1'));
 }

@@ -1,17 +1,9 @@
 // app.js: what every page does first — language, header, offline banner —
 // then the page's own module, js/pages/<body data-page>.js.
-//
-// layout.html loads this module with blocking="render": the browser paints
-// nothing before its module graph has been evaluated. That graph is kept
-// small (layout.html preloads all of it) and draws, synchronously, what a
-// page can draw from the data the server put into it (drawEventPage), so
-// that the first paint already has the final layout. Everything that waits
-// for the network comes after the first paint.
 
-import { getMe, goToLogin, maybeSignedIn, post, request, setMe } from './api.js';
+import { getMe, post, request, setMe } from './api.js';
 import { currentLang, isLang, loadLang, preferredLang, rememberLang, showText, t, translate } from './i18n.js';
 import { byId } from './dom.js';
-import { drawEventPage } from './event-view.js';
 
 /** Pages that have a module of their own. */
 const PAGES = [
@@ -19,19 +11,12 @@ const PAGES = [
   'reset-password', 'account', 'bookings', 'booking',
 ];
 
-/** Pages for those signed in only (their modules call requireMe ()). */
-const PRIVATE = ['account', 'bookings', 'booking'];
-
-/**
- * Shows the header's links for visitors signed in, or for those signed out.
- *
- * @param {boolean} signedIn
- */
-function showAuth (signedIn)
+/** @param {import('./types.js').Me | null} me */
+function showAuth (me)
 {
   for (const el of document.querySelectorAll ('[data-auth]'))
     if (el instanceof HTMLElement)
-      el.hidden = el.dataset.auth !== (signedIn ? 'in' : 'out');
+      el.hidden = el.dataset.auth !== (me ? 'in' : 'out');
 }
 
 function markCurrentNav ()
@@ -98,7 +83,7 @@ function setupHeader ()
 
   window.addEventListener ('everato:auth', (ev) => {
     if (ev instanceof CustomEvent)
-      showAuth (Boolean (ev.detail && ev.detail.me));
+      showAuth (ev.detail ? ev.detail.me : null);
   });
 }
 
@@ -172,7 +157,7 @@ async function boot ()
       await loadLang (lang);
     }
   translate (document);
-  showAuth (Boolean (me));
+  showAuth (me);
   markCurrentNav ();
   setupOffline ();
   setupHeader ();
@@ -187,27 +172,8 @@ async function boot ()
   document.body.dataset.ready = 'true';
 }
 
-/* Before the first paint: see the top of this file. Without the sign-in
-   marker a private page goes to the login page at once, never painted.
-   Otherwise the header's links as the marker has it (GET /api/v1/me
-   confirms it in boot). */
-if (PRIVATE.includes (document.body.dataset.page || '') && !maybeSignedIn ())
-  goToLogin ();
-else
-  {
-    try
-      {
-        showAuth (maybeSignedIn ());
-        drawEventPage ();
-      }
-    catch (err)
-      {
-        console.error (err);
-      }
-
-    boot ().catch ((err) => {
-      showText ();
-      replayEarly ();
-      console.error (err);
-    });
-  }
+boot ().catch ((err) => {
+  showText ();
+  replayEarly ();
+  console.error (err);
+});

@@ -330,38 +330,6 @@ test('a basket picked while logged out is kept across logging in', async () => {
   });
 });
 
-test('the event page is whole on its first paint and takes what is typed or tapped before its script', async () => {
-  await scenario(browser, server, 'first paint', async (page) => {
-    await page.addInitScript(() => {
-      /** @type {any} */ (window).__shifts = 0;
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries())
-          /** @type {any} */ (window).__shifts += /** @type {any} */ (entry).value;
-      }).observe({ type: 'layout-shift', buffered: true });
-    });
-    // The page's own script is held back: what shows meanwhile was drawn
-    // before the first paint from the event in the page (event-view.js).
-    let release = () => {};
-    const held = new Promise((resolve) => { release = resolve; });
-    await page.route('**/js/pages/event.js', async (route) => { await held; await route.continue(); });
-    await page.gotoUnready(`/e/${concert.slug}`, { waitUntil: 'domcontentloaded' });
-    await page.getByRole('heading', { level: 1, name: 'Spring Concert', exact: true }).waitFor();
-    await waitForMain(page, /Strings and brass\./);
-    await waitForMain(page, new RegExp(`Total\\s*${euros(0).replace('.', '\\.')}`));
-    assert.equal(await page.evaluate(() => document.body.dataset.ready ?? null), null, 'the page script is not there yet');
-
-    await quantity(page, concert.types.Standard).fill('2');
-    await page.getByRole('button', { name: 'One more Standard', exact: true }).click();
-    release();
-    await page.locator('body[data-ready="true"]').waitFor();
-    await waitFor(async () => (await quantity(page, concert.types.Standard).inputValue()) === '3',
-                  'the typed 2 and the tapped + to count');
-    await waitForMain(page, new RegExp(euros(7500).replace('.', '\\.')));
-    const shifts = await page.evaluate(() => /** @type {any} */ (window).__shifts);
-    assert.ok(shifts < 0.01, `the layout shifted by ${shifts}`);
-  });
-});
-
 test('the server stops cleanly', async () => {
   await browser.close();
   browser = null;

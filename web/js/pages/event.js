@@ -1,10 +1,9 @@
 // pages/event.js: one event — picking tickets, the coupon, the live price,
 // and holding the tickets.
 //
-// The page is drawn by event-view.js from the event JSON the server put
-// into it (#page-data), usually by app.js before the first paint; this
-// module wires it up. Availability is fetched again after a sold_out
-// refusal. The basket (quantities, coupon, Idempotency-Key) is kept in
+// The first render uses the event JSON the server put into the page
+// (#page-data); availability is fetched again after a sold_out refusal.
+// The basket (quantities, coupon, Idempotency-Key) is kept in
 // sessionStorage so that it survives signing in on the way. One key per
 // basket: a retry or a double click sends the same key (the server then
 // answers with the booking already made), a changed basket gets a new one.
@@ -15,15 +14,21 @@
 // applied again on the way back, which brings them and their quantities
 // back.
 
-import { ApiError, errorText, get, getMe, maybeSignedIn, post } from '../api.js';
+import { ApiError, errorText, get, getMe, post } from '../api.js';
 import { byId, fill, focus, h, setFieldError } from '../dom.js';
-import {
-  closeSales, drawEvent, drawnEvent, dropBasket, maxFor, pageEvent, qtyInput, savedBasket, showCodesOnly,
-  showSummary, storeBasket, ticketNote, ticketRow, updateTicketRow,
-} from '../event-view.js';
-import { currentLang, formatMoney, t } from '../i18n.js';
+import { currentLang, formatDateTime, formatEventTime, formatMoney, formatPrice, t } from '../i18n.js';
 
-/** @typedef {import('../event-view.js').Basket} Basket */
+const BASKET_KEY = 'everato.basket';
+
+/**
+ * @typedef {Object} Basket
+ * @property {string} slug
+ * @property {Record<string, number>} items  ticket type id → quantity
+ * @property {string} coupon
+ * @property {string} [key]  the Idempotency-Key of this basket
+ * @property {string} [sig]  what the key was made for
+ */
+
 /** @typedef {import('../types.js').TicketType} TicketType */
 
 /** @type {import('../types.js').PublicEvent} */
@@ -47,9 +52,36 @@ let holding = false;
 
 /* Basket */
 
+/** @returns {Basket | null} */
+function loadBasket ()
+{
+  try
+    {
+      const data = JSON.parse (sessionStorage.getItem (BASKET_KEY) || 'null');
+      if (data && typeof data === 'object' && data.slug === ev.slug &&
+          data.items && typeof data.items === 'object')
+        return {
+          slug: ev.slug,
+          items: data.items,
+          coupon: typeof data.coupon === 'string' ? data.coupon : '',
+          key: typeof data.key === 'string' ? data.key : undefined,
+          sig: typeof data.sig === 'string' ? data.sig : undefined,
+        };
+    }
+  catch { /* unreadable: start afresh */ }
+  return null;
+}
+
 function saveBasket ()
 {
-  storeBasket (basket);
+  try { sessionStorage.setItem (BASKET_KEY, JSON.stringify (basket)); }
+  catch { /* storage full or disabled */ }
+}
+
+function dropBasket ()
+{
+  try { sessionStorage.removeItem (BASKET_KEY); }
+  catch { /* storage disabled */ }
 }
 
 /** @returns {Array<{ ticket_type_id: string, quantity: number }>} */
@@ -95,40 +127,113 @@ function keyFor (body)
 /* Ticket types */
 
 /**
+ * @param {TicketType} tt
+ * @returns {number} how many one may pick now
+ */
+function maxFor (tt)
+{
+  return tt.on_sale ? Math.max (0, Math.min (tt.max_per_order, tt.available)) : 0;
+}
+
+/**
+ * @param {string} id
+ * @returns {HTMLInputElement | null}
+ */
+function qtyInput (id)
+{
+  const el = document.getElementById (`qty-${id}`);
+  return el instanceof HTMLInputElement ? el : null;
+}
+
+/**
+ * Availability and sales window of tt, in plain words.
+ *
+ * @param {TicketType} tt
+ * @returns {HTMLElement[]}
+ */
+function ticketStatus (tt)
+{
+  const now = Date.now ();
+  /** @type {HTMLElement[]} */
+  const out = [];
+
+  if (!tt.on_sale && tt.sales_start && Date.parse (tt.sales_start) > now)
+    out.push (h ('span', { class: 'ticket-window' },
+                 t ('Sales start {date}', { date: formatDateTime (tt.sales_start, ev.timezone) })));
+  else if (!tt.on_sale && tt.sales_end && Date.parse (tt.sales_end) <= now)
+    out.push (h ('span', { class: 'badge badge-muted' }, t ('Sales ended')));
+  else if (tt.available <= 0)
+    out.push (h ('span', { class: 'badge badge-soldout' }, t ('Sold out')));
+  else if (tt.available <= 10 || tt.available <= tt.capacity * 0.1)
+    out.push (h ('span', { class: 'badge badge-few' }, t ('Few left')));
+  if (tt.on_sale && tt.available > 0 && tt.sales_end)
+    out.push (h ('span', { class: 'ticket-window' },
+                 t ('Sales end {date}', { date: formatDateTime (tt.sales_end, ev.timezone) })));
+  return out;
+}
+
+/**
  * Brings the status and the limits of tt's row up to date.
  *
  * @param {TicketType} tt
  */
 function updateTicket (tt)
 {
-  updateTicketRow (ev, tt, basket.items[tt.id] || 0);
-}
-
-/**
- * @param {EventTarget | null} target  something inside a ticket row
- * @returns {TicketType | undefined} the row's ticket type
- */
-function typeOfRow (target)
-{
-  const row = target instanceof Element ? target.closest ('li[data-ticket-type]') : null;
-
-  return row instanceof HTMLElement ? types.get (row.dataset.ticketType || '') : undefined;
-}
-
-/**
- * A step button: one more or one fewer of tt.
- *
- * @param {TicketType} tt
- * @param {number} delta
- */
-function step (tt, delta)
-{
   const input = qtyInput (tt.id);
+  const status = document.getElementById (`status-${tt.id}`);
+  const max = maxFor (tt);
 
+  if (status)
+    fill (status, ticketStatus (tt));
   if (!input)
     return;
-  input.value = String (Math.max (0, Math.min (maxFor (tt), (parseInt (input.value, 10) || 0) + delta)));
-  changed (tt);
+  input.max = String (max);
+  input.disabled = max === 0 && (basket.items[tt.id] || 0) === 0;
+  for (const button of input.parentElement ? input.parentElement.querySelectorAll ('button') : [])
+    if (button instanceof HTMLButtonElement)
+      button.disabled = input.disabled;
+  input.closest ('li')?.classList.toggle ('is-unavailable', max === 0);
+}
+
+/**
+ * @param {TicketType} tt
+ * @param {boolean} [isUnlocked]  a hidden type the coupon unlocked
+ * @returns {HTMLLIElement}
+ */
+function ticketRow (tt, isUnlocked = false)
+{
+  const id = `qty-${tt.id}`;
+  const qty = basket.items[tt.id] || 0;
+  const input = h ('input', {
+    id, type: 'number', inputmode: 'numeric', min: 0, step: 1, value: qty,
+    'aria-describedby': `${id}-error`, oninput: () => changed (tt),
+  });
+  /** @param {number} delta */
+  const step = (delta) => {
+    const n = Math.max (0, Math.min (maxFor (tt), (parseInt (input.value, 10) || 0) + delta));
+    input.value = String (n);
+    changed (tt);
+  };
+
+  const row = h ('li', { class: 'ticket', 'data-ticket-type': tt.id },
+    h ('div', { class: 'ticket-info' },
+      h ('h3', { class: 'ticket-name' }, tt.name),
+      tt.description ? h ('p', { class: 'ticket-desc' }, tt.description) : null,
+      h ('p', { class: 'ticket-meta' },
+        h ('span', { class: 'ticket-price' }, formatPrice (tt.price, ev.currency)),
+        isUnlocked ? h ('span', { class: 'badge badge-unlocked' }, t ('Unlocked by your code')) : null,
+        h ('span', { id: `status-${tt.id}`, class: 'ticket-status' }))),
+    h ('div', { class: 'qty' },
+      h ('label', { for: id, class: 'visually-hidden' }, t ('Quantity for {name}', { name: tt.name })),
+      h ('button', { type: 'button', class: 'qty-step', tabindex: -1,
+                     'aria-label': t ('One fewer {name}', { name: tt.name }),
+                     onclick: () => step (-1) }, '−'),
+      input,
+      h ('button', { type: 'button', class: 'qty-step', tabindex: -1,
+                     'aria-label': t ('One more {name}', { name: tt.name }),
+                     onclick: () => step (1) }, '+')),
+    h ('p', { id: `${id}-error`, class: 'field-error', role: 'alert' }));
+  return row;
 }
 
 /**
@@ -160,7 +265,7 @@ function showUnlocked (list, coupon)
         }
       types.set (tt.id, tt);
       unlocked.add (tt.id);
-      byId ('ticket-list').append (ticketRow (ev, tt, basket.items[tt.id] || 0, true));
+      byId ('ticket-list').append (ticketRow (tt, true));
       updateTicket (tt);
       added.push (tt.name);
     }
@@ -189,11 +294,19 @@ function dropUnlocked ()
   updateCodesOnly ();
 }
 
-/** The codes-only notice (see showCodesOnly) as the unlocked types stand. */
+/**
+ * An event that lists no ticket types sells only through codes: it says so
+ * until a code has unlocked something.
+ */
 function updateCodesOnly ()
 {
-  if (codesOnly)
-    showCodesOnly (unlocked.size > 0);
+  const notice = byId ('event-notice');
+
+  if (!codesOnly)
+    return;
+  notice.textContent = t ('No tickets are on sale right now. If you have a code, enter it below.');
+  notice.hidden = unlocked.size > 0;
+  byId ('get-tickets').hidden = unlocked.size === 0;
 }
 
 /* Errors */
@@ -457,6 +570,23 @@ function resendButton ()
 
 /* Price */
 
+/**
+ * @param {number} subtotal
+ * @param {number} discount
+ * @param {number} total
+ */
+function showSummary (subtotal, discount, total)
+{
+  const cur = ev.currency;
+  /** @param {number} n */
+  const money = (n) => cur ? formatMoney (n, cur) : t ('Free');
+
+  byId ('sum-subtotal').textContent = money (subtotal);
+  byId ('sum-discount-row').hidden = discount <= 0;
+  byId ('sum-discount').textContent = `−${money (discount)}`;
+  byId ('sum-total').textContent = money (total);
+}
+
 /** The price without a coupon, from the prices on the page. */
 function localSummary ()
 {
@@ -464,7 +594,7 @@ function localSummary ()
 
   for (const tt of types.values ())
     sum += tt.price * (basket.items[tt.id] || 0);
-  showSummary (ev, sum, 0, sum);
+  showSummary (sum, 0, sum);
   return sum;
 }
 
@@ -543,7 +673,7 @@ async function quote (unlock)
         return;
       clearErrors ();
       added.push (...showUnlocked (q.unlocked_ticket_types || [], coupon));
-      showSummary (ev, q.subtotal, q.discount, q.total);
+      showSummary (q.subtotal, q.discount, q.total);
       byId ('summary-live').textContent =
         t ('Total: {amount}', { amount: byId ('sum-total').textContent || '' });
       appliedStatus (q.coupon_code, added);
@@ -667,18 +797,26 @@ async function submit (event)
 
 /* Page */
 
-/**
- * The event: the one the server put into the page, else (should that be
- * missing) from the API.
- *
- * @returns {Promise<import('../types.js').PublicEvent | null>}
- */
+/** @param {string} message  why nothing can be picked */
+function closeSales (message)
+{
+  const notice = byId ('event-notice');
+
+  notice.textContent = message;
+  notice.hidden = false;
+  byId ('ticket-form').hidden = true;
+}
+
+/** @returns {Promise<import('../types.js').PublicEvent | null>} */
 async function readEvent ()
 {
-  const inline = pageEvent ();
+  const script = document.getElementById ('page-data');
 
-  if (inline)
-    return inline;
+  if (script && script.textContent)
+    {
+      try { return JSON.parse (script.textContent); }
+      catch { /* fall through to the API */ }
+    }
   const slug = decodeURIComponent (location.pathname.replace (/^\/e\//, '').replace (/\/$/, ''));
   try
     {
@@ -690,69 +828,66 @@ async function readEvent ()
     }
 }
 
-/**
- * Takes in what was typed before this module was there: the rows are drawn
- * before the first paint, their listeners come with this module.
- *
- * @param {TicketType} tt
- * @returns {boolean} whether the row's quantity differs from the basket
- */
-function typedEarly (tt)
+function renderEvent ()
 {
-  const input = qtyInput (tt.id);
+  const date = new Date (ev.starts_at);
 
-  if (!input || input.value.trim () === String (basket.items[tt.id] || 0))
-    return false;
-  changed (tt);
-  return true;
+  byId ('event-title').textContent = ev.title;
+  byId ('event-date-tile').textContent = formatDateTime (ev.starts_at, ev.timezone,
+    { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+  fill (byId ('event-when'), h ('time', { datetime: date.toISOString () },
+                                 formatEventTime (ev.starts_at, ev.ends_at, ev.timezone)));
+  if (ev.venue)
+    {
+      const where = byId ('event-where');
+      where.textContent = ev.venue;
+      where.hidden = false;
+      const venue = byId ('event-venue');
+      fill (venue, h ('strong', null, ev.venue), ev.address ? h ('span', null, ev.address) : null);
+      venue.hidden = false;
+      byId ('venue-heading').hidden = false;
+    }
+  byId ('event-description').textContent = ev.description || '';
 }
 
 export async function init ()
 {
   const root = byId ('event-root');
-  let view = drawnEvent ();
+  const loaded = await readEvent ();
 
-  /* Not drawn before the first paint (a page waiting for its translation),
-     or drawn in another language than the one chosen since. */
-  if (!view || view.lang !== currentLang ())
+  if (!loaded)
     {
-      const loaded = view ? view.ev : await readEvent ();
-      if (!loaded)
-        {
-          fill (root, h ('div', { class: 'container section' },
-            h ('h1', null, t ('Event not found')),
-            h ('p', null, t ('This event does not exist or is no longer shown.'))));
-          root.dataset.drawn = 'true';
-          return;
-        }
-      view = drawEvent (loaded, view ? view.basket : savedBasket (loaded.slug), maybeSignedIn ());
+      fill (root, h ('div', { class: 'container section' },
+        h ('h1', null, t ('Event not found')),
+        h ('p', null, t ('This event does not exist or is no longer shown.'))));
+      return;
     }
-  ev = view.ev;
-  basket = view.basket;
+  ev = loaded;
+  basket = loadBasket () || { slug: ev.slug, items: {}, coupon: '' };
+  renderEvent ();
 
   const tts = ev.ticket_types || [];
   for (const tt of tts)
     types.set (tt.id, tt);
-  if (!view.open)
-    return;
+
+  if (ev.status === 'cancelled')
+    return closeSales (t ('This event has been cancelled'));
+  if (Date.parse (ev.ends_at) <= Date.now ())
+    return closeSales (t ('This event is over. Tickets are no longer sold.'));
+  /* No ticket type is listed: there may still be ones a code unlocks. */
   codesOnly = !tts.length;
+  updateCodesOnly ();
 
   const list = byId ('ticket-list');
   const form = byId ('ticket-form', HTMLFormElement);
   const coupon = byId ('coupon-code', HTMLInputElement);
 
-  list.addEventListener ('input', (e) => {
-    const tt = typeOfRow (e.target);
-    if (tt && e.target instanceof HTMLInputElement)
-      changed (tt);
-  });
-  list.addEventListener ('click', (e) => {
-    const button = e.target instanceof Element ? e.target.closest ('button[data-step]') : null;
-    const tt = typeOfRow (button);
-    if (tt && button instanceof HTMLButtonElement)
-      step (tt, Number (button.dataset.step));
-  });
+  fill (list, tts.map ((tt) => ticketRow (tt)));
+  for (const tt of tts)
+    updateTicket (tt);
+  form.hidden = false;
 
+  coupon.value = basket.coupon;
   coupon.addEventListener ('input', () => {
     basket.coupon = coupon.value.trim ();
     if (unlockedBy && basket.coupon.toLowerCase () !== unlockedBy)
@@ -774,12 +909,13 @@ export async function init ()
   byId ('coupon-apply').addEventListener ('click', () => quote (true));
   form.addEventListener ('submit', submit);
 
-  basket.coupon = coupon.value.trim ();
-  for (const tt of tts)
-    typedEarly (tt);
-
-  /* The note guessed from the sign-in marker; now it is known. */
-  byId ('ticket-note').textContent = ticketNote (ev, Boolean (await getMe ()));
+  const me = await getMe ();
+  const paid = tts.some ((tt) => tt.price > 0);
+  const hold = /** @type {{ hold_minutes?: number }} */ (ev).hold_minutes;
+  byId ('ticket-note').textContent = [
+    paid && hold ? t ('We hold your tickets for {minutes} minutes while you complete your booking.', { minutes: hold }) : '',
+    me ? '' : t ('You will be asked to log in or create an account.'),
+  ].filter (Boolean).join (' ');
 
   localSummary ();
   if (basket.coupon)
