@@ -8,12 +8,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <libsoup/soup.h>
 
+#include "eva-test.h"
 #include "eva-test-stripe.h"
 
 #define START_TIMEOUT_MS 15000
@@ -37,13 +37,6 @@ python (void)
   const char *env = g_getenv ("EVERATO_TEST_PYTHON");
 
   return env != NULL && *env != '\0' ? env : "python3";
-}
-
-/* A test that fails mid-way must not leave the stand-in running. */
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 /* Its first line of output, "listening on PORT", within the timeout. */
@@ -116,7 +109,7 @@ eva_test_stripe_start (const char         *secret_key,
 
   g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL,
                             G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                            die_with_parent, NULL, &stripe->pid,
+                            eva_test_die_with_parent, NULL, &stripe->pid,
                             &stripe->stdin_fd, &stripe->stdout_fd, NULL, &error);
   g_assert_no_error (error);
 

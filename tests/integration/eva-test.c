@@ -242,9 +242,9 @@ eva_test_server_log (EvaTestServer *server)
   return text != NULL ? text : g_strdup ("");
 }
 
-/* A test that fails mid-way must not leave its server running. */
-static void
-die_with_parent (gpointer user_data)
+/* A test that fails mid-way must not leave what it started running. */
+void
+eva_test_die_with_parent (gpointer user_data)
 {
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
@@ -303,7 +303,7 @@ eva_test_server_start_on (const char         *dbname,
   log_fd = open (server->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   g_assert_cmpint (log_fd, >=, 0);
   g_spawn_async_with_fds (NULL, (char **) argv, envp, G_SPAWN_DO_NOT_REAP_CHILD,
-                          die_with_parent, NULL, &server->pid, -1, log_fd, log_fd, &error);
+                          eva_test_die_with_parent, NULL, &server->pid, -1, log_fd, log_fd, &error);
   g_assert_no_error (error);
   close (log_fd);
 

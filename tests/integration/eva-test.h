@@ -60,6 +60,9 @@ char            *eva_test_mail_link          (EvaTestServer  *server,
                                               const char     *email,
                                               const char     *template_name);
 
+/* A GSpawnChildSetupFunc: the child is killed when the test dies. */
+void             eva_test_die_with_parent    (gpointer        user_data);
+
 /* Running the real binary */
 int              eva_test_run_cli            (const char     *conninfo,
                                               const char     *stdin_text,
