@@ -259,3 +259,91 @@ eva_constant_time_equal (const guint8 *a,
 
   return sodium_memcmp (a, b, len) == 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* Payment references                                                 */
+/* ------------------------------------------------------------------ */
+
+/* 29 symbols (a prime): with weights 1…9, all below 29, a check sum mod
+ * 29 changes under any single substitution, and under any swap of two
+ * neighbours (their weights differ by one). */
+static const char reference_alphabet[] = "23456789ABCDEFGHJKMNPQRSTWXYZ";
+
+G_STATIC_ASSERT (sizeof reference_alphabet - 1 == 29);
+
+static int
+reference_value (char c)
+{
+  const char *p = c != '\0' ? strchr (reference_alphabet, c) : NULL;
+
+  return p != NULL ? (int) (p - reference_alphabet) : -1;
+}
+
+static char
+reference_check_symbol (const char *digits)
+{
+  guint sum = 0;
+
+  for (guint i = 0; i < EVA_PAYMENT_REFERENCE_DIGITS; i++)
+    sum += (i + 1) * (guint) reference_value (digits[i]);
+  return reference_alphabet[sum % 29];
+}
+
+/**
+ * eva_payment_reference_new:
+ *
+ * Returns: (transfer full): a fresh random reference, e.g. "EV7K3M9QX2H".
+ */
+char *
+eva_payment_reference_new (void)
+{
+  char *ref = g_malloc (EVA_PAYMENT_REFERENCE_LENGTH + 1);
+
+  _eva_sodium_ensure ();
+
+  ref[0] = 'E';
+  ref[1] = 'V';
+  for (guint i = 0; i < EVA_PAYMENT_REFERENCE_DIGITS; i++)
+    ref[2 + i] = reference_alphabet[randombytes_uniform (29)];
+  ref[2 + EVA_PAYMENT_REFERENCE_DIGITS] = reference_check_symbol (ref + 2);
+  ref[EVA_PAYMENT_REFERENCE_LENGTH] = '\0';
+  return ref;
+}
+
+/**
+ * eva_payment_reference_check:
+ * @text: what a person typed or a bank statement shows
+ * @normalized: (out) (optional): the canonical reference
+ *
+ * Returns: whether @text is a well-formed reference with a right check
+ *   symbol. Letters may be lower case; spaces and dashes are ignored.
+ */
+gboolean
+eva_payment_reference_check (const char  *text,
+                             char       **normalized)
+{
+  char ref[EVA_PAYMENT_REFERENCE_LENGTH + 1];
+  gsize n = 0;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == ' ' || *p == '-')
+        continue;
+      if (n == EVA_PAYMENT_REFERENCE_LENGTH)
+        return FALSE;
+      ref[n++] = g_ascii_toupper (*p);
+    }
+  ref[n] = '\0';
+  if (n != EVA_PAYMENT_REFERENCE_LENGTH || ref[0] != 'E' || ref[1] != 'V')
+    return FALSE;
+  for (guint i = 2; i < EVA_PAYMENT_REFERENCE_LENGTH; i++)
+    if (reference_value (ref[i]) < 0)
+      return FALSE;
+  if (reference_check_symbol (ref + 2) != ref[EVA_PAYMENT_REFERENCE_LENGTH - 1])
+    return FALSE;
+  if (normalized != NULL)
+    *normalized = g_strdup (ref);
+  return TRUE;
+}

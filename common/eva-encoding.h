@@ -25,4 +25,17 @@ gboolean  eva_constant_time_equal (const guint8 *a,
                                    const guint8 *b,
                                    gsize         len);
 
+/* Bank transfer references: "EV", EVA_PAYMENT_REFERENCE_DIGITS random
+ * symbols and one check symbol, from an alphabet of 29 that has no 0/O,
+ * 1/I/L or U/V to confuse (e.g. "EV7K3M9QX2H"). The check symbol catches
+ * any one mistyped symbol and any two swapped neighbours. */
+#define EVA_PAYMENT_REFERENCE_DIGITS 8
+#define EVA_PAYMENT_REFERENCE_LENGTH (2 + EVA_PAYMENT_REFERENCE_DIGITS + 1)
+
+char     *eva_payment_reference_new   (void);
+/* Whether @text is a well-formed reference (case, spaces and dashes
+ * ignored); with @normalized, the canonical form (free with g_free). */
+gboolean  eva_payment_reference_check (const char   *text,
+                                       char        **normalized);
+
 G_END_DECLS

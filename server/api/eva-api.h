@@ -80,6 +80,13 @@ void eva_api_admin_bookings_list   (EvaRequest *req);
 void eva_api_admin_bookings_get    (EvaRequest *req);
 void eva_api_admin_bookings_cancel (EvaRequest *req);
 
+/* Payments */
+void eva_api_my_bookings_checkout        (EvaRequest *req);
+void eva_api_my_bookings_payment_refresh (EvaRequest *req);
+void eva_api_stripe_webhook              (EvaRequest *req);
+void eva_api_admin_bookings_refund       (EvaRequest *req);
+void eva_api_admin_bookings_mark_paid    (EvaRequest *req);
+
 /* api/coupons.c */
 void eva_api_coupons_list          (EvaRequest *req);
 void eva_api_coupons_create        (EvaRequest *req);

@@ -61,6 +61,10 @@ typedef struct
   char     *hold_minutes;
   char     *cancellation_hours;
   char     *max_tickets_per_attendee;
+  char     *payment_methods;      /* a PostgreSQL array literal, e.g. {card,at_door} */
+  char     *transfer_details;
+  gboolean  transfer_details_set;
+  char     *transfer_days;
 } EventFields;
 
 static void
@@ -78,6 +82,9 @@ event_fields_free (EventFields *f)
   g_free (f->hold_minutes);
   g_free (f->cancellation_hours);
   g_free (f->max_tickets_per_attendee);
+  g_free (f->payment_methods);
+  g_free (f->transfer_details);
+  g_free (f->transfer_days);
   g_free (f);
 }
 
@@ -121,9 +128,11 @@ static const char sql_get[] =
 static const char sql_create[] =
   "INSERT INTO events AS e (slug, title, description, venue, address, timezone,"
   "                         starts_at, ends_at, currency, hold_minutes,"
-  "                         cancellation_hours, max_tickets_per_attendee, created_by)"
+  "                         cancellation_hours, max_tickets_per_attendee, created_by,"
+  "                         payment_methods, transfer_details, transfer_days)"
   " VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9, $10::int,"
-  "         $11::int, $12::int, (SELECT s.id FROM staff s WHERE s.id = $13::uuid))"
+  "         $11::int, $12::int, (SELECT s.id FROM staff s WHERE s.id = $13::uuid),"
+  "         $14::text[], $15, $16::int)"
   " RETURNING e.id, eva_event_json(e)::text";
 
 static const char sql_lock[] =
@@ -147,7 +156,10 @@ static const char sql_update[] =
   "       currency = CASE WHEN $10::boolean THEN $11 ELSE e.currency END,"
   "       hold_minutes = coalesce($12::int, e.hold_minutes),"
   "       cancellation_hours = coalesce($13::int, e.cancellation_hours),"
-  "       max_tickets_per_attendee = coalesce($14::int, e.max_tickets_per_attendee)"
+  "       max_tickets_per_attendee = coalesce($14::int, e.max_tickets_per_attendee),"
+  "       payment_methods = coalesce($15::text[], e.payment_methods),"
+  "       transfer_details = CASE WHEN $16::boolean THEN $17 ELSE e.transfer_details END,"
+  "       transfer_days = coalesce($18::int, e.transfer_days)"
   " WHERE e.id = $1::uuid"
   " RETURNING eva_event_json(e)::text";
 
@@ -268,6 +280,70 @@ static const char * const read_only_fields[] = {
 
 /* Reads a create (@create: required fields, defaults) or an update body,
  * or replies 400 validation_failed. */
+/* payment_methods (a list of card, bank_transfer, at_door, each once),
+ * transfer_details (text or null), transfer_days (1 to 60). */
+static void
+parse_payment_fields (EvaInput    *in,
+                      EventFields *f)
+{
+  static const char * const methods[] = { "card", "bank_transfer", "at_door" };
+  JsonNode *list = json_object_get_member (in->object, "payment_methods");
+  const char *s;
+  gint64 n;
+
+  g_hash_table_add (in->seen, (gpointer) "payment_methods");
+  if (list != NULL)
+    {
+      g_autoptr(GString) array = g_string_new ("{");
+      guint seen = 0;
+      gboolean ok = JSON_NODE_HOLDS_ARRAY (list);
+
+      for (guint i = 0; ok && i < json_array_get_length (json_node_get_array (list)); i++)
+        {
+          JsonNode *item = json_array_get_element (json_node_get_array (list), i);
+          const char *name = JSON_NODE_HOLDS_VALUE (item)
+                             && json_node_get_value_type (item) == G_TYPE_STRING
+                             ? json_node_get_string (item) : NULL;
+          guint k;
+
+          for (k = 0; name != NULL && k < G_N_ELEMENTS (methods); k++)
+            if (g_str_equal (name, methods[k]))
+              break;
+          ok = name != NULL && k < G_N_ELEMENTS (methods) && (seen & (1u << k)) == 0;
+          if (ok)
+            {
+              seen |= 1u << k;
+              g_string_append_printf (array, "%s%s", array->len > 1 ? "," : "", methods[k]);
+            }
+        }
+      if (!ok)
+        eva_input_error (in, "payment_methods",
+                         "must be a list of card, bank_transfer and at_door, each at most once");
+      else
+        {
+          g_string_append_c (array, '}');
+          f->payment_methods = g_string_free (g_steal_pointer (&array), FALSE);
+        }
+    }
+
+  switch (eva_input_string (in, "transfer_details", EVA_FIELD_NULLABLE | EVA_FIELD_MULTILINE,
+                            2000, &s))
+    {
+    case EVA_FIELD_SET:
+      f->transfer_details = g_strdup (s);
+      f->transfer_details_set = TRUE;
+      break;
+    case EVA_FIELD_NULL:
+      f->transfer_details_set = TRUE;
+      break;
+    case EVA_FIELD_ABSENT:
+    default:
+      break;
+    }
+  if (eva_input_int (in, "transfer_days", 0, 1, 60, &n) == EVA_FIELD_SET)
+    f->transfer_days = int_text (n);
+}
+
 static EventFields *
 parse_event (EvaRequest *req,
              gboolean    create)
@@ -353,6 +429,8 @@ parse_event (EvaRequest *req,
                      &n) == EVA_FIELD_SET)
     f->max_tickets_per_attendee = int_text (n);
 
+  parse_payment_fields (&in, f);
+
   if (!eva_input_end (&in))
     return NULL;
 
@@ -370,6 +448,10 @@ parse_event (EvaRequest *req,
         f->cancellation_hours = g_strdup ("0");
       if (f->max_tickets_per_attendee == NULL)
         f->max_tickets_per_attendee = int_text (MAX_TICKETS_PER_ATTENDEE_DEFAULT);
+      if (f->payment_methods == NULL)
+        f->payment_methods = g_strdup ("{card}");
+      if (f->transfer_days == NULL)
+        f->transfer_days = g_strdup ("7");
     }
 
   return g_steal_pointer (&f);
@@ -481,6 +563,7 @@ create_work (EvaRequest *req,
             slug, f->title, f->description, f->venue, f->address, f->timezone,
             f->starts_at, f->ends_at, f->currency, f->hold_minutes,
             f->cancellation_hours, f->max_tickets_per_attendee, req->principal_id,
+            f->payment_methods, f->transfer_details, f->transfer_days,
           };
 
           result = eva_db_exec (conn, sql_create, G_N_ELEMENTS (params), params, &error);
@@ -605,6 +688,8 @@ update_work (EvaRequest *req,
       id, f->title, f->slug, f->description, f->venue, f->address, f->timezone,
       f->starts_at, f->ends_at, f->currency_set ? "true" : "false", f->currency,
       f->hold_minutes, f->cancellation_hours, f->max_tickets_per_attendee,
+      f->payment_methods, f->transfer_details_set ? "true" : "false", f->transfer_details,
+      f->transfer_days,
     };
 
     updated = eva_db_exec (conn, sql_update, G_N_ELEMENTS (params), params, &error);

@@ -87,6 +87,13 @@ static const EvaRoute routes[] = {
   { "GET",    "/api/v1/admin/bookings/{id}",                eva_api_admin_bookings_get,  ORGANIZER, 0 },
   { "POST",   "/api/v1/admin/bookings/{id}/cancel",         eva_api_admin_bookings_cancel, ORGANIZER, 0 },
 
+  /* Payments (docs/PAYMENTS.md) */
+  { "POST",   "/api/v1/me/bookings/{id}/checkout",          eva_api_my_bookings_checkout, ATTENDEE, BODY },
+  { "POST",   "/api/v1/me/bookings/{id}/payment/refresh",   eva_api_my_bookings_payment_refresh, ATTENDEE, 0 },
+  { "POST",   "/api/v1/payments/stripe/webhook",            eva_api_stripe_webhook,      PUBLIC,    BODY },
+  { "POST",   "/api/v1/admin/bookings/{id}/refund",         eva_api_admin_bookings_refund, ORGANIZER, BODY },
+  { "POST",   "/api/v1/admin/bookings/{id}/mark-paid",      eva_api_admin_bookings_mark_paid, ORGANIZER, BODY },
+
   /* Coupons */
   { "GET",    "/api/v1/admin/events/{id}/coupons",          eva_api_coupons_list,        ORGANIZER, 0 },
   { "POST",   "/api/v1/admin/events/{id}/coupons",          eva_api_coupons_create,      ORGANIZER, BODY },

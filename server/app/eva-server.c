@@ -724,6 +724,8 @@ eva_server_new (EvaConfig  *config,
   server->host.db_queue_max = config->db_queue_max;
   server->host.hash_pool = eva_request_hash_pool_new (config->hash_workers);
   server->host.hash_queue_max = config->hash_queue_max;
+  server->host.gateway_pool = eva_request_hash_pool_new (8);
+  server->host.gateway_queue_max = 256;
   server->host.closing = &server->closing;
   server->host.request_done = request_done_cb;
   server->host.owner = server;
@@ -798,7 +800,7 @@ eva_server_run (EvaServer *server)
   eva_outbox_start (server->outbox);
 
   /* Stale holds: expired every second by a thread of its own. */
-  server->sweeper = eva_sweeper_start (server->config->database_url, 1000);
+  server->sweeper = eva_sweeper_start (server->config, 1000);
 
   g_message ("listening on http://%s%s%s:%u with %u HTTP threads and %u database connections",
              strchr (server->config->listen_host, ':') ? "[" : "",
@@ -826,6 +828,8 @@ eva_server_run (EvaServer *server)
   http_barrier (server);
   if (server->host.hash_pool != NULL)
     g_thread_pool_free (g_steal_pointer (&server->host.hash_pool), FALSE, TRUE);
+  if (server->host.gateway_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&server->host.gateway_pool), FALSE, TRUE);
   http_barrier (server);
   g_clear_pointer (&server->db, eva_db_free);
 
@@ -852,6 +856,8 @@ eva_server_free (EvaServer *server)
   g_clear_pointer (&server->outbox, eva_outbox_free);
   if (server->host.hash_pool != NULL)
     g_thread_pool_free (g_steal_pointer (&server->host.hash_pool), FALSE, TRUE);
+  if (server->host.gateway_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&server->host.gateway_pool), FALSE, TRUE);
   g_clear_pointer (&server->db, eva_db_free);
   g_clear_pointer (&server->threads, g_ptr_array_unref);
   g_clear_pointer (&server->main_loop, g_main_loop_unref);

@@ -221,6 +221,14 @@ eva_config_load_from (char   **envp,
       return NULL;
     }
   config->stripe_api_base = g_strdup (value != NULL ? value : "https://api.stripe.com");
+  value = lookup (envp, "EVERATO_TRANSFER_DETAILS");
+  if (value != NULL && (g_utf8_strlen (value, -1) > 2000 || !g_utf8_validate (value, -1, NULL)))
+    {
+      g_set_error (error, EVA_CONFIG_ERROR, 0,
+                   "EVERATO_TRANSFER_DETAILS must be UTF-8 text of at most 2000 characters");
+      return NULL;
+    }
+  config->transfer_details = g_strdup (value);
 
   value = lookup (envp, "EVERATO_DATA_DIR");
   if (value != NULL)
@@ -294,6 +302,9 @@ eva_config_load_from (char   **envp,
     return NULL;
   config->signup_limit_global = n;
 
+  if (!parse_uint (envp, "EVERATO_PAYMENT_RECONCILE_AFTER", 1, 86400, 300, &n, error))
+    return NULL;
+  config->reconcile_after_s = n;
   if (!parse_uint (envp, "EVERATO_HASH_WORKERS", 1, 64, 2, &n, error))
     return NULL;
   config->hash_workers = n;
@@ -347,6 +358,7 @@ eva_config_free (EvaConfig *config)
   g_free (config->stripe_secret_key);
   g_free (config->stripe_webhook_secret);
   g_free (config->stripe_api_base);
+  g_free (config->transfer_details);
   g_free (config->data_dir);
   g_free (config->web_dir);
   sodium_memzero (config->master_key, sizeof config->master_key);

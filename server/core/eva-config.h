@@ -27,6 +27,8 @@ typedef struct
   char         *stripe_secret_key;
   char         *stripe_webhook_secret;
   char         *stripe_api_base;
+  char         *transfer_details;     /* bank transfer details for events without their own */
+  guint         reconcile_after_s;    /* re-read a Checkout session without news this long */
   char         *data_dir;
   /* EVERATO_MASTER_KEY, when set: it seals the key rows instead of
    * $EVERATO_DATA_DIR/master.key (see core/eva-keys.h). Secret. */

@@ -505,30 +505,49 @@ eva_request_hash_pool_new (guint workers)
   return pool;
 }
 
-void
-eva_request_run_hash (EvaRequest     *req,
-                      EvaRequestHash  hash,
-                      EvaRequestThen  then)
+static void
+run_on_pool (EvaRequest     *req,
+             GThreadPool    *pool,
+             guint           queue_max,
+             const char     *what,
+             EvaRequestHash  fn,
+             EvaRequestThen  then)
 {
   Work *w;
 
   g_return_if_fail (!req->pending);
 
   /* (No pool: shutting down, which refuse_if_busy() says.) */
-  if (refuse_if_busy (req,
-                      req->host->hash_pool != NULL ? g_thread_pool_unprocessed (req->host->hash_pool)
-                                                   : G_MAXUINT,
-                      req->host->hash_queue_max, "too many sign-ins at once", NULL, NULL))
+  if (refuse_if_busy (req, pool != NULL ? g_thread_pool_unprocessed (pool) : G_MAXUINT,
+                      queue_max, what, NULL, NULL))
     return;
 
   w = g_new0 (Work, 1);
   w->req = eva_request_ref (req);
-  w->hash = hash;
+  w->hash = fn;
   w->then = then;
   req->pending = TRUE;
   req->status = 0;
   soup_server_message_pause (req->msg);
-  g_thread_pool_push (req->host->hash_pool, w, NULL);
+  g_thread_pool_push (pool, w, NULL);
+}
+
+void
+eva_request_run_hash (EvaRequest     *req,
+                      EvaRequestHash  hash,
+                      EvaRequestThen  then)
+{
+  run_on_pool (req, req->host->hash_pool, req->host->hash_queue_max,
+               "too many sign-ins at once", hash, then);
+}
+
+void
+eva_request_run_gateway (EvaRequest     *req,
+                         EvaRequestHash  call,
+                         EvaRequestThen  then)
+{
+  run_on_pool (req, req->host->gateway_pool, req->host->gateway_queue_max,
+               "too many payment calls at once", call, then);
 }
 
 void

@@ -31,6 +31,8 @@ typedef struct
   GThreadPool     *hash_pool;       /* argon2id runs here, never on the database pool */
   gint            *closing;         /* set once the pools are being shut down */
   guint            hash_queue_max;
+  GThreadPool     *gateway_pool;    /* calls to the payment provider (services/stripe.c) */
+  guint            gateway_queue_max;
   /* Called on the request's thread once its reply is applied. */
   void           (*request_done) (gpointer    owner,
                                   EvaRequest *req);
@@ -96,10 +98,6 @@ EvaConfig    *eva_request_get_config    (EvaRequest        *req);
 EvaDb        *eva_request_get_db        (EvaRequest        *req);
 const guint8 *eva_request_get_token_key (EvaRequest        *req);
 
-EvaConfig    *eva_request_get_config    (EvaRequest        *req);
-EvaDb        *eva_request_get_db        (EvaRequest        *req);
-const guint8 *eva_request_get_token_key (EvaRequest        *req);
-
 const char *eva_request_param           (EvaRequest        *req,
                                          const char        *name);
 const char *eva_request_query           (EvaRequest        *req,
@@ -138,7 +136,13 @@ void        eva_request_run_cached      (EvaRequest        *req,
 void        eva_request_run_hash        (EvaRequest        *req,
                                          EvaRequestHash     hash,
                                          EvaRequestThen     then);
-/* The hashing pool for EvaHost.hash_pool: @workers threads. */
+/* The same for calls to the payment provider: @call runs on the gateway
+ * pool (threads that mostly wait on the network), then @then. */
+void        eva_request_run_gateway     (EvaRequest        *req,
+                                         EvaRequestHash     call,
+                                         EvaRequestThen     then);
+/* The hashing pool for EvaHost.hash_pool: @workers threads. Also makes
+ * EvaHost.gateway_pool. */
 GThreadPool *eva_request_hash_pool_new  (guint              workers);
 /* State a handler keeps across its stages; freed with the request. */
 void        eva_request_set_state       (EvaRequest        *req,

@@ -21,9 +21,11 @@
 #include "jobs/eva-sweeper.h"
 #include "mail/eva-outbox.h"
 #include "services/booking.h"
+#include "services/payments.h"
 
 struct _EvaSweeper
 {
+  EvaConfig *config;
   char     *conninfo;
   guint     interval_ms;
   GThread  *thread;
@@ -70,6 +72,14 @@ sweep (EvaSweeper  *sweeper,
               g_debug ("cannot connect: %s", error->message);
               return;
             }
+        }
+
+      if (!eva_payments_sweep (*conn, sweeper->config, &error))
+        {
+          g_warning ("payment upkeep failed: %s", error->message);
+          if (g_error_matches (error, EVA_ERROR, EVA_ERROR_UNAVAILABLE))
+            g_clear_pointer (conn, eva_db_conn_free);
+          return;
         }
 
       n = eva_bookings_expire (*conn, NULL, NULL, EVA_BOOKING_SWEEP_BATCH, &error);
@@ -123,12 +133,13 @@ sweeper_thread (gpointer data)
 }
 
 EvaSweeper *
-eva_sweeper_start (const char *conninfo,
-                   guint       interval_ms)
+eva_sweeper_start (EvaConfig *config,
+                   guint      interval_ms)
 {
   EvaSweeper *sweeper = g_new0 (EvaSweeper, 1);
 
-  sweeper->conninfo = g_strdup (conninfo);
+  sweeper->config = config;
+  sweeper->conninfo = g_strdup (config->database_url);
   sweeper->interval_ms = MAX (interval_ms, 10);
   g_mutex_init (&sweeper->mutex);
   g_cond_init (&sweeper->cond);

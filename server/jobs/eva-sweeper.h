@@ -6,13 +6,17 @@
 
 #include <glib.h>
 
+#include "core/eva-config.h"
+
 G_BEGIN_DECLS
 
 typedef struct _EvaSweeper EvaSweeper;
 
-/* Starts a thread with a database connection of its own that expires due
- * holds every @interval_ms. */
-EvaSweeper *eva_sweeper_start (const char *conninfo,
+/* Starts a thread with a database connection of its own that, every
+ * @interval_ms, expires due holds and does the payments' background work
+ * (eva_payments_sweep(): Checkout sessions of lapsed holds, lost webhooks,
+ * refunds to send, transfer reminders). @config must outlive it. */
+EvaSweeper *eva_sweeper_start (EvaConfig  *config,
                                guint       interval_ms);
 void        eva_sweeper_stop  (EvaSweeper *sweeper);
 

@@ -189,7 +189,11 @@ static const char sql_insert[] =
   "   'currency', b.currency::text, 'coupon_code', b.coupon_code,"
   "   'created_at', b.created_at, 'updated_at', b.updated_at,"
   "   'confirmed_at', b.confirmed_at, 'cancelled_at', b.cancelled_at,"
-  "   'event', eva_booking_event_json(b.event_id))::text"
+  "   'event', eva_booking_event_json(b.event_id),"
+  "   'payment_method', b.payment_method, 'payment_reference', b.payment_reference,"
+  "   'paid', b.paid_at IS NOT NULL, 'paid_at', b.paid_at, 'amount_paid', 0,"
+  "   'amount_refunded', 0, 'payments', '[]'::jsonb, 'refunds', '[]'::jsonb,"
+  "   'transfer', NULL)::text"
   "   FROM b JOIN x ON x.a = b.attendee_id";
 
 /* ------------------------------------------------------------------ */

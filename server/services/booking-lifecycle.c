@@ -31,7 +31,8 @@
 
 static const char sql_confirm[] =
   "WITH b AS ("
-  "  UPDATE bookings SET status = 'confirmed', confirmed_at = now()"
+  "  UPDATE bookings SET status = 'confirmed', confirmed_at = now(),"
+  "         paid_at = CASE WHEN total = 0 THEN now() END"
   "   WHERE id = $1::uuid AND status IN ('held', 'pending_payment') AND expires_at > now()"
   "  RETURNING id),"
   " q AS (SELECT i.ticket_type_id, sum(i.quantity)::int AS n"
@@ -79,11 +80,16 @@ static const char sql_expire[] =
   "   WHERE status IN ('held', 'pending_payment') AND expires_at <= now()"
   "     AND ($1::uuid IS NULL OR id = $1::uuid)"
   "     AND ($2::uuid IS NULL OR attendee_id = $2::uuid)"
+  /* An open Checkout session is expired at Stripe first (services/payments.c). */
+  "     AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.booking_id = bookings.id"
+  "                        AND p.method = 'card' AND p.status = 'pending')"
   "   ORDER BY expires_at LIMIT $3::int FOR UPDATE SKIP LOCKED),"
   " upd AS ("
   "  UPDATE bookings b SET status = 'expired' FROM due"
   "   WHERE b.id = due.id AND b.status IN ('held', 'pending_payment')"
   "  RETURNING b.id, b.coupon_id),"
+  " p AS (UPDATE payments p SET status = 'expired' FROM upd"
+  "        WHERE p.booking_id = upd.id AND p.status = 'pending' RETURNING 1),"
   " q AS (SELECT i.ticket_type_id, sum(i.quantity)::int AS n"
   "         FROM booking_items i JOIN upd ON upd.id = i.booking_id GROUP BY 1),"
   " t AS (UPDATE ticket_types t SET held = t.held - q.n"

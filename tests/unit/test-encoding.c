@@ -243,6 +243,63 @@ test_constant_time_equal (void)
   g_assert_true (eva_constant_time_equal (NULL, NULL, 0));
 }
 
+static void
+test_payment_reference (void)
+{
+  static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTWXYZ";
+
+  for (guint round = 0; round < 200; round++)
+    {
+      g_autofree char *ref = eva_payment_reference_new ();
+      g_autofree char *normalized = NULL;
+      g_autofree char *spaced = NULL;
+      g_autofree char *lower = g_ascii_strdown (ref, -1);
+
+      g_assert_cmpuint (strlen (ref), ==, EVA_PAYMENT_REFERENCE_LENGTH);
+      g_assert_true (g_str_has_prefix (ref, "EV"));
+      for (const char *p = ref + 2; *p != '\0'; p++)
+        g_assert_nonnull (strchr (alphabet, *p));
+      g_assert_true (eva_payment_reference_check (ref, &normalized));
+      g_assert_cmpstr (normalized, ==, ref);
+
+      /* As people type it. */
+      spaced = g_strdup_printf ("%.4s-%.4s %s", lower, lower + 4, lower + 8);
+      g_clear_pointer (&normalized, g_free);
+      g_assert_true (eva_payment_reference_check (spaced, &normalized));
+      g_assert_cmpstr (normalized, ==, ref);
+
+      /* Every single substitution is caught… */
+      for (guint i = 2; i < EVA_PAYMENT_REFERENCE_LENGTH; i++)
+        for (const char *a = alphabet; *a != '\0'; a++)
+          {
+            g_autofree char *typo = g_strdup (ref);
+
+            if (*a == ref[i])
+              continue;
+            typo[i] = *a;
+            g_assert_false (eva_payment_reference_check (typo, NULL));
+          }
+      /* …and every swap of two different neighbours. */
+      for (guint i = 2; i + 1 < EVA_PAYMENT_REFERENCE_LENGTH; i++)
+        {
+          g_autofree char *swapped = g_strdup (ref);
+
+          if (ref[i] == ref[i + 1])
+            continue;
+          swapped[i] = ref[i + 1];
+          swapped[i + 1] = ref[i];
+          g_assert_false (eva_payment_reference_check (swapped, NULL));
+        }
+    }
+
+  g_assert_false (eva_payment_reference_check ("", NULL));
+  g_assert_false (eva_payment_reference_check ("EV", NULL));
+  g_assert_false (eva_payment_reference_check ("XX23456789A", NULL));
+  g_assert_false (eva_payment_reference_check ("EV0234567892", NULL));
+  g_assert_false (eva_payment_reference_check ("EV23456789AB", NULL));
+  g_assert_false (eva_payment_reference_check ("EV2345678OA", NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -259,6 +316,7 @@ main (int   argc,
   g_test_add_func ("/encoding/random-token", test_random_token);
   g_test_add_func ("/encoding/token-hash", test_token_hash);
   g_test_add_func ("/encoding/constant-time-equal", test_constant_time_equal);
+  g_test_add_func ("/encoding/payment-reference", test_payment_reference);
 
   return g_test_run ();
 }
