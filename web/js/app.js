@@ -16,11 +16,11 @@ import { drawEventPage } from './event-view.js';
 /** Pages that have a module of their own. */
 const PAGES = [
   'events', 'event', 'login', 'register', 'verify', 'forgot-password',
-  'reset-password', 'account', 'bookings', 'booking',
+  'reset-password', 'account', 'bookings', 'booking', 'booking-paid', 'booking-transfer',
 ];
 
 /** Pages for those signed in only (their modules call requireMe ()). */
-const PRIVATE = ['account', 'bookings', 'booking'];
+const PRIVATE = ['account', 'bookings', 'booking', 'booking-paid', 'booking-transfer'];
 
 /**
  * Shows the header's links for visitors signed in, or for those signed out.
@@ -37,7 +37,7 @@ function showAuth (signedIn)
 function markCurrentNav ()
 {
   const page = document.body.dataset.page || '';
-  const current = page === 'booking' ? 'bookings' : page;
+  const current = page.startsWith ('booking') ? 'bookings' : page;
   const login = document.querySelector ('.nav-login');
 
   /* Logging in from any page comes back to it. */

@@ -82,6 +82,7 @@ let server;
 let event;
 let member;
 let held;
+let transfer;
 let resetPath;
 
 /**
@@ -101,6 +102,10 @@ const PAGES = [
   { page: 'account', shown: '/account', url: () => '/account', private: true },
   { page: 'bookings', shown: '/bookings', url: () => '/bookings', private: true },
   { page: 'booking', shown: '/bookings/{id}', url: () => `/bookings/${held.id}`, private: true },
+  // Where a card payment comes back to (a hold without one, here).
+  { page: 'booking-paid', shown: '/bookings/{id}/paid', url: () => `/bookings/${held.id}/paid?session_id=cs_test_lighthouse`,
+    private: true },
+  { page: 'booking-transfer', shown: '/bookings/{id}/transfer', url: () => `/bookings/${transfer.id}/transfer`, private: true },
   { page: 'not-found', shown: '404', url: () => '/no-such-page', status: 404 },
 ];
 
@@ -416,6 +421,22 @@ if (SANITIZED) {
     member = await server.createAttendee({ prefix: 'member', name: 'Mary Member' });
     held = await server.hold(member, event.id, [{ ticket_type_id: event.types.Standard.id, quantity: 2 }],
                              { coupon: 'SPRING10' });
+    // A booking to be paid by bank transfer.
+    const harbour = await server.createEvent({
+      title: 'Harbour Festival',
+      daysAhead: 35,
+      payment_methods: ['bank_transfer'],
+      transfer_details: 'Harbour Events GmbH\nIBAN DE89 3704 0044 0532 0130 00\nBIC COBADEFFXXX',
+      types: [{ name: 'Day ticket', price: 3500, capacity: 200 }],
+    });
+    transfer = await server.hold(member, harbour.id, [{ ticket_type_id: harbour.types['Day ticket'].id, quantity: 2 }]);
+    const session = await server.session(member);
+    const checkout = await server.fetch('POST', `/api/v1/me/bookings/${transfer.id}/checkout`, {
+      headers: { Cookie: session.cookie, 'X-CSRF-Token': session.csrf },
+      body: { method: 'bank_transfer' },
+    });
+    assert.equal(checkout.status, 200, `checkout: ${checkout.text}`);
+
     const forgetful = await server.createAttendee({ prefix: 'forgetful' });
     const r = await server.fetch('POST', '/api/v1/auth/password-reset', { body: { email: forgetful.email } });
     assert.equal(r.status, 202);
