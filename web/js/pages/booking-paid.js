@@ -1,12 +1,13 @@
 // pages/booking-paid.js: where a card payment comes back to
 // (/bookings/{id}/paid?session_id=…, the payment provider's success URL).
 //
-// The page asks the server to read the payment again from the provider
-// (POST …/payment/refresh), and asks again every POLL_MS while the booking
-// is still pending_payment, for at most GIVE_UP_MS; then it says the payment
-// is still being processed and links to the booking, which will show it
-// when it comes through. A failure to ask (provider or network down) counts
-// as "still pending": the next round asks again.
+// The page reads the booking and, while it waits for a card payment, asks
+// the server to read that payment again from the provider (POST
+// …/payment/refresh; the provider's event may not have come yet). It asks
+// again every POLL_MS while the booking is still pending_payment, for at
+// most GIVE_UP_MS; then it says the payment is still being processed and
+// links to the booking, which will show it when it comes through. A failure
+// to ask (provider or network down) counts as "still pending".
 
 import { ApiError, errorText, get, post, requireMe } from '../api.js';
 import { byId, fill, h } from '../dom.js';
@@ -110,15 +111,20 @@ function render (booking)
 }
 
 /**
- * The booking after the server read its payment again; when it could not
- * (no card payment to read, provider unreachable), the booking as it is.
+ * The booking, and when it waits for a card payment, the booking after the
+ * server read that payment again from the provider (when it could not, the
+ * booking as it was).
  *
  * @returns {Promise<Booking>}
  */
 async function refresh ()
 {
   const path = `/api/v1/me/bookings/${encodeURIComponent (id)}`;
+  /** @type {Booking} */
+  const booking = await get (path);
 
+  if (booking.status !== 'pending_payment' || booking.payment_method !== 'card')
+    return booking;
   try
     {
       /** @type {{ booking: Booking }} */
@@ -126,12 +132,11 @@ async function refresh ()
       if (answer && answer.booking)
         return answer.booking;
     }
-  catch (err)
+  catch
     {
-      if (err instanceof ApiError && err.status === 404)
-        throw err;
+      /* Asked again in the next round. */
     }
-  return get (path);
+  return booking;
 }
 
 function gaveUp ()
