@@ -66,11 +66,14 @@ static const PageInfo pages[] = {
   { "account",         "Your account",        TRUE },
   { "bookings",        "My bookings",         TRUE },
   { "booking",         "Your booking",        TRUE },
+  { "booking-paid",    "Payment",             TRUE },
+  { "booking-transfer", "Pay by bank transfer", TRUE },
   { "not-found",       "Page not found",      TRUE },
   { "error",           "Something went wrong", TRUE },
 };
 
-/* Fixed paths; /e/{slug} and /bookings/{id} are matched in page_for_path(). */
+/* Fixed paths; /e/{slug}, /bookings/{id} and its /paid (where card
+ * payments come back to) and /transfer are matched in page_for_path(). */
 static const struct { const char *path; const char *page; } routes[] = {
   { "/",                "events" },
   { "/login",           "login" },
@@ -138,12 +141,21 @@ page_for_path (const char  *path,
   if ((rest = g_str_has_prefix (path, "/e/") ? path + 3 : NULL) != NULL ||
       (rest = g_str_has_prefix (path, "/bookings/") ? path + 10 : NULL) != NULL)
     {
-      if (*rest == '\0' || strchr (rest, '/') != NULL)
+      const char *page = path[1] == 'e' ? "event" : "booking";
+      const char *slash = strchr (rest, '/');
+
+      if (slash != NULL && path[1] == 'b' && g_str_equal (slash, "/paid"))
+        page = "booking-paid";
+      else if (slash != NULL && path[1] == 'b' && g_str_equal (slash, "/transfer"))
+        page = "booking-transfer";
+      else if (slash != NULL)
         return NULL;
-      *param = g_uri_unescape_string (rest, NULL);
+      if (*rest == '\0' || slash == rest)
+        return NULL;
+      *param = g_uri_unescape_segment (rest, slash, NULL);
       if (*param == NULL)
         return NULL;
-      return path[1] == 'e' ? "event" : "booking";
+      return page;
     }
 
   return NULL;

@@ -107,10 +107,16 @@ process.on('exit', () => {
 });
 
 export class Server {
-  /** @param {string} name short name of the test file, for the database */
-  static async start(name) {
+  /**
+   * @param {string} name short name of the test file, for the database
+   * @param {object} [options]
+   * @param {Record<string, string>} [options.env] more environment for the
+   *   server (EVERATO_STRIPE_*, EVERATO_TRANSFER_DETAILS…)
+   */
+  static async start(name, { env = {} } = {}) {
     requireCluster();
     const server = new Server();
+    server.extraEnv = env;
     server.db = `web_${name.replace(/[^a-z0-9]/g, '_')}_${process.pid}_${randomBytes(3).toString('hex')}`;
     server.conninfo = `${BASE_CONNINFO} dbname=${server.db}`;
     server.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'everato-web-'));
@@ -159,6 +165,7 @@ export class Server {
       EVERATO_SIGNUP_LIMIT: '100000',
       EVERATO_MAIL_POLL_MS: '200',
       EVERATO_SHUTDOWN_TIMEOUT_MS: '2000',
+      ...this.extraEnv,
       ...extra,
     };
   }
@@ -479,10 +486,12 @@ export const SMALL_PHONE = { width: 360, height: 740 };
  * A fresh browser context on `server` (its own cookies and storage) that
  * watches everything the pages do: requests to any other host are blocked
  * and recorded, as are CSP violations, uncaught exceptions and console
- * errors. Call check() at the end of a test.
+ * errors. Call check() at the end of a test. Options: phone (a phone's
+ * viewport), allowOrigins (more origins the pages may reach), and those of
+ * browser.newContext().
  */
 export async function openContext(browser, server, options = {}) {
-  const { phone = false, ...rest } = options;
+  const { phone = false, allowOrigins = [], ...rest } = options;
   const context = await browser.newContext({
     baseURL: server.url,
     locale: 'en-US',
@@ -499,8 +508,10 @@ export async function openContext(browser, server, options = {}) {
   const watch = {
     foreign: [], csp: [], pageErrors: [], consoleErrors: [], dialogs: [],
   };
-  const origin = new URL(server.url).origin;
-  await context.route((url) => url.origin !== origin && url.protocol !== 'data:' && url.protocol !== 'blob:',
+  // allowOrigins: servers of the test itself (the payment provider's
+  // stand-in) that the pages may be sent to.
+  const origins = new Set([new URL(server.url).origin, ...allowOrigins]);
+  await context.route((url) => !origins.has(url.origin) && url.protocol !== 'data:' && url.protocol !== 'blob:',
                       (route) => {
                         watch.foreign.push(route.request().url());
                         return route.abort('blockedbyclient');

@@ -8,7 +8,7 @@ import { byId } from './dom.js';
 /** Pages that have a module of their own. */
 const PAGES = [
   'events', 'event', 'login', 'register', 'verify', 'forgot-password',
-  'reset-password', 'account', 'bookings', 'booking',
+  'reset-password', 'account', 'bookings', 'booking', 'booking-paid', 'booking-transfer',
 ];
 
 /** @param {import('./types.js').Me | null} me */
@@ -22,7 +22,7 @@ function showAuth (me)
 function markCurrentNav ()
 {
   const page = document.body.dataset.page || '';
-  const current = page === 'booking' ? 'bookings' : page;
+  const current = page.startsWith ('booking') ? 'bookings' : page;
   const login = document.querySelector ('.nav-login');
 
   /* Logging in from any page comes back to it. */

@@ -39,6 +39,7 @@
  * @property {number} [capacity]
  * @property {boolean} [sold_out]
  * @property {TicketType[]} [ticket_types]
+ * @property {string[]} [payment_methods]  card, bank_transfer, at_door: offered now
  */
 
 /**
@@ -71,6 +72,43 @@
  */
 
 /**
+ * @typedef {Object} Payment
+ * @property {string} id
+ * @property {string} method
+ * @property {string} status  pending, paid, failed or expired
+ * @property {number} amount
+ * @property {string} currency
+ * @property {number} refunded_amount
+ * @property {string | null} expires_at
+ * @property {string | null} paid_at
+ * @property {string | null} reference
+ * @property {string | null} checkout_url
+ * @property {string} created_at
+ */
+
+/**
+ * @typedef {Object} Refund
+ * @property {string} id
+ * @property {string} payment_id
+ * @property {number} amount
+ * @property {string} currency
+ * @property {string | null} reason
+ * @property {string | null} note
+ * @property {string} status  pending, succeeded, failed, recorded or to_refund
+ * @property {string | null} error
+ * @property {string} created_at
+ */
+
+/**
+ * @typedef {Object} Transfer  how to pay a booking by bank transfer
+ * @property {string} details  account holder, IBAN, BIC… (several lines)
+ * @property {string} reference
+ * @property {string} deadline
+ * @property {number} amount
+ * @property {string} currency
+ */
+
+/**
  * @typedef {Object} Booking
  * @property {string} id
  * @property {string} event_id
@@ -83,6 +121,14 @@
  * @property {string | null} currency
  * @property {string | null} coupon_code
  * @property {string} created_at
+ * @property {'card' | 'bank_transfer' | 'at_door' | null} [payment_method]
+ * @property {string | null} [payment_reference]
+ * @property {boolean} [paid]
+ * @property {number} [amount_paid]
+ * @property {number} [amount_refunded]
+ * @property {Payment[]} [payments]
+ * @property {Refund[]} [refunds]
+ * @property {Transfer | null} [transfer]
  * @property {{ title?: string, slug?: string, starts_at?: string, ends_at?: string, timezone?: string, venue?: string, status?: string, cancellation_hours?: number } | undefined} [event]
  */
 

@@ -1,5 +1,12 @@
-// pages/booking.js: one booking — held (with the countdown), confirmed,
-// expired, cancelled, awaiting payment or refunded.
+// pages/booking.js: one booking — held (with the countdown and the choice
+// of how to pay), confirmed, expired, cancelled, awaiting payment or
+// refunded.
+//
+// Paying (docs/PAYMENTS.md): "Pay" asks the server to check out with the
+// chosen method. Card goes on to the payment provider's page (which comes
+// back to /bookings/{id}/paid, or here with ?payment=cancelled), bank
+// transfer to /bookings/{id}/transfer, and at the door confirms the booking
+// here. A failure keeps the hold and says so; the button stays to retry.
 //
 // The countdown runs on the server's clock (api.js keeps the offset from
 // the Date header). The timer itself is not announced every second; a
@@ -8,9 +15,11 @@
 // what the server decided.
 
 import { ApiError, errorText, get, post, requireMe, serverNow } from '../api.js';
-import { eventOf } from '../booking-info.js';
+import {
+  eventOf, formatDeadline, methodLabel, paymentMethodsOf, paymentState, refundText,
+} from '../booking-info.js';
 import { byId, fill, focus, h } from '../dom.js';
-import { formatEventTime, formatMoney, formatPrice, t } from '../i18n.js';
+import { formatDateTime, formatEventTime, formatMoney, formatPrice, t } from '../i18n.js';
 
 /** @typedef {import('../types.js').Booking} Booking */
 /** @typedef {import('../booking-info.js').BookingEvent} BookingEvent */
@@ -21,6 +30,11 @@ let booking;
 let event = null;
 /** @type {ReturnType<typeof setInterval> | undefined} */
 let ticker;
+/** The payment methods the event offers now. */
+/** @type {string[]} */
+let methods = [];
+/** Holds longer than this show their deadline, not a countdown. */
+const COUNTDOWN_MAX_S = 3600;
 
 /** @param {number} seconds */
 function clock (seconds)
@@ -125,15 +139,25 @@ function cancellable ()
  */
 function wording (status)
 {
+  const total = formatMoney (booking.total, booking.currency);
+  const transfer = booking.transfer;
+
   switch (status)
     {
     case 'held':
-      return [t ('Tickets held'), booking.total > 0
-        ? t ('Your tickets are reserved for you. Payment comes next: paying online is not available yet, so the reservation ends when the time runs out.')
-        : t ('Your tickets are reserved for you.')];
+      if (booking.total <= 0)
+        return [t ('Tickets held'), t ('Your tickets are reserved for you.')];
+      return [t ('Tickets held'), methods.length > 0
+        ? t ('Your tickets are reserved for you. Choose how to pay before the time runs out.')
+        : t ('Your tickets are reserved for you, but this event takes no payments right now, so the reservation ends when the time runs out.')];
     case 'pending_payment':
+      if (booking.payment_method === 'bank_transfer' && transfer)
+        return [t ('Awaiting payment'), t ('Your tickets are held for you until {deadline}. They are yours once your bank transfer has arrived.',
+                                           { deadline: formatDeadline (transfer.deadline, event && event.timezone) })];
       return [t ('Awaiting payment'), t ('Your tickets are reserved while your payment is being processed.')];
     case 'confirmed':
+      if (booking.payment_method === 'at_door' && !booking.paid && booking.total > 0)
+        return [t ('Booking confirmed'), t ('You are all set. Pay {amount} at the door when you arrive.', { amount: total })];
       return [t ('Booking confirmed'), t ('You are all set. Your tickets are booked.')];
     case 'expired':
       return [t ('Hold expired'), t ('The time to complete this booking ran out, so the tickets were released.')];
@@ -144,6 +168,182 @@ function wording (status)
     default:
       return [t ('Your booking'), ''];
     }
+}
+
+/** @returns {boolean} whether the hold is still open for paying */
+function payable ()
+{
+  if (booking.total <= 0 || methods.length === 0)
+    return false;
+  if (booking.expires_at && Date.parse (booking.expires_at) <= serverNow ())
+    return false;
+  return booking.status === 'held' ||
+         (booking.status === 'pending_payment' && booking.payment_method === 'card');
+}
+
+/** @param {string} method */
+function payLabel (method)
+{
+  const amount = formatMoney (booking.total, booking.currency);
+
+  if (method === 'bank_transfer')
+    return t ('Pay {amount} by bank transfer', { amount });
+  if (method === 'at_door')
+    return t ('Book now, pay at the door');
+  return t ('Pay {amount}', { amount });
+}
+
+/** @param {string} method */
+function methodHint (method)
+{
+  if (method === 'card')
+    return t ('Pay now on the secure page of our payment provider. Your tickets are booked as soon as the payment goes through.');
+  if (method === 'bank_transfer')
+    return t ('Get the account details and a reference to transfer the amount. Your tickets are held until the money has arrived.');
+  if (method === 'at_door')
+    return t ('Your booking is confirmed now; you pay when you arrive.');
+  return '';
+}
+
+/** @returns {string} the method chosen in the form, or '' */
+function chosenMethod ()
+{
+  const input = byId ('pay-form', HTMLFormElement).querySelector ('input[name="method"]:checked');
+  return input instanceof HTMLInputElement ? input.value : '';
+}
+
+function renderPay ()
+{
+  const section = byId ('pay-section');
+  const button = byId ('pay-button', HTMLButtonElement);
+  const open = payable ();
+
+  section.hidden = !open;
+  if (!open)
+    return;
+  const before = chosenMethod ();
+  const selected = [before, booking.payment_method || '', methods[0]].find ((m) => m && methods.includes (m)) || '';
+  fill (byId ('pay-methods'), methods.map ((method) =>
+    h ('div', { class: 'pay-option' },
+      h ('input', { type: 'radio', name: 'method', id: `method-${method}`, value: method,
+                    checked: method === selected, 'aria-describedby': `method-${method}-hint`,
+                    onchange: () => { button.textContent = payLabel (chosenMethod ()); } }),
+      h ('label', { for: `method-${method}` }, methodLabel (method)),
+      h ('p', { class: 'pay-option-hint', id: `method-${method}-hint` }, methodHint (method)))));
+  button.textContent = payLabel (selected);
+}
+
+function renderTransfer ()
+{
+  const transfer = booking.transfer;
+  const open = booking.status === 'pending_payment' && booking.payment_method === 'bank_transfer';
+
+  byId ('transfer-summary').hidden = !open;
+  if (!open)
+    return;
+  byId ('transfer-summary-text').textContent = transfer
+    ? t ('Transfer {amount} with the reference {reference} by {deadline}.', {
+        amount: formatMoney (transfer.amount, transfer.currency),
+        reference: transfer.reference,
+        deadline: formatDeadline (transfer.deadline, event && event.timezone),
+      })
+    : '';
+  byId ('transfer-link', HTMLAnchorElement).href = `/bookings/${encodeURIComponent (booking.id)}/transfer`;
+}
+
+function renderPaymentState ()
+{
+  const state = paymentState (booking);
+  const refunds = refundText (booking);
+  const list = byId ('payment-state');
+
+  fill (list,
+    state ? h ('div', { class: 'summary-row' },
+              h ('dt', null, t ('Payment')),
+              h ('dd', { class: `pay-state pay-state-${state.state}` }, state.text)) : null,
+    refunds ? h ('div', { class: 'summary-row' },
+                h ('dt', null, t ('Refunds')), h ('dd', null, refunds)) : null);
+  list.hidden = !state && !refunds;
+}
+
+/** @param {string} message */
+function showPayError (message)
+{
+  fill (byId ('pay-error'), message ? h ('p', null, message) : null);
+}
+
+/**
+ * @param {unknown} err
+ * @returns {string}
+ */
+function payErrorText (err)
+{
+  if (!(err instanceof ApiError))
+    return errorText (err);
+  if (err.code === 'gateway_unavailable' || (err.status === 503 && err.code !== 'network_error'))
+    return t ('The payment provider could not be reached. Your tickets are still held for you: please try again in a moment.');
+  if (err.code === 'gateway_error' || err.status === 502)
+    return err.message
+      ? t ('The payment provider refused the payment: {message}', { message: err.message })
+      : t ('The payment provider refused the payment.');
+  if (err.code === 'method_not_offered')
+    return t ('This payment method is not offered for this event any more. Please choose another one.');
+  return errorText (err);
+}
+
+/** @param {SubmitEvent} ev */
+async function pay (ev)
+{
+  const button = byId ('pay-button', HTMLButtonElement);
+  const method = chosenMethod ();
+  const id = encodeURIComponent (booking.id);
+
+  ev.preventDefault ();
+  if (button.disabled)
+    return;
+  if (!method)
+    {
+      showPayError (t ('Choose how you would like to pay.'));
+      return;
+    }
+  showPayError ('');
+  button.disabled = true;
+  button.setAttribute ('aria-busy', 'true');
+  try
+    {
+      /** @type {{ booking?: Booking, checkout_url?: string }} */
+      const answer = await post (`/api/v1/me/bookings/${id}/checkout`, { method });
+      if (answer && answer.booking)
+        booking = answer.booking;
+      if (method === 'card' && answer && typeof answer.checkout_url === 'string' &&
+          /^https?:\/\//.test (answer.checkout_url))
+        {
+          location.assign (answer.checkout_url);
+          return;
+        }
+      if (method === 'bank_transfer')
+        {
+          location.assign (`/bookings/${id}/transfer`);
+          return;
+        }
+      render ();
+      focus (byId ('booking-title'));
+    }
+  catch (err)
+    {
+      if (err instanceof ApiError && err.status === 409)
+        {
+          try { booking = await fetchBooking (); } catch { /* show what we have */ }
+          render ();
+          showPayError ('');
+          showError (t ('This booking can no longer be paid: it is paid already, or its time ran out.'));
+          focus (byId ('booking-error'));
+        }
+      else
+        showPayError (payErrorText (err));
+    }
+  button.disabled = false;
+  button.removeAttribute ('aria-busy');
 }
 
 function render ()
@@ -157,11 +357,18 @@ function render ()
   byId ('booking-title').textContent = title;
   byId ('booking-lead').textContent = lead;
 
-  byId ('hold-timer').hidden = !held || !booking.expires_at;
-  if (held && booking.expires_at)
-    startCountdown (booking.expires_at);
+  const left = booking.expires_at ? (Date.parse (booking.expires_at) - serverNow ()) / 1000 : 0;
+  const counting = held && Boolean (booking.expires_at) && left <= COUNTDOWN_MAX_S;
+  byId ('hold-timer').hidden = !counting;
+  if (counting && booking.expires_at)
+    {
+      startCountdown (booking.expires_at);
+      byId ('hold-until').textContent = t ('Held until {time}',
+        { time: formatDateTime (booking.expires_at, null, { hour: 'numeric', minute: '2-digit' }) });
+    }
   else
     stopCountdown ();
+  byId ('payment-notice').hidden = !held;
 
   fill (byId ('order-event'), event
     ? [h ('p', { class: 'order-event-title' },
@@ -186,7 +393,10 @@ function render ()
   byId ('order-discount').textContent = `−${formatMoney (booking.discount, cur)}`;
   byId ('order-total').textContent = formatPrice (booking.total, cur);
   byId ('order-ref').textContent = t ('Booking reference: {ref}', { ref: booking.id.slice (0, 8).toUpperCase () });
+  renderPaymentState ();
   byId ('booking-body').hidden = false;
+  renderPay ();
+  renderTransfer ();
 
   const actions = byId ('booking-actions');
   fill (actions);
@@ -253,6 +463,16 @@ export async function init ()
   const id = decodeURIComponent (location.pathname.split ('/')[2] || '');
   byId ('cancel-keep').addEventListener ('click', closeCancel);
   byId ('cancel-confirm').addEventListener ('click', confirmCancel);
+  byId ('pay-form', HTMLFormElement).addEventListener ('submit', pay);
+  /* Back from the payment provider's page: the page may come from the
+     back/forward cache with its button still busy. */
+  window.addEventListener ('pageshow', (ev) => {
+    if (ev.persisted)
+      {
+        byId ('pay-button', HTMLButtonElement).disabled = false;
+        byId ('pay-button').removeAttribute ('aria-busy');
+      }
+  });
 
   try
     {
@@ -270,5 +490,9 @@ export async function init ()
       return;
     }
   event = await eventOf (booking);
+  if (booking.total > 0 && (booking.status === 'held' || booking.status === 'pending_payment'))
+    methods = event && event.payment_methods ? event.payment_methods : await paymentMethodsOf (booking);
+  if (new URLSearchParams (location.search).get ('payment') === 'cancelled')
+    byId ('payment-notice').textContent = t ('Payment cancelled. Your tickets are still held: you can try again.');
   render ();
 }

@@ -1,7 +1,7 @@
 // pages/bookings.js: the signed-in attendee's bookings, newest first.
 
 import { get, requireMe } from '../api.js';
-import { eventOf, statusLabel } from '../booking-info.js';
+import { eventOf, paymentState, refundText, statusLabel } from '../booking-info.js';
 import { byId, fill, h } from '../dom.js';
 import { formatDateTime, formatPrice, t } from '../i18n.js';
 
@@ -13,6 +13,8 @@ async function row (booking)
 {
   const event = await eventOf (booking);
   const count = booking.items.reduce ((n, item) => n + item.quantity, 0);
+  const state = paymentState (booking);
+  const refunds = refundText (booking);
 
   return h ('li', null,
     h ('a', { class: 'booking-row', href: `/bookings/${encodeURIComponent (booking.id)}` },
@@ -21,7 +23,13 @@ async function row (booking)
         h ('span', { class: 'booking-row-meta' },
           event && event.starts_at ? formatDateTime (event.starts_at, event.timezone) : '',
           event && event.starts_at ? ' · ' : '',
-          count === 1 ? t ('1 ticket') : t ('{count} tickets', { count }))),
+          count === 1 ? t ('1 ticket') : t ('{count} tickets', { count })),
+        state || refunds
+          ? h ('span', { class: 'booking-row-pay' },
+              state ? h ('span', { class: `pay-state pay-state-${state.state}` }, state.text) : null,
+              state && refunds ? ' · ' : '',
+              refunds)
+          : null),
       h ('span', { class: 'booking-row-side' },
         h ('span', { class: `badge status-badge status-${booking.status}` }, statusLabel (booking.status)),
         h ('span', { class: 'booking-row-total' }, formatPrice (booking.total, booking.currency)))));
