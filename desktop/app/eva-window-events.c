@@ -106,7 +106,7 @@ confirm_response_cb (AdwMessageDialog *dialog,
   EvaRecord *event = eva_event_editor_get_event (self->editor);
   const char *what = g_object_get_data (G_OBJECT (dialog), "what");
 
-  if (event == NULL || g_strcmp0 (response, "cancel") == 0 || response == NULL)
+  if (event == NULL || response == NULL || g_strcmp0 (response, what) != 0)
     return;
 
   if (g_str_equal (what, "delete"))
@@ -149,12 +149,13 @@ confirm (EvaWindow              *self,
     return;
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Keep As It Is"),
+                                    "keep", _("_Keep As It Is"),
                                     what, verb,
                                     NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), what, appearance);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  /* "keep", not "cancel": that is the response of cancelling the event */
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
   g_object_set_data_full (G_OBJECT (dialog), "what", g_strdup (what), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (confirm_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));

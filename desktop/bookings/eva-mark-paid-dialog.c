@@ -63,6 +63,10 @@ show_error (EvaMarkPaidDialog *self,
 {
   gtk_label_set_label (self->error_label, message != NULL ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+  /* Its group too, so no empty space is left above the form. */
+  gtk_widget_set_visible (gtk_widget_get_ancestor (GTK_WIDGET (self->error_label),
+                                                   ADW_TYPE_PREFERENCES_GROUP),
+                          message != NULL);
 }
 
 static void
@@ -283,6 +287,7 @@ eva_mark_paid_dialog_new (GtkWindow    *parent,
   amount = eva_format_money_plain (eva_record_get_int (booking, "total", 0), currency);
   gtk_editable_set_text (GTK_EDITABLE (self->amount_row), amount);
   gtk_editable_set_text (GTK_EDITABLE (self->date_row), date);
+  show_error (self, NULL);
   eva_mark_paid_dialog_validate (self);
   return GTK_WINDOW (self);
 }

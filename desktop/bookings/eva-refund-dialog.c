@@ -68,6 +68,10 @@ show_error (EvaRefundDialog *self,
 {
   gtk_label_set_label (self->error_label, message != NULL ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+  /* Its group too, so no empty space is left above the form. */
+  gtk_widget_set_visible (gtk_widget_get_ancestor (GTK_WIDGET (self->error_label),
+                                                   ADW_TYPE_PREFERENCES_GROUP),
+                          message != NULL);
 }
 
 static void
@@ -326,6 +330,7 @@ eva_refund_dialog_new (GtkWindow    *parent,
   self->booking = eva_record_new (eva_record_get_object (booking));
   self->currency = g_strdup (currency);
   show_booking (self);
+  show_error (self, NULL);
   input_changed_cb (self);
   return GTK_WINDOW (self);
 }

@@ -659,7 +659,8 @@ eva_event_editor_get_busy (EvaEventEditor *self)
 
 /**
  * eva_event_editor_get_field_row:
- * @field: a field's name in the API ("ends_at")
+ * @field: a field's name in the API ("ends_at"), or a payment method
+ *   ("card", "bank_transfer", "at_door") for the row of its switch
  *
  * Returns: (transfer none) (nullable): the row that edits it
  */
@@ -681,6 +682,10 @@ eva_event_editor_get_field_row (EvaEventEditor *self,
     { "cancellation_hours", G_STRUCT_OFFSET (EvaEventEditor, cancellation_row) },
     { "max_tickets_per_attendee", G_STRUCT_OFFSET (EvaEventEditor, per_attendee_row) },
     { "payment_methods", G_STRUCT_OFFSET (EvaEventEditor, card_row) },
+    /* the row of each method's switch */
+    { "card", G_STRUCT_OFFSET (EvaEventEditor, card_row) },
+    { "bank_transfer", G_STRUCT_OFFSET (EvaEventEditor, transfer_row) },
+    { "at_door", G_STRUCT_OFFSET (EvaEventEditor, door_row) },
     { "transfer_details", G_STRUCT_OFFSET (EvaEventEditor, transfer_details_frame) },
     { "transfer_days", G_STRUCT_OFFSET (EvaEventEditor, transfer_days_row) },
   };
