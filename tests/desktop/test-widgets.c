@@ -1880,8 +1880,8 @@ refund_all_done (gpointer data)
 }
 
 /* A cancelled event's paid bookings all refunded in one go: offline
- * money recorded as to pay back, card refunds failing while the payment
- * provider cannot be reached, and the retry of those. */
+ * money recorded as to pay back, one booking refunded meanwhile by
+ * someone else failing with the server's word, and its retry. */
 static void
 test_payments_refund_all (void)
 {
@@ -1921,6 +1921,16 @@ test_payments_refund_all (void)
   gtk_window_present (GTK_WINDOW (dialog));
   eva_refund_all_dialog_start (EVA_REFUND_ALL_DIALOG (dialog));
   g_assert_true (eva_refund_all_dialog_get_running (dialog));
+  /* Once the bookings are listed, the oldest (the last to be refunded)
+   * is refunded by someone else: the server will refuse it. */
+  while (eva_refund_all_dialog_get_count (dialog, "total") == 0 && eva_refund_all_dialog_get_running (dialog))
+    g_main_context_iteration (NULL, TRUE);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/admin/bookings/%s/refund", a);
+    g_autoptr(EvaTestResponse) done = eva_test_call (shop.server, "POST", path, shop.token, "{}");
+
+    eva_test_assert_status (done, 200);
+  }
   while (eva_refund_all_dialog_get_running (dialog))
     {
       double now = eva_refund_all_dialog_get_fraction (dialog);
@@ -1934,14 +1944,27 @@ test_payments_refund_all (void)
   g_test_message ("the progress bar moved: %s", saw_progress ? "yes" : "too fast to see");
   g_assert_cmpfloat (eva_refund_all_dialog_get_fraction (dialog), ==, 1.0);
   g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "total"), ==, 3);
-  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "failed"), ==, 0);
   /* Transfer and door money: the organizer still owes it */
-  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "to_refund"), ==, 3);
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "to_refund"), ==, 2);
   text = eva_refund_all_dialog_describe (dialog, "to_refund");
-  g_assert_cmpstr (text, ==, "3 bookings: 150.00 EUR");
+  g_assert_cmpstr (text, ==, "2 bookings: 125.00 EUR");
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "failed"), ==, 1);
+  text = eva_refund_all_dialog_describe (dialog, "failed");
+  g_test_message ("failed: %s", text);
+  g_assert_true (g_str_has_prefix (text, "Door Paid: "));
+  g_clear_pointer (&text, g_free);
   statuses = eva_test_sql (shop.server->pg,
                            "SELECT string_agg(status, ',' ORDER BY status) FROM refunds", NULL);
-  g_assert_cmpstr (statuses, ==, "to_refund,to_refund,to_refund");
+  g_assert_cmpstr (statuses, ==, "recorded,to_refund,to_refund");
+
+  /* The retry asks again for the failed one only: still refused */
+  eva_refund_all_dialog_retry (dialog);
+  g_assert_true (eva_refund_all_dialog_get_running (dialog));
+  eva_desktop_test_wait (refund_all_done, dialog, 30, "the retry");
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "total"), ==, 1);
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "failed"), ==, 1);
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "to_refund"), ==, 2);
   g_clear_pointer (&statuses, g_free);
   statuses = eva_test_sql (shop.server->pg, "SELECT status FROM bookings WHERE id = $1", unpaid, NULL);
   g_assert_cmpstr (statuses, ==, "confirmed");
