@@ -266,6 +266,95 @@ test_editor_server_errors (void)
   g_assert_finalize_object (editor);
 }
 
+/* The payment fields as the editor reads and sends them: shown from the
+ * event, sent when the server showed them; for a server that shows none
+ * only once they differ from the defaults. */
+static void
+test_editor_payment_json (void)
+{
+  EvaEventEditor *editor = g_object_ref_sink (EVA_EVENT_EDITOR (eva_event_editor_new ()));
+  g_autoptr(EvaRecord) old = record_from_json (event_json);
+  g_autoptr(EvaRecord) event = NULL;
+  g_autoptr(JsonObject) fields = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  GtkSwitch *card;
+  GtkSwitch *transfer;
+  GtkSwitch *door;
+  GtkSpinButton *days;
+  GtkTextView *details;
+  JsonArray *methods;
+
+  card = GTK_SWITCH (find_descendant (eva_event_editor_get_field_row (editor, "card"), GTK_TYPE_SWITCH));
+  transfer = GTK_SWITCH (find_descendant (eva_event_editor_get_field_row (editor, "bank_transfer"),
+                                          GTK_TYPE_SWITCH));
+  door = GTK_SWITCH (find_descendant (eva_event_editor_get_field_row (editor, "at_door"), GTK_TYPE_SWITCH));
+  days = GTK_SPIN_BUTTON (find_descendant (eva_event_editor_get_field_row (editor, "transfer_days"),
+                                           GTK_TYPE_SPIN_BUTTON));
+  details = GTK_TEXT_VIEW (find_descendant (eva_event_editor_get_field_row (editor, "transfer_details"),
+                                            GTK_TYPE_TEXT_VIEW));
+
+  /* A server without payments: nothing of them is sent… */
+  eva_event_editor_set_event (editor, old);
+  g_assert_true (gtk_switch_get_active (card));
+  g_assert_false (gtk_switch_get_active (transfer));
+  fields = eva_event_editor_get_fields (editor);
+  g_assert_false (json_object_has_member (fields, "payment_methods"));
+  g_assert_false (json_object_has_member (fields, "transfer_days"));
+  g_clear_pointer (&fields, json_object_unref);
+  /* …until they are changed */
+  gtk_switch_set_active (door, TRUE);
+  g_assert_true (eva_event_editor_get_dirty (editor));
+  fields = eva_event_editor_get_fields (editor);
+  methods = json_object_get_array_member (fields, "payment_methods");
+  g_assert_cmpuint (json_array_get_length (methods), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (methods, 1), ==, "at_door");
+  g_assert_true (json_object_get_null_member (fields, "transfer_details"));
+  g_assert_cmpint (json_object_get_int_member (fields, "transfer_days"), ==, 7);
+  g_clear_pointer (&fields, json_object_unref);
+
+  /* A server that shows them: as they are, and always sent */
+  {
+    g_autoptr(JsonNode) node = json_from_string (event_json, NULL);
+    JsonArray *array = json_array_new ();
+
+    object = json_object_ref (json_node_get_object (node));
+    json_array_add_string_element (array, "bank_transfer");
+    json_object_set_array_member (object, "payment_methods", array);
+    json_object_set_string_member (object, "transfer_details", "IBAN DE89 3704 0044 0532 0130 00");
+    json_object_set_int_member (object, "transfer_days", 14);
+  }
+  event = eva_record_new (object);
+  eva_event_editor_set_event (editor, event);
+  g_assert_false (eva_event_editor_get_dirty (editor));
+  g_assert_false (gtk_switch_get_active (card));
+  g_assert_true (gtk_switch_get_active (transfer));
+  g_assert_false (gtk_switch_get_active (door));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (days), ==, 14);
+  g_assert_true (gtk_widget_is_sensitive (eva_event_editor_get_field_row (editor, "transfer_days")));
+  fields = eva_event_editor_get_fields (editor);
+  methods = json_object_get_array_member (fields, "payment_methods");
+  g_assert_cmpuint (json_array_get_length (methods), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (methods, 0), ==, "bank_transfer");
+  g_assert_cmpstr (json_object_get_string_member (fields, "transfer_details"), ==,
+                   "IBAN DE89 3704 0044 0532 0130 00");
+  g_assert_cmpint (json_object_get_int_member (fields, "transfer_days"), ==, 14);
+  g_clear_pointer (&fields, json_object_unref);
+
+  /* Without transfers, their details and days are not to be edited */
+  gtk_switch_set_active (transfer, FALSE);
+  g_assert_false (gtk_widget_is_sensitive (eva_event_editor_get_field_row (editor, "transfer_days")));
+  /* and some way to pay must be left */
+  g_assert_false (eva_event_editor_validate (editor));
+  g_assert_true (row_marked (eva_event_editor_get_field_row (editor, "payment_methods")));
+  gtk_switch_set_active (card, TRUE);
+  g_assert_true (eva_event_editor_validate (editor));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (details), "", -1);
+  fields = eva_event_editor_get_fields (editor);
+  g_assert_true (json_object_get_null_member (fields, "transfer_details"));
+
+  g_assert_finalize_object (editor);
+}
+
 /* Tickets per attendee: shown as loaded, checked as typed with the
  * server's range (1 to 1000000), sent when changed, and the server's
  * word on it shown at its row. */
@@ -1992,6 +2081,7 @@ main (int   argc,
   g_test_add_func ("/widgets/editor/inline-rules", test_editor_inline_rules);
   g_test_add_func ("/widgets/editor/server-errors", test_editor_server_errors);
   g_test_add_func ("/widgets/editor/tickets-per-attendee", test_editor_tickets_per_attendee);
+  g_test_add_func ("/widgets/editor/payment-json", test_editor_payment_json);
   g_test_add_func ("/widgets/ticket-type/capacity", test_ticket_type_capacity);
   g_test_add_func ("/widgets/date-time-button", test_date_time_button);
   g_test_add_func ("/widgets/events-list/fills", test_events_list_fills);
