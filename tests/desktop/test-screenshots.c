@@ -99,6 +99,23 @@ static char *screenshot_dir;
  * payment pictures are left out. */
 static gboolean have_payments = TRUE;
 
+/* A booking as docs/PAYMENTS.md describes it, shown when the server does
+ * not take payments yet: paid by card, two refunds. */
+static const char sample_booking_json[] =
+  "{\"id\":\"6f1c2a4e-8d7b-4c3e-9a5f-2b1d0e9c8a7b\",\"status\":\"confirmed\",\"currency\":\"EUR\","
+  "\"subtotal\":7500,\"discount\":0,\"total\":7500,\"created_at\":\"2030-03-01T10:00:00Z\","
+  "\"confirmed_at\":\"2030-03-01T10:02:00Z\","
+  "\"attendee\":{\"name\":\"Joan Clarke\",\"email\":\"joan.clarke@example.org\"},"
+  "\"items\":[{\"name\":\"Standard\",\"quantity\":3,\"unit_price\":2500,\"discount\":0,\"line_total\":7500}],"
+  "\"payment_method\":\"card\",\"payment_reference\":null,\"paid\":true,"
+  "\"amount_paid\":7500,\"amount_refunded\":3000,"
+  "\"payments\":[{\"id\":\"p1\",\"method\":\"card\",\"status\":\"paid\",\"amount\":7500,\"currency\":\"EUR\","
+  "\"refunded_amount\":3000,\"paid_at\":\"2030-03-01T10:02:00Z\",\"created_at\":\"2030-03-01T10:00:30Z\"}],"
+  "\"refunds\":[{\"id\":\"r1\",\"amount\":2500,\"currency\":\"EUR\",\"reason\":\"requested_by_customer\","
+  "\"note\":\"One ticket not used\",\"status\":\"succeeded\",\"created_at\":\"2030-03-02T09:00:00Z\"},"
+  "{\"id\":\"r2\",\"amount\":500,\"currency\":\"EUR\",\"reason\":\"duplicate\",\"note\":null,"
+  "\"status\":\"pending\",\"created_at\":\"2030-03-03T09:00:00Z\"}]}";
+
 /* ------------------------------------------------------------------ */
 /* Seeding                                                            */
 /* ------------------------------------------------------------------ */
@@ -613,6 +630,35 @@ test_screenshots (void)
     eva_desktop_test_wait (message_shown, (gpointer) "Refund", 10, "the confirmation");
     save_png (GTK_WIDGET (find_message_dialog ()), "refund-confirm.png");
     gtk_window_destroy (GTK_WINDOW (find_message_dialog ()));
+    gtk_window_destroy (refund);
+    gtk_window_destroy (dialog);
+  }
+
+  /* Without a server that takes payments: the payment parts of a
+   * booking as the contract describes them (read from nowhere) */
+  if (!have_payments)
+  {
+    g_autoptr(EvaApiClient) nowhere = eva_api_client_new ("http://127.0.0.1:9");
+    g_autoptr(JsonNode) node = json_from_string (sample_booking_json, NULL);
+    g_autoptr(EvaRecord) booking = eva_record_new (json_node_get_object (node));
+    GtkWindow *dialog;
+    GtkWindow *refund;
+
+    dialog = eva_booking_dialog_new (GTK_WINDOW (window), nowhere, event, booking);
+    gtk_window_set_default_size (dialog, 520, 1000);
+    gtk_window_present (dialog);
+    eva_desktop_test_wait (booking_read, dialog, 10, "the booking");
+    /* Let the toast of the failed reload go. */
+    eva_desktop_test_settle (5500);
+    scroll_to_end (GTK_WIDGET (dialog));
+    save_png (GTK_WIDGET (dialog), "booking-payments.png");
+    refund = eva_booking_dialog_open_refund (EVA_BOOKING_DIALOG (dialog));
+    eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (refund), "10.00");
+    eva_refund_dialog_set_reason (EVA_REFUND_DIALOG (refund), "duplicate");
+    eva_refund_dialog_set_note (EVA_REFUND_DIALOG (refund), "Booked twice by mistake");
+    save_png (GTK_WIDGET (refund), "refund-dialog.png");
+    eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (refund), "90");
+    save_png (GTK_WIDGET (refund), "refund-dialog-too-much.png");
     gtk_window_destroy (refund);
     gtk_window_destroy (dialog);
   }
