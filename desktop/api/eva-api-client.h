@@ -281,4 +281,24 @@ GBytes       *eva_api_client_export_bookings_finish (EvaApiClient       *self,
                                                      GAsyncResult       *result,
                                                      GError            **error);
 
+/* Payments of a booking (docs/PAYMENTS.md): refund and mark-paid →
+ * payment_finish, which gives the booking as it is now (and the refund
+ * made, for a refund). */
+void          eva_api_client_refund_booking_async  (EvaApiClient        *self,
+                                                    const char          *id,
+                                                    JsonObject          *fields,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_mark_paid_async       (EvaApiClient        *self,
+                                                    const char          *id,
+                                                    JsonObject          *fields,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+EvaRecord    *eva_api_client_payment_finish        (EvaApiClient        *self,
+                                                    GAsyncResult        *result,
+                                                    EvaRecord          **refund,
+                                                    GError             **error);
+
 G_END_DECLS

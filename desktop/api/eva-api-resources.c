@@ -1,5 +1,5 @@
 /* eva-api-resources.c: the calls of EvaApiClient on events, ticket types,
- * staff, coupons and bookings, and the readers of their results
+ * staff, coupons, bookings and their payments, and the readers of their results
  *
  * Each is one request through _eva_api_client_call(), which adds the
  * access token, refreshes it once when it expired and maps errors; see
@@ -10,6 +10,8 @@
 #define G_LOG_DOMAIN "eva-api-client"
 
 #include "config.h"
+
+#include <glib/gi18n-lib.h>
 
 #include "api/eva-api-client-private.h"
 
@@ -577,4 +579,88 @@ eva_api_client_export_bookings_finish (EvaApiClient  *self,
   if (resp == NULL)
     return NULL;
   return g_steal_pointer (&resp->bytes);
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API: payments                                               */
+/* ------------------------------------------------------------------ */
+
+/* @fields: {"amount"?, "reason"?, "note"?, "settled"?}; no amount refunds
+ * all that is left. → payment_finish, with the refund. */
+void
+eva_api_client_refund_booking_async (EvaApiClient        *self,
+                                     const char          *id,
+                                     JsonObject          *fields,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL && fields != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "POST",
+                        g_strconcat ("/api/v1/admin/bookings/", escaped, "/refund", NULL),
+                        fields, EVA_API_RESULT_RECORD, eva_api_client_refund_booking_async,
+                        cancellable, callback, user_data);
+}
+
+/* @fields: {"amount", "paid_on": "YYYY-MM-DD", "reference"?} →
+ * payment_finish. */
+void
+eva_api_client_mark_paid_async (EvaApiClient        *self,
+                                const char          *id,
+                                JsonObject          *fields,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL && fields != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "POST",
+                        g_strconcat ("/api/v1/admin/bookings/", escaped, "/mark-paid", NULL),
+                        fields, EVA_API_RESULT_RECORD, eva_api_client_mark_paid_async,
+                        cancellable, callback, user_data);
+}
+
+/**
+ * eva_api_client_payment_finish:
+ * @refund: (out) (optional) (nullable): the refund, when the answer has one
+ *
+ * Returns: (transfer full): the booking as it is after the call
+ */
+EvaRecord *
+eva_api_client_payment_finish (EvaApiClient  *self,
+                               GAsyncResult  *result,
+                               EvaRecord    **refund,
+                               GError       **error)
+{
+  g_autoptr(EvaApiResponse) resp = _eva_api_client_response_finish (self, result, error);
+  JsonObject *root;
+  JsonNode *booking;
+  JsonNode *made;
+
+  if (refund != NULL)
+    *refund = NULL;
+  if (resp == NULL)
+    return NULL;
+
+  root = json_node_get_object (resp->node);
+  booking = json_object_get_member (root, "booking");
+  if (booking == NULL || !JSON_NODE_HOLDS_OBJECT (booking))
+    {
+      g_set_error_literal (error, EVA_API_ERROR, EVA_API_ERROR_BAD_RESPONSE,
+                           _("The server’s answer could not be read"));
+      return NULL;
+    }
+  made = json_object_get_member (root, "refund");
+  if (refund != NULL && made != NULL && JSON_NODE_HOLDS_OBJECT (made))
+    *refund = eva_record_new (json_node_get_object (made));
+  return eva_record_new (json_node_get_object (booking));
 }

@@ -5,7 +5,9 @@
  * its life cycle: publish, cancel, archive and delete a draft, each after
  * a confirmation. The window's actions of these are added here
  * (win.new-event, win.save, win.publish, win.cancel-event, win.archive,
- * win.delete-event); eva-window.c has the rest of the window.
+ * win.delete-event, win.refund-all); eva-window.c has the rest of the
+ * window. Cancelling an event offers to refund its paid bookings
+ * (EvaRefundAllDialog), which the event menu also offers later.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -16,11 +18,14 @@
 #include <glib/gi18n-lib.h>
 
 #include "app/eva-window-private.h"
+#include "bookings/eva-refund-all-dialog.h"
 #include "widgets/eva-utils.h"
 
 /* ------------------------------------------------------------------ */
 /* Life cycle actions                                                 */
 /* ------------------------------------------------------------------ */
+
+static void offer_refund_all (EvaWindow *self);
 
 static void
 transitioned_cb (GObject      *source,
@@ -63,6 +68,10 @@ transitioned_cb (GObject      *source,
                                               : g_strcmp0 (eva_record_get_string (event, "status"), "cancelled") == 0
                                               ? _("Event cancelled") : _("Event archived")));
   _eva_window_update_actions (self);
+  if (g_strcmp0 (g_object_get_data (G_OBJECT (self), "transition"), "cancel") == 0 &&
+      g_strcmp0 (eva_record_get_string (event, "status"), "cancelled") == 0 &&
+      current != NULL && g_strcmp0 (eva_record_get_id (current), eva_record_get_id (event)) == 0)
+    offer_refund_all (self);
 }
 
 static void
@@ -97,7 +106,7 @@ confirm_response_cb (AdwMessageDialog *dialog,
   EvaRecord *event = eva_event_editor_get_event (self->editor);
   const char *what = g_object_get_data (G_OBJECT (dialog), "what");
 
-  if (event == NULL || g_strcmp0 (response, "cancel") == 0 || response == NULL)
+  if (event == NULL || response == NULL || g_strcmp0 (response, what) != 0)
     return;
 
   if (g_str_equal (what, "delete"))
@@ -108,6 +117,7 @@ confirm_response_cb (AdwMessageDialog *dialog,
       return;
     }
 
+  g_object_set_data_full (G_OBJECT (self), "transition", g_strdup (what), g_free);
   eva_api_client_transition_event_async (self->client, eva_record_get_id (event),
                                          g_str_equal (what, "publish") ? EVA_EVENT_PUBLISH
                                          : g_str_equal (what, "cancel") ? EVA_EVENT_CANCEL
@@ -139,12 +149,13 @@ confirm (EvaWindow              *self,
     return;
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Keep As It Is"),
+                                    "keep", _("_Keep As It Is"),
                                     what, verb,
                                     NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), what, appearance);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  /* "keep", not "cancel": that is the response of cancelling the event */
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
   g_object_set_data_full (G_OBJECT (dialog), "what", g_strdup (what), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (confirm_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -181,6 +192,45 @@ archive_activated (GSimpleAction *action,
   confirm (EVA_WINDOW (user_data), "archive", g_strdup_printf (_("Archive “%s”?"), event_title (EVA_WINDOW (user_data))),
            _("The event is put away and can no longer be edited. This cannot be undone."),
            _("_Archive"), ADW_RESPONSE_DEFAULT);
+}
+
+static void
+refund_all_response_cb (AdwMessageDialog *dialog,
+                        const char       *response,
+                        EvaWindow        *self)
+{
+  if (g_strcmp0 (response, "refund-all") == 0)
+    eva_window_refund_all (self);
+}
+
+/* After a cancel: the paid bookings' money can go back at once. */
+static void
+offer_refund_all (EvaWindow *self)
+{
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Refund All Paid Bookings?"),
+                                   _("Card payments go back through the payment provider. Money paid by "
+                                     "transfer or at the door is recorded as still to pay back. "
+                                     "This can also be done later from the event menu."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "later", _("_Not Now"),
+                                    "refund-all", _("_Refund All"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "refund-all",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "later");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "later");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (refund_all_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+refund_all_activated (GSimpleAction *action,
+                      GVariant      *param,
+                      gpointer       user_data)
+{
+  eva_window_refund_all (EVA_WINDOW (user_data));
 }
 
 static void
@@ -247,6 +297,7 @@ static const GActionEntry event_actions[] = {
   { "cancel-event", cancel_event_activated },
   { "archive", archive_activated },
   { "delete-event", delete_event_activated },
+  { "refund-all", refund_all_activated },
 };
 
 /* ------------------------------------------------------------------ */
@@ -391,4 +442,36 @@ eva_window_new_event (EvaWindow *self)
   _eva_window_show_content (self);
   _eva_window_update_actions (self);
   gtk_widget_grab_focus (eva_event_editor_get_field_row (self->editor, "title"));
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API                                                         */
+/* ------------------------------------------------------------------ */
+
+/**
+ * eva_window_refund_all:
+ *
+ * Refunds every paid booking of the open event, in a dialog that shows
+ * the progress and the report.
+ *
+ * Returns: (transfer none) (nullable): the dialog
+ */
+GtkWindow *
+eva_window_refund_all (EvaWindow *self)
+{
+  EvaRecord *event;
+  GtkWindow *dialog;
+
+  g_return_val_if_fail (EVA_IS_WINDOW (self), NULL);
+
+  event = eva_event_editor_get_event (self->editor);
+  if (event == NULL)
+    return NULL;
+  dialog = eva_refund_all_dialog_new (GTK_WINDOW (self), self->client, event);
+  /* The bookings page shows the refunds once they are done. */
+  g_signal_connect_object (dialog, "notify::running", G_CALLBACK (eva_bookings_view_reload),
+                           self->bookings_view, G_CONNECT_SWAPPED);
+  gtk_window_present (dialog);
+  eva_refund_all_dialog_start (EVA_REFUND_ALL_DIALOG (dialog));
+  return dialog;
 }

@@ -113,6 +113,7 @@ _eva_window_update_actions (EvaWindow *self)
   set_action_enabled (self, "archive", on_events && !busy &&
                       (g_strcmp0 (status, "published") == 0 || g_strcmp0 (status, "cancelled") == 0));
   set_action_enabled (self, "delete-event", on_events && !busy && g_strcmp0 (status, "draft") == 0);
+  set_action_enabled (self, "refund-all", on_events && !busy && g_strcmp0 (status, "cancelled") == 0);
   set_action_enabled (self, "staff", on_events && eva_api_client_is_super_admin (self->client));
   set_action_enabled (self, "new-event", on_events);
   set_action_enabled (self, "search", on_events);

@@ -25,5 +25,6 @@ void          eva_window_open_event      (EvaWindow      *self,
 void          eva_window_new_event       (EvaWindow      *self);
 GtkWidget    *eva_window_get_page        (EvaWindow      *self,
                                           const char     *name);
+GtkWindow    *eva_window_refund_all      (EvaWindow      *self);
 
 G_END_DECLS

@@ -12,5 +12,9 @@ const char *_eva_booking_dialog_get_text      (EvaBookingDialog *self,
                                                const char       *field);
 char       *_eva_booking_dialog_describe_items (EvaBookingDialog *self);
 gboolean    _eva_booking_dialog_can_cancel    (EvaBookingDialog *self);
+char       *_eva_booking_dialog_describe      (EvaBookingDialog *self,
+                                               const char       *what);
+gboolean    _eva_booking_dialog_can           (EvaBookingDialog *self,
+                                               const char       *action);
 
 G_END_DECLS

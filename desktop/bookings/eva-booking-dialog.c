@@ -9,6 +9,13 @@
  * Held, awaiting-payment and confirmed bookings can be cancelled, after a
  * confirmation; "changed" then carries the cancelled booking to the list.
  *
+ * Payments (docs/PAYMENTS.md): how it is paid, whether the money is in,
+ * the transfer reference, what was paid and refunded, and the payments
+ * and refunds line by line; a server that does not send these yet shows
+ * none of it. "Refund…" (EvaRefundDialog) gives money back, all or part;
+ * "Mark as Paid…" (EvaMarkPaidDialog) records a transfer received or
+ * money taken at the door. Both send "changed" with the booking after.
+ *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "eva-booking-dialog"
@@ -18,7 +25,10 @@
 #include <glib/gi18n-lib.h>
 
 #include "bookings/eva-booking-dialog-private.h"
+#include "bookings/eva-mark-paid-dialog.h"
+#include "bookings/eva-refund-dialog.h"
 #include "eva-common.h"
+#include "widgets/eva-payments.h"
 #include "widgets/eva-utils.h"
 
 struct _EvaBookingDialog
@@ -39,6 +49,21 @@ struct _EvaBookingDialog
   AdwActionRow        *discount_row;
   GtkLabel            *discount_label;
   GtkLabel            *total_label;
+  AdwActionRow        *method_row;
+  GtkLabel            *method_label;
+  AdwActionRow        *paid_row;
+  GtkLabel            *paid_label;
+  AdwActionRow        *payment_reference_row;
+  GtkLabel            *payment_reference_label;
+  AdwActionRow        *amount_paid_row;
+  GtkLabel            *amount_paid_label;
+  AdwActionRow        *refunded_row;
+  GtkLabel            *refunded_label;
+  AdwPreferencesGroup *payments_group;
+  AdwPreferencesGroup *refunds_group;
+  AdwPreferencesGroup *payment_actions_group;
+  GtkButton           *mark_paid_button;
+  GtkButton           *refund_button;
   GtkLabel            *created_label;
   AdwActionRow        *expires_row;
   GtkLabel            *expires_label;
@@ -55,6 +80,8 @@ struct _EvaBookingDialog
   EvaRecord           *booking;
   char                *booking_id;
   GPtrArray           *item_rows;
+  GPtrArray           *payment_rows;
+  GPtrArray           *refund_rows;
   GCancellable        *cancellable;
   gboolean             loading;
   gboolean             cancelling;
@@ -193,6 +220,201 @@ show_items (EvaBookingDialog *self)
   gtk_widget_set_visible (GTK_WIDGET (self->items_group), self->item_rows->len > 0);
 }
 
+static GtkWidget *
+pill_new (const char *label,
+          const char *status)
+{
+  GtkWidget *pill = gtk_label_new (label);
+
+  gtk_widget_set_valign (pill, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (pill, "status-pill");
+  gtk_widget_add_css_class (pill, "caption-heading");
+  eva_set_status_class (pill, status);
+  return pill;
+}
+
+static void
+clear_rows (AdwPreferencesGroup *group,
+            GPtrArray           *rows)
+{
+  for (guint i = 0; i < rows->len; i++)
+    adw_preferences_group_remove (group, g_ptr_array_index (rows, i));
+  g_ptr_array_set_size (rows, 0);
+}
+
+static char *
+format_member_time (EvaBookingDialog *self,
+                    JsonObject       *object,
+                    const char       *member)
+{
+  const char *text = json_object_get_string_member_with_default (object, member, NULL);
+  g_autoptr(GDateTime) dt = text != NULL ? g_date_time_new_from_iso8601 (text, NULL) : NULL;
+
+  return dt != NULL ? eva_format_datetime (dt, event_timezone (self)) : NULL;
+}
+
+/* "Card · Paid · 45.00 EUR · <date>" for the tests; the row shows it. */
+static GtkWidget *
+payment_row_new (EvaBookingDialog *self,
+                 JsonObject       *payment)
+{
+  GtkWidget *row = adw_action_row_new ();
+  const char *method = json_object_get_string_member_with_default (payment, "method", NULL);
+  const char *status = json_object_get_string_member_with_default (payment, "status", NULL);
+  const char *code = json_object_get_string_member_with_default (payment, "currency", NULL);
+  const char *reference = json_object_get_string_member_with_default (payment, "reference", NULL);
+  gint64 refunded = json_object_get_int_member_with_default (payment, "refunded_amount", 0);
+  g_autofree char *amount = eva_format_money (json_object_get_int_member_with_default (payment, "amount", 0),
+                                              code != NULL ? code : currency (self));
+  g_autofree char *when = format_member_time (self, payment, "paid_at");
+  g_autofree char *subtitle = NULL;
+  GtkWidget *suffix;
+  GtkWidget *label;
+
+  if (when == NULL)
+    when = format_member_time (self, payment, "created_at");
+  if (refunded > 0)
+    {
+      g_autofree char *back = eva_format_money (refunded, code != NULL ? code : currency (self));
+
+      /* Translators: when it was paid, then how much of it was refunded,
+       * e.g. "12 April 2030, 19:30 · 10.00 EUR refunded" */
+      subtitle = g_strdup_printf (_("%s · %s refunded"), when != NULL ? when : "", back);
+    }
+  else if (reference != NULL && when != NULL)
+    /* Translators: when, then the payment's reference */
+    subtitle = g_strdup_printf (_("%s · %s"), when, reference);
+  else
+    subtitle = g_strdup (when != NULL ? when : reference);
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), eva_payment_method_label (method));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  suffix = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_box_append (GTK_BOX (suffix), pill_new (eva_payment_status_label (status), status));
+  label = gtk_label_new (amount);
+  gtk_widget_add_css_class (label, "booking-total");
+  gtk_box_append (GTK_BOX (suffix), label);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), suffix);
+  g_object_set_data_full (G_OBJECT (row), "eva-description",
+                          g_strdup_printf ("%s · %s · %s", eva_payment_method_label (method),
+                                           eva_payment_status_label (status), amount),
+                          g_free);
+  return row;
+}
+
+static GtkWidget *
+refund_row_new (EvaBookingDialog *self,
+                JsonObject       *refund)
+{
+  GtkWidget *row = adw_action_row_new ();
+  const char *status = json_object_get_string_member_with_default (refund, "status", NULL);
+  const char *code = json_object_get_string_member_with_default (refund, "currency", NULL);
+  const char *reason = json_object_get_string_member_with_default (refund, "reason", NULL);
+  const char *note = json_object_get_string_member_with_default (refund, "note", NULL);
+  const char *problem = json_object_get_string_member_with_default (refund, "error", NULL);
+  g_autofree char *amount = eva_format_money (json_object_get_int_member_with_default (refund, "amount", 0),
+                                              code != NULL ? code : currency (self));
+  g_autofree char *when = format_member_time (self, refund, "created_at");
+  GString *subtitle = g_string_new (NULL);
+
+  /* Reason · note · when (and why it failed) */
+  if (reason != NULL)
+    g_string_append (subtitle, eva_refund_reason_label (reason));
+  if (note != NULL && *note != '\0')
+    g_string_append_printf (subtitle, "%s%s", subtitle->len > 0 ? " · " : "", note);
+  if (when != NULL)
+    g_string_append_printf (subtitle, "%s%s", subtitle->len > 0 ? " · " : "", when);
+  if (problem != NULL)
+    g_string_append_printf (subtitle, "\n%s", problem);
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), amount);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), pill_new (eva_refund_status_label (status), status));
+  g_object_set_data_full (G_OBJECT (row), "eva-description",
+                          g_strdup_printf ("%s · %s · %s%s%s", amount,
+                                           reason != NULL ? eva_refund_reason_label (reason) : "",
+                                           eva_refund_status_label (status),
+                                           note != NULL ? " · " : "", note != NULL ? note : ""),
+                          g_free);
+  g_string_free (subtitle, TRUE);
+  return row;
+}
+
+static void
+show_array (EvaBookingDialog    *self,
+            AdwPreferencesGroup *group,
+            GPtrArray           *rows,
+            const char          *member,
+            GtkWidget *(*row_new) (EvaBookingDialog *, JsonObject *))
+{
+  JsonArray *array = eva_booking_get_array (self->booking, member);
+
+  clear_rows (group, rows);
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      GtkWidget *row;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        continue;
+      row = row_new (self, json_node_get_object (element));
+      adw_preferences_group_add (group, row);
+      g_ptr_array_add (rows, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (group), rows->len > 0);
+}
+
+/* The payment rows of the "Payment" group, the payments and refunds, and
+ * the actions on them. */
+static void
+show_payments (EvaBookingDialog *self)
+{
+  JsonObject *object = eva_record_get_object (self->booking);
+  gboolean known = json_object_has_member (object, "paid");
+  const char *method = eva_record_get_string (self->booking, "payment_method");
+  const char *reference = eva_record_get_string (self->booking, "payment_reference");
+  gint64 paid = eva_record_get_int (self->booking, "amount_paid", 0);
+  gint64 refunded = eva_record_get_int (self->booking, "amount_refunded", 0);
+  EvaPaymentState state = eva_booking_payment_state (self->booking);
+  g_autofree char *paid_text = eva_format_money (paid, currency (self));
+  g_autofree char *refunded_text = eva_format_money (refunded, currency (self));
+  const char *state_label;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->method_row), known && method != NULL);
+  gtk_label_set_label (self->method_label, eva_payment_method_label (method));
+
+  if (state == EVA_PAYMENT_STATE_NONE && known)
+    {
+      /* Free, refunded, cancelled…: say what became of the money. */
+      state = eva_record_get_boolean (self->booking, "paid") ? EVA_PAYMENT_STATE_PAID
+              : EVA_PAYMENT_STATE_UNPAID;
+    }
+  state_label = eva_payment_state_label (state);
+  if (state == EVA_PAYMENT_STATE_PAID && eva_record_get_int (self->booking, "total", 0) == 0)
+    state_label = C_("payment state", "Free");
+  gtk_widget_set_visible (GTK_WIDGET (self->paid_row), known && state_label != NULL);
+  gtk_label_set_label (self->paid_label, state_label != NULL ? state_label : "");
+  eva_set_status_class (GTK_WIDGET (self->paid_label), eva_payment_state_css (state));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->payment_reference_row), known && reference != NULL);
+  gtk_label_set_label (self->payment_reference_label, reference != NULL ? reference : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->amount_paid_row), known && paid > 0);
+  gtk_label_set_label (self->amount_paid_label, paid_text);
+  gtk_widget_set_visible (GTK_WIDGET (self->refunded_row), known && refunded > 0);
+  gtk_label_set_label (self->refunded_label, refunded_text);
+
+  show_array (self, self->payments_group, self->payment_rows, "payments", payment_row_new);
+  show_array (self, self->refunds_group, self->refund_rows, "refunds", refund_row_new);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->mark_paid_button), eva_booking_can_mark_paid (self->booking));
+  gtk_widget_set_visible (GTK_WIDGET (self->refund_button), eva_booking_can_refund (self->booking));
+  gtk_widget_set_visible (GTK_WIDGET (self->payment_actions_group),
+                          eva_booking_can_mark_paid (self->booking) ||
+                          eva_booking_can_refund (self->booking));
+}
+
 static void
 show_booking (EvaBookingDialog *self)
 {
@@ -241,6 +463,7 @@ show_booking (EvaBookingDialog *self)
   else
     adw_action_row_set_subtitle (self->discount_row, NULL);
   gtk_label_set_label (self->total_label, total);
+  show_payments (self);
 
   show_time (self, NULL, self->created_label, "created_at");
   show_time (self, GTK_WIDGET (self->confirmed_row), self->confirmed_label, "confirmed_at");
@@ -342,6 +565,65 @@ cancelled_cb (GObject      *source,
 }
 
 static void
+payment_done_cb (EvaBookingDialog *self,
+                 EvaRecord        *booking,
+                 EvaRecord        *refund,
+                 GtkWidget        *dialog)
+{
+  const char *message;
+
+  take_booking (self, booking);
+  if (EVA_IS_REFUND_DIALOG (dialog))
+    {
+      g_autofree char *amount = refund != NULL
+                                ? eva_format_money (eva_record_get_int (refund, "amount", 0), currency (self))
+                                : NULL;
+      g_autofree char *text = NULL;
+
+      if (amount != NULL && g_strcmp0 (eva_record_get_string (refund, "status"), "pending") == 0)
+        /* Translators: %s is a sum of money */
+        text = g_strdup_printf (_("Refund of %s asked for"), amount);
+      else if (amount != NULL)
+        /* Translators: %s is a sum of money */
+        text = g_strdup_printf (_("%s refunded"), amount);
+      message = text != NULL ? text : _("Refunded");
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+    }
+  else
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Marked as paid")));
+  g_signal_emit (self, signals[CHANGED], 0, self->booking);
+}
+
+static void
+refunded_cb (GtkWidget        *dialog,
+             EvaRecord        *booking,
+             EvaRecord        *refund,
+             EvaBookingDialog *self)
+{
+  payment_done_cb (self, booking, refund, dialog);
+}
+
+static void
+marked_cb (GtkWidget        *dialog,
+           EvaRecord        *booking,
+           EvaBookingDialog *self)
+{
+  payment_done_cb (self, booking, NULL, dialog);
+}
+
+static void
+refund_clicked_cb (EvaBookingDialog *self)
+{
+  eva_booking_dialog_open_refund (self);
+}
+
+static void
+mark_paid_clicked_cb (EvaBookingDialog *self)
+{
+  eva_booking_dialog_open_mark_paid (self);
+}
+
+static void
 cancel_response_cb (AdwMessageDialog *dialog,
                     const char       *response,
                     EvaBookingDialog *self)
@@ -379,6 +661,8 @@ eva_booking_dialog_dispose (GObject *object)
   g_clear_object (&self->event);
   g_clear_object (&self->booking);
   g_clear_pointer (&self->item_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->payment_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->refund_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (eva_booking_dialog_parent_class)->dispose (object);
 }
@@ -430,7 +714,7 @@ eva_booking_dialog_class_init (EvaBookingDialogClass *klass)
    * EvaBookingDialog::changed:
    * @booking: the booking as it is now
    *
-   * The booking was cancelled.
+   * The booking was cancelled, refunded or marked as paid.
    */
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, EVA_TYPE_RECORD);
@@ -450,6 +734,21 @@ eva_booking_dialog_class_init (EvaBookingDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, discount_row);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, discount_label);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, total_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, method_row);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, method_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, paid_row);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, paid_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, payment_reference_row);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, payment_reference_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, amount_paid_row);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, amount_paid_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, refunded_row);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, refunded_label);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, payments_group);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, refunds_group);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, payment_actions_group);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, mark_paid_button);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, refund_button);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, created_label);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, expires_row);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, expires_label);
@@ -462,6 +761,8 @@ eva_booking_dialog_class_init (EvaBookingDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, cancel_button);
   gtk_widget_class_bind_template_callback (widget_class, eva_booking_dialog_reload);
   gtk_widget_class_bind_template_callback (widget_class, eva_booking_dialog_ask_cancel);
+  gtk_widget_class_bind_template_callback (widget_class, refund_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, mark_paid_clicked_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
   gtk_widget_class_add_binding (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, reload_shortcut_cb, NULL);
@@ -473,6 +774,8 @@ eva_booking_dialog_init (EvaBookingDialog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   self->item_rows = g_ptr_array_new ();
+  self->payment_rows = g_ptr_array_new ();
+  self->refund_rows = g_ptr_array_new ();
 }
 
 /* ------------------------------------------------------------------ */
@@ -579,13 +882,59 @@ eva_booking_dialog_ask_cancel (EvaBookingDialog *self)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/**
+ * eva_booking_dialog_open_refund:
+ *
+ * Opens the refund dialog of the booking, when it has money to give back.
+ *
+ * Returns: (transfer none) (nullable): the refund dialog
+ */
+GtkWindow *
+eva_booking_dialog_open_refund (EvaBookingDialog *self)
+{
+  GtkWindow *dialog;
+
+  g_return_val_if_fail (EVA_IS_BOOKING_DIALOG (self), NULL);
+
+  if (self->booking == NULL || !eva_booking_can_refund (self->booking))
+    return NULL;
+  dialog = eva_refund_dialog_new (GTK_WINDOW (self), self->client, self->booking, currency (self));
+  g_signal_connect_object (dialog, "refunded", G_CALLBACK (refunded_cb), self, 0);
+  gtk_window_present (dialog);
+  return dialog;
+}
+
+/**
+ * eva_booking_dialog_open_mark_paid:
+ *
+ * Opens the dialog that records the booking's money as received, for a
+ * transfer awaited or a booking to pay at the door.
+ *
+ * Returns: (transfer none) (nullable): the dialog
+ */
+GtkWindow *
+eva_booking_dialog_open_mark_paid (EvaBookingDialog *self)
+{
+  GtkWindow *dialog;
+
+  g_return_val_if_fail (EVA_IS_BOOKING_DIALOG (self), NULL);
+
+  if (self->booking == NULL || !eva_booking_can_mark_paid (self->booking))
+    return NULL;
+  dialog = eva_mark_paid_dialog_new (GTK_WINDOW (self), self->client, self->booking, currency (self));
+  g_signal_connect_object (dialog, "marked", G_CALLBACK (marked_cb), self, 0);
+  gtk_window_present (dialog);
+  return dialog;
+}
+
 /* ------------------------------------------------------------------ */
 /* Private API                                                        */
 /* ------------------------------------------------------------------ */
 
 /* The text shown for "name", "email", "status", "subtotal", "discount",
- * "coupon", "total", "created", "expires", "confirmed", "cancelled" or
- * "id"; NULL when that row is hidden. */
+ * "coupon", "total", "method", "paid", "payment-reference",
+ * "amount-paid", "refunded", "created", "expires", "confirmed",
+ * "cancelled" or "id"; NULL when that row is hidden. */
 const char *
 _eva_booking_dialog_get_text (EvaBookingDialog *self,
                               const char       *field)
@@ -597,6 +946,11 @@ _eva_booking_dialog_get_text (EvaBookingDialog *self,
     { "subtotal", G_STRUCT_OFFSET (EvaBookingDialog, subtotal_label), 0 },
     { "discount", G_STRUCT_OFFSET (EvaBookingDialog, discount_label), G_STRUCT_OFFSET (EvaBookingDialog, discount_row) },
     { "total", G_STRUCT_OFFSET (EvaBookingDialog, total_label), 0 },
+    { "method", G_STRUCT_OFFSET (EvaBookingDialog, method_label), G_STRUCT_OFFSET (EvaBookingDialog, method_row) },
+    { "paid", G_STRUCT_OFFSET (EvaBookingDialog, paid_label), G_STRUCT_OFFSET (EvaBookingDialog, paid_row) },
+    { "payment-reference", G_STRUCT_OFFSET (EvaBookingDialog, payment_reference_label), G_STRUCT_OFFSET (EvaBookingDialog, payment_reference_row) },
+    { "amount-paid", G_STRUCT_OFFSET (EvaBookingDialog, amount_paid_label), G_STRUCT_OFFSET (EvaBookingDialog, amount_paid_row) },
+    { "refunded", G_STRUCT_OFFSET (EvaBookingDialog, refunded_label), G_STRUCT_OFFSET (EvaBookingDialog, refunded_row) },
     { "created", G_STRUCT_OFFSET (EvaBookingDialog, created_label), 0 },
     { "expires", G_STRUCT_OFFSET (EvaBookingDialog, expires_label), G_STRUCT_OFFSET (EvaBookingDialog, expires_row) },
     { "confirmed", G_STRUCT_OFFSET (EvaBookingDialog, confirmed_label), G_STRUCT_OFFSET (EvaBookingDialog, confirmed_row) },
@@ -636,6 +990,39 @@ _eva_booking_dialog_describe_items (EvaBookingDialog *self)
                             (const char *) g_object_get_data (g_ptr_array_index (self->item_rows, i),
                                                               "eva-description"));
   return g_string_free (out, FALSE);
+}
+
+/* The payments ("payments") or refunds ("refunds"), a line each:
+ * "Card · Paid · 45.00 EUR", "10.00 EUR · Duplicate · Paid Back · note". */
+char *
+_eva_booking_dialog_describe (EvaBookingDialog *self,
+                              const char       *what)
+{
+  GString *out = g_string_new (NULL);
+  GPtrArray *rows;
+
+  g_return_val_if_fail (EVA_IS_BOOKING_DIALOG (self), NULL);
+
+  rows = g_strcmp0 (what, "refunds") == 0 ? self->refund_rows : self->payment_rows;
+  for (guint i = 0; i < rows->len; i++)
+    g_string_append_printf (out, "%s%s", i > 0 ? "\n" : "",
+                            (const char *) g_object_get_data (g_ptr_array_index (rows, i),
+                                                              "eva-description"));
+  return g_string_free (out, FALSE);
+}
+
+/* Whether "refund" or "mark-paid" is offered. */
+gboolean
+_eva_booking_dialog_can (EvaBookingDialog *self,
+                         const char       *action)
+{
+  GtkWidget *button;
+
+  g_return_val_if_fail (EVA_IS_BOOKING_DIALOG (self), FALSE);
+
+  button = GTK_WIDGET (g_strcmp0 (action, "refund") == 0 ? self->refund_button : self->mark_paid_button);
+  return gtk_widget_get_visible (GTK_WIDGET (self->payment_actions_group)) &&
+         gtk_widget_get_visible (button);
 }
 
 gboolean

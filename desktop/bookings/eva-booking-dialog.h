@@ -1,4 +1,5 @@
-/* eva-booking-dialog.h: one booking in detail, and cancelling it
+/* eva-booking-dialog.h: one booking in detail and its payments; cancelling, refunding
+ * and marking it paid
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -22,5 +23,7 @@ EvaRecord *eva_booking_dialog_get_booking (EvaBookingDialog *self);
 gboolean   eva_booking_dialog_get_loading (EvaBookingDialog *self);
 void       eva_booking_dialog_reload      (EvaBookingDialog *self);
 void       eva_booking_dialog_ask_cancel  (EvaBookingDialog *self);
+GtkWindow *eva_booking_dialog_open_refund (EvaBookingDialog *self);
+GtkWindow *eva_booking_dialog_open_mark_paid (EvaBookingDialog *self);
 
 G_END_DECLS

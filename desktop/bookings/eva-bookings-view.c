@@ -2,7 +2,9 @@
  *
  * A boxed list over EvaBookingList: the server pages, searches (name or
  * email) and filters by status; the next page is asked for as the list
- * nears its end. A row opens the booking in EvaBookingDialog, where it can
+ * nears its end. "Awaiting Payment" (status=awaiting_payment) shows
+ * the bookings whose money is not in yet, transfers awaited and bookings
+ * to pay at the door; a row's badge says paid, unpaid or awaiting. A row opens the booking in EvaBookingDialog, where it can
  * be cancelled. "Export CSV…" saves every booking of the event as the
  * server writes it (Accept: text/csv) to a file chosen with
  * GtkFileChooserNative, so it works inside Flatpak; fetching and writing
@@ -18,6 +20,7 @@
 
 #include "bookings/eva-booking-dialog.h"
 #include "bookings/eva-bookings-view.h"
+#include "widgets/eva-payments.h"
 #include "widgets/eva-utils.h"
 
 /* Ask for the next page this many pixels before the end. */
@@ -32,6 +35,7 @@ struct _EvaBookingsView
   GtkScrolledWindow    *scrolled_window;
   GtkSearchEntry       *search_entry;
   GtkDropDown          *status_dropdown;
+  GtkToggleButton      *awaiting_button;
   AdwPreferencesGroup  *group;
   GtkButton            *export_button;
   AdwButtonContent     *export_content;
@@ -158,6 +162,8 @@ create_row_cb (gpointer item,
   GtkWidget *suffix;
   GtkWidget *total_label;
   GtkWidget *status_label;
+  GtkWidget *pills;
+  EvaPaymentState state;
   const char *name = eva_booking_get_attendee (booking, "name");
   const char *email = eva_booking_get_attendee (booking, "email");
   const char *status = eva_record_get_string (booking, "status");
@@ -191,12 +197,35 @@ create_row_cb (gpointer item,
   gtk_widget_set_halign (total_label, GTK_ALIGN_END);
   gtk_widget_add_css_class (total_label, "booking-total");
   gtk_box_append (GTK_BOX (suffix), total_label);
+  pills = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  gtk_widget_set_halign (pills, GTK_ALIGN_END);
+  state = eva_booking_payment_state (booking);
+  if (state != EVA_PAYMENT_STATE_NONE)
+    {
+      const char *method = eva_record_get_string (booking, "payment_method");
+      const char *label = eva_payment_state_label (state);
+      GtkWidget *badge;
+
+      /* What is awaited, beside the status ("Payment Pending") */
+      if (state == EVA_PAYMENT_STATE_AWAITING && g_strcmp0 (method, "bank_transfer") == 0)
+        label = C_("payment state", "Awaiting Transfer");
+      else if (state == EVA_PAYMENT_STATE_AWAITING && g_strcmp0 (method, "card") == 0)
+        label = C_("payment state", "Awaiting Card");
+      badge = gtk_label_new (label);
+
+      gtk_widget_add_css_class (badge, "status-pill");
+      gtk_widget_add_css_class (badge, "caption-heading");
+      gtk_widget_add_css_class (badge, "payment-badge");
+      eva_set_status_class (badge, eva_payment_state_css (state));
+      gtk_box_append (GTK_BOX (pills), badge);
+      g_object_set_data (G_OBJECT (row), "eva-payment-badge", badge);
+    }
   status_label = gtk_label_new (eva_booking_status_label (status));
-  gtk_widget_set_halign (status_label, GTK_ALIGN_END);
   gtk_widget_add_css_class (status_label, "status-pill");
   gtk_widget_add_css_class (status_label, "caption-heading");
   eva_set_status_class (status_label, status);
-  gtk_box_append (GTK_BOX (suffix), status_label);
+  gtk_box_append (GTK_BOX (pills), status_label);
+  gtk_box_append (GTK_BOX (suffix), pills);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), suffix);
 
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
@@ -240,11 +269,16 @@ static void
 filter_changed_cb (EvaBookingsView *self)
 {
   guint status = gtk_drop_down_get_selected (self->status_dropdown);
+  gboolean awaiting = gtk_toggle_button_get_active (self->awaiting_button);
 
+  /* "Awaiting Payment" is a status filter of its own. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->status_dropdown), !awaiting);
   if (self->list == NULL)
     return;
   eva_booking_list_set_search (self->list, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
-  eva_booking_list_set_status (self->list, status < G_N_ELEMENTS (statuses) ? statuses[status] : NULL);
+  eva_booking_list_set_status (self->list,
+                               awaiting ? "awaiting_payment"
+                               : status < G_N_ELEMENTS (statuses) ? statuses[status] : NULL);
 }
 
 static void
@@ -427,6 +461,7 @@ eva_bookings_view_class_init (EvaBookingsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvaBookingsView, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingsView, search_entry);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingsView, status_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingsView, awaiting_button);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingsView, group);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingsView, export_button);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingsView, export_content);
@@ -554,8 +589,8 @@ eva_bookings_view_get_list (EvaBookingsView *self)
   return self->list;
 }
 
-/* Sets the search text and the status filter ("confirmed", or NULL for
- * every status), as if typed and chosen. */
+/* Sets the search text and the status filter ("confirmed",
+ * "awaiting_payment", or NULL for every status), as if typed and chosen. */
 void
 eva_bookings_view_set_filter (EvaBookingsView *self,
                               const char      *search,
@@ -570,6 +605,7 @@ eva_bookings_view_set_filter (EvaBookingsView *self,
       selected = i;
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), search != NULL ? search : "");
   gtk_drop_down_set_selected (self->status_dropdown, selected);
+  gtk_toggle_button_set_active (self->awaiting_button, g_strcmp0 (status, "awaiting_payment") == 0);
   /* At once, not after the search entry's typing delay. */
   filter_changed_cb (self);
 }
@@ -656,6 +692,22 @@ eva_bookings_view_export_to_file (EvaBookingsView *self,
   export->file = g_object_ref (file);
   eva_api_client_export_bookings_async (self->client, eva_record_get_id (self->event), NULL, NULL,
                                         self->export_cancellable, csv_fetched_cb, export);
+}
+
+/* The payment badge of the @position-th row ("Paid", "Unpaid"), or NULL
+ * when it has none. */
+const char *
+eva_bookings_view_get_badge (EvaBookingsView *self,
+                             guint            position)
+{
+  GtkListBoxRow *row;
+  GtkWidget *badge;
+
+  g_return_val_if_fail (EVA_IS_BOOKINGS_VIEW (self), NULL);
+
+  row = gtk_list_box_get_row_at_index (self->list_box, position);
+  badge = row != NULL ? g_object_get_data (G_OBJECT (row), "eva-payment-badge") : NULL;
+  return badge != NULL ? gtk_label_get_label (GTK_LABEL (badge)) : NULL;
 }
 
 gboolean

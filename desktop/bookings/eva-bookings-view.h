@@ -32,5 +32,7 @@ void            eva_bookings_view_export         (EvaBookingsView *self);
 void            eva_bookings_view_export_to_file (EvaBookingsView *self,
                                                   GFile           *file);
 gboolean        eva_bookings_view_get_exporting  (EvaBookingsView *self);
+const char     *eva_bookings_view_get_badge      (EvaBookingsView *self,
+                                                  guint            position);
 
 G_END_DECLS

@@ -6,6 +6,12 @@
  * details, slug_taken, currency_locked… — is shown at the row of the
  * field it names. Saving creates or patches; "saved" tells the window.
  *
+ * Payment (docs/PAYMENTS.md): the methods offered (card, bank transfer,
+ * at the door), the transfer details and the days a buyer has to pay by
+ * transfer. They are sent when the server showed them on the event, or
+ * when they differ from the defaults, so a server without payments still
+ * takes the rest.
+ *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "eva-event-editor"
@@ -30,6 +36,11 @@
 #define PER_ATTENDEE_MIN     1
 #define PER_ATTENDEE_MAX     1000000
 #define PER_ATTENDEE_DEFAULT 10
+/* transfer_details, transfer_days (docs/PAYMENTS.md) */
+#define TRANSFER_DETAILS_MAX 2000
+#define TRANSFER_DAYS_MIN    1
+#define TRANSFER_DAYS_MAX    60
+#define TRANSFER_DAYS_DEFAULT 7
 
 struct _EvaEventEditor
 {
@@ -55,6 +66,17 @@ struct _EvaEventEditor
   GtkSpinButton      *cancellation_spin;
   AdwActionRow       *per_attendee_row;
   GtkSpinButton      *per_attendee_spin;
+  AdwActionRow       *card_row;
+  GtkSwitch          *card_switch;
+  AdwActionRow       *transfer_row;
+  GtkSwitch          *transfer_switch;
+  AdwActionRow       *door_row;
+  GtkSwitch          *door_switch;
+  AdwActionRow       *transfer_days_row;
+  GtkSpinButton      *transfer_days_spin;
+  AdwPreferencesGroup *transfer_details_group;
+  GtkFrame           *transfer_details_frame;
+  GtkTextView        *transfer_details_view;
   AdwPreferencesGroup *status_group;
   AdwActionRow       *status_row;
   GtkLabel           *status_label;
@@ -99,13 +121,95 @@ entry_text (AdwEntryRow *row)
 }
 
 static char *
-description_text (EvaEventEditor *self)
+view_text (GtkTextView *view)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->description_view);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
   GtkTextIter start, end;
 
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static char *
+description_text (EvaEventEditor *self)
+{
+  return view_text (self->description_view);
+}
+
+/* The methods switched on, in the API's words. */
+static GStrv
+payment_methods (EvaEventEditor *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (gtk_switch_get_active (self->card_switch))
+    g_strv_builder_add (builder, "card");
+  if (gtk_switch_get_active (self->transfer_switch))
+    g_strv_builder_add (builder, "bank_transfer");
+  if (gtk_switch_get_active (self->door_switch))
+    g_strv_builder_add (builder, "at_door");
+  return g_strv_builder_end (builder);
+}
+
+static void
+update_transfer_rows (EvaEventEditor *self)
+{
+  gboolean transfer = gtk_switch_get_active (self->transfer_switch);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->transfer_days_row), transfer);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->transfer_details_group), transfer);
+}
+
+/* Fills the payment rows from @event (the defaults when it has none). */
+static void
+show_payment (EvaEventEditor *self,
+              EvaRecord      *event)
+{
+  JsonNode *node = event != NULL
+                   ? json_object_get_member (eva_record_get_object (event), "payment_methods") : NULL;
+  gboolean card = TRUE, transfer = FALSE, door = FALSE;
+  const char *details = event != NULL ? eva_record_get_string (event, "transfer_details") : NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      card = transfer = door = FALSE;
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          const char *method = json_array_get_string_element (array, i);
+
+          card = card || g_strcmp0 (method, "card") == 0;
+          transfer = transfer || g_strcmp0 (method, "bank_transfer") == 0;
+          door = door || g_strcmp0 (method, "at_door") == 0;
+        }
+    }
+  gtk_switch_set_active (self->card_switch, card);
+  gtk_switch_set_active (self->transfer_switch, transfer);
+  gtk_switch_set_active (self->door_switch, door);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->transfer_details_view), details ?: "", -1);
+  gtk_spin_button_set_value (self->transfer_days_spin,
+                             event != NULL
+                             ? eva_record_get_int (event, "transfer_days", TRANSFER_DAYS_DEFAULT)
+                             : TRANSFER_DAYS_DEFAULT);
+  update_transfer_rows (self);
+}
+
+/* Whether the payment fields go to the server: it showed them on the
+ * event, or they differ from what a server takes for granted. */
+static gboolean
+sends_payment (EvaEventEditor *self)
+{
+  g_auto(GStrv) methods = NULL;
+  g_autofree char *details = NULL;
+
+  if (self->event != NULL &&
+      json_object_has_member (eva_record_get_object (self->event), "payment_methods"))
+    return TRUE;
+  methods = payment_methods (self);
+  details = view_text (self->transfer_details_view);
+  return g_strv_length (methods) != 1 || g_strcmp0 (methods[0], "card") != 0 || *details != '\0' ||
+         gtk_spin_button_get_value_as_int (self->transfer_days_spin) != TRANSFER_DAYS_DEFAULT;
 }
 
 static const char *
@@ -216,6 +320,13 @@ field_changed_cb (EvaEventEditor *self)
     self->title_touched = TRUE;
   set_dirty (self, TRUE);
   eva_event_editor_validate (self);
+}
+
+static void
+payment_changed_cb (EvaEventEditor *self)
+{
+  update_transfer_rows (self);
+  field_changed_cb (self);
 }
 
 static void
@@ -366,11 +477,23 @@ eva_event_editor_class_init (EvaEventEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, cancellation_spin);
   gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, per_attendee_row);
   gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, per_attendee_spin);
+  gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, card_row);
+  gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, card_switch);
+  gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, transfer_row);
+  gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, transfer_switch);
+  gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, door_row);
+  gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, door_switch);
+  gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, transfer_days_row);
+  gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, transfer_days_spin);
+  gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, transfer_details_group);
+  gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, transfer_details_frame);
+  gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, transfer_details_view);
   gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, status_group);
   gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, status_row);
   gtk_widget_class_bind_template_child (widget_class, EvaEventEditor, status_label);
   gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, timezone_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, payment_changed_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -387,6 +510,8 @@ eva_event_editor_init (EvaEventEditor *self)
   gtk_drop_down_set_expression (self->timezone_dropdown, expression);
   gtk_drop_down_set_model (self->timezone_dropdown, G_LIST_MODEL (self->zones));
   g_signal_connect_object (gtk_text_view_get_buffer (self->description_view), "changed",
+                           G_CALLBACK (field_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_text_view_get_buffer (self->transfer_details_view), "changed",
                            G_CALLBACK (field_changed_cb), self, G_CONNECT_SWAPPED);
 
   self->cancellable = g_cancellable_new ();
@@ -495,6 +620,7 @@ eva_event_editor_set_event (EvaEventEditor *self,
                              event != NULL
                              ? eva_record_get_int (event, "max_tickets_per_attendee", PER_ATTENDEE_DEFAULT)
                              : PER_ATTENDEE_DEFAULT);
+  show_payment (self, event);
   self->loading = FALSE;
 
   self->title_touched = FALSE;
@@ -533,7 +659,8 @@ eva_event_editor_get_busy (EvaEventEditor *self)
 
 /**
  * eva_event_editor_get_field_row:
- * @field: a field's name in the API ("ends_at")
+ * @field: a field's name in the API ("ends_at"), or a payment method
+ *   ("card", "bank_transfer", "at_door") for the row of its switch
  *
  * Returns: (transfer none) (nullable): the row that edits it
  */
@@ -554,6 +681,13 @@ eva_event_editor_get_field_row (EvaEventEditor *self,
     { "hold_minutes", G_STRUCT_OFFSET (EvaEventEditor, hold_row) },
     { "cancellation_hours", G_STRUCT_OFFSET (EvaEventEditor, cancellation_row) },
     { "max_tickets_per_attendee", G_STRUCT_OFFSET (EvaEventEditor, per_attendee_row) },
+    { "payment_methods", G_STRUCT_OFFSET (EvaEventEditor, card_row) },
+    /* the row of each method's switch */
+    { "card", G_STRUCT_OFFSET (EvaEventEditor, card_row) },
+    { "bank_transfer", G_STRUCT_OFFSET (EvaEventEditor, transfer_row) },
+    { "at_door", G_STRUCT_OFFSET (EvaEventEditor, door_row) },
+    { "transfer_details", G_STRUCT_OFFSET (EvaEventEditor, transfer_details_frame) },
+    { "transfer_days", G_STRUCT_OFFSET (EvaEventEditor, transfer_days_row) },
   };
 
   g_return_val_if_fail (EVA_IS_EVENT_EDITOR (self), NULL);
@@ -630,6 +764,17 @@ eva_event_editor_validate (EvaEventEditor *self)
     range = g_strdup_printf (_("Must be a whole number from %d to %d"),
                              PER_ATTENDEE_MIN, PER_ATTENDEE_MAX);
   MARK (self->per_attendee_row, range);
+
+  {
+    g_auto(GStrv) methods = payment_methods (self);
+    g_autofree char *details = view_text (self->transfer_details_view);
+
+    MARK (self->card_row, methods[0] == NULL ? _("Offer at least one way to pay") : NULL);
+    MARK (self->transfer_details_frame, check_text (details, TRANSFER_DETAILS_MAX, EVA_TEXT_ALLOW_EMPTY));
+    MARK (self->transfer_days_row,
+          spin_text_in_range (self->transfer_days_spin, TRANSFER_DAYS_MIN, TRANSFER_DAYS_MAX)
+          ? NULL : _("Must be a whole number from 1 to 60"));
+  }
 #undef MARK
 
   return ok;
@@ -680,6 +825,22 @@ eva_event_editor_get_fields (EvaEventEditor *self)
                               gtk_spin_button_get_value_as_int (self->cancellation_spin));
   json_object_set_int_member (fields, "max_tickets_per_attendee",
                               gtk_spin_button_get_value_as_int (self->per_attendee_spin));
+  if (sends_payment (self))
+    {
+      g_auto(GStrv) methods = payment_methods (self);
+      g_autofree char *details = view_text (self->transfer_details_view);
+      JsonArray *array = json_array_new ();
+
+      for (guint i = 0; methods[i] != NULL; i++)
+        json_array_add_string_element (array, methods[i]);
+      json_object_set_array_member (fields, "payment_methods", array);
+      if (*g_strstrip (details) != '\0')
+        json_object_set_string_member (fields, "transfer_details", details);
+      else
+        json_object_set_null_member (fields, "transfer_details");
+      json_object_set_int_member (fields, "transfer_days",
+                                  gtk_spin_button_get_value_as_int (self->transfer_days_spin));
+    }
   return fields;
 }
 
@@ -705,6 +866,7 @@ eva_event_editor_save (EvaEventEditor *self)
   gtk_spin_button_update (self->hold_spin);
   gtk_spin_button_update (self->cancellation_spin);
   gtk_spin_button_update (self->per_attendee_spin);
+  gtk_spin_button_update (self->transfer_days_spin);
   fields = eva_event_editor_get_fields (self);
   set_busy (self, TRUE);
   if (self->event == NULL)

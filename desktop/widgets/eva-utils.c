@@ -276,7 +276,7 @@ eva_booking_status_label (const char *status)
   if (g_strcmp0 (status, "held") == 0)
     return C_("booking status", "Held");
   if (g_strcmp0 (status, "pending_payment") == 0)
-    return C_("booking status", "Awaiting Payment");
+    return C_("booking status", "Payment Pending");
   if (g_strcmp0 (status, "confirmed") == 0)
     return C_("booking status", "Confirmed");
   if (g_strcmp0 (status, "expired") == 0)

@@ -16,6 +16,14 @@ JsonNode *eva_desktop_seed_booking (EvaTestServer *server,
                                     const char    *coupon,
                                     const char    *name,
                                     const char    *email);
+JsonNode *eva_desktop_seed_checkout_booking (EvaTestServer *server,
+                                             const char    *event_id,
+                                             const char    *ticket_type_id,
+                                             int            quantity,
+                                             const char    *coupon,
+                                             const char    *name,
+                                             const char    *email,
+                                             const char    *method);
 void      eva_desktop_seed_confirm (EvaTestServer *server,
                                     const char    *booking_id);
 

@@ -4,7 +4,10 @@
  * events, runs EvaApplication, signs in through the sign-in page and saves
  * PNGs of the sign-in page, the events list, the event editor, the ticket
  * types, the coupons, the bookings and one booking in detail, the dialogs
- * and the narrow (360 px) layout into $EVERATO_SCREENSHOT_DIR
+ * and the narrow (360 px) layout into $EVERATO_SCREENSHOT_DIR. Payments:
+ * the editor's payment settings, a booking with its payment and refunds,
+ * the refund and mark-paid dialogs, and cancelling the first event with
+ * its offer to refund all paid bookings and that report
  * (build/tests/desktop/screenshots).
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
@@ -15,6 +18,9 @@
 #include "app/eva-window.h"
 #include "bookings/eva-booking-dialog.h"
 #include "bookings/eva-bookings-view.h"
+#include "bookings/eva-mark-paid-dialog.h"
+#include "bookings/eva-refund-all-dialog.h"
+#include "bookings/eva-refund-dialog.h"
 #include "coupons/eva-coupon-dialog-private.h"
 #include "coupons/eva-coupons-view.h"
 #include "events/eva-event-editor.h"
@@ -23,6 +29,7 @@
 #include "events/eva-ticket-types-view.h"
 #include "sign-in/eva-sign-in-page-private.h"
 #include "staff/eva-staff-window.h"
+#include "widgets/eva-utils.h"
 
 #include "eva-desktop-seed.h"
 #include "eva-desktop-test.h"
@@ -68,6 +75,8 @@ typedef struct
   int         quantity;
   const char *coupon;
   const char *status;     /* held, confirmed, cancelled or expired */
+  const char *method;     /* how it is paid (docs/PAYMENTS.md), or NULL */
+  gint64      refund;     /* refunded after paying, in cents */
 } SeedBooking;
 
 static const SeedBooking seed_bookings[] = {
@@ -78,10 +87,34 @@ static const SeedBooking seed_bookings[] = {
   { "Dorothy Vaughan", "dorothy.vaughan@example.org", 0, 3, NULL, "held" },
   { "Katherine Johnson", "katherine@example.org", 1, 1, NULL, "confirmed" },
   { "Annie Easley", "annie.easley@example.org", 0, 2, NULL, "held" },
+  /* Paid at the door, then a part given back */
+  { "Joan Clarke", "joan.clarke@example.org", 0, 3, NULL, "paid", "at_door", 2500 },
+  { "Mary Jackson", "mary.jackson@example.org", 1, 2, NULL, "unpaid", "at_door" },
+  { "Grace Hopper", "grace.hopper@example.org", 0, 2, NULL, "awaiting", "bank_transfer" },
   { "Margaret Hamilton", "margaret@example.org", 0, 2, "EARLYBIRD", "confirmed" },
 };
 
 static char *screenshot_dir;
+/* Whether the server takes payments (docs/PAYMENTS.md); without, the
+ * payment pictures are left out. */
+static gboolean have_payments = TRUE;
+
+/* A booking as docs/PAYMENTS.md describes it, shown when the server does
+ * not take payments yet: paid by card, two refunds. */
+static const char sample_booking_json[] =
+  "{\"id\":\"6f1c2a4e-8d7b-4c3e-9a5f-2b1d0e9c8a7b\",\"status\":\"confirmed\",\"currency\":\"EUR\","
+  "\"subtotal\":7500,\"discount\":0,\"total\":7500,\"created_at\":\"2030-03-01T10:00:00Z\","
+  "\"confirmed_at\":\"2030-03-01T10:02:00Z\","
+  "\"attendee\":{\"name\":\"Joan Clarke\",\"email\":\"joan.clarke@example.org\"},"
+  "\"items\":[{\"name\":\"Standard\",\"quantity\":3,\"unit_price\":2500,\"discount\":0,\"line_total\":7500}],"
+  "\"payment_method\":\"card\",\"payment_reference\":null,\"paid\":true,"
+  "\"amount_paid\":7500,\"amount_refunded\":3000,"
+  "\"payments\":[{\"id\":\"p1\",\"method\":\"card\",\"status\":\"paid\",\"amount\":7500,\"currency\":\"EUR\","
+  "\"refunded_amount\":3000,\"paid_at\":\"2030-03-01T10:02:00Z\",\"created_at\":\"2030-03-01T10:00:30Z\"}],"
+  "\"refunds\":[{\"id\":\"r1\",\"amount\":2500,\"currency\":\"EUR\",\"reason\":\"requested_by_customer\","
+  "\"note\":\"One ticket not used\",\"status\":\"succeeded\",\"created_at\":\"2030-03-02T09:00:00Z\"},"
+  "{\"id\":\"r2\",\"amount\":500,\"currency\":\"EUR\",\"reason\":\"duplicate\",\"note\":null,"
+  "\"status\":\"pending\",\"created_at\":\"2030-03-03T09:00:00Z\"}]}";
 
 /* ------------------------------------------------------------------ */
 /* Seeding                                                            */
@@ -96,12 +129,37 @@ seed_bookings_of (EvaTestServer *server,
   for (guint i = 0; i < G_N_ELEMENTS (seed_bookings); i++)
     {
       const SeedBooking *b = &seed_bookings[i];
-      g_autoptr(JsonNode) booking =
-        eva_desktop_seed_booking (server, event_id, g_ptr_array_index (ticket_ids, b->ticket),
-                                  b->quantity, b->coupon, b->name, b->email);
-      const char *id = json_object_get_string_member (json_node_get_object (booking), "id");
+      g_autoptr(JsonNode) booking = NULL;
+      const char *id;
 
-      if (g_str_equal (b->status, "confirmed"))
+      if (b->method != NULL && !have_payments)
+        continue;
+      booking =
+        eva_desktop_seed_checkout_booking (server, event_id, g_ptr_array_index (ticket_ids, b->ticket),
+                                           b->quantity, b->coupon, b->name, b->email, b->method);
+      id = json_object_get_string_member (json_node_get_object (booking), "id");
+
+      if (g_str_equal (b->status, "paid"))
+        {
+          g_autofree char *path = g_strdup_printf ("/api/v1/admin/bookings/%s/mark-paid", id);
+          g_autofree char *refund = g_strdup_printf ("/api/v1/admin/bookings/%s/refund", id);
+          g_autoptr(EvaTestResponse) marked =
+            eva_test_call (server, "POST", path, token,
+                           "{\"amount\":%" G_GINT64_FORMAT ",\"paid_on\":\"2030-03-02\","
+                           "\"reference\":\"DOOR-0042\"}",
+                           json_object_get_int_member (json_node_get_object (booking), "total"));
+          g_autoptr(EvaTestResponse) refunded = NULL;
+
+          eva_test_assert_status (marked, 200);
+          if (b->refund > 0)
+            {
+              refunded = eva_test_call (server, "POST", refund, token,
+                                        "{\"amount\":%" G_GINT64_FORMAT ",\"reason\":\"requested_by_customer\","
+                                        "\"note\":\"One ticket not used\"}", b->refund);
+              eva_test_assert_status (refunded, 200);
+            }
+        }
+      else if (g_str_equal (b->status, "confirmed"))
         eva_desktop_seed_confirm (server, id);
       else if (g_str_equal (b->status, "cancelled"))
         {
@@ -164,6 +222,12 @@ seed_server (EvaTestServer *server)
         }
       if (i == 0)
         {
+          g_autofree char *event_path = g_strdup_printf ("/api/v1/admin/events/%s", event_id);
+          g_autoptr(EvaTestResponse) payment =
+            eva_test_call (server, "PATCH", event_path, token,
+                           "{\"payment_methods\":[\"card\",\"bank_transfer\",\"at_door\"],"
+                           "\"transfer_details\":\"Everato Events e.V.\\nIBAN DE89 3704 0044 0532 0130 00\\n"
+                           "BIC COBADEFFXXX\",\"transfer_days\":5}");
           g_autofree char *coupons = g_strdup_printf ("/api/v1/admin/events/%s/coupons", event_id);
           g_autoptr(EvaTestResponse) c1 =
             eva_test_call (server, "POST", coupons, token,
@@ -176,6 +240,13 @@ seed_server (EvaTestServer *server)
             eva_test_call (server, "POST", coupons, token,
                            "{\"code\":\"FRIENDS\",\"kind\":\"fixed\",\"amount\":500}");
 
+          if (payment->status == 400 && strstr (payment->body, "unknown field") != NULL)
+            {
+              g_test_message ("this server does not take payments yet: no payment pictures");
+              have_payments = FALSE;
+            }
+          else
+            eva_test_assert_status (payment, 200);
           eva_test_assert_status (c1, 201);
           eva_test_assert_status (c2, 201);
           first_event = g_strdup (event_id);
@@ -291,15 +362,129 @@ static gboolean
 bookings_listed (gpointer data)
 {
   EvaBookingList *list = eva_bookings_view_get_list (data);
+  guint n = G_N_ELEMENTS (seed_bookings);
 
+  if (!have_payments)
+    for (guint i = 0; i < G_N_ELEMENTS (seed_bookings); i++)
+      n -= seed_bookings[i].method != NULL;
   return g_strcmp0 (eva_bookings_view_get_state (data), "list") == 0 &&
-         g_list_model_get_n_items (G_LIST_MODEL (list)) == G_N_ELEMENTS (seed_bookings);
+         g_list_model_get_n_items (G_LIST_MODEL (list)) == n;
 }
 
 static gboolean
 booking_read (gpointer data)
 {
   return !eva_booking_dialog_get_loading (data);
+}
+
+static EvaRecord *
+find_booking (EvaBookingList *list,
+              const char     *email)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+    {
+      g_autoptr(EvaRecord) booking = g_list_model_get_item (G_LIST_MODEL (list), i);
+
+      if (g_strcmp0 (eva_booking_get_attendee (booking, "email"), email) == 0)
+        return g_steal_pointer (&booking);
+    }
+  g_assert_not_reached ();
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return ADW_MESSAGE_DIALOG (w);
+    }
+  return NULL;
+}
+
+static gboolean
+message_shown (gpointer data)
+{
+  AdwMessageDialog *dialog = find_message_dialog ();
+
+  return dialog != NULL && (data == NULL || strstr (adw_message_dialog_get_heading (dialog), data) != NULL);
+}
+
+static gboolean
+refund_all_done (gpointer data)
+{
+  return !eva_refund_all_dialog_get_running (data);
+}
+
+static EvaRefundAllDialog *
+find_refund_all (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+      if (EVA_IS_REFUND_ALL_DIALOG (w))
+        return EVA_REFUND_ALL_DIALOG (w);
+    }
+  return NULL;
+}
+
+static gboolean
+refund_all_shown (gpointer data)
+{
+  return find_refund_all () != NULL;
+}
+
+/* Scrolls the preferences page around @widget so it shows. */
+static void
+scroll_to (GtkWidget *widget)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adj;
+  graphene_point_t point;
+
+  g_assert_nonnull (scroller);
+  eva_desktop_test_settle (200);
+  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  g_assert_true (gtk_widget_compute_point (widget, gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller)),
+                                           &GRAPHENE_POINT_INIT (0, 0), &point));
+  gtk_adjustment_set_value (adj, point.y - 60);
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *root,
+                 GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = find_descendant (child, type)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Scrolls the (first) preferences page under @root to its end. */
+static void
+scroll_to_end (GtkWidget *root)
+{
+  GtkWidget *page = find_descendant (root, ADW_TYPE_PREFERENCES_PAGE);
+  GtkAdjustment *adj;
+
+  g_assert_nonnull (page);
+  eva_desktop_test_settle (200);
+  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (find_descendant (page, GTK_TYPE_SCROLLED_WINDOW)));
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
 }
 
 static gboolean
@@ -364,6 +549,8 @@ test_screenshots (void)
   save_png (GTK_WIDGET (window), "editor.png");
   gtk_widget_grab_focus (eva_event_editor_get_field_row (EVA_EVENT_EDITOR (editor), "max_tickets_per_attendee"));
   save_png (GTK_WIDGET (window), "editor-schedule.png");
+  scroll_to (eva_event_editor_get_field_row (EVA_EVENT_EDITOR (editor), "card"));
+  save_png (GTK_WIDGET (window), "editor-payment.png");
 
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (eva_window_get_page (window, "event-stack")),
                                          "tickets");
@@ -412,6 +599,96 @@ test_screenshots (void)
     eva_desktop_test_wait (booking_read, dialog, 10, "the booking");
     save_png (GTK_WIDGET (dialog), "booking-details.png");
     gtk_window_destroy (dialog);
+  }
+
+  /* A booking paid at the door and partly refunded; its refund dialog */
+  if (have_payments)
+  {
+    GtkWidget *bookings = eva_window_get_page (window, "bookings");
+    EvaBookingList *bookings_list = eva_bookings_view_get_list (EVA_BOOKINGS_VIEW (bookings));
+    g_autoptr(EvaRecord) booking = find_booking (bookings_list, "joan.clarke@example.org");
+    GtkWindow *dialog;
+    GtkWindow *refund;
+
+    dialog = eva_bookings_view_open_booking (EVA_BOOKINGS_VIEW (bookings), booking);
+    gtk_window_set_default_size (dialog, 520, 1000);
+    eva_desktop_test_wait (booking_read, dialog, 10, "the booking");
+    save_png (GTK_WIDGET (dialog), "booking-payments.png");
+    scroll_to_end (GTK_WIDGET (dialog));
+    save_png (GTK_WIDGET (dialog), "booking-refunds.png");
+
+    refund = eva_booking_dialog_open_refund (EVA_BOOKING_DIALOG (dialog));
+    g_assert_nonnull (refund);
+    eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (refund), "10.00");
+    eva_refund_dialog_set_reason (EVA_REFUND_DIALOG (refund), "duplicate");
+    eva_refund_dialog_set_note (EVA_REFUND_DIALOG (refund), "Booked twice by mistake");
+    save_png (GTK_WIDGET (refund), "refund-dialog.png");
+    eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (refund), "90");
+    save_png (GTK_WIDGET (refund), "refund-dialog-too-much.png");
+    eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (refund), "10.00");
+    eva_refund_dialog_submit (EVA_REFUND_DIALOG (refund));
+    eva_desktop_test_wait (message_shown, (gpointer) "Refund", 10, "the confirmation");
+    save_png (GTK_WIDGET (find_message_dialog ()), "refund-confirm.png");
+    gtk_window_destroy (GTK_WINDOW (find_message_dialog ()));
+    gtk_window_destroy (refund);
+    gtk_window_destroy (dialog);
+  }
+
+  /* Without a server that takes payments: the payment parts of a
+   * booking as the contract describes them (read from nowhere) */
+  if (!have_payments)
+  {
+    g_autoptr(EvaApiClient) nowhere = eva_api_client_new ("http://127.0.0.1:9");
+    g_autoptr(JsonNode) node = json_from_string (sample_booking_json, NULL);
+    g_autoptr(EvaRecord) booking = eva_record_new (json_node_get_object (node));
+    GtkWindow *dialog;
+    GtkWindow *refund;
+
+    dialog = eva_booking_dialog_new (GTK_WINDOW (window), nowhere, event, booking);
+    gtk_window_set_default_size (dialog, 520, 1000);
+    gtk_window_present (dialog);
+    eva_desktop_test_wait (booking_read, dialog, 10, "the booking");
+    /* Let the toast of the failed reload go. */
+    eva_desktop_test_settle (5500);
+    scroll_to_end (GTK_WIDGET (dialog));
+    save_png (GTK_WIDGET (dialog), "booking-payments.png");
+    refund = eva_booking_dialog_open_refund (EVA_BOOKING_DIALOG (dialog));
+    eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (refund), "10.00");
+    eva_refund_dialog_set_reason (EVA_REFUND_DIALOG (refund), "duplicate");
+    eva_refund_dialog_set_note (EVA_REFUND_DIALOG (refund), "Booked twice by mistake");
+    save_png (GTK_WIDGET (refund), "refund-dialog.png");
+    eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (refund), "90");
+    save_png (GTK_WIDGET (refund), "refund-dialog-too-much.png");
+    gtk_window_destroy (refund);
+    gtk_window_destroy (dialog);
+  }
+
+  /* A bank transfer awaited: Mark as Paid */
+  if (have_payments)
+  {
+    GtkWidget *bookings = eva_window_get_page (window, "bookings");
+    EvaBookingList *bookings_list = eva_bookings_view_get_list (EVA_BOOKINGS_VIEW (bookings));
+    g_autoptr(EvaRecord) booking = find_booking (bookings_list, "grace.hopper@example.org");
+    GtkWindow *dialog;
+    GtkWindow *mark;
+
+    dialog = eva_bookings_view_open_booking (EVA_BOOKINGS_VIEW (bookings), booking);
+    gtk_window_set_default_size (dialog, 520, 1000);
+    eva_desktop_test_wait (booking_read, dialog, 10, "the booking");
+    save_png (GTK_WIDGET (dialog), "booking-transfer.png");
+    mark = eva_booking_dialog_open_mark_paid (EVA_BOOKING_DIALOG (dialog));
+    g_assert_nonnull (mark);
+    eva_mark_paid_dialog_set_reference (EVA_MARK_PAID_DIALOG (mark), "BANK-2030-0412");
+    save_png (GTK_WIDGET (mark), "mark-paid-dialog.png");
+    gtk_window_destroy (mark);
+    gtk_window_destroy (dialog);
+
+    /* Only what is not paid yet */
+    eva_bookings_view_set_filter (EVA_BOOKINGS_VIEW (bookings), NULL, "awaiting_payment");
+    eva_desktop_test_settle (1500);
+    save_png (GTK_WIDGET (window), "bookings-awaiting.png");
+    eva_bookings_view_set_filter (EVA_BOOKINGS_VIEW (bookings), NULL, NULL);
+    eva_desktop_test_settle (1000);
   }
 
   /* A ticket type in its dialog */
@@ -489,6 +766,27 @@ test_screenshots (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
   eva_desktop_test_settle (300);
   save_png (GTK_WIDGET (window), "narrow-events.png");
+
+  /* Cancelling the event offers to refund its paid bookings */
+  {
+    EvaRefundAllDialog *refund_all;
+
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-event", NULL);
+    eva_desktop_test_wait (message_shown, (gpointer) "Cancel", 10, "the cancel confirmation");
+    adw_message_dialog_response (find_message_dialog (), "cancel");
+    gtk_window_destroy (GTK_WINDOW (find_message_dialog ()));
+    eva_desktop_test_wait (message_shown, (gpointer) "Refund All", 30, "the offer to refund");
+    save_png (GTK_WIDGET (find_message_dialog ()), "refund-all-offer.png");
+    adw_message_dialog_response (find_message_dialog (), "refund-all");
+    gtk_window_destroy (GTK_WINDOW (find_message_dialog ()));
+    eva_desktop_test_wait (refund_all_shown, NULL, 10, "the refunds");
+    refund_all = find_refund_all ();
+    eva_desktop_test_wait (refund_all_done, refund_all, 60, "the refunds done");
+    if (have_payments)
+      g_assert_cmpuint (eva_refund_all_dialog_get_count (refund_all, "total"), >, 0);
+    save_png (GTK_WIDGET (refund_all), "refund-all-report.png");
+    gtk_window_destroy (GTK_WINDOW (refund_all));
+  }
 
   /* The server goes away: the offline banner */
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);

@@ -5,8 +5,13 @@
  * button's time zones, the events and bookings lists filling page by page
  * from a real server as they scroll, a booking in detail (and cancelled),
  * the CSV export written to a file, and the coupon dialog's ticket type
- * restrictions and minimum order going to the server and back. Every
- * widget must finalize at the end.
+ * restrictions and minimum order going to the server and back. Payments:
+ * a bank transfer marked as paid (the wrong sum refused first), refunded
+ * in part then in full, pay-at-the-door marked paid and a refund refused
+ * with the input kept, the Awaiting Payment filter and the rows' badges,
+ * the editor's payment fields to the server and back, and refunding all
+ * paid bookings of a cancelled event with its report. Every widget must
+ * finalize at the end.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -17,6 +22,9 @@
 #include "app/eva-window.h"
 #include "bookings/eva-booking-dialog-private.h"
 #include "bookings/eva-bookings-view.h"
+#include "bookings/eva-mark-paid-dialog.h"
+#include "bookings/eva-refund-all-dialog.h"
+#include "bookings/eva-refund-dialog.h"
 #include "coupons/eva-coupon-dialog-private.h"
 #include "events/eva-event-editor.h"
 #include "events/eva-event-row.h"
@@ -254,6 +262,95 @@ test_editor_server_errors (void)
   /* Loading the event again clears them. */
   eva_event_editor_set_event (editor, event);
   g_assert_false (row_marked (ends));
+
+  g_assert_finalize_object (editor);
+}
+
+/* The payment fields as the editor reads and sends them: shown from the
+ * event, sent when the server showed them; for a server that shows none
+ * only once they differ from the defaults. */
+static void
+test_editor_payment_json (void)
+{
+  EvaEventEditor *editor = g_object_ref_sink (EVA_EVENT_EDITOR (eva_event_editor_new ()));
+  g_autoptr(EvaRecord) old = record_from_json (event_json);
+  g_autoptr(EvaRecord) event = NULL;
+  g_autoptr(JsonObject) fields = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  GtkSwitch *card;
+  GtkSwitch *transfer;
+  GtkSwitch *door;
+  GtkSpinButton *days;
+  GtkTextView *details;
+  JsonArray *methods;
+
+  card = GTK_SWITCH (find_descendant (eva_event_editor_get_field_row (editor, "card"), GTK_TYPE_SWITCH));
+  transfer = GTK_SWITCH (find_descendant (eva_event_editor_get_field_row (editor, "bank_transfer"),
+                                          GTK_TYPE_SWITCH));
+  door = GTK_SWITCH (find_descendant (eva_event_editor_get_field_row (editor, "at_door"), GTK_TYPE_SWITCH));
+  days = GTK_SPIN_BUTTON (find_descendant (eva_event_editor_get_field_row (editor, "transfer_days"),
+                                           GTK_TYPE_SPIN_BUTTON));
+  details = GTK_TEXT_VIEW (find_descendant (eva_event_editor_get_field_row (editor, "transfer_details"),
+                                            GTK_TYPE_TEXT_VIEW));
+
+  /* A server without payments: nothing of them is sent… */
+  eva_event_editor_set_event (editor, old);
+  g_assert_true (gtk_switch_get_active (card));
+  g_assert_false (gtk_switch_get_active (transfer));
+  fields = eva_event_editor_get_fields (editor);
+  g_assert_false (json_object_has_member (fields, "payment_methods"));
+  g_assert_false (json_object_has_member (fields, "transfer_days"));
+  g_clear_pointer (&fields, json_object_unref);
+  /* …until they are changed */
+  gtk_switch_set_active (door, TRUE);
+  g_assert_true (eva_event_editor_get_dirty (editor));
+  fields = eva_event_editor_get_fields (editor);
+  methods = json_object_get_array_member (fields, "payment_methods");
+  g_assert_cmpuint (json_array_get_length (methods), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (methods, 1), ==, "at_door");
+  g_assert_true (json_object_get_null_member (fields, "transfer_details"));
+  g_assert_cmpint (json_object_get_int_member (fields, "transfer_days"), ==, 7);
+  g_clear_pointer (&fields, json_object_unref);
+
+  /* A server that shows them: as they are, and always sent */
+  {
+    g_autoptr(JsonNode) node = json_from_string (event_json, NULL);
+    JsonArray *array = json_array_new ();
+
+    object = json_object_ref (json_node_get_object (node));
+    json_array_add_string_element (array, "bank_transfer");
+    json_object_set_array_member (object, "payment_methods", array);
+    json_object_set_string_member (object, "transfer_details", "IBAN DE89 3704 0044 0532 0130 00");
+    json_object_set_int_member (object, "transfer_days", 14);
+  }
+  event = eva_record_new (object);
+  eva_event_editor_set_event (editor, event);
+  g_assert_false (eva_event_editor_get_dirty (editor));
+  g_assert_false (gtk_switch_get_active (card));
+  g_assert_true (gtk_switch_get_active (transfer));
+  g_assert_false (gtk_switch_get_active (door));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (days), ==, 14);
+  g_assert_true (gtk_widget_is_sensitive (eva_event_editor_get_field_row (editor, "transfer_days")));
+  fields = eva_event_editor_get_fields (editor);
+  methods = json_object_get_array_member (fields, "payment_methods");
+  g_assert_cmpuint (json_array_get_length (methods), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (methods, 0), ==, "bank_transfer");
+  g_assert_cmpstr (json_object_get_string_member (fields, "transfer_details"), ==,
+                   "IBAN DE89 3704 0044 0532 0130 00");
+  g_assert_cmpint (json_object_get_int_member (fields, "transfer_days"), ==, 14);
+  g_clear_pointer (&fields, json_object_unref);
+
+  /* Without transfers, their details and days are not to be edited */
+  gtk_switch_set_active (transfer, FALSE);
+  g_assert_false (gtk_widget_is_sensitive (eva_event_editor_get_field_row (editor, "transfer_days")));
+  /* and some way to pay must be left */
+  g_assert_false (eva_event_editor_validate (editor));
+  g_assert_true (row_marked (eva_event_editor_get_field_row (editor, "payment_methods")));
+  gtk_switch_set_active (card, TRUE);
+  g_assert_true (eva_event_editor_validate (editor));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (details), "", -1);
+  fields = eva_event_editor_get_fields (editor);
+  g_assert_true (json_object_get_null_member (fields, "transfer_details"));
 
   g_assert_finalize_object (editor);
 }
@@ -1271,6 +1368,707 @@ test_coupon_restrictions (void)
   shop_close (&shop);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Payments                                                           */
+/* ------------------------------------------------------------------ */
+
+/* The shop's event offers every way to pay. FALSE (and the test
+ * skipped) when the server does not take payments yet. */
+static gboolean
+shop_offer_all_methods (Shop *shop)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/events/%s", eva_record_get_id (shop->event));
+  g_autoptr(EvaTestResponse) patched =
+    eva_test_call (shop->server, "PATCH", path, shop->token,
+                   "{\"payment_methods\":[\"card\",\"bank_transfer\",\"at_door\"],"
+                   "\"transfer_details\":\"Everato Events, IBAN DE89 3704 0044 0532 0130 00\","
+                   "\"transfer_days\":5}");
+
+  if (patched->status == 400 && strstr (patched->body, "unknown field") != NULL)
+    {
+      g_test_skip ("this server does not take payments yet");
+      shop_close (shop);
+      return FALSE;
+    }
+  eva_test_assert_status (patched, 200);
+  eva_record_set_object (shop->event, json_node_get_object (patched->json));
+  return TRUE;
+}
+
+static char *
+seed_paying (Shop       *shop,
+             int         quantity,
+             const char *name,
+             const char *email,
+             const char *method)
+{
+  g_autoptr(JsonNode) booking =
+    eva_desktop_seed_checkout_booking (shop->server, eva_record_get_id (shop->event), shop->standard_id,
+                                       quantity, NULL, name, email, method);
+
+  return g_strdup (json_object_get_string_member (json_node_get_object (booking), "id"));
+}
+
+/* Marks @id paid through the API, as another organizer would. */
+static void
+api_mark_paid (Shop       *shop,
+               const char *id,
+               gint64      amount)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/bookings/%s/mark-paid", id);
+  g_autoptr(EvaTestResponse) marked =
+    eva_test_call (shop->server, "POST", path, shop->token,
+                   "{\"amount\":%" G_GINT64_FORMAT ",\"paid_on\":\"2026-01-15\"}", amount);
+
+  eva_test_assert_status (marked, 200);
+}
+
+static EvaBookingDialog *
+open_booking (Shop       *shop,
+              const char *id)
+{
+  g_autoptr(JsonObject) only_id = json_object_new ();
+  g_autoptr(EvaRecord) stub = NULL;
+  EvaBookingDialog *dialog;
+
+  json_object_set_string_member (only_id, "id", id);
+  stub = eva_record_new (only_id);
+  dialog = EVA_BOOKING_DIALOG (eva_booking_dialog_new (NULL, shop->client, shop->event, stub));
+  g_object_ref (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  eva_desktop_test_wait (dialog_idle, dialog, 30, "the booking");
+  return dialog;
+}
+
+/* Answers the one message dialog shown with @response. */
+static AdwMessageDialog *
+wait_message_dialog (void)
+{
+  eva_desktop_test_wait (dialog_shown, NULL, 10, "the confirmation");
+  return find_message_dialog ();
+}
+
+static void
+answer (AdwMessageDialog *dialog,
+        const char       *response)
+{
+  adw_message_dialog_response (dialog, response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+typedef struct
+{
+  EvaBookingDialog *dialog;
+  const char       *member;
+  gint64            value;
+} BookingWait;
+
+static gboolean
+booking_has (gpointer data)
+{
+  BookingWait *wait = data;
+  EvaRecord *booking = eva_booking_dialog_get_booking (wait->dialog);
+
+  return booking != NULL && eva_record_get_int (booking, wait->member, -1) == wait->value;
+}
+
+static gboolean
+booking_paid (gpointer data)
+{
+  EvaRecord *booking = eva_booking_dialog_get_booking (data);
+
+  return booking != NULL && eva_record_get_boolean (booking, "paid");
+}
+
+static gboolean
+mark_paid_idle (gpointer data)
+{
+  return !eva_mark_paid_dialog_get_busy (data);
+}
+
+static gboolean
+refund_idle (gpointer data)
+{
+  return !eva_refund_dialog_get_busy (data);
+}
+
+static const char paid_booking_json[] =
+  "{\"id\":\"6f1c2a4e-8d7b-4c3e-9a5f-2b1d0e9c8a7b\",\"status\":\"confirmed\",\"currency\":\"EUR\","
+  "\"subtotal\":5000,\"discount\":0,\"total\":5000,\"created_at\":\"2030-03-01T10:00:00Z\","
+  "\"confirmed_at\":\"2030-03-01T10:02:00Z\","
+  "\"attendee\":{\"name\":\"Ada Lovelace\",\"email\":\"ada@example.test\"},"
+  "\"items\":[{\"name\":\"Standard\",\"quantity\":2,\"unit_price\":2500,\"discount\":0,\"line_total\":5000}],"
+  "\"payment_method\":\"card\",\"payment_reference\":null,\"paid\":true,"
+  "\"amount_paid\":5000,\"amount_refunded\":1500,"
+  "\"payments\":[{\"id\":\"p1\",\"method\":\"card\",\"status\":\"paid\",\"amount\":5000,\"currency\":\"EUR\","
+  "\"refunded_amount\":1500,\"expires_at\":null,\"paid_at\":\"2030-03-01T10:02:00Z\",\"reference\":null,"
+  "\"checkout_url\":null,\"created_at\":\"2030-03-01T10:00:30Z\"}],"
+  "\"refunds\":[{\"id\":\"r1\",\"payment_id\":\"p1\",\"amount\":1000,\"currency\":\"EUR\","
+  "\"reason\":\"duplicate\",\"note\":\"Charged twice\",\"status\":\"succeeded\",\"error\":null,"
+  "\"created_at\":\"2030-03-02T09:00:00Z\"},"
+  "{\"id\":\"r2\",\"payment_id\":\"p1\",\"amount\":500,\"currency\":\"EUR\",\"reason\":\"requested_by_customer\","
+  "\"note\":null,\"status\":\"pending\",\"error\":null,\"created_at\":\"2030-03-03T09:00:00Z\"}],"
+  "\"transfer\":null}";
+
+/* What the dialog makes of a booking's payments as the API describes
+ * them, and of a booking from a server that does not send them: nothing
+ * of payments at all. Read from no server (nothing listens there). */
+static void
+test_payments_display (void)
+{
+  g_autoptr(EvaApiClient) client = eva_api_client_new ("http://127.0.0.1:9");
+  g_autoptr(EvaRecord) booking = record_from_json (paid_booking_json);
+  g_autoptr(EvaRecord) old = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *payments = NULL;
+  g_autofree char *refunds = NULL;
+  EvaBookingDialog *dialog;
+  GtkWindow *form;
+
+  dialog = EVA_BOOKING_DIALOG (eva_booking_dialog_new (NULL, client, NULL, booking));
+  g_object_ref (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  eva_desktop_test_wait (dialog_idle, dialog, 30, "the failed reload");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "method"), ==, "Card");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "paid"), ==, "Paid");
+  g_assert_null (_eva_booking_dialog_get_text (dialog, "payment-reference"));
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "amount-paid"), ==, "50.00 EUR");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "refunded"), ==, "15.00 EUR");
+  payments = _eva_booking_dialog_describe (dialog, "payments");
+  g_assert_cmpstr (payments, ==, "Card · Paid · 50.00 EUR");
+  refunds = _eva_booking_dialog_describe (dialog, "refunds");
+  g_assert_cmpstr (refunds, ==,
+                   "10.00 EUR · Duplicate · Refunded · Charged twice\n"
+                   "5.00 EUR · Requested by customer · Pending");
+  g_assert_true (_eva_booking_dialog_can (dialog, "refund"));
+  g_assert_false (_eva_booking_dialog_can (dialog, "mark-paid"));
+
+  /* The refund dialog: what is left, and a card's words */
+  form = g_object_ref (eva_booking_dialog_open_refund (dialog));
+  g_assert_cmpint (eva_refund_dialog_get_amount (EVA_REFUND_DIALOG (form)), ==, 3500);
+  eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (form), "35.01");
+  g_assert_false (eva_refund_dialog_validate (EVA_REFUND_DIALOG (form)));
+  g_assert_cmpstr (eva_refund_dialog_get_amount_error (EVA_REFUND_DIALOG (form)), ==,
+                   "At most 35.00 EUR can be refunded");
+  eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (form), "abc");
+  g_assert_false (eva_refund_dialog_validate (EVA_REFUND_DIALOG (form)));
+  eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (form), "0");
+  g_assert_false (eva_refund_dialog_validate (EVA_REFUND_DIALOG (form)));
+  eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (form), "12.5");
+  g_assert_true (eva_refund_dialog_validate (EVA_REFUND_DIALOG (form)));
+  g_assert_cmpint (eva_refund_dialog_get_amount (EVA_REFUND_DIALOG (form)), ==, 1250);
+  eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (form), NULL);
+  g_assert_cmpint (eva_refund_dialog_get_amount (EVA_REFUND_DIALOG (form)), ==, 3500);
+  gtk_window_destroy (form);
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (form);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (dialog);
+
+  /* Without the payment members: no payment rows, nothing to do */
+  object = json_object_ref (eva_record_get_object (booking));
+  for (const char * const *m = (const char *[]) { "payment_method", "payment_reference", "paid",
+                                                   "amount_paid", "amount_refunded", "payments",
+                                                   "refunds", "transfer", NULL }; *m != NULL; m++)
+    json_object_remove_member (object, *m);
+  old = eva_record_new (object);
+  dialog = EVA_BOOKING_DIALOG (eva_booking_dialog_new (NULL, client, NULL, old));
+  g_object_ref (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  eva_desktop_test_wait (dialog_idle, dialog, 30, "the failed reload");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "total"), ==, "50.00 EUR");
+  for (const char * const *f = (const char *[]) { "method", "paid", "payment-reference",
+                                                   "amount-paid", "refunded", NULL }; *f != NULL; f++)
+    g_assert_null (_eva_booking_dialog_get_text (dialog, *f));
+  g_assert_false (_eva_booking_dialog_can (dialog, "refund"));
+  g_assert_false (_eva_booking_dialog_can (dialog, "mark-paid"));
+  g_assert_true (_eva_booking_dialog_can_cancel (dialog));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (dialog);
+}
+
+/* A bank transfer: awaited, marked as paid (the wrong sum refused and
+ * the input kept), refunded in part, then in full. */
+static void
+test_payments_transfer (void)
+{
+  Shop shop = { 0 };
+  g_autofree char *id = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *payments = NULL;
+  g_autofree char *refunds = NULL;
+  g_autofree char *today = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  EvaBookingDialog *dialog;
+  GtkWindow *form;
+  AdwMessageDialog *confirm;
+  BookingWait wait;
+  guint changed = 0;
+
+  shop_open (&shop);
+  if (!shop_offer_all_methods (&shop))
+    return;
+  id = seed_paying (&shop, 2, "Ada Lovelace", "ada@example.test", "bank_transfer");
+
+  dialog = open_booking (&shop, id);
+  g_signal_connect (dialog, "changed", G_CALLBACK (count_cb), &changed);
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "status"), ==, "Payment Pending");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "method"), ==, "Bank Transfer");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "paid"), ==, "Awaiting");
+  g_assert_nonnull (_eva_booking_dialog_get_text (dialog, "payment-reference"));
+  g_assert_null (_eva_booking_dialog_get_text (dialog, "amount-paid"));
+  g_assert_null (_eva_booking_dialog_get_text (dialog, "refunded"));
+  g_assert_true (_eva_booking_dialog_can (dialog, "mark-paid"));
+  g_assert_false (_eva_booking_dialog_can (dialog, "refund"));
+
+  /* Mark as paid: the total and today to start with */
+  form = g_object_ref (eva_booking_dialog_open_mark_paid (dialog));
+  today = g_date_time_format (now, "%Y-%m-%d");
+  g_assert_cmpstr (eva_mark_paid_dialog_get_text (EVA_MARK_PAID_DIALOG (form), "amount"), ==, "50.00");
+  g_assert_cmpstr (eva_mark_paid_dialog_get_text (EVA_MARK_PAID_DIALOG (form), "paid_on"), ==, today);
+  eva_mark_paid_dialog_set_date (EVA_MARK_PAID_DIALOG (form), "2030-13-01");
+  g_assert_false (eva_mark_paid_dialog_validate (EVA_MARK_PAID_DIALOG (form)));
+  eva_mark_paid_dialog_set_date (EVA_MARK_PAID_DIALOG (form), today);
+  /* The server wants the total: 49.00 is refused, and stays typed */
+  eva_mark_paid_dialog_set_amount (EVA_MARK_PAID_DIALOG (form), "49.00");
+  eva_mark_paid_dialog_set_reference (EVA_MARK_PAID_DIALOG (form), "BANK-0412");
+  eva_mark_paid_dialog_submit (EVA_MARK_PAID_DIALOG (form));
+  confirm = wait_message_dialog ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (confirm), "49.00 EUR"));
+  answer (confirm, "mark-paid");
+  g_assert_true (eva_mark_paid_dialog_get_busy (EVA_MARK_PAID_DIALOG (form)));
+  eva_desktop_test_wait (mark_paid_idle, form, 30, "the refusal");
+  g_assert_nonnull (eva_mark_paid_dialog_get_error (EVA_MARK_PAID_DIALOG (form)));
+  g_assert_cmpstr (eva_mark_paid_dialog_get_text (EVA_MARK_PAID_DIALOG (form), "amount"), ==, "49.00");
+  g_assert_cmpstr (eva_mark_paid_dialog_get_text (EVA_MARK_PAID_DIALOG (form), "reference"), ==, "BANK-0412");
+  g_assert_cmpuint (changed, ==, 0);
+
+  eva_mark_paid_dialog_set_amount (EVA_MARK_PAID_DIALOG (form), "50.00");
+  eva_mark_paid_dialog_submit (EVA_MARK_PAID_DIALOG (form));
+  answer (wait_message_dialog (), "mark-paid");
+  eva_desktop_test_wait (booking_paid, dialog, 30, "the booking paid");
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (form);
+  g_assert_cmpuint (changed, ==, 1);
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "status"), ==, "Confirmed");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "paid"), ==, "Paid");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "amount-paid"), ==, "50.00 EUR");
+  payments = _eva_booking_dialog_describe (dialog, "payments");
+  g_assert_nonnull (strstr (payments, "Bank Transfer · Paid · 50.00 EUR"));
+  g_assert_false (_eva_booking_dialog_can (dialog, "mark-paid"));
+  g_assert_true (_eva_booking_dialog_can (dialog, "refund"));
+  status = eva_test_sql (shop.server->pg, "SELECT status FROM bookings WHERE id = $1", id, NULL);
+  g_assert_cmpstr (status, ==, "confirmed");
+  g_clear_pointer (&status, g_free);
+
+  /* A part of it back: no more than what was paid */
+  form = g_object_ref (eva_booking_dialog_open_refund (dialog));
+  eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (form), "60");
+  g_assert_false (eva_refund_dialog_validate (EVA_REFUND_DIALOG (form)));
+  g_assert_nonnull (strstr (eva_refund_dialog_get_amount_error (EVA_REFUND_DIALOG (form)), "50.00 EUR"));
+  eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (form), "20.00");
+  eva_refund_dialog_set_reason (EVA_REFUND_DIALOG (form), "duplicate");
+  eva_refund_dialog_set_note (EVA_REFUND_DIALOG (form), "Paid twice");
+  g_assert_true (eva_refund_dialog_validate (EVA_REFUND_DIALOG (form)));
+  g_assert_cmpint (eva_refund_dialog_get_amount (EVA_REFUND_DIALOG (form)), ==, 2000);
+  eva_refund_dialog_submit (EVA_REFUND_DIALOG (form));
+  confirm = wait_message_dialog ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (confirm), "20.00 EUR"));
+  answer (confirm, "refund");
+  wait = (BookingWait) { dialog, "amount_refunded", 2000 };
+  eva_desktop_test_wait (booking_has, &wait, 30, "the partial refund");
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (form);
+  g_assert_cmpuint (changed, ==, 2);
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "status"), ==, "Confirmed");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "refunded"), ==, "20.00 EUR");
+  refunds = _eva_booking_dialog_describe (dialog, "refunds");
+  /* Money that came by transfer is recorded as paid back */
+  g_assert_cmpstr (refunds, ==, "20.00 EUR · Duplicate · Paid Back · Paid twice");
+  g_clear_pointer (&refunds, g_free);
+
+  /* The rest: everything left, the booking refunded */
+  form = g_object_ref (eva_booking_dialog_open_refund (dialog));
+  g_assert_cmpint (eva_refund_dialog_get_amount (EVA_REFUND_DIALOG (form)), ==, 3000);
+  eva_refund_dialog_submit (EVA_REFUND_DIALOG (form));
+  confirm = wait_message_dialog ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (confirm), "30.00 EUR"));
+  answer (confirm, "refund");
+  wait = (BookingWait) { dialog, "amount_refunded", 5000 };
+  eva_desktop_test_wait (booking_has, &wait, 30, "the full refund");
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (form);
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "status"), ==, "Refunded");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "refunded"), ==, "50.00 EUR");
+  g_assert_false (_eva_booking_dialog_can (dialog, "refund"));
+  refunds = _eva_booking_dialog_describe (dialog, "refunds");
+  g_assert_nonnull (strstr (refunds, "30.00 EUR · Requested by customer · Paid Back"));
+  status = eva_test_sql (shop.server->pg, "SELECT status FROM bookings WHERE id = $1", id, NULL);
+  g_assert_cmpstr (status, ==, "refunded");
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (dialog);
+  shop_close (&shop);
+}
+
+/* Paying at the door: confirmed and unpaid, marked paid; a refund the
+ * server refuses (done meanwhile elsewhere) keeps what was typed. */
+static void
+test_payments_at_door (void)
+{
+  Shop shop = { 0 };
+  g_autofree char *id = NULL;
+  g_autofree char *path = NULL;
+  EvaBookingDialog *dialog;
+  GtkWindow *form;
+  AdwMessageDialog *confirm;
+
+  shop_open (&shop);
+  if (!shop_offer_all_methods (&shop))
+    return;
+  id = seed_paying (&shop, 1, "Grace Hopper", "grace@example.test", "at_door");
+
+  dialog = open_booking (&shop, id);
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "status"), ==, "Confirmed");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "method"), ==, "At the Door");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "paid"), ==, "Unpaid");
+  g_assert_null (_eva_booking_dialog_get_text (dialog, "payment-reference"));
+  g_assert_true (_eva_booking_dialog_can (dialog, "mark-paid"));
+  g_assert_false (_eva_booking_dialog_can (dialog, "refund"));
+
+  form = g_object_ref (eva_booking_dialog_open_mark_paid (dialog));
+  g_assert_cmpstr (eva_mark_paid_dialog_get_text (EVA_MARK_PAID_DIALOG (form), "amount"), ==, "25.00");
+  eva_mark_paid_dialog_submit (EVA_MARK_PAID_DIALOG (form));
+  answer (wait_message_dialog (), "mark-paid");
+  eva_desktop_test_wait (booking_paid, dialog, 30, "the booking paid");
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (form);
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "paid"), ==, "Paid");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "amount-paid"), ==, "25.00 EUR");
+  g_assert_true (_eva_booking_dialog_can (dialog, "refund"));
+
+  /* Refunded by someone else while the form is open: 409, input kept */
+  form = g_object_ref (eva_booking_dialog_open_refund (dialog));
+  eva_refund_dialog_set_reason (EVA_REFUND_DIALOG (form), "fraudulent");
+  eva_refund_dialog_set_note (EVA_REFUND_DIALOG (form), "Stolen card");
+  path = g_strdup_printf ("/api/v1/admin/bookings/%s/refund", id);
+  {
+    g_autoptr(EvaTestResponse) done = eva_test_call (shop.server, "POST", path, shop.token, "{}");
+
+    eva_test_assert_status (done, 200);
+  }
+  eva_refund_dialog_submit (EVA_REFUND_DIALOG (form));
+  confirm = wait_message_dialog ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (confirm), "25.00 EUR"));
+  answer (confirm, "refund");
+  eva_desktop_test_wait (refund_idle, form, 30, "the refusal");
+  g_assert_nonnull (eva_refund_dialog_get_error (EVA_REFUND_DIALOG (form)));
+  g_test_message ("refused: %s", eva_refund_dialog_get_error (EVA_REFUND_DIALOG (form)));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (form)));
+  g_assert_cmpint (eva_refund_dialog_get_amount (EVA_REFUND_DIALOG (form)), ==, 2500);
+  gtk_window_destroy (form);
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (form);
+
+  eva_booking_dialog_reload (dialog);
+  eva_desktop_test_wait (dialog_idle, dialog, 30, "the booking again");
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "status"), ==, "Refunded");
+  g_assert_false (_eva_booking_dialog_can (dialog, "refund"));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (dialog);
+  shop_close (&shop);
+}
+
+/* "Awaiting Payment" lists transfers awaited and bookings to pay at the
+ * door; the rows say paid, unpaid or awaiting. */
+static void
+test_payments_filter (void)
+{
+  Shop shop = { 0 };
+  GtkWidget *window = gtk_window_new ();
+  EvaBookingsView *view = EVA_BOOKINGS_VIEW (eva_bookings_view_new ());
+  g_autofree char *transfer = NULL;
+  g_autofree char *door = NULL;
+  g_autofree char *paid = NULL;
+  g_autofree char *held = NULL;
+  ListWait wait;
+
+  shop_open (&shop);
+  if (!shop_offer_all_methods (&shop))
+    {
+      g_object_ref_sink (view);
+      g_object_unref (view);
+      gtk_window_destroy (GTK_WINDOW (window));
+      return;
+    }
+  held = seed_booking (&shop, 1, NULL, "Held Only", "held@example.test");
+  paid = seed_paying (&shop, 1, "Paid Door", "paid@example.test", "at_door");
+  api_mark_paid (&shop, paid, 2500);
+  door = seed_paying (&shop, 1, "Door Later", "door@example.test", "at_door");
+  transfer = seed_paying (&shop, 2, "Transfer Soon", "transfer@example.test", "bank_transfer");
+
+  eva_bookings_view_set_client (view, shop.client);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  gtk_window_present (GTK_WINDOW (window));
+  eva_bookings_view_set_event (view, shop.event);
+  wait.list = eva_bookings_view_get_list (view);
+  wait.n = 4;
+  eva_desktop_test_wait (bookings_loaded, &wait, 30, "the bookings");
+  eva_desktop_test_settle (200);
+  /* Newest first: transfer, door, paid, held */
+  g_assert_cmpstr (eva_bookings_view_get_badge (view, 0), ==, "Awaiting Transfer");
+  g_assert_cmpstr (eva_bookings_view_get_badge (view, 1), ==, "Unpaid");
+  g_assert_cmpstr (eva_bookings_view_get_badge (view, 2), ==, "Paid");
+  g_assert_null (eva_bookings_view_get_badge (view, 3));
+
+  eva_bookings_view_set_filter (view, NULL, "awaiting_payment");
+  g_assert_cmpstr (eva_booking_list_get_status (wait.list), ==, "awaiting_payment");
+  wait.n = 2;
+  eva_desktop_test_wait (bookings_loaded, &wait, 30, "the bookings awaiting payment");
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(EvaRecord) booking = g_list_model_get_item (G_LIST_MODEL (wait.list), i);
+
+      g_assert_true (g_strcmp0 (eva_record_get_id (booking), transfer) == 0 ||
+                     g_strcmp0 (eva_record_get_id (booking), door) == 0);
+    }
+  /* The status filter is back when it is off */
+  eva_bookings_view_set_filter (view, NULL, "confirmed");
+  wait.n = 2;
+  eva_desktop_test_wait (bookings_loaded, &wait, 30, "the confirmed bookings");
+  g_assert_cmpstr (eva_booking_list_get_status (wait.list), ==, "confirmed");
+
+  g_object_ref (view);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (view);
+  shop_close (&shop);
+}
+
+static gboolean
+editor_idle (gpointer data)
+{
+  return !eva_event_editor_get_busy (data);
+}
+
+static void
+set_switch (EvaEventEditor *editor,
+            const char     *method,
+            gboolean        active)
+{
+  GtkWidget *row = eva_event_editor_get_field_row (editor, method);
+
+  gtk_switch_set_active (GTK_SWITCH (find_descendant (row, GTK_TYPE_SWITCH)), active);
+}
+
+static gboolean
+get_switch (EvaEventEditor *editor,
+            const char     *method)
+{
+  GtkWidget *row = eva_event_editor_get_field_row (editor, method);
+
+  return gtk_switch_get_active (GTK_SWITCH (find_descendant (row, GTK_TYPE_SWITCH)));
+}
+
+/* The editor's payment fields go to the server and come back. */
+static void
+test_editor_payment_fields (void)
+{
+  Shop shop = { 0 };
+  EvaEventEditor *editor = g_object_ref_sink (EVA_EVENT_EDITOR (eva_event_editor_new ()));
+  g_autoptr(EvaTestResponse) event = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(EvaRecord) reread = NULL;
+  GtkWidget *window = gtk_window_new ();
+  GtkTextView *details;
+  GtkSpinButton *days;
+  JsonArray *methods;
+
+  shop_open (&shop);
+  if (!json_object_has_member (eva_record_get_object (shop.event), "payment_methods"))
+    {
+      g_test_skip ("this server does not take payments yet");
+      gtk_window_destroy (GTK_WINDOW (window));
+      g_object_unref (editor);
+      shop_close (&shop);
+      return;
+    }
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (editor));
+  eva_event_editor_set_client (editor, shop.client);
+  eva_event_editor_set_event (editor, shop.event);
+  /* A new event offers cards */
+  g_assert_true (get_switch (editor, "card"));
+  g_assert_false (get_switch (editor, "bank_transfer"));
+  g_assert_false (get_switch (editor, "at_door"));
+  details = GTK_TEXT_VIEW (find_descendant (eva_event_editor_get_field_row (editor, "transfer_details"),
+                                            GTK_TYPE_TEXT_VIEW));
+  days = GTK_SPIN_BUTTON (find_descendant (eva_event_editor_get_field_row (editor, "transfer_days"),
+                                           GTK_TYPE_SPIN_BUTTON));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (days), ==, 7);
+
+  /* None at all is not a way to sell */
+  set_switch (editor, "card", FALSE);
+  g_assert_false (eva_event_editor_validate (editor));
+  g_assert_true (row_marked (eva_event_editor_get_field_row (editor, "payment_methods")));
+
+  set_switch (editor, "bank_transfer", TRUE);
+  set_switch (editor, "at_door", TRUE);
+  g_assert_true (eva_event_editor_validate (editor));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (details),
+                            "Everato Events\nIBAN DE89 3704 0044 0532 0130 00", -1);
+  gtk_spin_button_set_value (days, 10);
+  g_assert_true (eva_event_editor_get_dirty (editor));
+  eva_event_editor_save (editor);
+  eva_desktop_test_wait (editor_idle, editor, 30, "the save");
+  g_assert_false (eva_event_editor_get_dirty (editor));
+
+  path = g_strdup_printf ("/api/v1/admin/events/%s", eva_record_get_id (shop.event));
+  event = eva_test_call (shop.server, "GET", path, shop.token, NULL);
+  eva_test_assert_status (event, 200);
+  methods = json_object_get_array_member (json_node_get_object (event->json), "payment_methods");
+  g_assert_cmpuint (json_array_get_length (methods), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (methods, 0), ==, "bank_transfer");
+  g_assert_cmpstr (json_array_get_string_element (methods, 1), ==, "at_door");
+  g_assert_cmpstr (eva_test_json_string (event->json, "transfer_details"), ==,
+                   "Everato Events\nIBAN DE89 3704 0044 0532 0130 00");
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (event->json), "transfer_days"), ==, 10);
+
+  /* And back into a fresh editor state */
+  reread = record_from_node (event->json);
+  eva_event_editor_set_event (editor, NULL);
+  g_assert_true (get_switch (editor, "card"));
+  eva_event_editor_set_event (editor, reread);
+  g_assert_false (get_switch (editor, "card"));
+  g_assert_true (get_switch (editor, "bank_transfer"));
+  g_assert_true (get_switch (editor, "at_door"));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (days), ==, 10);
+  g_assert_false (eva_event_editor_get_dirty (editor));
+
+  /* Out of range days are the editor's to refuse */
+  gtk_editable_set_text (GTK_EDITABLE (days), "61");
+  g_assert_false (eva_event_editor_validate (editor));
+  g_assert_true (row_marked (eva_event_editor_get_field_row (editor, "transfer_days")));
+
+  g_object_ref (editor);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (editor);
+  g_assert_finalize_object (editor);
+  shop_close (&shop);
+}
+
+static gboolean
+refund_all_done (gpointer data)
+{
+  return !eva_refund_all_dialog_get_running (data);
+}
+
+/* A cancelled event's paid bookings all refunded in one go: offline
+ * money recorded as to pay back, one booking refunded meanwhile by
+ * someone else failing with the server's word, and its retry. */
+static void
+test_payments_refund_all (void)
+{
+  Shop shop = { 0 };
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *c = NULL;
+  g_autofree char *unpaid = NULL;
+  g_autofree char *cancel = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *statuses = NULL;
+  EvaRefundAllDialog *dialog;
+  double fraction = 0;
+  gboolean saw_progress = FALSE;
+
+  shop_open (&shop);
+  if (!shop_offer_all_methods (&shop))
+    return;
+  a = seed_paying (&shop, 1, "Door Paid", "door@example.test", "at_door");
+  api_mark_paid (&shop, a, 2500);
+  b = seed_paying (&shop, 2, "Transfer Paid", "transfer@example.test", "bank_transfer");
+  api_mark_paid (&shop, b, 5000);
+  c = seed_paying (&shop, 3, "Door Paid Too", "door2@example.test", "at_door");
+  api_mark_paid (&shop, c, 7500);
+  /* Nothing paid: left alone */
+  unpaid = seed_paying (&shop, 1, "Door Unpaid", "unpaid@example.test", "at_door");
+  cancel = g_strdup_printf ("/api/v1/admin/events/%s/cancel", eva_record_get_id (shop.event));
+  {
+    g_autoptr(EvaTestResponse) cancelled = eva_test_call (shop.server, "POST", cancel, shop.token, NULL);
+
+    eva_test_assert_status (cancelled, 200);
+    eva_record_set_object (shop.event, json_node_get_object (cancelled->json));
+  }
+
+  dialog = EVA_REFUND_ALL_DIALOG (eva_refund_all_dialog_new (NULL, shop.client, shop.event));
+  g_object_ref (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  eva_refund_all_dialog_start (EVA_REFUND_ALL_DIALOG (dialog));
+  g_assert_true (eva_refund_all_dialog_get_running (dialog));
+  /* Once the bookings are listed, the oldest (the last to be refunded)
+   * is refunded by someone else: the server will refuse it. */
+  while (eva_refund_all_dialog_get_count (dialog, "total") == 0 && eva_refund_all_dialog_get_running (dialog))
+    g_main_context_iteration (NULL, TRUE);
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/admin/bookings/%s/refund", a);
+    g_autoptr(EvaTestResponse) done = eva_test_call (shop.server, "POST", path, shop.token, "{}");
+
+    eva_test_assert_status (done, 200);
+  }
+  while (eva_refund_all_dialog_get_running (dialog))
+    {
+      double now = eva_refund_all_dialog_get_fraction (dialog);
+
+      g_assert_cmpfloat (now, >=, fraction);
+      if (now > 0 && now < 1)
+        saw_progress = TRUE;
+      fraction = now;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_test_message ("the progress bar moved: %s", saw_progress ? "yes" : "too fast to see");
+  g_assert_cmpfloat (eva_refund_all_dialog_get_fraction (dialog), ==, 1.0);
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "total"), ==, 3);
+  /* Transfer and door money: the organizer still owes it */
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "to_refund"), ==, 2);
+  text = eva_refund_all_dialog_describe (dialog, "to_refund");
+  g_assert_cmpstr (text, ==, "2 bookings: 125.00 EUR");
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "failed"), ==, 1);
+  text = eva_refund_all_dialog_describe (dialog, "failed");
+  g_test_message ("failed: %s", text);
+  g_assert_true (g_str_has_prefix (text, "Door Paid: "));
+  g_clear_pointer (&text, g_free);
+  statuses = eva_test_sql (shop.server->pg,
+                           "SELECT string_agg(status, ',' ORDER BY status) FROM refunds", NULL);
+  g_assert_cmpstr (statuses, ==, "recorded,to_refund,to_refund");
+
+  /* The retry asks again for the failed one only: still refused */
+  eva_refund_all_dialog_retry (dialog);
+  g_assert_true (eva_refund_all_dialog_get_running (dialog));
+  eva_desktop_test_wait (refund_all_done, dialog, 30, "the retry");
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "total"), ==, 1);
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "failed"), ==, 1);
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "to_refund"), ==, 2);
+  g_clear_pointer (&statuses, g_free);
+  statuses = eva_test_sql (shop.server->pg, "SELECT status FROM bookings WHERE id = $1", unpaid, NULL);
+  g_assert_cmpstr (statuses, ==, "confirmed");
+
+  /* Again: nothing left to refund */
+  eva_refund_all_dialog_start (dialog);
+  eva_desktop_test_wait (refund_all_done, dialog, 30, "the second round");
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "total"), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (dialog);
+  shop_close (&shop);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1283,6 +2081,7 @@ main (int   argc,
   g_test_add_func ("/widgets/editor/inline-rules", test_editor_inline_rules);
   g_test_add_func ("/widgets/editor/server-errors", test_editor_server_errors);
   g_test_add_func ("/widgets/editor/tickets-per-attendee", test_editor_tickets_per_attendee);
+  g_test_add_func ("/widgets/editor/payment-json", test_editor_payment_json);
   g_test_add_func ("/widgets/ticket-type/capacity", test_ticket_type_capacity);
   g_test_add_func ("/widgets/date-time-button", test_date_time_button);
   g_test_add_func ("/widgets/events-list/fills", test_events_list_fills);
@@ -1292,6 +2091,12 @@ main (int   argc,
   g_test_add_func ("/widgets/bookings/details", test_booking_dialog);
   g_test_add_func ("/widgets/bookings/export", test_bookings_export);
   g_test_add_func ("/widgets/coupon/restrictions", test_coupon_restrictions);
+  g_test_add_func ("/widgets/payments/display", test_payments_display);
+  g_test_add_func ("/widgets/payments/transfer", test_payments_transfer);
+  g_test_add_func ("/widgets/payments/at-door", test_payments_at_door);
+  g_test_add_func ("/widgets/payments/filter", test_payments_filter);
+  g_test_add_func ("/widgets/payments/editor", test_editor_payment_fields);
+  g_test_add_func ("/widgets/payments/refund-all", test_payments_refund_all);
 
   return g_test_run ();
 }
