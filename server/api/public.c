@@ -38,7 +38,7 @@ static const char sql_list[] =
   "   'items', coalesce((SELECT json_agg(eva_event_json(e) || s.summary ORDER BY r.rn)"
   "                        FROM ranked r"
   "                        JOIN events e ON e.id = r.id"
-  "                        CROSS JOIN LATERAL (" EVA_EVENTS_PUBLIC_SUMMARY_SQL ") AS s"
+  "                        CROSS JOIN LATERAL (" EVA_EVENTS_PUBLIC_SUMMARY_SQL ("$7", "$8") ") AS s"
   "                       WHERE r.rn > $5::bigint AND r.rn <= $5::bigint + $4::bigint),"
   "                     '[]'::json),"
   "   'total', (SELECT count(*) FROM ranked),"
@@ -59,6 +59,8 @@ list_work (EvaRequest *req,
   const char *params[] = {
     query->from, query->to, query->pattern,
     query->limit_text, query->offset_text, query->next_cursor,
+    eva_events_card_offered (eva_request_get_config (req)),
+    eva_events_transfer_offered (eva_request_get_config (req)),
   };
   g_autoptr(PGresult) result =
     eva_db_exec (conn, sql_list, G_N_ELEMENTS (params), params, &error);
@@ -101,7 +103,9 @@ get_work (EvaRequest *req,
   const char *sql = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) result =
-    eva_db_query (conn, sql, &error, eva_request_param (req, "id_or_slug"));
+    eva_db_query (conn, sql, &error, eva_request_param (req, "id_or_slug"),
+                  eva_events_card_offered (eva_request_get_config (req)),
+                  eva_events_transfer_offered (eva_request_get_config (req)));
 
   if (result == NULL)
     eva_request_reply_gerror (req, error);

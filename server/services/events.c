@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include "services/events.h"
+#include "services/stripe.h"
 
 static const char * const event_states[] = { "draft", "published", "cancelled", "archived" };
 static const char * const sort_keys[] = {
@@ -29,11 +30,23 @@ static const char * const sort_keys[] = {
   "                            ORDER BY t.sort_order, t.name, t.id)" \
   "             FROM ticket_types t WHERE t.event_id = e.id AND NOT t.hidden)," \
   "          '[]'::jsonb)))::text" \
-  "  FROM events e CROSS JOIN LATERAL (" EVA_EVENTS_PUBLIC_SUMMARY_SQL ") AS s" \
+  "  FROM events e CROSS JOIN LATERAL (" EVA_EVENTS_PUBLIC_SUMMARY_SQL ("$2", "$3") ") AS s" \
   " WHERE e.status IN ('published', 'cancelled')"
 
 const char eva_events_public_by_id_sql[] = EVA_EVENTS_PUBLIC_SQL " AND e.id = $1::uuid";
 const char eva_events_public_by_slug_sql[] = EVA_EVENTS_PUBLIC_SQL " AND e.slug = $1";
+
+const char *
+eva_events_card_offered (EvaConfig *config)
+{
+  return eva_stripe_enabled (config) ? "t" : "f";
+}
+
+const char *
+eva_events_transfer_offered (EvaConfig *config)
+{
+  return config->transfer_details != NULL && *config->transfer_details != '\0' ? "t" : "f";
+}
 
 /* ------------------------------------------------------------------ */
 /* Query strings                                                      */

@@ -18,17 +18,31 @@ G_BEGIN_DECLS
 #define EVA_EVENT_SEARCH_MAX       200
 
 /* A LATERAL subquery over events e: one jsonb column, summary. */
-#define EVA_EVENTS_PUBLIC_SUMMARY_SQL \
+#define EVA_EVENTS_PUBLIC_SUMMARY_SQL(card, transfer) \
   "SELECT jsonb_build_object(" \
   "         'price_min', min(t.price)," \
   "         'price_max', max(t.price)," \
   "         'available', coalesce(sum(t.capacity - t.held - t.sold), 0)," \
   "         'capacity', coalesce(sum(t.capacity), 0)," \
-  "         'sold_out', count(*) > 0 AND coalesce(sum(t.capacity - t.held - t.sold), 0) = 0)" \
+  "         'sold_out', count(*) > 0 AND coalesce(sum(t.capacity - t.held - t.sold), 0) = 0," \
+  "         'payment_methods', " EVA_EVENTS_OFFERED_SQL (card, transfer) ")" \
   "         AS summary" \
   "  FROM ticket_types t WHERE t.event_id = e.id AND NOT t.hidden"
 
-/* One event as anyone may read it, by id ($1) or slug ($1): one text column. */
+/* The payment methods event e offers now: card only when the server has
+ * a Stripe key (@card, a boolean parameter such as "$7"), bank transfer
+ * only when the event or the server (@transfer) has account details. */
+#define EVA_EVENTS_OFFERED_SQL(card, transfer) \
+  "(SELECT coalesce(jsonb_agg(m ORDER BY m), '[]'::jsonb) FROM unnest(e.payment_methods) AS m" \
+  "  WHERE (m <> 'card' OR " card "::boolean)" \
+  "    AND (m <> 'bank_transfer' OR e.transfer_details IS NOT NULL OR " transfer "::boolean))"
+
+/* The two parameters of EVA_EVENTS_OFFERED_SQL for this server, "t" or "f". */
+const char *eva_events_card_offered     (EvaConfig *config);
+const char *eva_events_transfer_offered (EvaConfig *config);
+
+/* One event as anyone may read it, by id ($1) or slug ($1), with the
+ * parameters $2 and $3 of EVA_EVENTS_OFFERED_SQL: one text column. */
 extern const char eva_events_public_by_id_sql[];
 extern const char eva_events_public_by_slug_sql[];
 

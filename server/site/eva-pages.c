@@ -796,7 +796,9 @@ event_work (EvaRequest *req,
   PageJob *job = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) result =
-    eva_db_query (conn, eva_events_public_by_slug_sql, &error, job->slug);
+    eva_db_query (conn, eva_events_public_by_slug_sql, &error, job->slug,
+                  eva_events_card_offered (eva_request_get_config (req)),
+                  eva_events_transfer_offered (eva_request_get_config (req)));
 
   if (result == NULL)
     {
