@@ -75,7 +75,7 @@ ALTER TABLE payments ADD CONSTRAINT payments_status_check CHECK (status IN
 ALTER TABLE bookings
     DROP CONSTRAINT bookings_payment_reference_key,
     DROP CONSTRAINT bookings_payment_method_check,
-    DROP COLUMN reminded_at, DROP COLUMN paid_at,
+    DROP COLUMN transfer_details, DROP COLUMN reminded_at, DROP COLUMN paid_at,
     DROP COLUMN payment_reference, DROP COLUMN payment_method;
 ALTER TABLE events
     DROP CONSTRAINT events_transfer_days_check,

@@ -23,6 +23,7 @@ ALTER TABLE bookings
     ADD COLUMN payment_reference text,
     ADD COLUMN paid_at           timestamptz,
     ADD COLUMN reminded_at       timestamptz,
+    ADD COLUMN transfer_details  text,
     ADD CONSTRAINT bookings_payment_method_check
         CHECK (payment_method IN ('card', 'bank_transfer', 'at_door')),
     ADD CONSTRAINT bookings_payment_reference_key UNIQUE (payment_reference);
@@ -163,7 +164,7 @@ AS $$
         'transfer',          CASE WHEN b.payment_method = 'bank_transfer' AND b.paid_at IS NULL
                                    AND b.status = 'pending_payment' THEN
             (SELECT jsonb_build_object(
-                        'details',   e.transfer_details,
+                        'details',   coalesce(b.transfer_details, e.transfer_details),
                         'reference', b.payment_reference,
                         'deadline',  b.expires_at,
                         'amount',    b.total,

@@ -283,6 +283,19 @@ webhook_work (EvaRequest *req,
                                                    : "{\"received\":true}");
 }
 
+static gboolean
+event_field_ok (JsonObject *event,
+                const char *name)
+{
+  JsonNode *node = json_object_get_member (event, name);
+  const char *value;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return FALSE;
+  value = json_node_get_string (node);
+  return *value != '\0' && strlen (value) <= 255;
+}
+
 void
 eva_api_stripe_webhook (EvaRequest *req)
 {
@@ -304,6 +317,15 @@ eva_api_stripe_webhook (EvaRequest *req)
     {
       g_message ("webhook refused from %s: %s", req->client_ip, error->message);
       eva_request_reply_error (req, 400, "bad_signature", NULL, "%s", error->message);
+      return;
+    }
+  /* Signed, so Stripe's; still checked before it reaches the database. */
+  if (req->json == NULL || !JSON_NODE_HOLDS_OBJECT (req->json)
+      || !event_field_ok (json_node_get_object (req->json), "id")
+      || !event_field_ok (json_node_get_object (req->json), "type"))
+    {
+      eva_request_reply_error (req, 400, "validation_failed", NULL,
+                               "A Stripe event is an object with an id and a type");
       return;
     }
   eva_request_run (req, webhook_work, NULL, NULL);
@@ -450,7 +472,7 @@ mark_paid_work (EvaRequest *req,
   g_auto(EvaOutcome) out = { 0 };
   g_autoptr(GError) error = NULL;
 
-  if (!eva_payments_mark_paid (conn, eva_request_param (req, "id"), req->principal_id,
+  if (!eva_payments_mark_paid (conn, eva_request_get_config (req), eva_request_param (req, "id"), req->principal_id,
                                m->amount, m->paid_on, m->reference, &out, &error))
     eva_request_reply_gerror (req, error);
   else

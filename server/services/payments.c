@@ -164,11 +164,20 @@ reply_booking (EvaDbConn   *conn,
   return TRUE;
 }
 
+static gboolean mail_buyer (EvaDbConn   *conn,
+                            EvaConfig   *config,
+                            const char  *booking_id,
+                            const char  *template_name,
+                            gint64       amount,
+                            GError     **error);
+
 /* The one place a booking becomes confirmed by a payment (or at once at
- * the door): what a confirmed booking brings (tickets, the confirmation
- * mail) hangs off this hook. */
+ * the door): what a confirmed booking brings (the confirmation mail, and
+ * tickets) hangs off this hook. It runs in the confirming transaction, so
+ * it runs exactly once per confirmation. */
 static gboolean
 on_confirmed (EvaDbConn   *conn,
+              EvaConfig   *config,
               const char  *booking_id,
               const char  *how,
               GError     **error)
@@ -183,7 +192,8 @@ on_confirmed (EvaDbConn   *conn,
   json_builder_end_object (b);
   node = json_builder_get_root (b);
   details = json_to_string (node, FALSE);
-  return audit (conn, "system", NULL, "booking.confirmed", booking_id, details, NULL, NULL, error);
+  return audit (conn, "system", NULL, "booking.confirmed", booking_id, details, NULL, NULL, error)
+         && mail_buyer (conn, config, booking_id, "booking_confirmed", 0, error);
 }
 
 /* pending_payment (or held) → confirmed and paid: held moves to sold,
@@ -266,8 +276,10 @@ confirm_late (EvaDbConn   *conn,
 static const char sql_mail_facts[] =
   "SELECT coalesce(a.email, b.buyer_email), coalesce(a.name, b.buyer_name, ''),"
   "       coalesce(a.locale, 'en'), e.title, b.total, b.currency::text,"
-  "       b.payment_reference, coalesce(e.transfer_details, $2::text),"
-  "       to_char(b.expires_at AT TIME ZONE e.timezone, 'YYYY-MM-DD HH24:MI'), e.timezone"
+  "       b.payment_reference, coalesce(b.transfer_details, e.transfer_details, $2::text),"
+  "       to_char(b.expires_at AT TIME ZONE e.timezone, 'YYYY-MM-DD HH24:MI'), e.timezone,"
+  "       b.paid_at IS NULL AND b.total > 0,"
+  "       to_char(e.starts_at AT TIME ZONE e.timezone, 'YYYY-MM-DD HH24:MI'), e.venue"
   "  FROM bookings b JOIN events e ON e.id = b.event_id"
   "  LEFT JOIN attendees a ON a.id = b.attendee_id"
   " WHERE b.id = $1::uuid";
@@ -308,6 +320,10 @@ mail_buyer (EvaDbConn   *conn,
   deadline = g_strdup_printf ("%s (%s)", PQgetvalue (r, 0, 8), PQgetvalue (r, 0, 9));
   json_object_set_string_member (payload, "deadline", deadline);
   json_object_set_string_member (payload, "link", link);
+  /* Sections test for a non-empty string. */
+  json_object_set_string_member (payload, "unpaid", g_str_equal (PQgetvalue (r, 0, 10), "t") ? "yes" : "");
+  json_object_set_string_member (payload, "starts", PQgetvalue (r, 0, 11));
+  json_object_set_string_member (payload, "venue", PQgetvalue (r, 0, 12));
   return eva_outbox_enqueue (conn, PQgetvalue (r, 0, 0), PQgetvalue (r, 0, 1),
                              PQgetvalue (r, 0, 2), template_name, payload, error);
 }
@@ -353,10 +369,15 @@ static const char sql_insert_payment[] =
   " RETURNING id";
 
 /* $1 booking, $2 method, $3 expires (unix s), $4 reference. */
+/* $5: the server's transfer details; the booking keeps the details its
+ * buyer was sent (the event's own, else the server's). */
 static const char sql_pending[] =
   "UPDATE bookings SET status = 'pending_payment', payment_method = $2,"
   "                    expires_at = to_timestamp($3::bigint),"
-  "                    payment_reference = coalesce($4, payment_reference)"
+  "                    payment_reference = coalesce($4, payment_reference),"
+  "                    transfer_details = CASE WHEN $2 = 'bank_transfer' THEN"
+  "                      coalesce((SELECT e.transfer_details FROM events e WHERE e.id = bookings.event_id),"
+  "                               $5::text) END"
   " WHERE id = $1::uuid AND status IN ('held', 'pending_payment') RETURNING id";
 
 static const char sql_at_door[] =
@@ -492,7 +513,7 @@ prepare_card (EvaDbConn    *conn,
   if (ins == NULL)
     return FALSE;
   /* The hold lasts as long as the session (Stripe's minimum is 30 min). */
-  upd = eva_db_query (conn, sql_pending, error, co->booking_id, "card", expires, NULL);
+  upd = eva_db_query (conn, sql_pending, error, co->booking_id, "card", expires, NULL, NULL);
   if (upd == NULL)
     return FALSE;
 
@@ -535,7 +556,7 @@ prepare_transfer (EvaDbConn    *conn,
       if (!savepoint (conn, "SAVEPOINT reference", error))
         return FALSE;
       upd = eva_db_query (conn, sql_pending, &local, co->booking_id, "bank_transfer",
-                          deadline_text, reference);
+                          deadline_text, reference, config->transfer_details);
       if (upd != NULL)
         ins = eva_db_query (conn, sql_insert_payment, &local, co->booking_id, "bank_transfer",
                             "bank_transfer", "1", PQgetvalue (booking, 0, 2),
@@ -562,6 +583,7 @@ prepare_transfer (EvaDbConn    *conn,
 
 static gboolean
 prepare_at_door (EvaDbConn    *conn,
+                 EvaConfig    *config,
                  EvaCheckout  *co,
                  PGresult     *booking,
                  EvaOutcome   *out,
@@ -579,7 +601,7 @@ prepare_at_door (EvaDbConn    *conn,
                       "1", PQgetvalue (booking, 0, 2), PQgetvalue (booking, 0, 3),
                       NULL, NULL, NULL);
   if (ins == NULL
-      || !on_confirmed (conn, co->booking_id, "at_door", error)
+      || !on_confirmed (conn, config, co->booking_id, "at_door", error)
       || !audit (conn, "attendee", co->attendee_id, "payment.started", co->booking_id,
                  "{\"method\":\"at_door\"}", co->request_id, co->ip, error))
     return FALSE;
@@ -660,7 +682,7 @@ prepare_checkout_tx (EvaDbConn    *conn,
       return prepare_transfer (conn, config, co, booking, out, error);
     }
   if (g_str_equal (co->method, "at_door"))
-    return prepare_at_door (conn, co, booking, out, error);
+    return prepare_at_door (conn, config, co, booking, out, error);
   return prepare_card (conn, config, co, booking, out, error);
 }
 
@@ -910,7 +932,7 @@ fulfil_tx (EvaDbConn   *conn,
     {
       if (!confirm_paid (conn, booking_id, NULL, &confirmed, error))
         return FALSE;
-      return !confirmed || on_confirmed (conn, booking_id, "card", error);
+      return !confirmed || on_confirmed (conn, config, booking_id, "card", error);
     }
   if (g_str_equal (booking_status, "expired") || g_str_equal (booking_status, "cancelled"))
     {
@@ -919,7 +941,7 @@ fulfil_tx (EvaDbConn   *conn,
       if (confirmed)
         return audit (conn, "system", NULL, "payment.late_confirmed", booking_id, NULL,
                       NULL, NULL, error)
-               && on_confirmed (conn, booking_id, "card", error);
+               && on_confirmed (conn, config, booking_id, "card", error);
       return auto_refund (conn, config, payment_id, booking_id, PQgetvalue (p, 0, 2),
                           PQgetvalue (p, 0, 3), "requested_by_customer",
                           "Paid after the hold lapsed; the tickets were gone", error);
@@ -1419,6 +1441,7 @@ static const char sql_mark_payment[] =
 
 static gboolean
 mark_paid_tx (EvaDbConn   *conn,
+              EvaConfig   *config,
               const char  *booking_id,
               const char  *staff_id,
               gint64       amount,
@@ -1497,13 +1520,14 @@ mark_paid_tx (EvaDbConn   *conn,
                              amount, paid_on, method);
   if (!audit (conn, "staff", staff_id, "payment.marked_paid", booking_id, details, NULL, NULL, error))
     return FALSE;
-  if (confirmed && !on_confirmed (conn, booking_id, method, error))
+  if (confirmed && !on_confirmed (conn, config, booking_id, method, error))
     return FALSE;
   return reply_booking (conn, booking_id, NULL, out, error);
 }
 
 gboolean
 eva_payments_mark_paid (EvaDbConn   *conn,
+                        EvaConfig   *config,
                         const char  *booking_id,
                         const char  *staff_id,
                         gint64       amount,
@@ -1515,7 +1539,7 @@ eva_payments_mark_paid (EvaDbConn   *conn,
   eva_outcome_clear (out);
   if (!eva_db_begin (conn, error))
     return FALSE;
-  if (!mark_paid_tx (conn, booking_id, staff_id, amount, paid_on, reference, out, error))
+  if (!mark_paid_tx (conn, config, booking_id, staff_id, amount, paid_on, reference, out, error))
     {
       eva_db_rollback (conn);
       return FALSE;

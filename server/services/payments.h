@@ -121,6 +121,7 @@ gboolean eva_payments_settle_refund    (EvaDbConn    *conn,
 
 /* Bank transfer received or money taken at the door. */
 gboolean eva_payments_mark_paid        (EvaDbConn    *conn,
+                                        EvaConfig    *config,
                                         const char   *booking_id,
                                         const char   *staff_id,
                                         gint64        amount,
