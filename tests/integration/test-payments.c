@@ -1324,7 +1324,11 @@ test_bad_input (void)
         g_error ("refund %s: %u %s", bad_refund[i], r->status, r->body);
       g_clear_pointer (&r, eva_test_response_free);
     }
-  long_note = g_strdup_printf ("{\"note\":\"%s\"}", g_strnfill (501, 'n'));
+  {
+    g_autofree char *n = g_strnfill (501, 'n');
+
+    long_note = g_strdup_printf ("{\"note\":\"%s\"}", n);
+  }
   r = refund (paid, long_note);
   g_assert_cmpuint (r->status / 100, ==, 4);
   g_clear_pointer (&r, eva_test_response_free);
