@@ -65,6 +65,7 @@ CREATE TABLE refunds (
     error        text,
     automatic    boolean NOT NULL DEFAULT false,
     staff_id     uuid REFERENCES staff (id) ON DELETE SET NULL,
+    idempotency_key text,
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT refunds_amount_check CHECK (amount > 0),
@@ -74,6 +75,7 @@ CREATE TABLE refunds (
     CONSTRAINT refunds_note_check CHECK (char_length(note) <= 500),
     CONSTRAINT refunds_status_check
         CHECK (status IN ('pending', 'succeeded', 'failed', 'recorded', 'to_refund')),
+    CONSTRAINT refunds_idempotency_key UNIQUE (booking_id, idempotency_key),
     CONSTRAINT refunds_provider_ref_key UNIQUE (provider_ref)
 );
 CREATE INDEX refunds_booking_idx ON refunds (booking_id);

@@ -16,5 +16,8 @@ char       *_eva_booking_dialog_describe      (EvaBookingDialog *self,
                                                const char       *what);
 gboolean    _eva_booking_dialog_can           (EvaBookingDialog *self,
                                                const char       *action);
+const char *_eva_booking_dialog_get_subtitle  (EvaBookingDialog *self,
+                                               const char       *what,
+                                               guint             index);
 
 G_END_DECLS

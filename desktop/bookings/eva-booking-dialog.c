@@ -266,26 +266,37 @@ payment_row_new (EvaBookingDialog *self,
   gint64 refunded = json_object_get_int_member_with_default (payment, "refunded_amount", 0);
   g_autofree char *amount = eva_format_money (json_object_get_int_member_with_default (payment, "amount", 0),
                                               code != NULL ? code : currency (self));
-  g_autofree char *when = format_member_time (self, payment, "paid_at");
+  const char *paid_at = json_object_get_string_member_with_default (payment, "paid_at", NULL);
+  g_autoptr(GDateTime) paid_dt = paid_at != NULL ? g_date_time_new_from_iso8601 (paid_at, NULL) : NULL;
+  g_autofree char *when = NULL;
   g_autofree char *subtitle = NULL;
   GtkWidget *suffix;
   GtkWidget *label;
 
-  if (when == NULL)
+  /* Money marked as paid (a transfer, at the door) was paid on a day
+   * the organizer gave, not at a time */
+  if (paid_dt != NULL && (g_strcmp0 (method, "bank_transfer") == 0 || g_strcmp0 (method, "at_door") == 0))
+    when = eva_format_day (paid_dt);
+  else if (paid_dt != NULL)
+    when = eva_format_datetime (paid_dt, event_timezone (self));
+  else
     when = format_member_time (self, payment, "created_at");
-  if (refunded > 0)
-    {
-      g_autofree char *back = eva_format_money (refunded, code != NULL ? code : currency (self));
-
-      /* Translators: when it was paid, then how much of it was refunded,
-       * e.g. "12 April 2030, 19:30 · 10.00 EUR refunded" */
-      subtitle = g_strdup_printf (_("%s · %s refunded"), when != NULL ? when : "", back);
-    }
-  else if (reference != NULL && when != NULL)
+  if (reference != NULL && when != NULL)
     /* Translators: when, then the payment's reference */
     subtitle = g_strdup_printf (_("%s · %s"), when, reference);
   else
     subtitle = g_strdup (when != NULL ? when : reference);
+  if (refunded > 0)
+    {
+      g_autofree char *back = eva_format_money (refunded, code != NULL ? code : currency (self));
+      g_autofree char *more = NULL;
+
+      /* Translators: when it was paid (and its reference), then how much
+       * of it was refunded, e.g. "12 April 2030, 19:30 · 10.00 EUR refunded" */
+      more = g_strdup_printf (_("%s · %s refunded"), subtitle != NULL ? subtitle : "", back);
+      g_free (subtitle);
+      subtitle = g_steal_pointer (&more);
+    }
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), eva_payment_method_label (method));
@@ -564,12 +575,39 @@ cancelled_cb (GObject      *source,
   g_signal_emit (self, signals[CHANGED], 0, self->booking);
 }
 
+/* @booking as the payment routes answer it, with the "attendee" the
+ * booking had if the answer has none: those routes send the booking as
+ * attendees see it, without who booked, which the dialog and the list
+ * (through "changed") would lose otherwise. */
+static EvaRecord *
+with_attendee (EvaBookingDialog *self,
+               EvaRecord        *booking)
+{
+  JsonObject *known = self->booking != NULL ? eva_record_get_object (self->booking) : NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonNode) copy = NULL;
+  JsonObject *object;
+
+  if (json_object_has_member (eva_record_get_object (booking), "attendee") ||
+      known == NULL || !json_object_has_member (known, "attendee") ||
+      g_strcmp0 (eva_record_get_id (booking), eva_record_get_id (self->booking)) != 0)
+    return g_object_ref (booking);
+
+  /* A copy: the answer stays as it came. */
+  answer = json_node_init_object (json_node_alloc (), eva_record_get_object (booking));
+  copy = json_node_copy (answer);
+  object = json_node_get_object (copy);
+  json_object_set_member (object, "attendee", json_node_copy (json_object_get_member (known, "attendee")));
+  return eva_record_new (object);
+}
+
 static void
 payment_done_cb (EvaBookingDialog *self,
-                 EvaRecord        *booking,
+                 EvaRecord        *answer,
                  EvaRecord        *refund,
                  GtkWidget        *dialog)
 {
+  g_autoptr(EvaRecord) booking = with_attendee (self, answer);
   const char *message;
 
   take_booking (self, booking);
@@ -1009,6 +1047,23 @@ _eva_booking_dialog_describe (EvaBookingDialog *self,
                             (const char *) g_object_get_data (g_ptr_array_index (rows, i),
                                                               "eva-description"));
   return g_string_free (out, FALSE);
+}
+
+/* The subtitle of the @index-th row of "payments" or "refunds" (when,
+ * reference, what was refunded…), or NULL when there is no such row. */
+const char *
+_eva_booking_dialog_get_subtitle (EvaBookingDialog *self,
+                                  const char       *what,
+                                  guint             index)
+{
+  GPtrArray *rows;
+
+  g_return_val_if_fail (EVA_IS_BOOKING_DIALOG (self), NULL);
+
+  rows = g_strcmp0 (what, "refunds") == 0 ? self->refund_rows : self->payment_rows;
+  if (index >= rows->len)
+    return NULL;
+  return adw_action_row_get_subtitle (g_ptr_array_index (rows, index));
 }
 
 /* Whether "refund" or "mark-paid" is offered. */

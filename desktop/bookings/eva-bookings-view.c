@@ -4,8 +4,9 @@
  * email) and filters by status; the next page is asked for as the list
  * nears its end. "Awaiting Payment" (status=awaiting_payment) shows
  * the bookings whose money is not in yet, transfers awaited and bookings
- * to pay at the door; a row's badge says paid, unpaid or awaiting. A row opens the booking in EvaBookingDialog, where it can
- * be cancelled. "Export CSV…" saves every booking of the event as the
+ * to pay at the door; a row's badge says paid or unpaid beside its
+ * status, or what is awaited (a transfer, a card) in the status's place.
+ * A row opens the booking in EvaBookingDialog, where it can be cancelled. "Export CSV…" saves every booking of the event as the
  * server writes it (Accept: text/csv) to a file chosen with
  * GtkFileChooserNative, so it works inside Flatpak; fetching and writing
  * are both asynchronous.
@@ -200,27 +201,37 @@ create_row_cb (gpointer item,
   pills = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
   gtk_widget_set_halign (pills, GTK_ALIGN_END);
   state = eva_booking_payment_state (booking);
-  if (state != EVA_PAYMENT_STATE_NONE)
+  if (state == EVA_PAYMENT_STATE_AWAITING)
     {
       const char *method = eva_record_get_string (booking, "payment_method");
-      const char *label = eva_payment_state_label (state);
-      GtkWidget *badge;
+      const char *label = NULL;
 
-      /* What is awaited, beside the status ("Payment Pending") */
-      if (state == EVA_PAYMENT_STATE_AWAITING && g_strcmp0 (method, "bank_transfer") == 0)
+      /* What is awaited says more than the status ("Payment Pending"),
+       * and in its place: two pills leave a phone's row no room for the
+       * name. */
+      if (g_strcmp0 (method, "bank_transfer") == 0)
         label = C_("payment state", "Awaiting Transfer");
-      else if (state == EVA_PAYMENT_STATE_AWAITING && g_strcmp0 (method, "card") == 0)
+      else if (g_strcmp0 (method, "card") == 0)
         label = C_("payment state", "Awaiting Card");
-      badge = gtk_label_new (label);
-
-      gtk_widget_add_css_class (badge, "status-pill");
-      gtk_widget_add_css_class (badge, "caption-heading");
-      gtk_widget_add_css_class (badge, "payment-badge");
-      eva_set_status_class (badge, eva_payment_state_css (state));
-      gtk_box_append (GTK_BOX (pills), badge);
-      g_object_set_data (G_OBJECT (row), "eva-payment-badge", badge);
+      status_label = gtk_label_new (label != NULL ? label : eva_booking_status_label (status));
+      gtk_widget_add_css_class (status_label, "payment-badge");
+      g_object_set_data (G_OBJECT (row), "eva-payment-badge", status_label);
     }
-  status_label = gtk_label_new (eva_booking_status_label (status));
+  else
+    {
+      if (state != EVA_PAYMENT_STATE_NONE)
+        {
+          GtkWidget *badge = gtk_label_new (eva_payment_state_label (state));
+
+          gtk_widget_add_css_class (badge, "status-pill");
+          gtk_widget_add_css_class (badge, "caption-heading");
+          gtk_widget_add_css_class (badge, "payment-badge");
+          eva_set_status_class (badge, eva_payment_state_css (state));
+          gtk_box_append (GTK_BOX (pills), badge);
+          g_object_set_data (G_OBJECT (row), "eva-payment-badge", badge);
+        }
+      status_label = gtk_label_new (eva_booking_status_label (status));
+    }
   gtk_widget_add_css_class (status_label, "status-pill");
   gtk_widget_add_css_class (status_label, "caption-heading");
   eva_set_status_class (status_label, status);

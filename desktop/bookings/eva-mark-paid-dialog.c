@@ -3,7 +3,7 @@
  * For a booking awaiting its bank transfer, or confirmed and to be paid
  * at the door: the amount (the booking's total to start with; the server
  * wants exactly that), the day it was paid (today to start with) and a
- * reference such as the bank's. "Mark as Paid" asks once more, then sends
+ * reference such as the bank's. "Save" asks once more, then sends
  * POST /api/v1/admin/bookings/{id}/mark-paid. What the server refuses
  * shows above the form, which keeps what was typed; "marked" carries the
  * booking as it is now.

@@ -247,9 +247,14 @@ refunded_cb (GObject      *source,
       if (g_strcmp0 (eva_record_get_string (made, "status"), "failed") == 0)
         fail_booking (self, asked, eva_record_get_string (made, "error") ?: _("The refund failed"));
       else
-        g_ptr_array_add (g_strcmp0 (eva_record_get_string (made, "status"), "to_refund") == 0
-                         ? self->to_refund : self->refunded,
-                         g_steal_pointer (&made));
+        {
+          /* Which list first: the order arguments are evaluated in is
+           * not defined, and the other one takes @made away. */
+          GPtrArray *into = g_strcmp0 (eva_record_get_string (made, "status"), "to_refund") == 0
+                            ? self->to_refund : self->refunded;
+
+          g_ptr_array_add (into, g_steal_pointer (&made));
+        }
     }
   refund_next (self);
 }

@@ -133,7 +133,22 @@ show_booking (EvaRefundDialog *self)
   g_autofree char *description = NULL;
   g_autofree char *title = NULL;
 
-  if (refunded > 0)
+  /* Refunds asked for and still on their way (a card's, at the
+   * gateway) are not refunded yet, but not left to refund either. */
+  gint64 pending = paid - refunded - eva_booking_get_refundable (self->booking);
+
+  if (pending > 0)
+    {
+      g_autofree char *refunded_text = eva_format_money (refunded, self->currency);
+      g_autofree char *pending_text = eva_format_money (pending, self->currency);
+
+      /* Translators: what was paid, what was given back, then what is
+       * on its way back, e.g. "75.00 EUR paid, 25.00 EUR refunded,
+       * 5.00 EUR pending." */
+      description = g_strdup_printf (_("%s paid, %s refunded, %s pending."), paid_text, refunded_text,
+                                     pending_text);
+    }
+  else if (refunded > 0)
     {
       g_autofree char *refunded_text = eva_format_money (refunded, self->currency);
 

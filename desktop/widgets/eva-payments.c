@@ -135,14 +135,40 @@ eva_booking_payment_state (EvaRecord *booking)
   return EVA_PAYMENT_STATE_NONE;
 }
 
-/* What is paid and not yet given back, in minor units. */
+/* What the refunds of @booking hold back, failed ones aside: those still
+ * pending at the gateway too, which "amount_refunded" (money gone back)
+ * leaves out. -1 without a list of refunds. */
+static gint64
+refunds_asked (EvaRecord *booking)
+{
+  JsonArray *refunds = eva_booking_get_array (booking, "refunds");
+  gint64 sum = 0;
+
+  if (refunds == NULL)
+    return -1;
+  for (guint i = 0; i < json_array_get_length (refunds); i++)
+    {
+      JsonNode *element = json_array_get_element (refunds, i);
+      JsonObject *refund;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        continue;
+      refund = json_node_get_object (element);
+      if (g_strcmp0 (json_object_get_string_member_with_default (refund, "status", NULL), "failed") != 0)
+        sum += json_object_get_int_member_with_default (refund, "amount", 0);
+    }
+  return sum;
+}
+
+/* What is paid and not yet given back nor asked back, in minor units:
+ * what the server lets refund still. */
 gint64
 eva_booking_get_refundable (EvaRecord *booking)
 {
   g_return_val_if_fail (EVA_IS_RECORD (booking), 0);
 
   return MAX (0, eva_record_get_int (booking, "amount_paid", 0) -
-                 eva_record_get_int (booking, "amount_refunded", 0));
+                 MAX (eva_record_get_int (booking, "amount_refunded", 0), refunds_asked (booking)));
 }
 
 gboolean

@@ -177,6 +177,22 @@ eva_action_row_add_tag (AdwActionRow *row,
 /* Formatting                                                         */
 /* ------------------------------------------------------------------ */
 
+/* "Fri, 1 May 2030": a day given without a time of day (a payment marked
+ * as paid on it), which the server keeps as that day's midnight UTC. In
+ * any other time zone that is another time, or even another day. */
+char *
+eva_format_day (GDateTime *dt)
+{
+  g_autoptr(GDateTime) utc = NULL;
+
+  if (dt == NULL)
+    return g_strdup (_("Not set"));
+
+  utc = g_date_time_to_utc (dt);
+  /* Translators: a day, see g_date_time_format(); e.g. "Fri, 1 May 2030" */
+  return g_date_time_format (utc, _("%a, %-d %b %Y"));
+}
+
 /* "Fri, 1 May 2030, 18:00" in the event's time zone. */
 char *
 eva_format_datetime (GDateTime  *dt,

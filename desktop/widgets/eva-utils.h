@@ -33,6 +33,7 @@ gboolean     eva_rows_set_field_errors (const GError    *error,
                                         gpointer         owner);
 void         eva_action_row_add_tag (AdwActionRow *row,
                                      const char   *label);
+char        *eva_format_day         (GDateTime    *dt);
 char        *eva_format_datetime    (GDateTime    *dt,
                                      const char   *timezone);
 const char  *eva_status_label       (const char   *status);

@@ -410,7 +410,7 @@ eva_api_admin_bookings_refund (EvaRequest *req)
 {
   g_auto(EvaInput) in = { 0 };
   g_autoptr(EvaRefundJob) job = eva_refund_job_new ();
-  const char *s;
+  const char *s, *key;
   gint64 n;
   gboolean b;
 
@@ -433,8 +433,13 @@ eva_api_admin_bookings_refund (EvaRequest *req)
   job->settled = TRUE;
   if (eva_input_bool (&in, "settled", 0, &b) == EVA_FIELD_SET)
     job->settled = b;
+  /* Optional: a retry with the same key gets the same refund. */
+  key = eva_request_header (req, "Idempotency-Key");
+  if (key != NULL && (*key == '\0' || strlen (key) > 255 || !g_utf8_validate (key, -1, NULL)))
+    eva_input_error (&in, "Idempotency-Key", "must be 1 to 255 characters");
   if (!eva_input_end (&in))
     return;
+  job->client_key = g_strdup (key);
 
   job->booking_id = g_ascii_strdown (eva_request_param (req, "id"), -1);
   job->staff_id = g_strdup (req->principal_id);

@@ -7,6 +7,10 @@
  * given back) exactly once. If the database is away, the sweeper logs,
  * drops the connection and tries again on the next tick.
  *
+ * After the holds, the payments' upkeep (eva_payments_sweep(): Checkout
+ * sessions of lapsed holds, reconciliation, refunds, transfer reminders);
+ * its failures never keep holds from expiring.
+ *
  * Once a minute it also removes the links (single-use tokens) from outbox
  * rows that no longer need them (eva_outbox_scrub()).
  *
@@ -74,14 +78,6 @@ sweep (EvaSweeper  *sweeper,
             }
         }
 
-      if (!eva_payments_sweep (*conn, sweeper->config, &error))
-        {
-          g_warning ("payment upkeep failed: %s", error->message);
-          if (g_error_matches (error, EVA_ERROR, EVA_ERROR_UNAVAILABLE))
-            g_clear_pointer (conn, eva_db_conn_free);
-          return;
-        }
-
       n = eva_bookings_expire (*conn, NULL, NULL, EVA_BOOKING_SWEEP_BATCH, &error);
       if (n < 0)
         {
@@ -94,6 +90,18 @@ sweep (EvaSweeper  *sweeper,
         g_debug ("expired %" G_GINT64_FORMAT " holds", n);
       if (n < EVA_BOOKING_SWEEP_BATCH)
         {
+          /* Payments after holds: a slow or failing payment provider
+           * never delays the inventory of lapsed holds. */
+          if (!eva_payments_sweep (*conn, sweeper->config, &error))
+            {
+              g_warning ("payment upkeep failed: %s", error->message);
+              if (g_error_matches (error, EVA_ERROR, EVA_ERROR_UNAVAILABLE))
+                {
+                  g_clear_pointer (conn, eva_db_conn_free);
+                  return;
+                }
+              g_clear_error (&error);
+            }
           scrub (sweeper, *conn);
           return;
         }

@@ -74,6 +74,7 @@ eva_refund_job_free (EvaRefundJob *job)
     return;
   g_free (job->booking_id);
   g_free (job->staff_id);
+  g_free (job->client_key);
   g_free (job->reason);
   g_free (job->note);
   g_free (job->request_id);
@@ -258,7 +259,15 @@ confirm_late (EvaDbConn   *conn,
   r = eva_db_query (conn, sql_confirm_late, &local, booking_id, paid_at);
   if (r == NULL)
     {
-      if (!g_error_matches (local, EVA_ERROR, EVA_ERROR_CONFLICT))
+      const char *constraint = eva_db_conn_last_constraint (conn);
+
+      /* Only the inventory's CHECK (or the coupon's, used up by others
+       * meanwhile) means "cannot be booked any more"; a deadlock or any
+       * other conflict fails the whole transaction, to be tried again
+       * (Stripe redelivers, the sweeper comes back). */
+      if (!g_error_matches (local, EVA_ERROR, EVA_ERROR_CONFLICT)
+          || (g_strcmp0 (constraint, "ticket_types_inventory") != 0
+              && g_strcmp0 (constraint, "coupons_uses_check") != 0))
         {
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
@@ -300,6 +309,7 @@ mail_buyer (EvaDbConn   *conn,
   g_autofree char *refunded = NULL;
   g_autofree char *link = NULL;
   g_autofree char *deadline = NULL;
+  g_autoptr(GError) local = NULL;
 
   if (r == NULL)
     return FALSE;
@@ -324,8 +334,19 @@ mail_buyer (EvaDbConn   *conn,
   json_object_set_string_member (payload, "unpaid", g_str_equal (PQgetvalue (r, 0, 10), "t") ? "yes" : "");
   json_object_set_string_member (payload, "starts", PQgetvalue (r, 0, 11));
   json_object_set_string_member (payload, "venue", PQgetvalue (r, 0, 12));
-  return eva_outbox_enqueue (conn, PQgetvalue (r, 0, 0), PQgetvalue (r, 0, 1),
-                             PQgetvalue (r, 0, 2), template_name, payload, error);
+  if (!eva_outbox_enqueue (conn, PQgetvalue (r, 0, 0), PQgetvalue (r, 0, 1),
+                           PQgetvalue (r, 0, 2), template_name, payload, &local))
+    {
+      /* A mail that cannot be sent (the account was deleted: its address
+       * is no address) never stops a payment, a refund or the sweeper. */
+      if (!g_error_matches (local, EVA_ERROR, EVA_ERROR_INVALID))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_message ("booking %s: no %s mail: %s", booking_id, template_name, local->message);
+    }
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -338,7 +359,7 @@ static const char sql_checkout_booking[] =
   "       coalesce(a.email, b.buyer_email), e.payment_methods::text[],"
   "       e.transfer_details IS NOT NULL, e.transfer_days,"
   "       extract(epoch FROM e.starts_at - now())::bigint, e.title, b.discount,"
-  "       b.expires_at"
+  "       b.expires_at, e.status, e.ends_at <= now()"
   "  FROM bookings b JOIN events e ON e.id = b.event_id"
   "  LEFT JOIN attendees a ON a.id = b.attendee_id"
   " WHERE b.id = $1::uuid AND b.attendee_id = $2::uuid"
@@ -659,6 +680,13 @@ prepare_checkout_tx (EvaDbConn    *conn,
       refuse (out, 409, "invalid_transition", "This booking is free: there is nothing to pay");
       return TRUE;
     }
+  /* No money for an event that was cancelled or is over. */
+  if (!g_str_equal (PQgetvalue (booking, 0, 13), "published") || g_str_equal (PQgetvalue (booking, 0, 14), "t"))
+    {
+      refuse (out, 409, "event_not_on_sale", "This event is %s: its tickets cannot be paid for",
+              g_str_equal (PQgetvalue (booking, 0, 13), "cancelled") ? "cancelled" : "over");
+      return TRUE;
+    }
   if (!method_offered (config, booking, co->method))
     {
       refuse (out, 422, "method_not_offered", "This event does not take payment by %s",
@@ -805,8 +833,12 @@ static const char sql_adopt_session[] =
   "               AND provider_ref IS NULL ORDER BY attempt DESC LIMIT 1)"
   " RETURNING id";
 
+/* A payment whose amount or currency is not the booking's: never
+ * fulfilled, and final (the booking lapses as if unpaid; the organizer
+ * sees the flag and settles it with the buyer). $3 the payment intent. */
 static const char sql_flag[] =
-  "UPDATE payments SET flag = $2 WHERE id = $1::uuid";
+  "UPDATE payments SET flag = $2, status = 'failed', payment_intent = coalesce($3, payment_intent)"
+  " WHERE id = $1::uuid AND status = 'pending' RETURNING id";
 
 /* $1 payment, $2 payment intent. */
 static const char sql_payment_paid[] =
@@ -902,15 +934,30 @@ fulfil_tx (EvaDbConn   *conn,
   if (amount != g_ascii_strtoll (PQgetvalue (p, 0, 2), NULL, 10)
       || g_strcmp0 (currency, PQgetvalue (p, 0, 3)) != 0)
     {
-      g_autoptr(PGresult) f = eva_db_query (conn, sql_flag, error, payment_id, "amount_mismatch");
-      g_autofree char *got_currency = g_strescape (currency != NULL ? currency : "", NULL);
+      g_autoptr(PGresult) f = eva_db_query (conn, sql_flag, error, payment_id, "amount_mismatch", intent);
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
 
       if (f == NULL)
         return FALSE;
-      details = g_strdup_printf ("{\"session\":\"%s\",\"expected\":%s,\"expected_currency\":\"%s\","
-                                 "\"got\":%" G_GINT64_FORMAT ",\"got_currency\":\"%s\"}",
-                                 id, PQgetvalue (p, 0, 2), PQgetvalue (p, 0, 3), amount,
-                                 got_currency);
+      if (PQntuples (f) == 0)
+        return TRUE;   /* flagged before */
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "session");
+      json_builder_add_string_value (b, id);
+      json_builder_set_member_name (b, "expected");
+      json_builder_add_int_value (b, g_ascii_strtoll (PQgetvalue (p, 0, 2), NULL, 10));
+      json_builder_set_member_name (b, "expected_currency");
+      json_builder_add_string_value (b, PQgetvalue (p, 0, 3));
+      json_builder_set_member_name (b, "got");
+      json_builder_add_int_value (b, amount);
+      json_builder_set_member_name (b, "got_currency");
+      json_builder_add_string_value (b, currency != NULL ? currency : "");
+      json_builder_set_member_name (b, "payment_intent");
+      json_builder_add_string_value (b, intent != NULL ? intent : "");
+      json_builder_end_object (b);
+      node = json_builder_get_root (b);
+      details = json_to_string (node, FALSE);
       g_warning ("Checkout session %s: amount or currency does not match booking %s",
                  id, booking_id);
       return audit (conn, "system", NULL, "payment.mismatch", booking_id, details,
@@ -1110,11 +1157,45 @@ static const char sql_refundable[] =
 /* $1 payment, $2 booking, $3 amount, $4 currency, $5 reason, $6 note,
  * $7 status, $8 staff. */
 static const char sql_insert_refund[] =
-  "INSERT INTO refunds (payment_id, booking_id, amount, currency, reason, note, status, staff_id)"
-  " VALUES ($1::uuid, $2::uuid, $3::bigint, $4, $5, $6, $7, $8::uuid) RETURNING id";
+  "INSERT INTO refunds (payment_id, booking_id, amount, currency, reason, note, status, staff_id,"
+  "                     idempotency_key)"
+  " VALUES ($1::uuid, $2::uuid, $3::bigint, $4, $5, $6, $7, $8::uuid, $9) RETURNING id";
+
+/* The refund a request with this Idempotency-Key made before. $1 booking, $2 key. */
+static const char sql_refund_by_key[] =
+  "SELECT r.id, r.amount, r.status, r.provider_ref IS NULL, p.method, p.payment_intent,"
+  "       r.reason, r.note"
+  "  FROM refunds r JOIN payments p ON p.id = r.payment_id"
+  " WHERE r.booking_id = $1::uuid AND r.idempotency_key = $2";
+
+/* The form of a card refund, and its key (the same for every try). */
+static void
+refund_form (EvaRefundJob *job,
+             const char   *intent,
+             gint64        amount,
+             const char   *reason,
+             const char   *note)
+{
+  g_autoptr(EvaForm) form = eva_form_new ();
+
+  eva_form_add (form, "payment_intent", intent);
+  eva_form_add_int (form, "amount", amount);
+  eva_form_add (form, "reason", reason);
+  eva_form_add (form, "metadata[booking_id]", job->booking_id);
+  eva_form_add (form, "metadata[refund_id]", job->refund_id);
+  eva_form_add (form, "metadata[note]", note);
+  g_free (job->form);
+  job->form = eva_form_encode (form);
+  g_free (job->idempotency_key);
+  job->idempotency_key = g_strdup_printf ("everato-refund-%s", job->refund_id);
+}
 
 /* Money back counted on the payment; a booking whose payments are all
  * given back becomes refunded (inventory back). $1 refund. */
+static const char sql_refund_lock_booking[] =
+  "SELECT b.id FROM bookings b JOIN refunds r ON r.booking_id = b.id"
+  " WHERE r.id = $1::uuid FOR UPDATE OF b";
+
 static const char sql_refund_counted[] =
   "WITH r AS (SELECT payment_id, booking_id, amount FROM refunds WHERE id = $1::uuid),"
   " p AS (UPDATE payments p SET refunded_amount = least(p.amount, p.refunded_amount + r.amount)"
@@ -1132,8 +1213,17 @@ refund_counted (EvaDbConn   *conn,
                 const char  *refund_id,
                 GError     **error)
 {
-  g_autoptr(PGresult) r = eva_db_query (conn, sql_refund_counted, error, refund_id);
+  g_autoptr(PGresult) lock = NULL;
+  g_autoptr(PGresult) r = NULL;
 
+  /* Two refunds of one booking settling at once: the booking's lock
+   * orders them, and the sums are read after it (a fresh snapshot), so
+   * the second sees the first and a booking paid back in full always
+   * becomes refunded. */
+  lock = eva_db_query (conn, sql_refund_lock_booking, error, refund_id);
+  if (lock == NULL)
+    return FALSE;
+  r = eva_db_query (conn, sql_refund_counted, error, refund_id);
   if (r == NULL)
     return FALSE;
   if (PQntuples (r) == 0)
@@ -1179,6 +1269,35 @@ prepare_refund_tx (EvaDbConn    *conn,
       refuse (out, 404, "not_found", "No such booking");
       return TRUE;
     }
+  if (job->client_key != NULL)
+    {
+      g_autoptr(PGresult) again = eva_db_query (conn, sql_refund_by_key, error, job->booking_id,
+                                                job->client_key);
+
+      if (again == NULL)
+        return FALSE;
+      if (PQntuples (again) > 0)
+        {
+          /* A retry (a double click, a reply that never came): the same
+           * refund, sent on to Stripe if it has not reached it yet. */
+          if (job->amount >= 0 && job->amount != g_ascii_strtoll (PQgetvalue (again, 0, 1), NULL, 10))
+            {
+              refuse (out, 409, "idempotency_key_reused",
+                      "This Idempotency-Key was used for another refund");
+              return TRUE;
+            }
+          job->refund_id = g_strdup (PQgetvalue (again, 0, 0));
+          if (g_str_equal (PQgetvalue (again, 0, 4), "card")
+              && g_str_equal (PQgetvalue (again, 0, 2), "pending")
+              && g_str_equal (PQgetvalue (again, 0, 3), "t"))
+            refund_form (job, PQgetvalue (again, 0, 5),
+                         g_ascii_strtoll (PQgetvalue (again, 0, 1), NULL, 10),
+                         PQgetisnull (again, 0, 6) ? NULL : PQgetvalue (again, 0, 6),
+                         PQgetisnull (again, 0, 7) ? NULL : PQgetvalue (again, 0, 7));
+          return TRUE;
+        }
+    }
+
   p = eva_db_query (conn, sql_refundable, error, job->booking_id);
   if (p == NULL)
     return FALSE;
@@ -1208,7 +1327,7 @@ prepare_refund_tx (EvaDbConn    *conn,
   amount_text = g_strdup_printf ("%" G_GINT64_FORMAT, amount);
   ins = eva_db_query (conn, sql_insert_refund, error, PQgetvalue (p, 0, 0), job->booking_id,
                       amount_text, PQgetvalue (p, 0, 3), job->reason, job->note, status,
-                      job->staff_id);
+                      job->staff_id, job->client_key);
   if (ins == NULL)
     return FALSE;
   job->refund_id = g_strdup (PQgetvalue (ins, 0, 0));
@@ -1234,18 +1353,7 @@ prepare_refund_tx (EvaDbConn    *conn,
   if (!g_str_equal (method, "card"))
     return refund_counted (conn, job->refund_id, error);   /* no form: nothing to send */
 
-  {
-    g_autoptr(EvaForm) form = eva_form_new ();
-
-    eva_form_add (form, "payment_intent", PQgetvalue (p, 0, 4));
-    eva_form_add_int (form, "amount", amount);
-    eva_form_add (form, "reason", job->reason);
-    eva_form_add (form, "metadata[booking_id]", job->booking_id);
-    eva_form_add (form, "metadata[refund_id]", job->refund_id);
-    eva_form_add (form, "metadata[note]", job->note);
-    job->form = eva_form_encode (form);
-    job->idempotency_key = g_strdup_printf ("everato-refund-%s", job->refund_id);
-  }
+  refund_form (job, PQgetvalue (p, 0, 4), amount, job->reason, job->note);
   return TRUE;
 }
 
@@ -1719,6 +1827,21 @@ sweep_refund (EvaDbConn   *conn,
   return TRUE;
 }
 
+/* One session or refund of the sweep failed: the others still get their
+ * turn (this one comes back on a later tick), unless the database is
+ * away. Returns TRUE to go on. */
+static gboolean
+sweep_item_failed (EvaDbConn  *conn,
+                   GError    **error)
+{
+  if (error == NULL || *error == NULL || g_error_matches (*error, EVA_ERROR, EVA_ERROR_UNAVAILABLE))
+    return FALSE;
+  g_warning ("payment upkeep: %s", (*error)->message);
+  g_clear_error (error);
+  eva_db_rollback (conn);
+  return TRUE;
+}
+
 gboolean
 eva_payments_sweep (EvaDbConn   *conn,
                     EvaConfig   *config,
@@ -1735,14 +1858,14 @@ eva_payments_sweep (EvaDbConn   *conn,
       if (sessions == NULL)
         return FALSE;
       for (int i = 0; i < PQntuples (sessions); i++)
-        if (!sweep_session (conn, config, sessions, i, error))
+        if (!sweep_session (conn, config, sessions, i, error) && !sweep_item_failed (conn, error))
           return FALSE;
 
       refunds = eva_db_query (conn, sql_sweep_refunds, error);
       if (refunds == NULL)
         return FALSE;
       for (int i = 0; i < PQntuples (refunds); i++)
-        if (!sweep_refund (conn, refunds, i, config, error))
+        if (!sweep_refund (conn, refunds, i, config, error) && !sweep_item_failed (conn, error))
           return FALSE;
     }
 

@@ -93,6 +93,7 @@ typedef struct
   char   *reason;            /* NULL or a Stripe reason */
   char   *note;
   gboolean settled;          /* offline: paid back already (recorded) */
+  char   *client_key;        /* the request's Idempotency-Key, or NULL */
   char   *request_id;
   char   *ip;
   /* Card, when Stripe must be asked: */

@@ -883,9 +883,18 @@ test_mismatch (void)
       g_assert_cmpint (count_audit ("booking.confirmed", booking), ==, 0);
       assert_sql (server->pg, "SELECT flag FROM payments WHERE booking_id = $1::uuid", booking,
                   "amount_mismatch");
+      /* Final: the sweeper does not come back to it, and the booking
+       * lapses as an unpaid one (inventory back). */
       assert_sql (server->pg, "SELECT status FROM payments WHERE booking_id = $1::uuid", booking,
-                  "pending");
+                  "failed");
+      g_assert_cmpint (deliver (ev, "good", NULL), ==, 200);
+      g_assert_cmpint (count_audit ("payment.mismatch", booking), ==, 1);
+      g_free (eva_test_sql (server->pg, "UPDATE bookings SET expires_at = now() - interval '1 second'"
+                                        " WHERE id = $1::uuid RETURNING id", booking, NULL));
+      wait_sql (server, "SELECT status FROM bookings WHERE id = $1::uuid", booking, "expired");
     }
+  g_assert_cmpint (held_count (type), ==, 0);
+  g_assert_cmpint (sold (type), ==, 0);
   assert_invariant (server->pg);
 }
 
@@ -1248,6 +1257,194 @@ test_refund_offline (void)
   assert_invariant (server->pg);
 }
 
+
+/* A buyer who deleted their account still gets what they paid for; no
+ * mail can go out, and nothing else stops because of it. */
+static void
+test_deleted_buyer (void)
+{
+  g_autofree char *type = NULL;
+  g_autofree char *event = paid_event ("[\"card\",\"bank_transfer\"]", 10, &type);
+  g_autoptr(Buyer) b = make_buyer_on (server, "gone", TRUE);
+  g_autoptr(Buyer) t = make_buyer_on (server, "gonetoo", TRUE);
+  g_autofree char *booking = held (b, event, type, 1);
+  g_autofree char *transfer = held (t, event, type, 1);
+  g_autofree char *session = card_checkout (b, booking);
+  g_autoptr(EvaTestResponse) r = checkout (t, transfer, "{\"method\":\"bank_transfer\"}");
+  g_autofree char *ev = NULL;
+
+  eva_test_assert_status (r, 200);
+  /* What deleting an account does to it (server/api/me.c). */
+  g_free (eva_test_sql (server->pg, "UPDATE attendees SET status = 'deleted',"
+                                    " email = 'deleted-' || id || '@invalid', name = ''"
+                                    " WHERE id = ANY (ARRAY[$1, $2]::uuid[]) RETURNING id",
+                        b->id, t->id, NULL));
+  ev = pay (session, TRUE, NULL);
+  {
+    g_autofree char *status = booking_status (booking);
+
+    g_assert_cmpstr (status, ==, "confirmed");
+  }
+  g_assert_cmpint (count_audit ("booking.confirmed", booking), ==, 1);
+  /* Its transfer reminder comes due: the sweeper goes on (holds expire). */
+  g_free (eva_test_sql (server->pg, "UPDATE bookings SET created_at = now() - interval '6 days',"
+                                    " expires_at = now() + interval '1 day'"
+                                    " WHERE id = $1::uuid RETURNING id", transfer, NULL));
+  wait_sql (server, "SELECT reminded_at IS NOT NULL FROM bookings WHERE id = $1::uuid", transfer, "t");
+  {
+    g_autoptr(Buyer) c = make_buyer_on (server, "meanwhile", TRUE);
+    g_autofree char *lapsing = held (c, event, type, 1);
+
+    g_free (eva_test_sql (server->pg, "UPDATE bookings SET expires_at = now() - interval '1 second'"
+                                      " WHERE id = $1::uuid RETURNING id", lapsing, NULL));
+    wait_sql (server, "SELECT status FROM bookings WHERE id = $1::uuid", lapsing, "expired");
+  }
+  assert_invariant (server->pg);
+}
+
+/* A refund retried with its Idempotency-Key is the same refund. */
+static void
+test_refund_idempotent (void)
+{
+  g_autofree char *type = NULL;
+  g_autofree char *event = paid_event ("[\"card\"]", 10, &type);
+  g_autoptr(Buyer) b = make_buyer_on (server, "twice", TRUE);
+  g_autofree char *booking = paid_booking (b, event, type, 2, NULL);
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/bookings/%s/refund", booking);
+  g_autofree char *long_key = g_strnfill (256, 'k');
+  g_autoptr(EvaTestResponse) first = NULL;
+  g_autoptr(EvaTestResponse) again = NULL;
+  g_autoptr(EvaTestResponse) other = NULL;
+  g_autoptr(EvaTestResponse) bad = NULL;
+  g_autoptr(EvaTestResponse) outage = NULL;
+  g_autoptr(EvaTestResponse) retried = NULL;
+  g_autofree char *intent = eva_test_sql (server->pg, "SELECT payment_intent FROM payments"
+                                                      " WHERE booking_id = $1::uuid", booking, NULL);
+
+  first = http_full (server, NULL, "POST", path, NULL, "refund-1", NULL, organizer, "{\"amount\":500}");
+  eva_test_assert_status (first, 200);
+  again = http_full (server, NULL, "POST", path, NULL, "refund-1", NULL, organizer, "{\"amount\":500}");
+  eva_test_assert_status (again, 200);
+  g_assert_cmpstr (eva_test_json_string (again->json, "refund.id"), ==,
+                   eva_test_json_string (first->json, "refund.id"));
+  other = http_full (server, NULL, "POST", path, NULL, "refund-1", NULL, organizer, "{\"amount\":700}");
+  eva_test_assert_error (other, 409, "idempotency_key_reused");
+  bad = http_full (server, NULL, "POST", path, NULL, long_key, NULL, organizer, "{\"amount\":700}");
+  eva_test_assert_error (bad, 400, NULL);
+  g_assert_cmpint (sql_int (server->pg, "SELECT count(*) FROM refunds WHERE booking_id = $1::uuid",
+                            booking), ==, 1);
+
+  /* Stripe down on the first try: the retry with the key sends that one. */
+  fail_next ("{\"path_prefix\":\"/v1/refunds\",\"status\":500,\"count\":3}");
+  outage = http_full (server, NULL, "POST", path, NULL, "refund-2", NULL, organizer, "{\"amount\":300}");
+  eva_test_assert_error (outage, 503, "gateway_unavailable");
+  retried = http_full (server, NULL, "POST", path, NULL, "refund-2", NULL, organizer, "{\"amount\":300}");
+  eva_test_assert_status (retried, 200);
+  g_assert_cmpstr (eva_test_json_string (retried->json, "refund.status"), ==, "succeeded");
+  g_assert_cmpint (sql_int (server->pg, "SELECT count(*) FROM refunds WHERE booking_id = $1::uuid",
+                            booking), ==, 2);
+  g_assert_cmpint (eva_test_json_int (retried->json, "booking.amount_refunded"), ==, 800);
+  {
+    /* Stripe holds exactly 800 refunded on that payment. */
+    g_autofree char *ipath = g_strdup_printf ("/_standin/refunds");
+    g_autoptr(JsonNode) all = ctl ("GET", ipath, NULL);
+    JsonArray *a = json_node_get_array (all);
+    gint64 total = 0;
+
+    for (guint i = 0; i < json_array_get_length (a); i++)
+      {
+        JsonObject *o = json_array_get_object_element (a, i);
+
+        if (g_strcmp0 (json_object_get_string_member (o, "payment_intent"), intent) == 0
+            && g_strcmp0 (json_object_get_string_member (o, "status"), "succeeded") == 0)
+          total += json_object_get_int_member (o, "amount");
+      }
+    g_assert_cmpint (total, ==, 800);
+  }
+  assert_invariant (server->pg);
+}
+
+/* Two partial refunds that settle together still make the booking refunded. */
+typedef struct
+{
+  const char *refund;
+  gint64      status;
+} Settle;
+
+static gpointer
+settle_thread (gpointer data)
+{
+  Settle *st = data;
+  g_autofree char *path = g_strdup_printf ("/_standin/refunds/%s/settle", st->refund);
+  g_autoptr(JsonNode) out = ctl ("POST", path, "{\"status\":\"succeeded\",\"deliver\":true}");
+
+  st->status = eva_test_json_int (out, "deliveries.0.status");
+  return NULL;
+}
+
+static void
+test_refunds_settle_together (void)
+{
+  g_autofree char *type = NULL;
+  g_autofree char *event = paid_event ("[\"card\"]", 10, &type);
+
+  ctl_free ("POST", "/_standin/config", "{\"refund_status\":\"pending\"}");
+  for (int round = 0; round < 3; round++)
+    {
+      g_autoptr(Buyer) b = make_buyer_on (server, "halves", TRUE);
+      g_autofree char *booking = paid_booking (b, event, type, 2, NULL);
+      g_autoptr(EvaTestResponse) one = refund (booking, "{\"amount\":2500}");
+      g_autoptr(EvaTestResponse) two = refund (booking, "{\"amount\":2500}");
+      g_autofree char *ref1 = NULL;
+      g_autofree char *ref2 = NULL;
+      Settle st[2];
+      GThread *threads[2];
+
+      eva_test_assert_status (one, 200);
+      eva_test_assert_status (two, 200);
+      ref1 = eva_test_sql (server->pg, "SELECT provider_ref FROM refunds WHERE id = $1::uuid",
+                           eva_test_json_string (one->json, "refund.id"), NULL);
+      ref2 = eva_test_sql (server->pg, "SELECT provider_ref FROM refunds WHERE id = $1::uuid",
+                           eva_test_json_string (two->json, "refund.id"), NULL);
+      st[0].refund = ref1;
+      st[1].refund = ref2;
+      for (int i = 0; i < 2; i++)
+        threads[i] = g_thread_new ("settle", settle_thread, &st[i]);
+      for (int i = 0; i < 2; i++)
+        {
+          g_thread_join (threads[i]);
+          g_assert_cmpint (st[i].status, ==, 200);
+        }
+      {
+        g_autofree char *status = booking_status (booking);
+
+        g_assert_cmpstr (status, ==, "refunded");
+      }
+    }
+  ctl_free ("POST", "/_standin/config", "{\"refund_status\":\"succeeded\"}");
+  g_assert_cmpint (sold (type), ==, 0);
+  assert_invariant (server->pg);
+}
+
+/* No money for a cancelled event. */
+static void
+test_cancelled_event (void)
+{
+  g_autofree char *type = NULL;
+  g_autofree char *event = paid_event ("[\"card\",\"at_door\"]", 10, &type);
+  g_autoptr(Buyer) b = make_buyer_on (server, "toolate", TRUE);
+  g_autofree char *booking = held (b, event, type, 1);
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/events/%s/cancel", event);
+  g_autoptr(EvaTestResponse) cancel = admin ("POST", path, NULL);
+  g_autoptr(EvaTestResponse) r = NULL;
+
+  eva_test_assert_status (cancel, 200);
+  r = checkout (b, booking, "{\"method\":\"at_door\"}");
+  g_assert_cmpuint (r->status, ==, 409);
+  g_assert_cmpint (count_audit ("booking.confirmed", booking), ==, 0);
+  g_assert_cmpuint (count_requests ("POST", "/v1/checkout/sessions", booking), ==, 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* Bad input and roles                                                */
 /* ------------------------------------------------------------------ */
@@ -1476,6 +1673,10 @@ main (int    argc,
   g_test_add_func ("/payments/refund/card", test_refund_card);
   g_test_add_func ("/payments/refund/settles-later", test_refund_settles_later);
   g_test_add_func ("/payments/refund/offline", test_refund_offline);
+  g_test_add_func ("/payments/refund/idempotent", test_refund_idempotent);
+  g_test_add_func ("/payments/refund/settle-together", test_refunds_settle_together);
+  g_test_add_func ("/payments/deleted-buyer", test_deleted_buyer);
+  g_test_add_func ("/payments/cancelled-event", test_cancelled_event);
   g_test_add_func ("/payments/bad-input", test_bad_input);
   g_test_add_func ("/payments/methods/offered", test_methods_offered);
   g_test_add_func ("/payments/methods/without-gateway", test_methods_without_gateway);

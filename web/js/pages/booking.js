@@ -33,6 +33,9 @@ let ticker;
 /** The payment methods the event offers now. */
 /** @type {string[]} */
 let methods = [];
+/** The order the methods are shown in, the first one chosen unless the
+    buyer chose before, whatever order the event lists them in. */
+const METHOD_ORDER = ['card', 'bank_transfer', 'at_door'];
 /** Holds longer than this show their deadline, not a countdown. */
 const COUNTDOWN_MAX_S = 3600;
 
@@ -170,10 +173,24 @@ function wording (status)
     }
 }
 
+/**
+ * The methods to choose from now: those the event offers, but a payment
+ * under way goes on with its own method (the server does not switch a
+ * booking awaiting payment to another method: 409).
+ *
+ * @returns {string[]}
+ */
+function payMethods ()
+{
+  if (booking.status === 'pending_payment' && booking.payment_method)
+    return methods.filter ((m) => m === booking.payment_method);
+  return methods;
+}
+
 /** @returns {boolean} whether the hold is still open for paying */
 function payable ()
 {
-  if (booking.total <= 0 || methods.length === 0)
+  if (booking.total <= 0 || payMethods ().length === 0)
     return false;
   if (booking.expires_at && Date.parse (booking.expires_at) <= serverNow ())
     return false;
@@ -221,9 +238,10 @@ function renderPay ()
   section.hidden = !open;
   if (!open)
     return;
+  const choices = payMethods ();
   const before = chosenMethod ();
-  const selected = [before, booking.payment_method || '', methods[0]].find ((m) => m && methods.includes (m)) || '';
-  fill (byId ('pay-methods'), methods.map ((method) =>
+  const selected = [before, booking.payment_method || '', choices[0]].find ((m) => m && choices.includes (m)) || '';
+  fill (byId ('pay-methods'), choices.map ((method) =>
     h ('div', { class: 'pay-option' },
       h ('input', { type: 'radio', name: 'method', id: `method-${method}`, value: method,
                     checked: method === selected, 'aria-describedby': `method-${method}-hint`,
@@ -335,9 +353,20 @@ async function pay (ev)
         {
           try { booking = await fetchBooking (); } catch { /* show what we have */ }
           render ();
-          showPayError ('');
-          showError (t ('This booking can no longer be paid: it is paid already, or its time ran out.'));
-          focus (byId ('booking-error'));
+          if (payable () && booking.payment_method && booking.payment_method !== method)
+            {
+              /* A payment by another method is under way (e.g. a card
+                 checkout the provider did not answer): go on with that. */
+              showPayError (t ('This booking is already awaiting payment ({method}). Please go on with that method.',
+                               { method: methodLabel (booking.payment_method) }));
+              focus (byId ('pay-error'));
+            }
+          else
+            {
+              showPayError ('');
+              showError (t ('This booking can no longer be paid: it is paid already, or its time ran out.'));
+              focus (byId ('booking-error'));
+            }
         }
       else
         showPayError (payErrorText (err));
@@ -491,7 +520,10 @@ export async function init ()
     }
   event = await eventOf (booking);
   if (booking.total > 0 && (booking.status === 'held' || booking.status === 'pending_payment'))
-    methods = event && event.payment_methods ? event.payment_methods : await paymentMethodsOf (booking);
+    {
+      const offered = event && event.payment_methods ? event.payment_methods : await paymentMethodsOf (booking);
+      methods = METHOD_ORDER.filter ((m) => offered.includes (m));
+    }
   if (new URLSearchParams (location.search).get ('payment') === 'cancelled')
     byId ('payment-notice').textContent = t ('Payment cancelled. Your tickets are still held: you can try again.');
   render ();
