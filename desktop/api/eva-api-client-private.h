@@ -45,6 +45,8 @@ GTask          *_eva_api_client_request_new      (EvaApiClient        *self,
                                                   gpointer             user_data);
 void            _eva_api_client_request_set_accept (GTask             *task,
                                                     const char        *accept);
+void            _eva_api_client_request_set_idempotency_key (GTask   *task,
+                                                             const char *key);
 void            _eva_api_client_send             (GTask               *task);
 void            _eva_api_client_refresh_first    (EvaApiClient        *self,
                                                   GTask               *task);

@@ -71,6 +71,7 @@ typedef struct
   char             *method;
   char             *path;       /* with its query string */
   char             *accept;     /* NULL: application/json */
+  char             *idempotency_key;   /* or NULL */
   GBytes           *body;       /* JSON, or NULL */
   EvaApiResultKind  kind;
   gboolean          auth;
@@ -87,6 +88,7 @@ request_free (Request *req)
   g_free (req->method);
   g_free (req->path);
   g_free (req->accept);
+  g_free (req->idempotency_key);
   g_clear_pointer (&req->body, g_bytes_unref);
   g_free (req);
 }
@@ -147,6 +149,18 @@ _eva_api_client_request_set_accept (GTask      *task,
 
   g_free (req->accept);
   req->accept = g_strdup (accept);
+}
+
+/* Sends @key as the Idempotency-Key header: a call sent again with the
+ * same key (after an answer that was lost) is done only once. */
+void
+_eva_api_client_request_set_idempotency_key (GTask      *task,
+                                             const char *key)
+{
+  Request *req = g_task_get_task_data (task);
+
+  g_free (req->idempotency_key);
+  req->idempotency_key = g_strdup (key);
 }
 
 /* Builds "/base/path?a=b&c=d" from pairs of name and value; NULL or empty
@@ -491,6 +505,9 @@ _eva_api_client_send (GTask *task)   /* taken */
       soup_message_headers_replace (soup_message_get_request_headers (msg),
                                     "Authorization", auth);
     }
+  if (req->idempotency_key != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key",
+                                  req->idempotency_key);
   if (req->body != NULL)
     soup_message_set_request_body_from_bytes (msg, "application/json", req->body);
 

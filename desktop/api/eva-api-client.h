@@ -287,6 +287,7 @@ GBytes       *eva_api_client_export_bookings_finish (EvaApiClient       *self,
 void          eva_api_client_refund_booking_async  (EvaApiClient        *self,
                                                     const char          *id,
                                                     JsonObject          *fields,
+                                                    const char          *idempotency_key,
                                                     GCancellable        *cancellable,
                                                     GAsyncReadyCallback  callback,
                                                     gpointer             user_data);

@@ -585,26 +585,40 @@ eva_api_client_export_bookings_finish (EvaApiClient  *self,
 /* Public API: payments                                               */
 /* ------------------------------------------------------------------ */
 
-/* @fields: {"amount"?, "reason"?, "note"?, "settled"?}; no amount refunds
- * all that is left. → payment_finish, with the refund. */
+/**
+ * eva_api_client_refund_booking_async:
+ * @fields: {"amount"?, "reason"?, "note"?, "settled"?}; no amount refunds
+ *   all that is left
+ * @idempotency_key: (nullable): the same for a refund asked again (the
+ *   answer to the first one lost, or a failure): the server then does it
+ *   once and answers with the same refund; a new one for another refund
+ *
+ * → payment_finish, with the refund.
+ */
 void
 eva_api_client_refund_booking_async (EvaApiClient        *self,
                                      const char          *id,
                                      JsonObject          *fields,
+                                     const char          *idempotency_key,
                                      GCancellable        *cancellable,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
   g_autofree char *escaped = NULL;
+  GTask *task;
 
   g_return_if_fail (EVA_IS_API_CLIENT (self));
   g_return_if_fail (id != NULL && fields != NULL);
 
   escaped = _eva_api_escape (id);
-  _eva_api_client_call (self, "POST",
-                        g_strconcat ("/api/v1/admin/bookings/", escaped, "/refund", NULL),
-                        fields, EVA_API_RESULT_RECORD, eva_api_client_refund_booking_async,
-                        cancellable, callback, user_data);
+  task = _eva_api_client_request_new (self, "POST",
+                                      g_strconcat ("/api/v1/admin/bookings/", escaped, "/refund", NULL),
+                                      fields, EVA_API_RESULT_RECORD, TRUE,
+                                      eva_api_client_refund_booking_async, cancellable, callback,
+                                      user_data);
+  if (idempotency_key != NULL)
+    _eva_api_client_request_set_idempotency_key (task, idempotency_key);
+  _eva_api_client_send (task);
 }
 
 /* @fields: {"amount", "paid_on": "YYYY-MM-DD", "reference"?} →

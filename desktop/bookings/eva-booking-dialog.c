@@ -584,19 +584,22 @@ with_attendee (EvaBookingDialog *self,
                EvaRecord        *booking)
 {
   JsonObject *known = self->booking != NULL ? eva_record_get_object (self->booking) : NULL;
-  g_autoptr(JsonNode) answer = NULL;
-  g_autoptr(JsonNode) copy = NULL;
-  JsonObject *object;
+  JsonObject *answer = eva_record_get_object (booking);
+  g_autoptr(JsonObject) object = NULL;
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
 
-  if (json_object_has_member (eva_record_get_object (booking), "attendee") ||
+  if (json_object_has_member (answer, "attendee") ||
       known == NULL || !json_object_has_member (known, "attendee") ||
       g_strcmp0 (eva_record_get_id (booking), eva_record_get_id (self->booking)) != 0)
     return g_object_ref (booking);
 
-  /* A copy: the answer stays as it came. */
-  answer = json_node_init_object (json_node_alloc (), eva_record_get_object (booking));
-  copy = json_node_copy (answer);
-  object = json_node_get_object (copy);
+  /* Another object: the answer stays as it came. */
+  object = json_object_new ();
+  json_object_iter_init (&iter, answer);
+  while (json_object_iter_next (&iter, &member, &node))
+    json_object_set_member (object, member, json_node_copy (node));
   json_object_set_member (object, "attendee", json_node_copy (json_object_get_member (known, "attendee")));
   return eva_record_new (object);
 }

@@ -10,7 +10,9 @@
  * "settled": false, so the server records it as still to pay back. A
  * progress bar counts them; the report says what was refunded, what is
  * recorded as to pay back, and which failed and why, with a retry for
- * those. Closing the window stops after the booking on its way.
+ * those, each with the Idempotency-Key of its first try (a refund whose
+ * answer was lost is not made twice). Closing the window stops after the
+ * booking on its way.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -264,6 +266,7 @@ refund_next (EvaRefundAllDialog *self)
 {
   g_autoptr(JsonObject) fields = NULL;
   EvaRecord *booking;
+  char *key;
 
   update_progress (self);
   if (self->next >= self->queue->len)
@@ -272,12 +275,18 @@ refund_next (EvaRefundAllDialog *self)
       return;
     }
   booking = g_ptr_array_index (self->queue, self->next);
+  key = g_object_get_data (G_OBJECT (booking), "eva-refund-key");
+  if (key == NULL)
+    {
+      key = g_uuid_string_random ();
+      g_object_set_data_full (G_OBJECT (booking), "eva-refund-key", key, g_free);
+    }
   fields = json_object_new ();
   json_object_set_string_member (fields, "reason", "requested_by_customer");
   json_object_set_string_member (fields, "note", "Event cancelled");
   if (eva_booking_pays_offline (booking))
     json_object_set_boolean_member (fields, "settled", FALSE);
-  eva_api_client_refund_booking_async (self->client, eva_record_get_id (booking), fields,
+  eva_api_client_refund_booking_async (self->client, eva_record_get_id (booking), fields, key,
                                        self->cancellable, refunded_cb, g_object_ref (self));
 }
 

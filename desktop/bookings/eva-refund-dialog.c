@@ -8,7 +8,9 @@
  * back through the gateway; money paid by transfer or at the door is
  * recorded as paid back. What the server refuses (nothing left to
  * refund, the gateway down…) is shown above the form, which keeps what
- * was typed; "refunded" carries the booking as it is now.
+ * was typed; "refunded" carries the booking as it is now. Asking again
+ * for the same sum sends the same Idempotency-Key, so a refund whose
+ * answer was lost is not made twice.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -44,6 +46,8 @@ struct _EvaRefundDialog
   EvaRecord           *booking;
   char                *currency;
   GCancellable        *cancellable;
+  char                *idempotency_key;  /* of the last refund asked */
+  gint64               key_amount;       /* what it asked: minor units, -1 all */
   gboolean             busy;
 };
 
@@ -235,8 +239,18 @@ confirm_response_cb (AdwMessageDialog *dialog,
   fields = json_object_new ();
   /* Everything left goes without an amount, so a refund made meanwhile
    * cannot make it ask for too much. */
-  if (!gtk_check_button_get_active (self->full_check))
+  if (gtk_check_button_get_active (self->full_check))
+    amount = -1;
+  else
     json_object_set_int_member (fields, "amount", amount);
+  /* The same refund asked again keeps its key (the server then makes it
+   * once); another sum is another refund. */
+  if (self->idempotency_key == NULL || self->key_amount != amount)
+    {
+      g_free (self->idempotency_key);
+      self->idempotency_key = g_uuid_string_random ();
+      self->key_amount = amount;
+    }
   reason = adw_combo_row_get_selected (self->reason_row);
   json_object_set_string_member (fields, "reason",
                                  reasons[reason < G_N_ELEMENTS (reasons) ? reason : 0]);
@@ -247,7 +261,8 @@ confirm_response_cb (AdwMessageDialog *dialog,
   show_error (self, NULL);
   set_busy (self, TRUE);
   eva_api_client_refund_booking_async (self->client, eva_record_get_id (self->booking), fields,
-                                       self->cancellable, refunded_cb, g_object_ref (self));
+                                       self->idempotency_key, self->cancellable, refunded_cb,
+                                       g_object_ref (self));
 }
 
 /* ------------------------------------------------------------------ */
@@ -274,6 +289,7 @@ eva_refund_dialog_finalize (GObject *object)
   EvaRefundDialog *self = EVA_REFUND_DIALOG (object);
 
   g_free (self->currency);
+  g_free (self->idempotency_key);
 
   G_OBJECT_CLASS (eva_refund_dialog_parent_class)->finalize (object);
 }

@@ -77,7 +77,8 @@ static const char sql_admin_get[] =
   "  FROM bookings b LEFT JOIN attendees a ON a.id = b.attendee_id" \
   " WHERE b.event_id = $1::uuid AND ($2::text IS NULL OR " EFFECTIVE_STATUS " = $2" \
   "        OR ($2 = 'awaiting_payment' AND ((b.status = 'pending_payment' AND b.expires_at > now())" \
-  "                                         OR (b.status = 'confirmed' AND b.paid_at IS NULL))))" \
+  "                                         OR (b.status = 'confirmed' AND b.paid_at IS NULL" \
+  "                                             AND b.payment_method = 'at_door'))))" \
   "   AND ($3::text IS NULL OR a.email ILIKE $3 OR a.name ILIKE $3" \
   "        OR b.buyer_email ILIKE $3 OR b.buyer_name ILIKE $3)"
 

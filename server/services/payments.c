@@ -143,8 +143,16 @@ audit (EvaDbConn   *conn,
   return r != NULL;
 }
 
+/* The booking as the admin API shows it (with who booked it; for the
+ * attendee's own replies that is themselves). */
+#define BOOKING_WITH_ATTENDEE \
+  "(eva_booking_json(b) || jsonb_build_object('attendee', jsonb_build_object(" \
+  "   'id', b.attendee_id," \
+  "   'email', coalesce((SELECT a.email FROM attendees a WHERE a.id = b.attendee_id), b.buyer_email)," \
+  "   'name', coalesce((SELECT a.name FROM attendees a WHERE a.id = b.attendee_id), b.buyer_name))))"
+
 static const char sql_reply[] =
-  "SELECT jsonb_build_object('booking', eva_booking_json(b),"
+  "SELECT jsonb_build_object('booking', " BOOKING_WITH_ATTENDEE ","
   "                          'checkout_url', $2::text)::text"
   "  FROM bookings b WHERE b.id = $1::uuid";
 
@@ -1400,7 +1408,7 @@ refund_refused (EvaDbConn   *conn,
 }
 
 static const char sql_refund_reply[] =
-  "SELECT jsonb_build_object('booking', eva_booking_json(b),"
+  "SELECT jsonb_build_object('booking', " BOOKING_WITH_ATTENDEE ","
   "                          'refund', (SELECT x FROM jsonb_array_elements("
   "                                       eva_booking_payments_json(b)->'refunds') x"
   "                                      WHERE x->>'id' = $2))::text"

@@ -811,6 +811,8 @@ test_screenshots (void)
   /* Phone width: the leaflet folds */
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
   eva_desktop_test_settle (600);
+  /* From the top (the editor was scrolled to its payment settings) */
+  scroll_to (eva_event_editor_get_field_row (EVA_EVENT_EDITOR (editor), "title"), G_MAXINT);
   save_png (GTK_WIDGET (window), "narrow-editor.png");
   scroll_to (eva_event_editor_get_field_row (EVA_EVENT_EDITOR (editor), "card"), 100);
   save_png (GTK_WIDGET (window), "narrow-editor-payment.png");

@@ -7,11 +7,14 @@
  * the CSV export written to a file, and the coupon dialog's ticket type
  * restrictions and minimum order going to the server and back. Payments:
  * a bank transfer marked as paid (the wrong sum refused first), refunded
- * in part then in full, pay-at-the-door marked paid and a refund refused
- * with the input kept, the Awaiting Payment filter and the rows' badges,
- * the editor's payment fields to the server and back, and refunding all
- * paid bookings of a cancelled event with its report. Every widget must
- * finalize at the end.
+ * in part then in full; a card paid through the Stripe stand-in
+ * (tests/stripe), refunded with the gateway down then back (the same
+ * refund, not a second), pending, failed and refunded again;
+ * pay-at-the-door marked paid and a refund refused with the input kept,
+ * the Awaiting Payment filter and the rows' badges, the editor's payment
+ * fields to the server and back, and refunding all paid bookings of a
+ * cancelled event with its report and retry. Every widget must finalize
+ * at the end.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -1769,24 +1772,14 @@ refund_id (EvaBookingDialog *dialog,
   return json_object_get_string_member (json_array_get_object_element (refunds, index), "id");
 }
 
-/* Asks for a refund of @amount ("20.00", or NULL for everything left)
- * in the refund dialog, confirms it and waits for the dialog to close. */
+/* Asks to refund what @form (a reference the caller gives up) holds,
+ * confirms it, and waits for the dialog to be done with and gone. */
 static void
-refund_through_dialog (EvaBookingDialog *dialog,
-                       const char       *amount,
-                       const char       *reason,
-                       const char       *note,
-                       const char       *expect_body)
+confirm_refund (GtkWindow  *form,
+                const char *expect_body)
 {
-  GtkWindow *form = g_object_ref (eva_booking_dialog_open_refund (dialog));
   AdwMessageDialog *confirm;
 
-  g_assert_nonnull (form);
-  eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (form), amount);
-  if (reason != NULL)
-    eva_refund_dialog_set_reason (EVA_REFUND_DIALOG (form), reason);
-  if (note != NULL)
-    eva_refund_dialog_set_note (EVA_REFUND_DIALOG (form), note);
   eva_refund_dialog_submit (EVA_REFUND_DIALOG (form));
   confirm = wait_message_dialog ();
   g_test_message ("asked: %s %s", adw_message_dialog_get_heading (confirm),
@@ -1798,6 +1791,27 @@ refund_through_dialog (EvaBookingDialog *dialog,
   g_assert_null (eva_refund_dialog_get_error (EVA_REFUND_DIALOG (form)));
   eva_desktop_test_settle (100);
   g_assert_finalize_object (form);
+}
+
+/* Asks for a refund of @amount ("20.00", or NULL for everything left)
+ * in the refund dialog, confirms it and waits for the dialog to close. */
+static void
+refund_through_dialog (EvaBookingDialog *dialog,
+                       const char       *amount,
+                       const char       *reason,
+                       const char       *note,
+                       const char       *expect_body)
+{
+  GtkWindow *form = eva_booking_dialog_open_refund (dialog);
+
+  g_assert_nonnull (form);
+  g_object_ref (form);
+  eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (form), amount);
+  if (reason != NULL)
+    eva_refund_dialog_set_reason (EVA_REFUND_DIALOG (form), reason);
+  if (note != NULL)
+    eva_refund_dialog_set_note (EVA_REFUND_DIALOG (form), note);
+  confirm_refund (form, expect_body);
 }
 
 /* A card paid through the Stripe stand-in: part of it refunded at once
@@ -1835,8 +1849,37 @@ test_payments_card (void)
   g_assert_false (_eva_booking_dialog_can (dialog, "mark-paid"));
   g_assert_true (_eva_booking_dialog_can (dialog, "refund"));
 
-  /* 20.00 back to the card, at once */
-  refund_through_dialog (dialog, "20.00", "duplicate", "Charged twice", "go back to the card of ada@example.test");
+  /* 20.00 back to the card; the first try finds the gateway down (the
+   * server keeps the refund to send later and says so), the second,
+   * the same refund asked again, sends that one: not two refunds */
+  {
+    g_autoptr(JsonNode) failing =
+      eva_test_stripe_control (shop.stripe, "POST", "/_standin/fail",
+                               "{\"path_prefix\":\"/v1/refunds\",\"method\":\"POST\",\"status\":500,\"count\":3}",
+                               &http_status);
+    g_autofree char *rows = NULL;
+
+    g_assert_cmpuint (http_status, ==, 200);
+    form = g_object_ref (eva_booking_dialog_open_refund (dialog));
+    eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (form), "20.00");
+    eva_refund_dialog_set_reason (EVA_REFUND_DIALOG (form), "duplicate");
+    eva_refund_dialog_set_note (EVA_REFUND_DIALOG (form), "Charged twice");
+    eva_refund_dialog_submit (EVA_REFUND_DIALOG (form));
+    answer (wait_message_dialog (), "refund");
+    eva_desktop_test_wait (refund_idle, form, 30, "the gateway's failure");
+    g_assert_nonnull (eva_refund_dialog_get_error (EVA_REFUND_DIALOG (form)));
+    g_test_message ("refused: %s", eva_refund_dialog_get_error (EVA_REFUND_DIALOG (form)));
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (form)));
+    g_assert_cmpuint (changed, ==, 0);
+    rows = eva_test_sql (shop.server->pg, "SELECT count(*) FROM refunds WHERE booking_id = $1", id, NULL);
+    g_assert_cmpstr (rows, ==, "1");
+    g_clear_pointer (&rows, g_free);
+
+    /* Again, as it is: sent this time */
+    confirm_refund (form, "go back to the card of ada@example.test");
+    rows = eva_test_sql (shop.server->pg, "SELECT count(*) FROM refunds WHERE booking_id = $1", id, NULL);
+    g_assert_cmpstr (rows, ==, "1");
+  }
   g_assert_cmpuint (changed, ==, 1);
   /* Who booked stays, though the refund's answer does not say */
   g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "name"), ==, "Ada Lovelace");
@@ -2141,10 +2184,12 @@ refund_all_done (gpointer data)
   return !eva_refund_all_dialog_get_running (data);
 }
 
-/* A cancelled event's paid bookings all refunded in one go: card money
- * back through the gateway, offline money recorded as to pay back, one
- * booking refunded meanwhile by someone else failing with the server's
- * word, and its retry. */
+/* A cancelled event's paid bookings all refunded in one go: offline
+ * money recorded as to pay back; card money through the gateway, which
+ * is down at first; one booking refunded meanwhile by someone else
+ * failing with the server's word. The retry sends the card's refund kept
+ * by the server (the same one: not a second) and is refused again the
+ * other. */
 static void
 test_payments_refund_all (void)
 {
@@ -2180,6 +2225,17 @@ test_payments_refund_all (void)
     eva_record_set_object (shop.event, json_node_get_object (cancelled->json));
   }
 
+  /* Stripe down for the first refund asked of it (the server tries 3 times) */
+  {
+    guint http_status = 0;
+    g_autoptr(JsonNode) failing =
+      eva_test_stripe_control (shop.stripe, "POST", "/_standin/fail",
+                               "{\"path_prefix\":\"/v1/refunds\",\"method\":\"POST\",\"status\":500,\"count\":3}",
+                               &http_status);
+
+    g_assert_cmpuint (http_status, ==, 200);
+  }
+
   dialog = EVA_REFUND_ALL_DIALOG (eva_refund_all_dialog_new (NULL, shop.client, shop.event));
   g_object_ref (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -2208,11 +2264,44 @@ test_payments_refund_all (void)
   g_test_message ("the progress bar moved: %s", saw_progress ? "yes" : "too fast to see");
   g_assert_cmpfloat (eva_refund_all_dialog_get_fraction (dialog), ==, 1.0);
   g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "total"), ==, 4);
-  /* The card's money went back through the gateway */
+  /* Transfer and door money: the organizer still owes it */
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "to_refund"), ==, 2);
+  text = eva_refund_all_dialog_describe (dialog, "to_refund");
+  g_assert_cmpstr (text, ==, "2 bookings: 125.00 EUR");
+  g_clear_pointer (&text, g_free);
+  /* The card's (newest, so first) waits for the gateway; the oldest was
+   * refunded already */
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "refunded"), ==, 0);
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "failed"), ==, 2);
+  text = eva_refund_all_dialog_describe (dialog, "failed");
+  g_test_message ("failed: %s", text);
+  g_assert_true (g_str_has_prefix (text, "Card Paid: "));
+  g_assert_nonnull (strstr (text, "\nDoor Paid: "));
+  g_clear_pointer (&text, g_free);
+  statuses = eva_test_sql (shop.server->pg,
+                           "SELECT string_agg(status, ',' ORDER BY status) FROM refunds", NULL);
+  g_assert_cmpstr (statuses, ==, "pending,recorded,to_refund,to_refund");
+
+  /* The retry asks again for the failed ones only: the card's goes
+   * through, the other is still refused */
+  eva_refund_all_dialog_retry (dialog);
+  g_assert_true (eva_refund_all_dialog_get_running (dialog));
+  eva_desktop_test_wait (refund_all_done, dialog, 30, "the retry");
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "total"), ==, 2);
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "failed"), ==, 1);
+  text = eva_refund_all_dialog_describe (dialog, "failed");
+  g_assert_true (g_str_has_prefix (text, "Door Paid: "));
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "to_refund"), ==, 2);
   g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "refunded"), ==, 1);
   text = eva_refund_all_dialog_describe (dialog, "refunded");
   g_assert_cmpstr (text, ==, "1 booking: 50.00 EUR");
   g_clear_pointer (&text, g_free);
+  /* One refund of the card's, sent once */
+  g_clear_pointer (&statuses, g_free);
+  statuses = eva_test_sql (shop.server->pg,
+                           "SELECT string_agg(status, ',' ORDER BY status) FROM refunds", NULL);
+  g_assert_cmpstr (statuses, ==, "recorded,succeeded,to_refund,to_refund");
   {
     guint http_status = 0;
     g_autoptr(JsonNode) gateway = eva_test_stripe_control (shop.stripe, "GET", "/_standin/refunds", NULL,
@@ -2222,28 +2311,6 @@ test_payments_refund_all (void)
     g_assert_cmpuint (json_array_get_length (json_node_get_array (gateway)), ==, 1);
     g_assert_cmpint (eva_test_json_int (gateway, "0.amount"), ==, 5000);
   }
-  /* Transfer and door money: the organizer still owes it */
-  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "to_refund"), ==, 2);
-  text = eva_refund_all_dialog_describe (dialog, "to_refund");
-  g_assert_cmpstr (text, ==, "2 bookings: 125.00 EUR");
-  g_clear_pointer (&text, g_free);
-  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "failed"), ==, 1);
-  text = eva_refund_all_dialog_describe (dialog, "failed");
-  g_test_message ("failed: %s", text);
-  g_assert_true (g_str_has_prefix (text, "Door Paid: "));
-  g_clear_pointer (&text, g_free);
-  statuses = eva_test_sql (shop.server->pg,
-                           "SELECT string_agg(status, ',' ORDER BY status) FROM refunds", NULL);
-  g_assert_cmpstr (statuses, ==, "recorded,succeeded,to_refund,to_refund");
-
-  /* The retry asks again for the failed one only: still refused */
-  eva_refund_all_dialog_retry (dialog);
-  g_assert_true (eva_refund_all_dialog_get_running (dialog));
-  eva_desktop_test_wait (refund_all_done, dialog, 30, "the retry");
-  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "total"), ==, 1);
-  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "failed"), ==, 1);
-  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "to_refund"), ==, 2);
-  g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "refunded"), ==, 1);
   g_clear_pointer (&statuses, g_free);
   statuses = eva_test_sql (shop.server->pg, "SELECT status FROM bookings WHERE id = $1", unpaid, NULL);
   g_assert_cmpstr (statuses, ==, "confirmed");

@@ -1127,6 +1127,7 @@ test_at_door (void)
   eva_test_assert_status (paid, 200);
   g_assert_cmpstr (eva_test_json_string (paid->json, "booking.status"), ==, "confirmed");
   g_assert_true (eva_test_json_bool (paid->json, "booking.paid"));
+  g_assert_cmpstr (eva_test_json_string (paid->json, "booking.attendee.name"), ==, "door");
   after = admin ("GET", list, NULL);
   g_assert_cmpint (eva_test_json_int (after->json, "total"), ==, 0);
   /* Marking paid does not confirm (or mail) a second time. */
@@ -1173,6 +1174,9 @@ test_refund_card (void)
   g_assert_cmpint (eva_test_json_int (rest->json, "refund.amount"), ==, 4000);
   g_assert_cmpstr (eva_test_json_string (rest->json, "booking.status"), ==, "refunded");
   g_assert_cmpint (eva_test_json_int (rest->json, "booking.amount_refunded"), ==, 5000);
+  /* Like every admin reply, with who booked it. */
+  g_assert_cmpstr (eva_test_json_string (rest->json, "booking.attendee.id"), ==, b->id);
+  g_assert_nonnull (eva_test_json_string (rest->json, "booking.attendee.email"));
   g_assert_cmpint (sold (type), ==, 0);
   g_assert_cmpint (count_audit ("refund.requested", booking), ==, 2);
   /* The organizer's words are in our audit log (and Stripe's metadata). */
