@@ -86,6 +86,9 @@ void eva_api_my_bookings_payment_refresh (EvaRequest *req);
 void eva_api_stripe_webhook              (EvaRequest *req);
 void eva_api_admin_bookings_refund       (EvaRequest *req);
 void eva_api_admin_bookings_mark_paid    (EvaRequest *req);
+void eva_api_public_ticket_keys          (EvaRequest *req);
+void eva_api_my_booking_tickets          (EvaRequest *req);
+void eva_api_admin_booking_tickets       (EvaRequest *req);
 
 /* api/coupons.c */
 void eva_api_coupons_list          (EvaRequest *req);

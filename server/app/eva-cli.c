@@ -5,6 +5,7 @@
  *   everato-server create-admin --email E [--name N] [--role R] [--password-stdin]
  *   everato-server rotate-master-key
  *   everato-server rotate-token-key
+ *   everato-server rotate-ticket-key
  *   everato-server --version
  *
  * Exit codes: 0 success, 1 failure, 2 bad usage or configuration.
@@ -37,6 +38,7 @@ static const char usage[] =
   "  everato-server create-admin --email EMAIL [--name NAME] [--role ROLE] [--password-stdin]\n"
   "  everato-server rotate-master-key\n"
   "  everato-server rotate-token-key\n"
+  "  everato-server rotate-ticket-key\n"
   "  everato-server --version\n"
   "\n"
   "Configuration comes from EVERATO_* environment variables; see README.md.\n";
@@ -412,6 +414,32 @@ cmd_rotate_token_key (EvaConfig *config)
   return 0;
 }
 
+static int
+cmd_rotate_ticket_key (EvaConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaDbConn) conn = NULL;
+  g_autoptr(EvaKeyStore) store = NULL;
+  char key_id[EVA_TICKET_KEY_ID_LEN + 1];
+
+  conn = eva_db_conn_open (config->database_url, &error);
+  if (conn == NULL)
+    {
+      g_printerr ("everato-server: %s\n", error->message);
+      return 1;
+    }
+
+  store = eva_key_store_new (config);
+  if (!eva_key_store_unlock (store, conn, &error)
+      || !eva_key_store_rotate_ticket_key (store, conn, key_id, &error))
+    return fail_keys (conn, error);
+
+  g_print ("new tickets are signed with key %s from now on. Tickets issued before keep "
+           "their codes: the retired keys still verify them (GET /api/v1/public/ticket-keys).\n",
+           key_id);
+  return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Entry                                                              */
 /* ------------------------------------------------------------------ */
@@ -440,7 +468,7 @@ eva_cli_main (int    argc,
     }
   if (!g_str_equal (command, "serve") && !g_str_equal (command, "migrate") &&
       !g_str_equal (command, "create-admin") && !g_str_equal (command, "rotate-master-key") &&
-      !g_str_equal (command, "rotate-token-key"))
+      !g_str_equal (command, "rotate-token-key") && !g_str_equal (command, "rotate-ticket-key"))
     {
       g_autofree char *message = g_strdup_printf ("unknown command \"%s\"", command);
 
@@ -465,6 +493,12 @@ eva_cli_main (int    argc,
     }
   if (g_str_equal (command, "migrate"))
     return cmd_migrate (config, argc - 2, argv + 2);
+  if (g_str_equal (command, "rotate-ticket-key"))
+    {
+      if (argc > 2)
+        return fail_usage ("rotate-ticket-key takes no arguments");
+      return cmd_rotate_ticket_key (config);
+    }
   if (g_str_equal (command, "rotate-master-key") || g_str_equal (command, "rotate-token-key"))
     {
       g_autofree char *message = g_strdup_printf ("%s takes no arguments", command);

@@ -93,6 +93,9 @@ static const EvaRoute routes[] = {
   { "POST",   "/api/v1/payments/stripe/webhook",            eva_api_stripe_webhook,      PUBLIC,    BODY },
   { "POST",   "/api/v1/admin/bookings/{id}/refund",         eva_api_admin_bookings_refund, ORGANIZER, BODY },
   { "POST",   "/api/v1/admin/bookings/{id}/mark-paid",      eva_api_admin_bookings_mark_paid, ORGANIZER, BODY },
+  { "GET",    "/api/v1/public/ticket-keys",                 eva_api_public_ticket_keys,  PUBLIC,    0 },
+  { "GET",    "/api/v1/me/bookings/{id}/tickets",           eva_api_my_booking_tickets,  ATTENDEE,  0 },
+  { "GET",    "/api/v1/admin/bookings/{id}/tickets",        eva_api_admin_booking_tickets, ORGANIZER, 0 },
 
   /* Coupons */
   { "GET",    "/api/v1/admin/events/{id}/coupons",          eva_api_coupons_list,        ORGANIZER, 0 },

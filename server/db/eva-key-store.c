@@ -856,3 +856,128 @@ eva_key_store_rotate_token_key (EvaKeyStore  *store,
   remember_token_row (store, token);
   return TRUE;
 }
+
+/* ------------------------------------------------------------------ */
+/* Ticket signing keys                                                */
+/* ------------------------------------------------------------------ */
+
+/* Taken in the caller's transaction before a key is made, so two
+ * processes issuing their first tickets at once make one key. */
+#define TICKET_KEY_LOCK "7310012489474421873"
+
+static const char sql_active_signing_key[] =
+  "SELECT id, encode(secret_key, 'hex') FROM signing_keys"
+  " WHERE retired_at IS NULL ORDER BY created_at DESC, id LIMIT 1";
+static const char sql_ticket_key_lock[] = "SELECT pg_advisory_xact_lock(" TICKET_KEY_LOCK ")";
+static const char sql_insert_signing_key[] =
+  "INSERT INTO signing_keys (id, public_key, secret_key)"
+  " VALUES ($1, decode($2, 'hex'), decode($3, 'hex'))";
+static const char sql_retire_signing_keys[] =
+  "UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL RETURNING id";
+
+/* Makes a signing key and stores it sealed; its id in @key_id. */
+static gboolean
+make_signing_key (EvaKeyStore  *store,
+                  EvaDbConn    *conn,
+                  char          key_id[EVA_TICKET_KEY_ID_LEN + 1],
+                  GError      **error)
+{
+  guint8 public_key[crypto_sign_PUBLICKEYBYTES];
+  guint8 secret[crypto_sign_SECRETKEYBYTES];
+  g_autofree char *label = NULL;
+  g_autofree char *public_hex = NULL;
+  g_autofree char *sealed_hex = NULL;
+  g_autoptr(GBytes) sealed = NULL;
+  g_autoptr(PGresult) r = NULL;
+  gsize len;
+  const guint8 *data;
+
+  crypto_sign_keypair (public_key, secret);
+  eva_ticket_key_id_from_public_key (public_key, key_id);
+  label = g_strconcat (EVA_KEYS_LABEL_SIGNING_PREFIX, key_id, NULL);
+  sealed = eva_keys_seal (store->master, label, secret, sizeof secret);
+  sodium_memzero (secret, sizeof secret);
+  data = g_bytes_get_data (sealed, &len);
+  sealed_hex = to_hex (data, len);
+  public_hex = to_hex (public_key, sizeof public_key);
+  r = eva_db_query (conn, sql_insert_signing_key, error, key_id, public_hex, sealed_hex);
+  if (r == NULL)
+    return FALSE;
+  g_message ("made ticket signing key %s", key_id);
+  return TRUE;
+}
+
+gboolean
+eva_key_store_ticket_key (EvaKeyStore  *store,
+                          EvaDbConn    *conn,
+                          char          key_id[EVA_TICKET_KEY_ID_LEN + 1],
+                          guint8        secret[crypto_sign_SECRETKEYBYTES],
+                          GError      **error)
+{
+  g_autoptr(PGresult) r = NULL;
+  g_autofree char *label = NULL;
+  g_autofree guint8 *sealed = NULL;
+  gsize sealed_len = 0;
+
+  g_return_val_if_fail (store != NULL && store->master != NULL, FALSE);
+
+  r = eva_db_query (conn, sql_active_signing_key, error);
+  if (r == NULL)
+    return FALSE;
+  if (PQntuples (r) == 0)
+    {
+      g_autoptr(PGresult) lock = eva_db_query (conn, sql_ticket_key_lock, error);
+
+      if (lock == NULL)
+        return FALSE;
+      g_clear_pointer (&r, PQclear);
+      r = eva_db_query (conn, sql_active_signing_key, error);
+      if (r == NULL)
+        return FALSE;
+      if (PQntuples (r) == 0)
+        {
+          char made[EVA_TICKET_KEY_ID_LEN + 1];
+
+          if (!make_signing_key (store, conn, made, error))
+            return FALSE;
+          g_clear_pointer (&r, PQclear);
+          r = eva_db_query (conn, sql_active_signing_key, error);
+          if (r == NULL)
+            return FALSE;
+        }
+    }
+  if (PQntuples (r) == 0 || strlen (PQgetvalue (r, 0, 0)) != EVA_TICKET_KEY_ID_LEN)
+    {
+      g_set_error (error, EVA_ERROR, EVA_ERROR_INTERNAL, "no usable ticket signing key");
+      return FALSE;
+    }
+  g_strlcpy (key_id, PQgetvalue (r, 0, 0), EVA_TICKET_KEY_ID_LEN + 1);
+  label = g_strconcat (EVA_KEYS_LABEL_SIGNING_PREFIX, key_id, NULL);
+  sealed = from_hex (PQgetvalue (r, 0, 1), &sealed_len);
+  return eva_keys_open (store->master, label, sealed, sealed_len, secret,
+                        crypto_sign_SECRETKEYBYTES, error);
+}
+
+gboolean
+eva_key_store_rotate_ticket_key (EvaKeyStore  *store,
+                                 EvaDbConn    *conn,
+                                 char          key_id[EVA_TICKET_KEY_ID_LEN + 1],
+                                 GError      **error)
+{
+  g_autoptr(PGresult) lock = NULL;
+  g_autoptr(PGresult) retired = NULL;
+
+  g_return_val_if_fail (store != NULL && store->master != NULL, FALSE);
+
+  if (!eva_db_begin (conn, error))
+    return FALSE;
+  lock = eva_db_query (conn, sql_ticket_key_lock, error);
+  retired = lock != NULL ? eva_db_query (conn, sql_retire_signing_keys, error) : NULL;
+  if (retired == NULL || !make_signing_key (store, conn, key_id, error)
+      || !eva_db_commit (conn, error))
+    {
+      eva_db_rollback (conn);
+      return FALSE;
+    }
+  return TRUE;
+}

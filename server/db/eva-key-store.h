@@ -9,6 +9,9 @@
 #include "core/eva-config.h"
 #include "core/eva-keys.h"
 #include "db/eva-db.h"
+#include "eva-common.h"
+
+#include <sodium.h>
 
 G_BEGIN_DECLS
 
@@ -63,5 +66,20 @@ gboolean      eva_key_store_rotate_token_key   (EvaKeyStore            *store,
                                                 GError                **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvaKeyStore, eva_key_store_free)
+
+/* The key new ticket codes are signed with: the newest signing key not
+ * retired, made (and stored sealed) when there is none. Runs in the
+ * caller's transaction; @secret is the caller's to wipe. */
+gboolean      eva_key_store_ticket_key         (EvaKeyStore            *store,
+                                                EvaDbConn              *conn,
+                                                char                    key_id[EVA_TICKET_KEY_ID_LEN + 1],
+                                                guint8                  secret[crypto_sign_SECRETKEYBYTES],
+                                                GError                **error);
+/* Retires every signing key (they still verify codes until they are
+ * deleted) and makes a new one, in one transaction. */
+gboolean      eva_key_store_rotate_ticket_key  (EvaKeyStore            *store,
+                                                EvaDbConn              *conn,
+                                                char                    key_id[EVA_TICKET_KEY_ID_LEN + 1],
+                                                GError                **error);
 
 G_END_DECLS

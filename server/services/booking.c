@@ -64,6 +64,7 @@
 #include "services/attendees.h"
 #include "services/booking.h"
 #include "services/coupons.h"
+#include "services/tickets.h"
 #include "services/pricing.h"
 
 #define HOLD_ATTEMPTS 4
@@ -865,7 +866,8 @@ hold_once (EvaDbConn   *conn,
   if (!insert_booking (conn, basket, &p, &booking_id, error) ||
       !count_hold (conn, basket, error))
     return FALSE;
-  if (p.totals.total == 0 && !eva_booking_confirm (conn, booking_id, error))
+  if (p.totals.total == 0
+      && (!eva_booking_confirm (conn, booking_id, error) || !eva_tickets_issue (conn, booking_id, error)))
     return FALSE;
 
   rendered = eva_db_query (conn, sql_render, error, booking_id);

@@ -29,6 +29,7 @@
 #include "mail/eva-outbox.h"
 #include "services/payments.h"
 #include "services/stripe.h"
+#include "services/tickets.h"
 
 /* ------------------------------------------------------------------ */
 /* Small things                                                       */
@@ -202,6 +203,7 @@ on_confirmed (EvaDbConn   *conn,
   node = json_builder_get_root (b);
   details = json_to_string (node, FALSE);
   return audit (conn, "system", NULL, "booking.confirmed", booking_id, details, NULL, NULL, error)
+         && eva_tickets_issue (conn, booking_id, error)
          && mail_buyer (conn, config, booking_id, "booking_confirmed", 0, error);
 }
 
