@@ -1,4 +1,4 @@
-/* eva-qr.h: QR codes as SVG
+/* eva-qr.h: QR codes as SVG and PNG
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -14,5 +14,9 @@ G_BEGIN_DECLS
 char *eva_qr_svg (const char  *text,
                   guint        module_px,
                   GError     **error);
+
+GBytes *eva_qr_png (const char  *text,
+                    guint        module_px,
+                    GError     **error);
 
 G_END_DECLS

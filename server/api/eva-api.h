@@ -89,6 +89,10 @@ void eva_api_admin_bookings_mark_paid    (EvaRequest *req);
 void eva_api_public_ticket_keys          (EvaRequest *req);
 void eva_api_my_booking_tickets          (EvaRequest *req);
 void eva_api_admin_booking_tickets       (EvaRequest *req);
+void eva_api_my_ticket_qr_svg            (EvaRequest *req);
+void eva_api_my_ticket_qr_png            (EvaRequest *req);
+void eva_api_admin_ticket_qr_svg         (EvaRequest *req);
+void eva_api_admin_ticket_qr_png         (EvaRequest *req);
 
 /* api/coupons.c */
 void eva_api_coupons_list          (EvaRequest *req);

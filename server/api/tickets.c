@@ -3,6 +3,8 @@
  *   GET /api/v1/public/ticket-keys              anyone
  *   GET /api/v1/me/bookings/{id}/tickets        the attendee
  *   GET /api/v1/admin/bookings/{id}/tickets     organizer
+ *   GET /api/v1/me/tickets/{id}/qr.svg | qr.png the attendee
+ *   GET /api/v1/admin/tickets/{id}/qr.svg | .png organizer
  *
  * The code format is docs/ticket-codes.md. Only public keys ever leave
  * the database here.
@@ -12,6 +14,8 @@
 #define G_LOG_DOMAIN "eva-api"
 
 #include "config.h"
+
+#include <string.h>
 
 #include "eva-common.h"
 #include "api/eva-api.h"
@@ -98,4 +102,109 @@ void
 eva_api_admin_booking_tickets (EvaRequest *req)
 {
   tickets (req, TRUE);
+}
+
+/* ------------------------------------------------------------------ */
+/* QR codes                                                           */
+/* ------------------------------------------------------------------ */
+
+#define QR_MODULE_PX 8
+
+/* $1 ticket, $2 attendee (NULL: any). */
+static const char sql_ticket_code[] =
+  "SELECT t.code, t.status FROM tickets t JOIN bookings b ON b.id = t.booking_id"
+  " WHERE t.id = $1::uuid AND ($2::uuid IS NULL OR b.attendee_id = $2::uuid)";
+
+typedef struct
+{
+  gboolean admin;
+  gboolean png;
+} QrJob;
+
+static void
+qr_work (EvaRequest *req,
+         EvaDbConn  *conn,
+         gpointer    data)
+{
+  QrJob *job = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) r = eva_db_query (conn, sql_ticket_code, &error, eva_request_param (req, "id"),
+                                        job->admin ? NULL : req->principal_id);
+  g_autoptr(GBytes) body = NULL;
+
+  if (r == NULL)
+    {
+      eva_request_reply_gerror (req, error);
+      return;
+    }
+  if (PQntuples (r) == 0)
+    {
+      eva_request_reply_error (req, 404, "not_found", NULL, "No such ticket");
+      return;
+    }
+  if (!g_str_equal (PQgetvalue (r, 0, 1), "valid"))
+    {
+      eva_request_reply_error (req, 410, "ticket_revoked", NULL,
+                               "This ticket is no longer valid (%s)", PQgetvalue (r, 0, 1));
+      return;
+    }
+  if (job->png)
+    body = eva_qr_png (PQgetvalue (r, 0, 0), QR_MODULE_PX, &error);
+  else
+    {
+      char *svg = eva_qr_svg (PQgetvalue (r, 0, 0), QR_MODULE_PX, &error);
+
+      body = svg != NULL ? g_bytes_new_take (svg, strlen (svg)) : NULL;
+    }
+  if (body == NULL)
+    {
+      eva_request_reply_gerror (req, error);
+      return;
+    }
+  /* The picture is the ticket: kept by nobody but its holder. */
+  eva_request_add_header (req, "Cache-Control", "private, no-store");
+  eva_request_reply_raw (req, 200, job->png ? "image/png" : "image/svg+xml", body);
+}
+
+static void
+qr (EvaRequest *req,
+    gboolean    admin,
+    gboolean    png)
+{
+  QrJob *job;
+  guint8 uuid[16];
+
+  if (!eva_uuid_parse (eva_request_param (req, "id"), uuid))
+    {
+      eva_request_reply_error (req, 404, "not_found", NULL, "No such ticket");
+      return;
+    }
+  job = g_new0 (QrJob, 1);
+  job->admin = admin;
+  job->png = png;
+  eva_request_run (req, qr_work, job, g_free);
+}
+
+void
+eva_api_my_ticket_qr_svg (EvaRequest *req)
+{
+  qr (req, FALSE, FALSE);
+}
+
+void
+eva_api_my_ticket_qr_png (EvaRequest *req)
+{
+  qr (req, FALSE, TRUE);
+}
+
+void
+eva_api_admin_ticket_qr_svg (EvaRequest *req)
+{
+  qr (req, TRUE, FALSE);
+}
+
+void
+eva_api_admin_ticket_qr_png (EvaRequest *req)
+{
+  qr (req, TRUE, TRUE);
 }

@@ -96,6 +96,10 @@ static const EvaRoute routes[] = {
   { "GET",    "/api/v1/public/ticket-keys",                 eva_api_public_ticket_keys,  PUBLIC,    0 },
   { "GET",    "/api/v1/me/bookings/{id}/tickets",           eva_api_my_booking_tickets,  ATTENDEE,  0 },
   { "GET",    "/api/v1/admin/bookings/{id}/tickets",        eva_api_admin_booking_tickets, ORGANIZER, 0 },
+  { "GET",    "/api/v1/me/tickets/{id}/qr.svg",             eva_api_my_ticket_qr_svg,    ATTENDEE,  0 },
+  { "GET",    "/api/v1/me/tickets/{id}/qr.png",             eva_api_my_ticket_qr_png,    ATTENDEE,  0 },
+  { "GET",    "/api/v1/admin/tickets/{id}/qr.svg",          eva_api_admin_ticket_qr_svg, ORGANIZER, 0 },
+  { "GET",    "/api/v1/admin/tickets/{id}/qr.png",          eva_api_admin_ticket_qr_png, ORGANIZER, 0 },
 
   /* Coupons */
   { "GET",    "/api/v1/admin/events/{id}/coupons",          eva_api_coupons_list,        ORGANIZER, 0 },

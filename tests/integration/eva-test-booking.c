@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "eva-common.h"
 #include "eva-test-booking.h"
 #include "core/eva-auth.h"
@@ -79,7 +81,10 @@ http_full (EvaTestServer *srv,
   g_assert_no_error (error);
   resp->status = soup_message_get_status (msg);
   resp->length = g_bytes_get_size (bytes);
-  resp->body = g_strndup (g_bytes_get_data (bytes, NULL), resp->length);
+  /* Byte for byte (images too), with a NUL after for the text ones. */
+  resp->body = g_malloc (resp->length + 1);
+  memcpy (resp->body, g_bytes_get_data (bytes, NULL), resp->length);
+  resp->body[resp->length] = '\0';
   resp->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
   type = soup_message_headers_get_content_type (resp->headers, NULL);
   if (resp->length > 0 && g_strcmp0 (type, "application/json") == 0)

@@ -429,7 +429,10 @@ eva_test_request (EvaTestServer *server,
   g_assert_no_error (error);
 
   response->status = soup_message_get_status (msg);
-  response->body = g_strndup (g_bytes_get_data (bytes, &len), g_bytes_get_size (bytes));
+  /* Byte for byte (images too), with a NUL after for the text ones. */
+  response->body = g_malloc (g_bytes_get_size (bytes) + 1);
+  memcpy (response->body, g_bytes_get_data (bytes, &len), g_bytes_get_size (bytes));
+  response->body[g_bytes_get_size (bytes)] = '\0';
   response->length = len;
   response->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
 

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "eva-common.h"
 #include "eva-test.h"
 #include "eva-test-booking.h"
@@ -386,6 +388,122 @@ test_rotation (void)
   g_assert_cmpint (verify_codes (codes, &lines), ==, 0);
 }
 
+
+/* Runs a command line; returns its standard output. */
+static char *
+run (const char * const *argv,
+     int                *status)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                     &out, &err, &wait_status, &error))
+    g_error ("%s: %s", argv[0], error->message);
+  *status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+  return g_strdup (g_strstrip (out));
+}
+
+/* What zbarimg (zbar, not our code) reads in the image file @path. */
+static char *
+zbar_decode (const char *path)
+{
+  const char *argv[] = { "zbarimg", "--raw", "-q", path, NULL };
+  int status;
+  char *text = run (argv, &status);
+
+  g_assert_cmpint (status, ==, 0);
+  return text;
+}
+
+/* The QR as PNG and as SVG (rendered by rsvg-convert) both scan to the
+ * ticket's code; others' tickets and revoked ones are not drawn. */
+static void
+test_qr (void)
+{
+  g_autofree char *type = NULL;
+  g_autofree char *event = paid_event ("[\"at_door\"]", 1200, &type);
+  g_autoptr(Buyer) b = make_buyer_on (server, "qr", TRUE);
+  g_autoptr(Buyer) other = make_buyer_on (server, "qrother", TRUE);
+  g_autofree char *booking = held (b, event, type, 1);
+  g_autofree char *ticket = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *png_path = NULL;
+  g_autofree char *svg_path = NULL;
+  g_autofree char *svg_png = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("everato-qr-XXXXXX", NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *from_png = NULL;
+  g_autofree char *from_svg = NULL;
+  g_autoptr(EvaTestResponse) png = NULL;
+  g_autoptr(EvaTestResponse) svg = NULL;
+  g_autoptr(EvaTestResponse) theirs = NULL;
+  g_autoptr(EvaTestResponse) staff = NULL;
+  g_autoptr(EvaTestResponse) gone = NULL;
+  g_autoptr(EvaTestResponse) bad = NULL;
+  int status;
+
+  g_free (checkout (b, booking, "at_door"));
+  ticket = eva_test_sql (server->pg, "SELECT id FROM tickets WHERE booking_id = $1::uuid", booking, NULL);
+  code = eva_test_sql (server->pg, "SELECT code FROM tickets WHERE booking_id = $1::uuid", booking, NULL);
+
+  path = g_strdup_printf ("/api/v1/me/tickets/%s/qr.png", ticket);
+  png = http_full (server, NULL, "GET", path, b, NULL, NULL, NULL, NULL);
+  eva_test_assert_status (png, 200);
+  g_assert_cmpstr (eva_test_header (png, "Content-Type"), ==, "image/png");
+  g_assert_nonnull (strstr (eva_test_header (png, "Cache-Control"), "no-store"));
+  png_path = g_build_filename (dir, "qr.png", NULL);
+  g_assert_true (g_file_set_contents (png_path, png->body, png->length, NULL));
+  from_png = zbar_decode (png_path);
+  g_assert_cmpstr (from_png, ==, code);
+
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/me/tickets/%s/qr.svg", ticket);
+  svg = http_full (server, NULL, "GET", path, b, NULL, NULL, NULL, NULL);
+  eva_test_assert_status (svg, 200);
+  g_assert_true (g_str_has_prefix (eva_test_header (svg, "Content-Type"), "image/svg+xml"));
+  svg_path = g_build_filename (dir, "qr.svg", NULL);
+  svg_png = g_build_filename (dir, "qr-svg.png", NULL);
+  g_assert_true (g_file_set_contents (svg_path, svg->body, svg->length, NULL));
+  {
+    const char *argv[] = { "rsvg-convert", "-o", svg_png, svg_path, NULL };
+    g_autofree char *out = run (argv, &status);
+
+    g_assert_cmpint (status, ==, 0);
+  }
+  from_svg = zbar_decode (svg_png);
+  g_assert_cmpstr (from_svg, ==, code);
+
+  /* Not theirs: 404; the organizer: yes; not a UUID: 404. */
+  theirs = http_full (server, NULL, "GET", path, other, NULL, NULL, NULL, NULL);
+  eva_test_assert_error (theirs, 404, "not_found");
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/admin/tickets/%s/qr.png", ticket);
+  staff = admin ("GET", path, NULL);
+  eva_test_assert_status (staff, 200);
+  bad = http_full (server, NULL, "GET", "/api/v1/me/tickets/nope/qr.png", b, NULL, NULL, NULL, NULL);
+  g_assert_cmpuint (bad->status, ==, 404);
+
+  /* Cancelled: the ticket is revoked and no longer drawn. */
+  {
+    g_autofree char *cancel = g_strdup_printf ("/api/v1/admin/bookings/%s/cancel", booking);
+    g_autoptr(EvaTestResponse) c = admin ("POST", cancel, NULL);
+
+    eva_test_assert_status (c, 200);
+  }
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/me/tickets/%s/qr.png", ticket);
+  gone = http_full (server, NULL, "GET", path, b, NULL, NULL, NULL, NULL);
+  eva_test_assert_error (gone, 410, "ticket_revoked");
+
+  g_unlink (png_path);
+  g_unlink (svg_path);
+  g_unlink (svg_png);
+  g_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -415,6 +533,7 @@ main (int    argc,
   g_test_add_func ("/tickets/card/once", test_card_once);
   g_test_add_func ("/tickets/at-door/cancel", test_at_door_and_cancel);
   g_test_add_func ("/tickets/rotation", test_rotation);
+  g_test_add_func ("/tickets/qr", test_qr);
 
   ret = g_test_run ();
   g_free (organizer);
