@@ -93,6 +93,10 @@ void eva_api_my_ticket_qr_svg            (EvaRequest *req);
 void eva_api_my_ticket_qr_png            (EvaRequest *req);
 void eva_api_admin_ticket_qr_svg         (EvaRequest *req);
 void eva_api_admin_ticket_qr_png         (EvaRequest *req);
+void eva_api_my_ticket_update            (EvaRequest *req);
+void eva_api_admin_ticket_update         (EvaRequest *req);
+void eva_api_my_ticket_reissue           (EvaRequest *req);
+void eva_api_admin_ticket_reissue        (EvaRequest *req);
 
 /* api/coupons.c */
 void eva_api_coupons_list          (EvaRequest *req);

@@ -100,6 +100,10 @@ static const EvaRoute routes[] = {
   { "GET",    "/api/v1/me/tickets/{id}/qr.png",             eva_api_my_ticket_qr_png,    ATTENDEE,  0 },
   { "GET",    "/api/v1/admin/tickets/{id}/qr.svg",          eva_api_admin_ticket_qr_svg, ORGANIZER, 0 },
   { "GET",    "/api/v1/admin/tickets/{id}/qr.png",          eva_api_admin_ticket_qr_png, ORGANIZER, 0 },
+  { "PATCH",  "/api/v1/me/tickets/{id}",                    eva_api_my_ticket_update,    ATTENDEE,  BODY },
+  { "PATCH",  "/api/v1/admin/tickets/{id}",                 eva_api_admin_ticket_update, ORGANIZER, BODY },
+  { "POST",   "/api/v1/me/tickets/{id}/reissue",            eva_api_my_ticket_reissue,   ATTENDEE,  0 },
+  { "POST",   "/api/v1/admin/tickets/{id}/reissue",         eva_api_admin_ticket_reissue, ORGANIZER, 0 },
 
   /* Coupons */
   { "GET",    "/api/v1/admin/events/{id}/coupons",          eva_api_coupons_list,        ORGANIZER, 0 },

@@ -504,6 +504,107 @@ test_qr (void)
   g_rmdir (dir);
 }
 
+
+/* Holder names until the event starts (the organizer any time); reissue
+ * gives a new code and revokes the old. */
+static void
+test_holder_and_reissue (void)
+{
+  g_autofree char *type = NULL;
+  g_autofree char *event = paid_event ("[\"at_door\"]", 900, &type);
+  g_autoptr(Buyer) b = make_buyer_on (server, "holder", TRUE);
+  g_autoptr(Buyer) other = make_buyer_on (server, "notholder", TRUE);
+  g_autofree char *booking = held (b, event, type, 2);
+  g_autofree char *ticket = NULL;
+  g_autofree char *old_code = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *reissue = NULL;
+  g_autofree char *admin_path = NULL;
+  g_autofree char *long_name = g_strnfill (101, 'n');
+  g_autofree char *long_body = g_strdup_printf ("{\"holder_name\":\"%s\"}", long_name);
+  const char *bad[] = { "{}", "{\"holder_name\":7}", "{\"holder_name\":null}", "not json",
+                        "{\"holder_name\":\"a\\nb\"}", "{\"holder_name\":\"x\",\"extra\":1}", long_body };
+  g_auto(GStrv) lines = NULL;
+  const char *codes[2] = { NULL, NULL };
+  EvaTestResponse *r;
+
+  g_free (checkout (b, booking, "at_door"));
+  ticket = eva_test_sql (server->pg, "SELECT id FROM tickets WHERE booking_id = $1::uuid AND seq = 1",
+                         booking, NULL);
+  old_code = eva_test_sql (server->pg, "SELECT code FROM tickets WHERE id = $1::uuid", ticket, NULL);
+  path = g_strdup_printf ("/api/v1/me/tickets/%s", ticket);
+  admin_path = g_strdup_printf ("/api/v1/admin/tickets/%s", ticket);
+  reissue = g_strdup_printf ("/api/v1/me/tickets/%s/reissue", ticket);
+
+  r = http_full (server, NULL, "PATCH", path, b, NULL, NULL, NULL, "{\"holder_name\":\"  Ada Lovelace \"}");
+  eva_test_assert_status (r, 200);
+  g_assert_cmpstr (eva_test_json_string (r->json, "holder_name"), ==, "Ada Lovelace");
+  g_clear_pointer (&r, eva_test_response_free);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      r = http_full (server, NULL, "PATCH", path, b, NULL, NULL, NULL, bad[i]);
+      if (r->status != 400)
+        g_error ("PATCH %s: %u %s", bad[i], r->status, r->body);
+      g_clear_pointer (&r, eva_test_response_free);
+    }
+  assert_sql (server->pg, "SELECT holder_name FROM tickets WHERE id = $1::uuid", ticket, "Ada Lovelace");
+  r = http_full (server, NULL, "PATCH", path, other, NULL, NULL, NULL, "{\"holder_name\":\"Mallory\"}");
+  eva_test_assert_error (r, 404, "not_found");
+  g_clear_pointer (&r, eva_test_response_free);
+
+  /* Reissue: a new ticket in the same place, the holder kept. */
+  r = http_full (server, NULL, "POST", reissue, other, NULL, NULL, NULL, NULL);
+  eva_test_assert_error (r, 404, "not_found");
+  g_clear_pointer (&r, eva_test_response_free);
+  r = http_full (server, NULL, "POST", reissue, b, NULL, NULL, NULL, NULL);
+  eva_test_assert_status (r, 200);
+  g_assert_cmpstr (eva_test_json_string (r->json, "id"), !=, ticket);
+  g_assert_cmpstr (eva_test_json_string (r->json, "code"), !=, old_code);
+  g_assert_cmpint (eva_test_json_int (r->json, "seq"), ==, 1);
+  g_assert_cmpstr (eva_test_json_string (r->json, "holder_name"), ==, "Ada Lovelace");
+  g_assert_cmpstr (eva_test_json_string (r->json, "status"), ==, "valid");
+  codes[0] = eva_test_json_string (r->json, "code");
+  g_assert_cmpint (verify_codes (codes, &lines), ==, 0);
+  g_clear_pointer (&r, eva_test_response_free);
+  assert_sql (server->pg, "SELECT status || ' ' || (revoked_at IS NOT NULL) FROM tickets WHERE id = $1::uuid",
+              ticket, "reissued true");
+  g_assert_cmpint (count_tickets (booking, "valid"), ==, 2);
+  /* The old one cannot be reissued again, nor drawn. */
+  r = http_full (server, NULL, "POST", reissue, b, NULL, NULL, NULL, NULL);
+  eva_test_assert_error (r, 409, "invalid_transition");
+  g_clear_pointer (&r, eva_test_response_free);
+  {
+    g_autofree char *qr_path = g_strdup_printf ("/api/v1/me/tickets/%s/qr.png", ticket);
+
+    r = http_full (server, NULL, "GET", qr_path, b, NULL, NULL, NULL, NULL);
+    eva_test_assert_error (r, 410, "ticket_revoked");
+    g_clear_pointer (&r, eva_test_response_free);
+  }
+
+  /* Once the event has started only the organizer renames. */
+  {
+    g_autofree char *fresh = eva_test_sql (server->pg, "SELECT id FROM tickets WHERE booking_id = $1::uuid"
+                                                       " AND seq = 2", booking, NULL);
+    g_autofree char *fresh_path = g_strdup_printf ("/api/v1/me/tickets/%s", fresh);
+    g_autofree char *fresh_admin = g_strdup_printf ("/api/v1/admin/tickets/%s", fresh);
+
+    g_free (eva_test_sql (server->pg, "UPDATE events SET starts_at = now() - interval '1 hour',"
+                                      " ends_at = now() + interval '3 hours' WHERE id = $1::uuid RETURNING id",
+                          event, NULL));
+    r = http_full (server, NULL, "PATCH", fresh_path, b, NULL, NULL, NULL, "{\"holder_name\":\"Late\"}");
+    eva_test_assert_error (r, 409, "too_late");
+    g_clear_pointer (&r, eva_test_response_free);
+    r = admin ("PATCH", fresh_admin, "{\"holder_name\":\"Grace Hopper\"}");
+    eva_test_assert_status (r, 200);
+    g_assert_cmpstr (eva_test_json_string (r->json, "holder_name"), ==, "Grace Hopper");
+    g_clear_pointer (&r, eva_test_response_free);
+  }
+  r = admin ("PATCH", admin_path, "{\"holder_name\":\"x\"}");
+  eva_test_assert_error (r, 409, "invalid_transition");
+  g_clear_pointer (&r, eva_test_response_free);
+  assert_invariant (server->pg);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -534,6 +635,7 @@ main (int    argc,
   g_test_add_func ("/tickets/at-door/cancel", test_at_door_and_cancel);
   g_test_add_func ("/tickets/rotation", test_rotation);
   g_test_add_func ("/tickets/qr", test_qr);
+  g_test_add_func ("/tickets/holder-and-reissue", test_holder_and_reissue);
 
   ret = g_test_run ();
   g_free (organizer);
