@@ -83,7 +83,8 @@ http_full (EvaTestServer *srv,
   resp->length = g_bytes_get_size (bytes);
   /* Byte for byte (images too), with a NUL after for the text ones. */
   resp->body = g_malloc (resp->length + 1);
-  memcpy (resp->body, g_bytes_get_data (bytes, NULL), resp->length);
+  if (resp->length > 0)
+    memcpy (resp->body, g_bytes_get_data (bytes, NULL), resp->length);
   resp->body[resp->length] = '\0';
   resp->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
   type = soup_message_headers_get_content_type (resp->headers, NULL);

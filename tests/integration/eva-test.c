@@ -431,7 +431,9 @@ eva_test_request (EvaTestServer *server,
   response->status = soup_message_get_status (msg);
   /* Byte for byte (images too), with a NUL after for the text ones. */
   response->body = g_malloc (g_bytes_get_size (bytes) + 1);
-  memcpy (response->body, g_bytes_get_data (bytes, &len), g_bytes_get_size (bytes));
+  len = g_bytes_get_size (bytes);
+  if (len > 0)
+    memcpy (response->body, g_bytes_get_data (bytes, NULL), len);
   response->body[g_bytes_get_size (bytes)] = '\0';
   response->length = len;
   response->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
