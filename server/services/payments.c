@@ -1804,21 +1804,17 @@ sweep_refund (EvaDbConn   *conn,
 {
   g_auto(EvaStripeReply) reply = { 0 };
   g_autoptr(GError) local = NULL;
-  g_autoptr(EvaForm) form = eva_form_new ();
-  g_autofree char *body = NULL;
-  g_autofree char *key = g_strdup_printf ("everato-refund-%s", PQgetvalue (r, row, 0));
+  g_autoptr(EvaRefundJob) job = eva_refund_job_new ();
 
-  eva_form_add (form, "payment_intent", PQgetvalue (r, row, 5));
-  eva_form_add (form, "amount", PQgetvalue (r, row, 2));
-  if (!PQgetisnull (r, row, 3))
-    eva_form_add (form, "reason", PQgetvalue (r, row, 3));
-  eva_form_add (form, "metadata[booking_id]", PQgetvalue (r, row, 1));
-  eva_form_add (form, "metadata[refund_id]", PQgetvalue (r, row, 0));
-  if (!PQgetisnull (r, row, 4))
-    eva_form_add (form, "metadata[note]", PQgetvalue (r, row, 4));
-  body = eva_form_encode (form);
+  /* The same form and key as the request that made the refund: Stripe
+   * replays it, never refunds twice. */
+  job->booking_id = g_strdup (PQgetvalue (r, row, 1));
+  job->refund_id = g_strdup (PQgetvalue (r, row, 0));
+  refund_form (job, PQgetvalue (r, row, 5), g_ascii_strtoll (PQgetvalue (r, row, 2), NULL, 10),
+               PQgetisnull (r, row, 3) ? NULL : PQgetvalue (r, row, 3),
+               PQgetisnull (r, row, 4) ? NULL : PQgetvalue (r, row, 4));
 
-  if (eva_stripe_call (config, "POST", "/v1/refunds", body, key, &reply, &local))
+  if (eva_stripe_call (config, "POST", "/v1/refunds", job->form, job->idempotency_key, &reply, &local))
     {
       gboolean ok;
 

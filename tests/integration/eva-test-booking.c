@@ -243,3 +243,15 @@ assert_invariant (PGconn *pg)
 
   g_assert_cmpstr (bad, ==, "0");
 }
+
+char *
+hold_id (Buyer      *b,
+         const char *event_id,
+         const char *type_id,
+         int         quantity)
+{
+  g_autoptr(EvaTestResponse) r = hold (b, event_id, type_id, quantity, NULL);
+
+  eva_test_assert_status (r, 201);
+  return g_strdup (eva_test_json_string (r->json, "id"));
+}

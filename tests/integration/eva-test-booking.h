@@ -55,6 +55,11 @@ EvaTestResponse *hold             (Buyer         *b,
                                    const char    *type_id,
                                    int            quantity,
                                    const char    *coupon);
+/* A hold that must succeed (201); returns the booking's id. */
+char            *hold_id          (Buyer         *b,
+                                   const char    *event_id,
+                                   const char    *type_id,
+                                   int            quantity);
 gint64           sql_int          (PGconn        *pg,
                                    const char    *sql,
                                    const char    *param);

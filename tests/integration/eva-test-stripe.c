@@ -31,13 +31,6 @@ struct _EvaTestStripe
 /* Starting                                                           */
 /* ------------------------------------------------------------------ */
 
-static const char *
-python (void)
-{
-  const char *env = g_getenv ("EVERATO_TEST_PYTHON");
-
-  return env != NULL && *env != '\0' ? env : "python3";
-}
 
 /* Its first line of output, "listening on PORT", within the timeout. */
 static guint16
@@ -93,7 +86,7 @@ eva_test_stripe_start (const char         *secret_key,
   g_assert_nonnull (root);
 
   script = g_build_filename (root, "tests", "stripe", "stripe-standin.py", NULL);
-  g_ptr_array_add (argv, (gpointer) python ());
+  g_ptr_array_add (argv, (gpointer) eva_test_python ());
   g_ptr_array_add (argv, script);
   g_ptr_array_add (argv, (gpointer) "--port");
   g_ptr_array_add (argv, (gpointer) "0");

@@ -718,3 +718,14 @@ eva_test_mail_link (EvaTestServer *server,
       g_usleep (20000);
     }
 }
+
+const char *
+eva_test_python (void)
+{
+  const char *env = g_getenv ("EVERATO_TEST_PYTHON");
+
+  if (env != NULL && *env != '\0')
+    return env;
+  /* Debian's python3 modules (aiosmtpd, nacl) live with the system interpreter. */
+  return g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE) ? "/usr/bin/python3" : "python3";
+}

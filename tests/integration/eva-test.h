@@ -60,6 +60,9 @@ char            *eva_test_mail_link          (EvaTestServer  *server,
                                               const char     *email,
                                               const char     *template_name);
 
+/* The python3 with Debian's modules (EVERATO_TEST_PYTHON, else /usr/bin/python3). */
+const char      *eva_test_python             (void);
+
 /* A GSpawnChildSetupFunc: the child is killed when the test dies. */
 void             eva_test_die_with_parent    (gpointer        user_data);
 

@@ -36,16 +36,6 @@ typedef struct
   guint16      port;
 } Receiver;
 
-static const char *
-python (void)
-{
-  const char *env = g_getenv ("EVERATO_TEST_PYTHON");
-
-  if (env != NULL && *env != '\0')
-    return env;
-  /* Debian's python3-aiosmtpd lives with the system interpreter. */
-  return g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE) ? "/usr/bin/python3" : "python3";
-}
 
 static Receiver *
 receiver_start (const char *dir,
@@ -64,7 +54,7 @@ receiver_start (const char *dir,
   r->dir = g_strdup (dir);
   /* Its stdin is a pipe from us: it exits when we do, even on a crash. */
   r->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE,
-                              &error, python (), script,
+                              &error, eva_test_python (), script,
                               "--dir", dir, "--port", port_text,
                               auth != NULL ? "--auth" : NULL, auth, NULL);
   g_assert_no_error (error);

@@ -21,13 +21,6 @@
 
 static EvaTestStripe *stripe;
 
-static const char *
-python (void)
-{
-  const char *env = g_getenv ("EVERATO_TEST_PYTHON");
-
-  return env != NULL && *env != '\0' ? env : "python3";
-}
 
 static char *
 keys_json (void)
@@ -53,7 +46,7 @@ verify_codes (const char * const *codes,
   g_autoptr(GError) error = NULL;
   int status = 0;
 
-  g_ptr_array_add (argv, (gpointer) python ());
+  g_ptr_array_add (argv, (gpointer) eva_test_python ());
   g_ptr_array_add (argv, script);
   g_ptr_array_add (argv, keys);
   for (guint i = 0; codes[i] != NULL; i++)
@@ -117,18 +110,6 @@ checkout (Buyer      *b,
   return url != NULL ? g_strdup (strrchr (url, '/') + 1) : NULL;
 }
 
-static char *
-held (Buyer      *b,
-      const char *event,
-      const char *type,
-      int         quantity)
-{
-  g_autoptr(EvaTestResponse) r = hold (b, event, type, quantity, NULL);
-
-  eva_test_assert_status (r, 201);
-  return g_strdup (eva_test_json_string (r->json, "id"));
-}
-
 /* ------------------------------------------------------------------ */
 
 /* A free booking: confirmed at once, one ticket per seat, each code
@@ -140,7 +121,7 @@ test_free_codes_verify (void)
   g_autofree char *event = paid_event ("[\"card\"]", 0, &type);
   g_autoptr(Buyer) b = make_buyer_on (server, "free", TRUE);
   g_autoptr(Buyer) other = make_buyer_on (server, "other", TRUE);
-  g_autofree char *booking = held (b, event, type, 3);
+  g_autofree char *booking = hold_id (b, event, type, 3);
   g_autoptr(EvaTestResponse) list = my_tickets (b, booking);
   g_autoptr(EvaTestResponse) theirs = my_tickets (other, booking);
   g_autoptr(EvaTestResponse) keys = eva_test_call (server, "GET", "/api/v1/public/ticket-keys", NULL, NULL);
@@ -199,7 +180,7 @@ test_codes_rejected (void)
   g_autofree char *type = NULL;
   g_autofree char *event = paid_event ("[\"card\"]", 0, &type);
   g_autoptr(Buyer) b = make_buyer_on (server, "tamper", TRUE);
-  g_autofree char *booking = held (b, event, type, 1);
+  g_autofree char *booking = hold_id (b, event, type, 1);
   g_autofree char *code = eva_test_sql (server->pg, "SELECT code FROM tickets WHERE booking_id = $1::uuid",
                                         booking, NULL);
   g_autofree char *changed = g_strdup (code);
@@ -270,7 +251,7 @@ test_card_once (void)
   g_autofree char *type = NULL;
   g_autofree char *event = paid_event ("[\"card\"]", 1500, &type);
   g_autoptr(Buyer) b = make_buyer_on (server, "card", TRUE);
-  g_autofree char *booking = held (b, event, type, 2);
+  g_autofree char *booking = hold_id (b, event, type, 2);
   g_autofree char *session = checkout (b, booking, "card");
   g_autofree char *pay_path = g_strdup_printf ("/_standin/sessions/%s/pay", session);
   g_autoptr(JsonNode) paid = eva_test_stripe_control (stripe, "POST", pay_path, "{\"deliver\":false}", NULL);
@@ -313,8 +294,8 @@ test_at_door_and_cancel (void)
   g_autofree char *event = paid_event ("[\"at_door\",\"bank_transfer\"]", 1000, &type);
   g_autoptr(Buyer) b = make_buyer_on (server, "door", TRUE);
   g_autoptr(Buyer) t = make_buyer_on (server, "transfer", TRUE);
-  g_autofree char *booking = held (b, event, type, 2);
-  g_autofree char *transfer = held (t, event, type, 1);
+  g_autofree char *booking = hold_id (b, event, type, 2);
+  g_autofree char *transfer = hold_id (t, event, type, 1);
   g_autofree char *mark = g_strdup_printf ("/api/v1/admin/bookings/%s/mark-paid", booking);
   g_autofree char *mark2 = g_strdup_printf ("/api/v1/admin/bookings/%s/mark-paid", transfer);
   g_autofree char *cancel = g_strdup_printf ("/api/v1/admin/bookings/%s/cancel", booking);
@@ -350,7 +331,7 @@ test_rotation (void)
   g_autofree char *type = NULL;
   g_autofree char *event = paid_event ("[\"card\"]", 0, &type);
   g_autoptr(Buyer) b = make_buyer_on (server, "rotate", TRUE);
-  g_autofree char *before = held (b, event, type, 1);
+  g_autofree char *before = hold_id (b, event, type, 1);
   g_autofree char *old_code = eva_test_sql (server->pg, "SELECT code FROM tickets WHERE booking_id = $1::uuid",
                                             before, NULL);
   g_autofree char *old_key = eva_test_sql (server->pg, "SELECT key_id FROM tickets WHERE booking_id = $1::uuid",
@@ -370,7 +351,7 @@ test_rotation (void)
   g_assert_null (strstr (out, "secret"));
   /* Past the one-second cache of the key list. */
   g_usleep (1100 * 1000);
-  after = held (b, event, type, 1);
+  after = hold_id (b, event, type, 1);
   new_code = eva_test_sql (server->pg, "SELECT code FROM tickets WHERE booking_id = $1::uuid", after, NULL);
   new_key = eva_test_sql (server->pg, "SELECT key_id FROM tickets WHERE booking_id = $1::uuid", after, NULL);
   g_assert_cmpstr (new_key, !=, old_key);
@@ -427,7 +408,7 @@ test_qr (void)
   g_autofree char *event = paid_event ("[\"at_door\"]", 1200, &type);
   g_autoptr(Buyer) b = make_buyer_on (server, "qr", TRUE);
   g_autoptr(Buyer) other = make_buyer_on (server, "qrother", TRUE);
-  g_autofree char *booking = held (b, event, type, 1);
+  g_autofree char *booking = hold_id (b, event, type, 1);
   g_autofree char *ticket = NULL;
   g_autofree char *code = NULL;
   g_autofree char *png_path = NULL;
@@ -514,7 +495,7 @@ test_holder_and_reissue (void)
   g_autofree char *event = paid_event ("[\"at_door\"]", 900, &type);
   g_autoptr(Buyer) b = make_buyer_on (server, "holder", TRUE);
   g_autoptr(Buyer) other = make_buyer_on (server, "notholder", TRUE);
-  g_autofree char *booking = held (b, event, type, 2);
+  g_autofree char *booking = hold_id (b, event, type, 2);
   g_autofree char *ticket = NULL;
   g_autofree char *old_code = NULL;
   g_autofree char *path = NULL;
