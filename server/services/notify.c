@@ -298,3 +298,51 @@ eva_notify_event (EvaDbConn   *conn,
       return FALSE;
   return TRUE;
 }
+
+/* ------------------------------------------------------------------ */
+/* Backfill                                                           */
+/* ------------------------------------------------------------------ */
+
+/* $1 batch: confirmed bookings without a single ticket row. */
+static const char sql_backfill[] =
+  "SELECT b.id, e.ends_at > now()"
+  "  FROM bookings b JOIN events e ON e.id = b.event_id"
+  " WHERE b.status = 'confirmed'"
+  "   AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.booking_id = b.id)"
+  " ORDER BY b.confirmed_at, b.id"
+  " LIMIT $1::int"
+  " FOR UPDATE OF b SKIP LOCKED";
+
+gint64
+eva_notify_backfill (EvaDbConn   *conn,
+                     EvaConfig   *config,
+                     guint        batch,
+                     GError     **error)
+{
+  g_autofree char *limit = g_strdup_printf ("%u", batch);
+  g_autoptr(PGresult) r = NULL;
+  int n;
+
+  if (!eva_db_begin (conn, error))
+    return -1;
+  r = eva_db_query (conn, sql_backfill, error, limit);
+  if (r == NULL)
+    goto failed;
+  n = PQntuples (r);
+  for (int i = 0; i < n; i++)
+    {
+      const char *id = PQgetvalue (r, i, 0);
+      gboolean coming = g_str_equal (PQgetvalue (r, i, 1), "t");
+
+      if (!(coming ? eva_notify_confirmed (conn, config, id, error)
+                   : eva_tickets_issue (conn, id, error)))
+        goto failed;
+    }
+  if (!eva_db_commit (conn, error))
+    goto failed;
+  return n;
+
+failed:
+  eva_db_rollback (conn);
+  return -1;
+}

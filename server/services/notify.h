@@ -62,6 +62,16 @@ gboolean eva_notify_cancelled (EvaDbConn   *conn,
                                gboolean     by_organizer,
                                GError     **error);
 
+/* Tickets for bookings confirmed before tickets existed (or confirmed by
+ * a path that could not sign): up to @batch bookings, each issued its
+ * tickets and, when its event is still to come, mailed them; in one
+ * transaction, rows claimed with SKIP LOCKED so processes share the work.
+ * Returns how many bookings it handled, or -1 with @error. */
+gint64   eva_notify_backfill  (EvaDbConn   *conn,
+                               EvaConfig   *config,
+                               guint        batch,
+                               GError     **error);
+
 /* event_cancelled or event_moved to the buyer of every booking of
  * @event_id that holds valid tickets. */
 gboolean eva_notify_event     (EvaDbConn   *conn,

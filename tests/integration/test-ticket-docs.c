@@ -740,6 +740,50 @@ test_change_mails (void)
   rm_rf (dir);
 }
 
+/* Bookings confirmed before tickets existed: a server that starts issues
+ * their tickets (and mails those whose event is still to come) once. */
+static void
+test_backfill (void)
+{
+  g_autofree char *type = NULL;
+  g_autofree char *event = venue_event (0, &type);
+  g_autofree char *past_event = make_event (NULL);
+  g_autofree char *past_type = make_type (past_event, "{\"name\":\"Free\",\"price\":0,\"capacity\":5}");
+  g_autoptr(Buyer) b = make_buyer_on (server, "backfill", TRUE);
+  g_autofree char *email = buyer_email (b);
+  g_autofree char *coming = NULL;
+  g_autofree char *past = NULL;
+  EvaTestServer *second;
+  gint64 deadline;
+
+  publish (past_event);
+  coming = hold_id (b, event, type, 2);
+  past = hold_id (b, past_event, past_type, 1);
+  g_free (eva_test_sql (server->pg, "UPDATE events SET starts_at = now() - interval '2 days',"
+                        " ends_at = now() - interval '1 day' WHERE id = $1::uuid RETURNING 1",
+                        past_event, NULL));
+  g_assert_cmpint (mails (email, "booking_confirmed"), ==, 2);
+  /* As if confirmed before migration 0007. */
+  g_free (eva_test_sql (server->pg, "WITH d AS (DELETE FROM tickets WHERE booking_id IN ($1::uuid, $2::uuid)"
+                        " RETURNING 1) SELECT count(*) FROM d", coming, past, NULL));
+  g_assert_cmpint (sql_int (server->pg, "SELECT count(*) FROM tickets WHERE booking_id = $1::uuid", coming), ==, 0);
+
+  second = eva_test_server_start_on (server->dbname, NULL);
+  deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  while (sql_int (server->pg, "SELECT count(*) FROM tickets WHERE status = 'valid'"
+                  " AND booking_id = $1::uuid", past) < 1)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50000);
+    }
+  g_assert_cmpint (sql_int (server->pg, "SELECT count(*) FROM tickets WHERE status = 'valid'"
+                            " AND booking_id = $1::uuid", coming), ==, 2);
+  /* The coming event's tickets mailed; the past one's not. */
+  g_assert_cmpint (mails (email, "booking_confirmed"), ==, 3);
+  secondary_free (second);
+  assert_invariant (server->pg);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -755,6 +799,7 @@ main (int    argc,
   g_test_add_func ("/ticket-docs/my-tickets", test_my_tickets);
   g_test_add_func ("/ticket-docs/resend", test_resend);
   g_test_add_func ("/ticket-docs/change-mails", test_change_mails);
+  g_test_add_func ("/ticket-docs/backfill", test_backfill);
 
   ret = g_test_run ();
   g_free (organizer);
