@@ -294,12 +294,15 @@ holder (EvaRequest *req,
     }
   if (!eva_input_begin (&in, req))
     return;
-  eva_input_string (&in, "holder_name", EVA_FIELD_REQUIRED | EVA_FIELD_EMPTY, HOLDER_NAME_MAX, &name);
+  /* null or "" (after trimming) clears the name (stored as ""). */
+  if (eva_input_string (&in, "holder_name", EVA_FIELD_REQUIRED | EVA_FIELD_EMPTY | EVA_FIELD_NULLABLE,
+                        HOLDER_NAME_MAX, &name) != EVA_FIELD_SET)
+    name = NULL;
   if (!eva_input_end (&in))
     return;
   job = g_new0 (HolderJob, 1);
   job->admin = admin;
-  job->name = g_strstrip (g_strdup (name));
+  job->name = g_strstrip (g_strdup (name != NULL ? name : ""));
   eva_request_run (req, holder_work, job, holder_job_free);
 }
 
@@ -413,7 +416,8 @@ eva_api_admin_ticket_reissue (EvaRequest *req)
 /* $1 attendee: valid tickets, the coming events first (soonest first),
  * then the past ones (latest first). */
 static const char sql_my_tickets[] =
-  "SELECT json_build_object('items', coalesce(json_agg(x.j ORDER BY x.past, x.k), '[]'::json))::text"
+  "SELECT json_build_object('items', coalesce(json_agg(x.j ORDER BY x.past, x.k, x.booking_id,"
+  "                                                     x.ticket_type_id, x.seq), '[]'::json))::text"
   "  FROM (SELECT eva_ticket_json(t) || jsonb_build_object("
   "                 'event', jsonb_build_object('id', e.id, 'slug', e.slug, 'title', e.title,"
   "                                             'venue', e.venue, 'address', e.address,"
@@ -427,11 +431,12 @@ static const char sql_my_tickets[] =
   "                 'past', e.ends_at <= now()) AS j,"
   "               e.ends_at <= now() AS past,"
   "               CASE WHEN e.ends_at > now() THEN extract(epoch FROM e.starts_at)"
-  "                    ELSE -extract(epoch FROM e.starts_at) END AS k"
+  "                    ELSE -extract(epoch FROM e.starts_at) END AS k,"
+  "               t.booking_id, t.ticket_type_id, t.seq"
   "          FROM tickets t JOIN bookings b ON b.id = t.booking_id"
   "          JOIN events e ON e.id = t.event_id"
   "         WHERE b.attendee_id = $1::uuid AND t.status = 'valid'"
-  "         ORDER BY 2, 3, t.booking_id, t.ticket_type_id, t.seq"
+  "         ORDER BY 2, 3, 4, 5, 6"
   "         LIMIT 500) x";
 
 static void

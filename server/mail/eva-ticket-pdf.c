@@ -26,12 +26,12 @@
 #define QR_SIZE        (78 * PT_PER_MM)
 #define GAP            (8 * PT_PER_MM)
 #define FONT           "DejaVu Sans"
-#define FONT_MONO      "DejaVu Sans Mono"
 
 typedef struct
 {
-  cairo_t    *cr;
-  const char *locale;
+  cairo_t      *cr;
+  PangoContext *context;   /* one for the document: fonts looked up once */
+  const char   *locale;
   double      width;      /* page */
   double      height;
 } Page;
@@ -67,10 +67,17 @@ text (Page       *page,
       int         max_lines,
       PangoWrapMode wrap)
 {
-  g_autoptr(PangoLayout) layout = pango_cairo_create_layout (page->cr);
+  g_autoptr(PangoLayout) layout = pango_layout_new (page->context);
   g_autoptr(PangoFontDescription) desc = pango_font_description_new ();
   g_autofree char *valid = g_utf8_make_valid (utf8, -1);
+  PangoAttrList *attrs = pango_attr_list_new ();
   int w, h;
+
+  /* A line broken inside a word (the code) gets no hyphen: readers would
+   * take it for part of the code. */
+  pango_attr_list_insert (attrs, pango_attr_insert_hyphens_new (FALSE));
+  pango_layout_set_attributes (layout, attrs);
+  pango_attr_list_unref (attrs);
 
   pango_font_description_set_family (desc, font);
   pango_font_description_set_absolute_size (desc, size * PANGO_SCALE);
@@ -150,7 +157,7 @@ draw_ticket (Page        *page,
   text (page, tr (page, N_("Admission ticket")), FONT, 9, TRUE, 0.38, x, y, inner / 2, 1,
         PANGO_WRAP_WORD);
   {
-    g_autoptr(PangoLayout) layout = pango_cairo_create_layout (cr);
+    g_autoptr(PangoLayout) layout = pango_layout_new (page->context);
     g_autoptr(PangoFontDescription) desc = pango_font_description_from_string (FONT " Bold");
     int w, h;
 
@@ -205,7 +212,7 @@ draw_ticket (Page        *page,
   cairo_rectangle (cr, x + inner - QR_SIZE, qr_y, QR_SIZE, QR_SIZE);
   cairo_stroke (cr);
   qr_y += QR_SIZE + 4;
-  qr_y += text (page, code, FONT_MONO, 6.5, FALSE, 0.3, x + inner - QR_SIZE, qr_y, QR_SIZE, 0,
+  qr_y += text (page, code, FONT, 6.5, FALSE, 0.3, x + inner - QR_SIZE, qr_y, QR_SIZE, 0,
                 PANGO_WRAP_CHAR);
 
   y = MAX (facts_y, qr_y) + 16;
@@ -292,6 +299,7 @@ eva_ticket_pdf (JsonObject  *doc,
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, member (doc, "event"));
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "Everato");
   page.cr = cairo_create (surface);
+  page.context = pango_cairo_create_context (page.cr);
 
   for (guint i = 0; i < n; i++)
     {
@@ -305,6 +313,7 @@ eva_ticket_pdf (JsonObject  *doc,
                         MAX (json_object_get_int_member_with_default (doc, "ticket_count", n), n),
                         error))
         {
+          g_object_unref (page.context);
           cairo_destroy (page.cr);
           cairo_surface_destroy (surface);
           return NULL;
@@ -312,6 +321,7 @@ eva_ticket_pdf (JsonObject  *doc,
       cairo_show_page (page.cr);
     }
 
+  g_object_unref (page.context);
   cairo_destroy (page.cr);
   cairo_surface_finish (surface);
   status = cairo_surface_status (surface);

@@ -503,7 +503,7 @@ test_holder_and_reissue (void)
   g_autofree char *admin_path = NULL;
   g_autofree char *long_name = g_strnfill (101, 'n');
   g_autofree char *long_body = g_strdup_printf ("{\"holder_name\":\"%s\"}", long_name);
-  const char *bad[] = { "{}", "{\"holder_name\":7}", "{\"holder_name\":null}", "not json",
+  const char *bad[] = { "{}", "{\"holder_name\":7}", "{\"holder_name\":[]}", "not json",
                         "{\"holder_name\":\"a\\nb\"}", "{\"holder_name\":\"x\",\"extra\":1}", long_body };
   g_auto(GStrv) lines = NULL;
   const char *codes[2] = { NULL, NULL };
@@ -579,6 +579,19 @@ test_holder_and_reissue (void)
     eva_test_assert_status (r, 200);
     g_assert_cmpstr (eva_test_json_string (r->json, "holder_name"), ==, "Grace Hopper");
     g_clear_pointer (&r, eva_test_response_free);
+    /* null and "" (after trimming) both clear the name. */
+    r = admin ("PATCH", fresh_admin, "{\"holder_name\":null}");
+    eva_test_assert_status (r, 200);
+    g_assert_cmpstr (eva_test_json_string (r->json, "holder_name"), ==, "");
+    g_clear_pointer (&r, eva_test_response_free);
+    r = admin ("PATCH", fresh_admin, "{\"holder_name\":\"Grace Hopper\"}");
+    g_clear_pointer (&r, eva_test_response_free);
+    r = admin ("PATCH", fresh_admin, "{\"holder_name\":\"   \"}");
+    eva_test_assert_status (r, 200);
+    g_assert_cmpstr (eva_test_json_string (r->json, "holder_name"), ==, "");
+    g_clear_pointer (&r, eva_test_response_free);
+    assert_sql (server->pg, "SELECT '[' || holder_name || ']' FROM tickets WHERE id = $1::uuid",
+                fresh, "[]");
   }
   r = admin ("PATCH", admin_path, "{\"holder_name\":\"x\"}");
   eva_test_assert_error (r, 409, "invalid_transition");
