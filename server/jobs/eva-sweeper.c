@@ -11,6 +11,9 @@
  * sessions of lapsed holds, reconciliation, refunds, transfer reminders);
  * its failures never keep holds from expiring.
  *
+ * Until it finds none, it also issues the tickets of confirmed bookings
+ * that have none (confirmed before tickets existed: eva_notify_backfill()).
+ *
  * Once a minute it also removes the links (single-use tokens) from outbox
  * rows that no longer need them (eva_outbox_scrub()).
  *
@@ -25,6 +28,7 @@
 #include "jobs/eva-sweeper.h"
 #include "mail/eva-outbox.h"
 #include "services/booking.h"
+#include "services/notify.h"
 #include "services/payments.h"
 
 struct _EvaSweeper
@@ -34,6 +38,7 @@ struct _EvaSweeper
   guint     interval_ms;
   GThread  *thread;
   gint64    next_scrub;   /* monotonic µs */
+  gboolean  backfilled;   /* no confirmed booking without tickets left */
   GMutex    mutex;
   GCond     cond;
   gboolean  stopping;
@@ -57,6 +62,27 @@ scrub (EvaSweeper *sweeper,
     g_warning ("scrubbing the outbox failed: %s", error->message);
   else if (n > 0)
     g_debug ("scrubbed %" G_GINT64_FORMAT " outbox rows", n);
+}
+
+#define BACKFILL_BATCH 50
+
+static void
+backfill (EvaSweeper *sweeper,
+          EvaDbConn  *conn)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 n;
+
+  if (sweeper->backfilled)
+    return;
+  n = eva_notify_backfill (conn, sweeper->config, BACKFILL_BATCH, &error);
+  if (n < 0)
+    g_warning ("issuing missing tickets failed: %s", error->message);
+  else if (n > 0)
+    g_message ("issued the tickets of %" G_GINT64_FORMAT " bookings confirmed without them", n);
+  /* New confirmations issue their own tickets: once none is left, none
+   * comes back. */
+  sweeper->backfilled = n == 0;
 }
 
 static void
@@ -102,6 +128,7 @@ sweep (EvaSweeper  *sweeper,
                 }
               g_clear_error (&error);
             }
+          backfill (sweeper, *conn);
           scrub (sweeper, *conn);
           return;
         }

@@ -255,3 +255,11 @@ hold_id (Buyer      *b,
   eva_test_assert_status (r, 201);
   return g_strdup (eva_test_json_string (r->json, "id"));
 }
+
+void
+secondary_free (EvaTestServer *srv)
+{
+  eva_test_server_stop (srv);
+  g_clear_pointer (&srv->dbname, g_free);
+  eva_test_server_free (srv);
+}

@@ -68,6 +68,8 @@ void             assert_sql       (PGconn        *pg,
                                    const char    *param,
                                    const char    *expected);
 void             assert_invariant (PGconn        *pg);
+/* A second process on the shared database: free it without dropping it. */
+void             secondary_free   (EvaTestServer *srv);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Buyer, buyer_free)
 

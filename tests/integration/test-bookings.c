@@ -848,15 +848,6 @@ test_concurrent_coupon_mixed (void)
   attempts_free (attempts, 200);
 }
 
-/* A second process on the shared database: free it without dropping it. */
-static void
-secondary_free (EvaTestServer *srv)
-{
-  eva_test_server_stop (srv);
-  g_clear_pointer (&srv->dbname, g_free);
-  eva_test_server_free (srv);
-}
-
 static void
 test_two_processes (void)
 {
