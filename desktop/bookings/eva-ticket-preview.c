@@ -240,16 +240,18 @@ clear_pages (EvaTicketPreview *self)
   self->page = 0;
 }
 
-/* Where page @index starts in the scrolled content, or -1 before the
- * pages have a place. */
+/* Where page @index starts in the scrolled content (the viewport's
+ * child), or -1 before the pages have a place. */
 static double
 page_top (EvaTicketPreview *self,
           guint             index)
 {
+  GtkWidget *viewport = gtk_scrolled_window_get_child (self->scroller);
   graphene_point_t point;
 
-  if (index >= self->pictures->len ||
-      !gtk_widget_compute_point (g_ptr_array_index (self->pictures, index), GTK_WIDGET (self->pages_box),
+  if (index >= self->pictures->len || !GTK_IS_VIEWPORT (viewport) ||
+      !gtk_widget_compute_point (g_ptr_array_index (self->pictures, index),
+                                 gtk_viewport_get_child (GTK_VIEWPORT (viewport)),
                                  &GRAPHENE_POINT_INIT (0, 0), &point))
     return -1;
   return point.y;
@@ -656,9 +658,9 @@ eva_ticket_preview_go_to_page (EvaTicketPreview *self,
     return;
   adj = gtk_scrolled_window_get_vadjustment (self->scroller);
   top = page_top (self, page);
-  /* The box's own margin above the page stays in view. */
+  /* The gap above the page stays in view. */
   if (top >= 0)
-    gtk_adjustment_set_value (adj, MAX (0, top - gtk_widget_get_margin_top (GTK_WIDGET (self->pages_box))));
+    gtk_adjustment_set_value (adj, MAX (0, top - gtk_box_get_spacing (self->pages_box)));
   self->page = page;
   show_page_number (self);
 }

@@ -2565,6 +2565,11 @@ test_tickets_resend (void)
   shop_open (&shop);
   type_id = shop_add_free_type (&shop);
   id = seed_free (&shop, type_id, 1, "Ada Lovelace", "ada@example.test");
+  /* The ticket mail of the confirmation went out an hour ago */
+  g_free (eva_test_sql (shop.server->pg,
+                        "UPDATE bookings SET tickets_mailed_at = now() - interval '1 hour'"
+                        " WHERE id = $1::uuid RETURNING id",
+                        id, NULL));
 
   dialog = open_booking (&shop, id);
   tickets = eva_booking_dialog_get_tickets (dialog);
