@@ -26,6 +26,7 @@ typedef struct
 {
   JsonNode *node;
   GBytes   *bytes;
+  char     *filename;   /* of Content-Disposition, for EVA_API_RESULT_BYTES */
 } EvaApiResponse;
 
 void            _eva_api_response_free           (EvaApiResponse      *resp);
@@ -75,5 +76,7 @@ GError         *_eva_api_error_new_transport     (GUri                *base_uri,
                                                   const GError        *cause);
 GError         *_eva_api_error_new_from_answer   (guint                status,
                                                   JsonNode            *node);
+void            _eva_api_error_set_retry_after   (GError              *error,
+                                                  const char          *retry_after);
 
 G_END_DECLS

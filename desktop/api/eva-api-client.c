@@ -98,6 +98,7 @@ _eva_api_response_free (EvaApiResponse *resp)
 {
   g_clear_pointer (&resp->node, json_node_unref);
   g_clear_pointer (&resp->bytes, g_bytes_unref);
+  g_free (resp->filename);
   g_free (resp);
 }
 
@@ -258,7 +259,16 @@ parse_response (SoupMessage       *msg,
 
   if (kind == EVA_API_RESULT_BYTES && SOUP_STATUS_IS_SUCCESSFUL (status))
     {
+      g_autoptr(GHashTable) params = NULL;
+
       resp->bytes = bytes != NULL ? g_bytes_ref (bytes) : g_bytes_new (NULL, 0);
+      if (soup_message_headers_get_content_disposition (soup_message_get_response_headers (msg),
+                                                        NULL, &params) &&
+          g_hash_table_lookup (params, "filename") != NULL)
+        {
+          /* Only its last part: the name, never a path. */
+          resp->filename = g_path_get_basename (g_hash_table_lookup (params, "filename"));
+        }
       return g_steal_pointer (&resp);
     }
 
@@ -281,7 +291,13 @@ parse_response (SoupMessage       *msg,
       return g_steal_pointer (&resp);
     }
 
-  g_propagate_error (error, _eva_api_error_new_from_answer (status, node));
+  {
+    GError *answer = _eva_api_error_new_from_answer (status, node);
+
+    _eva_api_error_set_retry_after (answer, soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                                          "Retry-After"));
+    g_propagate_error (error, answer);
+  }
   return NULL;
 }
 

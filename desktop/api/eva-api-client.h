@@ -52,6 +52,7 @@ typedef enum {
 GQuark       eva_api_error_quark             (void);
 const char  *eva_api_error_get_code          (const GError *error);
 guint        eva_api_error_get_status        (const GError *error);
+guint        eva_api_error_get_retry_after   (const GError *error);
 JsonObject  *eva_api_error_get_details       (const GError *error);
 const char  *eva_api_error_get_field_message (const GError *error,
                                               const char   *field);
@@ -300,6 +301,41 @@ void          eva_api_client_mark_paid_async       (EvaApiClient        *self,
 EvaRecord    *eva_api_client_payment_finish        (EvaApiClient        *self,
                                                     GAsyncResult        *result,
                                                     EvaRecord          **refund,
+                                                    GError             **error);
+
+/* Tickets of a booking: list → list_finish; update (the holder's name)
+ * and reissue → record_finish (the ticket, the new one for a reissue);
+ * resend → empty_finish; the PDF → download_finish. */
+void          eva_api_client_list_booking_tickets_async (EvaApiClient        *self,
+                                                         const char          *booking_id,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+void          eva_api_client_update_ticket_async   (EvaApiClient        *self,
+                                                    const char          *id,
+                                                    JsonObject          *fields,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_reissue_ticket_async  (EvaApiClient        *self,
+                                                    const char          *id,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_resend_tickets_async  (EvaApiClient        *self,
+                                                    const char          *booking_id,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_tickets_pdf_async     (EvaApiClient        *self,
+                                                    const char          *booking_id,
+                                                    const char          *ticket_id,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+GBytes       *eva_api_client_download_finish       (EvaApiClient        *self,
+                                                    GAsyncResult        *result,
+                                                    char               **filename,
                                                     GError             **error);
 
 G_END_DECLS

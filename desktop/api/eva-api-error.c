@@ -24,6 +24,7 @@ typedef struct
 {
   char       *code;
   guint       status;
+  guint       retry_after;   /* seconds, 0: not said */
   JsonObject *details;
 } EvaApiErrorPrivate;
 
@@ -54,6 +55,7 @@ error_copy (const GError *src,
 
   to->code = g_strdup (from->code);
   to->status = from->status;
+  to->retry_after = from->retry_after;
   to->details = from->details != NULL ? json_object_ref (from->details) : NULL;
 }
 
@@ -123,6 +125,16 @@ eva_api_error_get_details (const GError *error)
   EvaApiErrorPrivate *priv = get_error_private (error);
 
   return priv != NULL ? priv->details : NULL;
+}
+
+/* How many seconds the server asked to wait before trying again (its
+ * Retry-After, with 429 or 503), or 0 when it did not say. */
+guint
+eva_api_error_get_retry_after (const GError *error)
+{
+  EvaApiErrorPrivate *priv = get_error_private (error);
+
+  return priv != NULL ? priv->retry_after : 0;
 }
 
 /* The server's message for one field, e.g. "must be after starts_at". */
@@ -279,4 +291,26 @@ _eva_api_error_new_from_answer (guint     status,
     return g_error_new_literal (EVA_API_ERROR, EVA_API_ERROR_BAD_RESPONSE,
                                 _("The address does not lead to an Everato server"));
   return eva_api_error_new (status, NULL, NULL, NULL);
+}
+
+/* Keeps the answer's Retry-After (seconds, or an HTTP date) on @error. */
+void
+_eva_api_error_set_retry_after (GError     *error,
+                                const char *retry_after)
+{
+  EvaApiErrorPrivate *priv = get_error_private (error);
+  guint64 seconds = 0;
+
+  if (priv == NULL || retry_after == NULL)
+    return;
+  if (g_ascii_string_to_unsigned (retry_after, 10, 0, G_MAXUINT, &seconds, NULL))
+    priv->retry_after = (guint) seconds;
+  else
+    {
+      g_autoptr(GDateTime) when = soup_date_time_new_from_http_string (retry_after);
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+      if (when != NULL && g_date_time_compare (when, now) > 0)
+        priv->retry_after = (guint) MAX (1, g_date_time_difference (when, now) / G_USEC_PER_SEC);
+    }
 }

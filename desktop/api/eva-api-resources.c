@@ -1,5 +1,6 @@
 /* eva-api-resources.c: the calls of EvaApiClient on events, ticket types,
- * staff, coupons, bookings and their payments, and the readers of their results
+ * staff, coupons, bookings, their payments and tickets, and the readers
+ * of their results
  *
  * Each is one request through _eva_api_client_call(), which adds the
  * access token, refreshes it once when it expired and maps errors; see
@@ -677,4 +678,145 @@ eva_api_client_payment_finish (EvaApiClient  *self,
   if (refund != NULL && made != NULL && JSON_NODE_HOLDS_OBJECT (made))
     *refund = eva_record_new (json_node_get_object (made));
   return eva_record_new (json_node_get_object (booking));
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API: tickets                                                */
+/* ------------------------------------------------------------------ */
+
+/* Every ticket of the booking, revoked ones too, in the order they were
+ * issued → list_finish. */
+void
+eva_api_client_list_booking_tickets_async (EvaApiClient        *self,
+                                           const char          *booking_id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (booking_id != NULL);
+
+  escaped = _eva_api_escape (booking_id);
+  _eva_api_client_call (self, "GET",
+                        g_strconcat ("/api/v1/admin/bookings/", escaped, "/tickets", NULL),
+                        NULL, EVA_API_RESULT_LIST, eva_api_client_list_booking_tickets_async,
+                        cancellable, callback, user_data);
+}
+
+/* @fields: {"holder_name": "…"} ("" for none) → record_finish: the ticket. */
+void
+eva_api_client_update_ticket_async (EvaApiClient        *self,
+                                    const char          *id,
+                                    JsonObject          *fields,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL && fields != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "PATCH", g_strconcat ("/api/v1/admin/tickets/", escaped, NULL),
+                        fields, EVA_API_RESULT_RECORD, eva_api_client_update_ticket_async,
+                        cancellable, callback, user_data);
+}
+
+/* A new code for the ticket; the old one is revoked → record_finish: the
+ * new ticket. A ticket no longer valid is refused (409). */
+void
+eva_api_client_reissue_ticket_async (EvaApiClient        *self,
+                                     const char          *id,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "POST",
+                        g_strconcat ("/api/v1/admin/tickets/", escaped, "/reissue", NULL),
+                        NULL, EVA_API_RESULT_RECORD, eva_api_client_reissue_ticket_async,
+                        cancellable, callback, user_data);
+}
+
+/* Queues the ticket mail of the booking again → empty_finish. Refused
+ * with 429 too_many_attempts (and a Retry-After, see
+ * eva_api_error_get_retry_after()) when it was queued moments ago, and
+ * with 409 no_tickets when the booking has no valid ticket. */
+void
+eva_api_client_resend_tickets_async (EvaApiClient        *self,
+                                     const char          *booking_id,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (booking_id != NULL);
+
+  escaped = _eva_api_escape (booking_id);
+  _eva_api_client_call (self, "POST",
+                        g_strconcat ("/api/v1/admin/bookings/", escaped, "/tickets/resend", NULL),
+                        NULL, EVA_API_RESULT_EMPTY, eva_api_client_resend_tickets_async,
+                        cancellable, callback, user_data);
+}
+
+/* The booking's valid tickets as a PDF, a page each (only @ticket_id's
+ * when given), in the server's paper size and language →
+ * download_finish. */
+void
+eva_api_client_tickets_pdf_async (EvaApiClient        *self,
+                                  const char          *booking_id,
+                                  const char          *ticket_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  GTask *task;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (booking_id != NULL);
+
+  escaped = _eva_api_escape (booking_id);
+  path = g_strconcat ("/api/v1/admin/bookings/", escaped, "/tickets.pdf", NULL);
+  task = _eva_api_client_request_new (self, "GET", _eva_api_build_path (path, "ticket", ticket_id, NULL),
+                                      NULL, EVA_API_RESULT_BYTES, TRUE,
+                                      eva_api_client_tickets_pdf_async, cancellable, callback,
+                                      user_data);
+  _eva_api_client_request_set_accept (task, "application/pdf");
+  _eva_api_client_send (task);
+}
+
+/**
+ * eva_api_client_download_finish:
+ * @filename: (out) (optional) (nullable): the file name the server
+ *   suggests (Content-Disposition), without any folder
+ *
+ * Returns: (transfer full): the body as it came
+ */
+GBytes *
+eva_api_client_download_finish (EvaApiClient  *self,
+                                GAsyncResult  *result,
+                                char         **filename,
+                                GError       **error)
+{
+  g_autoptr(EvaApiResponse) resp = _eva_api_client_response_finish (self, result, error);
+
+  if (filename != NULL)
+    *filename = NULL;
+  if (resp == NULL)
+    return NULL;
+  if (filename != NULL)
+    *filename = g_steal_pointer (&resp->filename);
+  return g_steal_pointer (&resp->bytes);
 }

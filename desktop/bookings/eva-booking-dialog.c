@@ -12,7 +12,11 @@
  * Payments (docs/PAYMENTS.md): how it is paid, whether the money is in,
  * the transfer reference, what was paid and refunded, and the payments
  * and refunds line by line; a server that does not send these yet shows
- * none of it. "Refund…" (EvaRefundDialog) gives money back, all or part;
+ * none of it.
+ *
+ * The tickets issued for it (EvaBookingTickets) are read again with the
+ * booking each time: their holders, codes and status, reissuing one,
+ * resending the ticket mail and the PDF the attendee gets. "Refund…" (EvaRefundDialog) gives money back, all or part;
  * "Mark as Paid…" (EvaMarkPaidDialog) records a transfer received or
  * money taken at the door. Both send "changed" with the booking after.
  *
@@ -25,6 +29,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "bookings/eva-booking-dialog-private.h"
+#include "bookings/eva-booking-tickets.h"
 #include "bookings/eva-mark-paid-dialog.h"
 #include "bookings/eva-refund-dialog.h"
 #include "eva-common.h"
@@ -45,6 +50,7 @@ struct _EvaBookingDialog
   GtkLabel            *email_label;
   GtkLabel            *status_label;
   AdwPreferencesGroup *items_group;
+  EvaBookingTickets   *tickets_group;
   GtkLabel            *subtotal_label;
   AdwActionRow        *discount_row;
   GtkLabel            *discount_label;
@@ -511,6 +517,7 @@ take_booking (EvaBookingDialog *self,
   else
     g_set_object (&self->booking, booking);
   show_booking (self);
+  eva_booking_tickets_set_booking (self->tickets_group, self->client, self->booking, event_timezone (self));
 }
 
 /* ------------------------------------------------------------------ */
@@ -760,6 +767,7 @@ eva_booking_dialog_class_init (EvaBookingDialogClass *klass)
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 1, EVA_TYPE_RECORD);
 
+  g_type_ensure (EVA_TYPE_BOOKING_TICKETS);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/eva-booking-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, window_title);
@@ -771,6 +779,7 @@ eva_booking_dialog_class_init (EvaBookingDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, email_label);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, status_label);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, items_group);
+  gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, tickets_group);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, subtotal_label);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, discount_row);
   gtk_widget_class_bind_template_child (widget_class, EvaBookingDialog, discount_label);
@@ -865,6 +874,18 @@ eva_booking_dialog_get_booking (EvaBookingDialog *self)
 {
   g_return_val_if_fail (EVA_IS_BOOKING_DIALOG (self), NULL);
   return self->booking;
+}
+
+/**
+ * eva_booking_dialog_get_tickets:
+ *
+ * Returns: (transfer none): the booking's tickets, as the dialog shows them
+ */
+EvaBookingTickets *
+eva_booking_dialog_get_tickets (EvaBookingDialog *self)
+{
+  g_return_val_if_fail (EVA_IS_BOOKING_DIALOG (self), NULL);
+  return self->tickets_group;
 }
 
 gboolean

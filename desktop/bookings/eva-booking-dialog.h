@@ -1,5 +1,5 @@
-/* eva-booking-dialog.h: one booking in detail and its payments; cancelling, refunding
- * and marking it paid
+/* eva-booking-dialog.h: one booking in detail, its payments and tickets; cancelling,
+ * refunding and marking it paid
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "api/eva-api-client.h"
+#include "bookings/eva-booking-tickets.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,7 @@ GtkWindow *eva_booking_dialog_new         (GtkWindow        *parent,
                                            EvaRecord        *event,
                                            EvaRecord        *booking);
 EvaRecord *eva_booking_dialog_get_booking (EvaBookingDialog *self);
+EvaBookingTickets *eva_booking_dialog_get_tickets (EvaBookingDialog *self);
 gboolean   eva_booking_dialog_get_loading (EvaBookingDialog *self);
 void       eva_booking_dialog_reload      (EvaBookingDialog *self);
 void       eva_booking_dialog_ask_cancel  (EvaBookingDialog *self);

@@ -1007,6 +1007,105 @@ test_bookings (Fixture       *f,
 }
 
 /* The server stops: a clear "cannot reach" error, marked offline. */
+/* A booking's tickets through the client: listed, a holder named, one
+ * reissued, the ticket mail throttled with the server's Retry-After, and
+ * the PDF with the name the server suggests. */
+static void
+test_tickets (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(EvaRecord) event = NULL;
+  g_autoptr(EvaRecord) guest = NULL;
+  g_autoptr(JsonNode) booking = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) tickets = NULL;
+  g_autoptr(JsonObject) holder = json_object_new ();
+  g_autoptr(EvaRecord) named = NULL;
+  g_autoptr(EvaRecord) reissued = NULL;
+  g_autoptr(GBytes) pdf = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *filename = NULL;
+  g_autofree char *expected_name = NULL;
+  g_autofree char *reference = NULL;
+  EvaRecord *first;
+  guint retry_after;
+
+  sign_in (f);
+  event = create_event (f, "Guest Night");
+  guest = create_ticket_type (f, event, "Guest List", 0);
+  publish_event (f, event);
+  booking = eva_desktop_seed_booking (f->server, eva_record_get_id (event), eva_record_get_id (guest),
+                                      2, NULL, "Ada Lovelace", "ada@example.test");
+  id = json_id (booking);
+
+  result = RUN (eva_api_client_list_booking_tickets_async (f->client, id, NULL, CB));
+  tickets = eva_api_client_list_finish (f->client, result, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tickets->len, ==, 2);
+  first = g_ptr_array_index (tickets, 0);
+  g_assert_cmpstr (eva_record_get_string (first, "status"), ==, "valid");
+  g_assert_cmpstr (eva_record_get_string (first, "ticket_type"), ==, "Guest List");
+  g_assert_true (g_str_has_prefix (eva_record_get_string (first, "code"), "EV1."));
+
+  json_object_set_string_member (holder, "holder_name", "Grace Hopper");
+  g_clear_object (&result);
+  result = RUN (eva_api_client_update_ticket_async (f->client, eva_record_get_id (first), holder, NULL, CB));
+  named = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (eva_record_get_string (named, "holder_name"), ==, "Grace Hopper");
+
+  g_clear_object (&result);
+  result = RUN (eva_api_client_reissue_ticket_async (f->client, eva_record_get_id (first), NULL, CB));
+  reissued = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (eva_record_get_id (reissued), !=, eva_record_get_id (first));
+  g_assert_cmpstr (eva_record_get_string (reissued, "code"), !=, eva_record_get_string (first, "code"));
+  /* The old one cannot be reissued again */
+  g_clear_object (&result);
+  result = RUN (eva_api_client_reissue_ticket_async (f->client, eva_record_get_id (first), NULL, CB));
+  g_assert_null (eva_api_client_record_finish (f->client, result, &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  /* The confirmation's ticket mail went out moments ago: refused, with
+   * when to try again */
+  g_clear_object (&result);
+  result = RUN (eva_api_client_resend_tickets_async (f->client, id, NULL, CB));
+  g_assert_false (eva_api_client_empty_finish (f->client, result, &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_RATE_LIMITED);
+  g_assert_cmpstr (eva_api_error_get_code (error), ==, "too_many_attempts");
+  retry_after = eva_api_error_get_retry_after (error);
+  g_assert_cmpuint (retry_after, >, 0);
+  g_assert_cmpuint (retry_after, <=, 120);
+  g_clear_error (&error);
+  /* An hour later it goes */
+  g_free (eva_test_sql (f->server->pg,
+                        "UPDATE bookings SET tickets_mailed_at = now() - interval '1 hour'"
+                        " WHERE id = $1::uuid RETURNING id", id, NULL));
+  g_clear_object (&result);
+  result = RUN (eva_api_client_resend_tickets_async (f->client, id, NULL, CB));
+  g_assert_true (eva_api_client_empty_finish (f->client, result, &error));
+  g_assert_no_error (error);
+
+  g_clear_object (&result);
+  result = RUN (eva_api_client_tickets_pdf_async (f->client, id, NULL, NULL, CB));
+  pdf = eva_api_client_download_finish (f->client, result, &filename, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (pdf, NULL), 5, "%PDF-", 5);
+  /* "tickets-<booking reference>.pdf": the id's start, in capitals */
+  reference = g_ascii_strup (id, 8);
+  expected_name = g_strdup_printf ("tickets-%s.pdf", reference);
+  g_assert_cmpstr (filename, ==, expected_name);
+  /* A ticket that is not one of the booking's is refused */
+  g_clear_pointer (&pdf, g_bytes_unref);
+  g_clear_object (&result);
+  result = RUN (eva_api_client_tickets_pdf_async (f->client, id, "not-a-ticket", NULL, CB));
+  pdf = eva_api_client_download_finish (f->client, result, NULL, &error);
+  g_assert_null (pdf);
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_INVALID);
+}
+
 static void
 test_server_down (Fixture       *f,
                   gconstpointer  data)
@@ -1112,6 +1211,7 @@ main (int   argc,
   ADD ("/api-client/coupons-bookings", test_coupons_and_bookings);
   ADD ("/api-client/coupon-restrictions", test_coupon_restrictions);
   ADD ("/api-client/bookings", test_bookings);
+  ADD ("/api-client/tickets", test_tickets);
   ADD ("/api-client/server-down", test_server_down);
   ADD ("/api-client/cancel", test_cancel);
 #undef ADD

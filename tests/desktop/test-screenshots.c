@@ -9,8 +9,9 @@
  * with their payments and refunds (the card's through the Stripe
  * stand-in, one still pending there), the refund and mark-paid dialogs,
  * the Awaiting Payment filter, and cancelling the first event with its
- * offer to refund all paid bookings and that report
- * (build/tests/desktop/screenshots).
+ * offer to refund all paid bookings and that report. Tickets: a booking's
+ * tickets (named, unnamed and one reissued), the reissue and holder
+ * name dialogs and the PDF preview (build/tests/desktop/screenshots).
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -19,10 +20,12 @@
 #include "app/eva-application.h"
 #include "app/eva-window.h"
 #include "bookings/eva-booking-dialog.h"
+#include "bookings/eva-booking-tickets.h"
 #include "bookings/eva-bookings-view.h"
 #include "bookings/eva-mark-paid-dialog.h"
 #include "bookings/eva-refund-all-dialog.h"
 #include "bookings/eva-refund-dialog.h"
+#include "bookings/eva-ticket-preview.h"
 #include "coupons/eva-coupon-dialog-private.h"
 #include "coupons/eva-coupons-view.h"
 #include "events/eva-event-editor.h"
@@ -523,6 +526,51 @@ scroll_to_end (GtkWidget *root)
 }
 
 static gboolean
+tickets_read (gpointer data)
+{
+  return !eva_booking_tickets_get_busy (data);
+}
+
+static gboolean
+preview_drawn (gpointer data)
+{
+  return !eva_ticket_preview_get_loading (data);
+}
+
+/* Names the holders of the booking's first tickets and reissues the
+ * second, as an organizer would, through the API. */
+static void
+seed_tickets (EvaTestServer *server,
+              const char    *booking_id)
+{
+  static const char * const holders[] = { "Frances Allen", "John Cocke", "Peter Markstein" };
+  g_autofree char *token = eva_test_login (server, EMAIL, PASSWORD);
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/bookings/%s/tickets", booking_id);
+  g_autoptr(EvaTestResponse) listed = eva_test_call (server, "GET", path, token, NULL);
+  JsonArray *items;
+
+  eva_test_assert_status (listed, 200);
+  items = json_object_get_array_member (json_node_get_object (listed->json), "items");
+  g_assert_cmpuint (json_array_get_length (items), >=, G_N_ELEMENTS (holders));
+  for (guint i = 0; i < G_N_ELEMENTS (holders); i++)
+    {
+      const char *id = json_object_get_string_member (json_array_get_object_element (items, i), "id");
+      g_autofree char *ticket = g_strdup_printf ("/api/v1/admin/tickets/%s", id);
+      g_autoptr(EvaTestResponse) named =
+        eva_test_call (server, "PATCH", ticket, token, "{\"holder_name\":\"%s\"}", holders[i]);
+
+      eva_test_assert_status (named, 200);
+      if (i == 1)
+        {
+          g_autofree char *reissue = g_strdup_printf ("/api/v1/admin/tickets/%s/reissue", id);
+          g_autoptr(EvaTestResponse) reissued = eva_test_call (server, "POST", reissue, token, NULL);
+
+          eva_test_assert_status (reissued, 200);
+        }
+    }
+}
+
+static gboolean
 coupon_types_read (gpointer data)
 {
   return _eva_coupon_dialog_get_types_loaded (data);
@@ -635,6 +683,63 @@ test_screenshots (void)
     gtk_window_set_default_size (dialog, 520, 1000);
     eva_desktop_test_wait (booking_read, dialog, 10, "the booking");
     save_png (GTK_WIDGET (dialog), "booking-details.png");
+    gtk_window_destroy (dialog);
+  }
+
+  /* A booking's tickets: named, unnamed and one reissued; reissuing,
+   * naming the holder, and the PDF the attendee gets */
+  {
+    GtkWidget *bookings = eva_window_get_page (window, "bookings");
+    EvaBookingList *bookings_list = eva_bookings_view_get_list (EVA_BOOKINGS_VIEW (bookings));
+    g_autoptr(EvaRecord) booking = find_booking (bookings_list, "frances.allen@example.org");
+    EvaBookingTickets *tickets;
+    EvaRecord *ticket;
+    GtkWindow *dialog;
+    GtkWindow *ask;
+    GtkWindow *preview;
+
+    seed_tickets (server, eva_record_get_id (booking));
+    dialog = eva_bookings_view_open_booking (EVA_BOOKINGS_VIEW (bookings), booking);
+    gtk_window_set_default_size (dialog, 520, 1000);
+    eva_desktop_test_wait (booking_read, dialog, 10, "the booking");
+    tickets = eva_booking_dialog_get_tickets (EVA_BOOKING_DIALOG (dialog));
+    eva_desktop_test_wait (tickets_read, tickets, 10, "the tickets");
+    g_assert_cmpuint (eva_booking_tickets_get_tickets (tickets)->len, ==, 5);
+    scroll_to (GTK_WIDGET (tickets), 24);
+    save_png (GTK_WIDGET (dialog), "booking-tickets.png");
+
+    ticket = g_ptr_array_index (eva_booking_tickets_get_tickets (tickets), 0);
+    ask = eva_booking_tickets_ask_reissue (tickets, eva_record_get_id (ticket));
+    g_assert_nonnull (ask);
+    save_png (GTK_WIDGET (ask), "ticket-reissue-confirm.png");
+    gtk_window_destroy (ask);
+    ticket = g_ptr_array_index (eva_booking_tickets_get_tickets (tickets), 3);
+    ask = eva_booking_tickets_edit_holder (tickets, eva_record_get_id (ticket));
+    g_assert_nonnull (ask);
+    gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (ask))),
+                           "Fran Allen");
+    save_png (GTK_WIDGET (ask), "ticket-holder-dialog.png");
+    gtk_window_destroy (ask);
+
+    preview = eva_booking_tickets_open_preview (tickets);
+    g_assert_nonnull (preview);
+    gtk_window_set_default_size (preview, 640, 820);
+    eva_desktop_test_wait (preview_drawn, preview, 60, "the ticket pages");
+    g_assert_null (eva_ticket_preview_get_error (EVA_TICKET_PREVIEW (preview)));
+    g_assert_cmpuint (eva_ticket_preview_get_n_pages (EVA_TICKET_PREVIEW (preview)), ==, 4);
+    save_png (GTK_WIDGET (preview), "ticket-preview.png");
+    eva_ticket_preview_go_to_page (EVA_TICKET_PREVIEW (preview), 1);
+    save_png (GTK_WIDGET (preview), "ticket-preview-page-2.png");
+    gtk_window_set_default_size (preview, 360, 720);
+    eva_ticket_preview_go_to_page (EVA_TICKET_PREVIEW (preview), 0);
+    save_png (GTK_WIDGET (preview), "narrow-ticket-preview.png");
+    gtk_window_destroy (preview);
+
+    /* Phone width */
+    gtk_window_set_default_size (dialog, 360, 720);
+    eva_desktop_test_settle (300);
+    scroll_to (GTK_WIDGET (tickets), 24);
+    save_png (GTK_WIDGET (dialog), "narrow-booking-tickets.png");
     gtk_window_destroy (dialog);
   }
 

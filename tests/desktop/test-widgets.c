@@ -13,8 +13,12 @@
  * pay-at-the-door marked paid and a refund refused with the input kept,
  * the Awaiting Payment filter and the rows' badges, the editor's payment
  * fields to the server and back, and refunding all paid bookings of a
- * cancelled event with its report and retry. Every widget must finalize
- * at the end.
+ * cancelled event with its report and retry. Tickets: a confirmed
+ * booking's tickets in its dialog, a holder's name edited and read back
+ * through the API, a ticket reissued (a new code, the old one revoked),
+ * the ticket mail resent then throttled (and refused for a booking
+ * without tickets), and the PDF preview drawn from the server's PDF and
+ * saved. Every widget must finalize at the end.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -24,10 +28,12 @@
 
 #include "app/eva-window.h"
 #include "bookings/eva-booking-dialog-private.h"
+#include "bookings/eva-booking-tickets-private.h"
 #include "bookings/eva-bookings-view.h"
 #include "bookings/eva-mark-paid-dialog.h"
 #include "bookings/eva-refund-all-dialog.h"
 #include "bookings/eva-refund-dialog.h"
+#include "bookings/eva-ticket-preview.h"
 #include "coupons/eva-coupon-dialog-private.h"
 #include "events/eva-event-editor.h"
 #include "events/eva-event-row.h"
@@ -2329,6 +2335,380 @@ test_payments_refund_all (void)
   shop_close (&shop);
 }
 
+/* ------------------------------------------------------------------ */
+/* Tickets                                                            */
+/* ------------------------------------------------------------------ */
+
+/* A free ticket type for the shop's event: its bookings are confirmed
+ * (and their tickets issued) as they are made. */
+static char *
+shop_add_free_type (Shop *shop)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/events/%s/ticket-types",
+                                           eva_record_get_id (shop->event));
+  g_autoptr(EvaTestResponse) created =
+    eva_test_call (shop->server, "POST", path, shop->token,
+                   "{\"name\":\"Guest List\",\"price\":0,\"capacity\":50}");
+
+  eva_test_assert_status (created, 201);
+  return g_strdup (eva_test_json_string (created->json, "id"));
+}
+
+static char *
+seed_free (Shop       *shop,
+           const char *type_id,
+           int         quantity,
+           const char *name,
+           const char *email)
+{
+  g_autoptr(JsonNode) booking = eva_desktop_seed_booking (shop->server, eva_record_get_id (shop->event),
+                                                          type_id, quantity, NULL, name, email);
+
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (booking), "status"), ==,
+                   "confirmed");
+  return g_strdup (json_object_get_string_member (json_node_get_object (booking), "id"));
+}
+
+static gboolean
+tickets_idle (gpointer data)
+{
+  return !eva_booking_tickets_get_busy (data);
+}
+
+static EvaTestResponse *
+api_tickets (Shop       *shop,
+             const char *booking_id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/bookings/%s/tickets", booking_id);
+  EvaTestResponse *listed = eva_test_call (shop->server, "GET", path, shop->token, NULL);
+
+  eva_test_assert_status (listed, 200);
+  return listed;
+}
+
+/* The ticket @id as the API tells it: its member @member. */
+static char *
+api_ticket_member (Shop       *shop,
+                   const char *booking_id,
+                   const char *id,
+                   const char *member)
+{
+  g_autoptr(EvaTestResponse) listed = api_tickets (shop, booking_id);
+  JsonArray *items = json_object_get_array_member (json_node_get_object (listed->json), "items");
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *ticket = json_array_get_object_element (items, i);
+
+      if (g_strcmp0 (json_object_get_string_member (ticket, "id"), id) == 0)
+        return g_strdup (json_object_get_string_member_with_default (ticket, member, NULL));
+    }
+  g_assert_not_reached ();
+}
+
+static EvaRecord *
+ticket_at (EvaBookingTickets *tickets,
+           guint              index)
+{
+  GPtrArray *all = eva_booking_tickets_get_tickets (tickets);
+
+  g_assert_cmpuint (index, <, all->len);
+  return g_ptr_array_index (all, index);
+}
+
+/* A confirmed booking's tickets in its dialog; a holder's name edited
+ * (and read back through the API); a ticket reissued: a new code, the
+ * old one revoked. */
+static void
+test_tickets_details (void)
+{
+  Shop shop = { 0 };
+  g_autofree char *type_id = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *held = NULL;
+  g_autofree char *described = NULL;
+  g_autofree char *first_id = NULL;
+  g_autofree char *old_code = NULL;
+  g_autofree char *holder = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *db_code = NULL;
+  EvaBookingDialog *dialog;
+  EvaBookingTickets *tickets;
+  GtkWindow *ask;
+  AdwMessageDialog *confirm;
+  GtkWidget *entry;
+  EvaRecord *ticket;
+
+  shop_open (&shop);
+  type_id = shop_add_free_type (&shop);
+  id = seed_free (&shop, type_id, 2, "Ada Lovelace", "ada@example.test");
+
+  dialog = open_booking (&shop, id);
+  tickets = eva_booking_dialog_get_tickets (dialog);
+  eva_desktop_test_wait (tickets_idle, tickets, 30, "the tickets");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (tickets)));
+  g_assert_null (_eva_booking_tickets_get_error (tickets));
+  g_assert_true (_eva_booking_tickets_can_resend (tickets));
+  g_assert_cmpuint (eva_booking_tickets_get_tickets (tickets)->len, ==, 2);
+  described = _eva_booking_tickets_describe (tickets);
+  g_test_message ("%s", described);
+  {
+    g_auto(GStrv) lines = g_strsplit (described, "\n", -1);
+
+    g_assert_cmpuint (g_strv_length (lines), ==, 2);
+    for (guint i = 0; i < 2; i++)
+      {
+        ticket = ticket_at (tickets, i);
+        g_assert_true (g_str_has_prefix (lines[i], "No name · Valid · Guest List · EV1."));
+        /* The start and the end of its own code */
+        g_assert_nonnull (strstr (lines[i], eva_record_get_string (ticket, "code") +
+                                            strlen (eva_record_get_string (ticket, "code")) - 8));
+        g_assert_nonnull (strstr (lines[i], "|Issued "));
+        g_free (db_code);
+        db_code = eva_test_sql (shop.server->pg, "SELECT code FROM tickets WHERE id = $1::uuid",
+                                eva_record_get_id (ticket), NULL);
+        g_assert_cmpstr (db_code, ==, eva_record_get_string (ticket, "code"));
+      }
+  }
+
+  /* The holder's name, through its dialog; spaces around it dropped */
+  ticket = ticket_at (tickets, 0);
+  first_id = g_strdup (eva_record_get_id (ticket));
+  old_code = g_strdup (eva_record_get_string (ticket, "code"));
+  ask = eva_booking_tickets_edit_holder (tickets, first_id);
+  g_assert_nonnull (ask);
+  entry = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (ask));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+  gtk_editable_set_text (GTK_EDITABLE (entry), "  Grace Hopper ");
+  answer (ADW_MESSAGE_DIALOG (ask), "save");
+  g_assert_true (eva_booking_tickets_get_busy (tickets));
+  eva_desktop_test_wait (tickets_idle, tickets, 30, "the name saved");
+  g_assert_cmpstr (_eva_booking_tickets_get_message (tickets), ==, "Holder name saved");
+  holder = api_ticket_member (&shop, id, first_id, "holder_name");
+  g_assert_cmpstr (holder, ==, "Grace Hopper");
+  g_assert_cmpstr (eva_record_get_string (ticket_at (tickets, 0), "holder_name"), ==, "Grace Hopper");
+  g_free (described);
+  described = _eva_booking_tickets_describe (tickets);
+  g_assert_true (g_str_has_prefix (described, "Grace Hopper · Valid · Guest List"));
+
+  /* Reissued, after saying yes: a new code for Grace Hopper's ticket,
+   * the old one revoked (and listed after the valid ones) */
+  ask = eva_booking_tickets_ask_reissue (tickets, first_id);
+  g_assert_nonnull (ask);
+  confirm = ADW_MESSAGE_DIALOG (ask);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (confirm), "Grace Hopper"));
+  answer (confirm, "reissue");
+  eva_desktop_test_wait (tickets_idle, tickets, 30, "the reissue");
+  g_assert_cmpstr (_eva_booking_tickets_get_message (tickets), ==,
+                   "Ticket reissued: the old code no longer works");
+  g_assert_cmpuint (eva_booking_tickets_get_tickets (tickets)->len, ==, 3);
+  ticket = ticket_at (tickets, 2);
+  g_assert_cmpstr (eva_record_get_id (ticket), ==, first_id);
+  g_assert_cmpstr (eva_record_get_string (ticket, "status"), ==, "reissued");
+  g_assert_cmpstr (eva_record_get_string (ticket, "code"), ==, old_code);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpstr (eva_record_get_string (ticket_at (tickets, i), "status"), ==, "valid");
+      g_assert_cmpstr (eva_record_get_string (ticket_at (tickets, i), "code"), !=, old_code);
+    }
+  /* The new one is Grace Hopper's still */
+  g_assert_true (g_strcmp0 (eva_record_get_string (ticket_at (tickets, 0), "holder_name"), "Grace Hopper") == 0 ||
+                 g_strcmp0 (eva_record_get_string (ticket_at (tickets, 1), "holder_name"), "Grace Hopper") == 0);
+  g_free (described);
+  described = _eva_booking_tickets_describe (tickets);
+  g_test_message ("%s", described);
+  {
+    g_auto(GStrv) lines = g_strsplit (described, "\n", -1);
+
+    g_assert_cmpuint (g_strv_length (lines), ==, 3);
+    g_assert_true (g_str_has_prefix (lines[2], "Grace Hopper · Revoked · Guest List · "));
+    g_assert_nonnull (strstr (lines[2], "|Revoked "));
+    g_assert_nonnull (strstr (lines[2], "replaced by a new code"));
+  }
+  status = api_ticket_member (&shop, id, first_id, "status");
+  g_assert_cmpstr (status, ==, "reissued");
+  /* A revoked ticket is neither reissued nor renamed */
+  g_assert_null (eva_booking_tickets_ask_reissue (tickets, first_id));
+  g_assert_null (eva_booking_tickets_edit_holder (tickets, first_id));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (dialog);
+
+  /* A booking without tickets (held) shows none */
+  held = seed_booking (&shop, 1, NULL, "Alan Turing", "alan@example.test");
+  dialog = open_booking (&shop, held);
+  tickets = eva_booking_dialog_get_tickets (dialog);
+  eva_desktop_test_wait (tickets_idle, tickets, 30, "no tickets");
+  g_assert_cmpuint (eva_booking_tickets_get_tickets (tickets)->len, ==, 0);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (tickets)));
+  g_assert_false (_eva_booking_tickets_can_resend (tickets));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (dialog);
+  shop_close (&shop);
+}
+
+/* The ticket mail resent: queued, then refused for a while (the toast
+ * says when to try again); a booking without tickets has none to send. */
+static void
+test_tickets_resend (void)
+{
+  Shop shop = { 0 };
+  g_autofree char *type_id = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *held = NULL;
+  EvaBookingDialog *dialog;
+  EvaBookingTickets *tickets;
+  const char *message;
+
+  shop_open (&shop);
+  type_id = shop_add_free_type (&shop);
+  id = seed_free (&shop, type_id, 1, "Ada Lovelace", "ada@example.test");
+  /* The ticket mail of the confirmation went out an hour ago */
+  g_free (eva_test_sql (shop.server->pg,
+                        "UPDATE bookings SET tickets_mailed_at = now() - interval '1 hour'"
+                        " WHERE id = $1::uuid RETURNING id",
+                        id, NULL));
+
+  dialog = open_booking (&shop, id);
+  tickets = eva_booking_dialog_get_tickets (dialog);
+  eva_desktop_test_wait (tickets_idle, tickets, 30, "the tickets");
+  eva_booking_tickets_resend (tickets);
+  eva_desktop_test_wait (tickets_idle, tickets, 30, "the mail queued");
+  g_assert_cmpstr (_eva_booking_tickets_get_message (tickets), ==,
+                   "The tickets are on their way to ada@example.test");
+
+  /* Again at once: the server says when to try again */
+  eva_booking_tickets_resend (tickets);
+  eva_desktop_test_wait (tickets_idle, tickets, 30, "the refusal");
+  message = _eva_booking_tickets_get_message (tickets);
+  g_test_message ("%s", message);
+  g_assert_true (g_str_has_prefix (message, "The ticket mail was sent moments ago. Try again in "));
+  g_assert_true (g_str_has_suffix (message, " minutes.") || g_str_has_suffix (message, " minute.") ||
+                 g_str_has_suffix (message, " seconds."));
+  g_assert_null (strstr (message, "few minutes"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (dialog);
+
+  /* Held: no tickets to send, and the toast says why */
+  held = seed_booking (&shop, 1, NULL, "Alan Turing", "alan@example.test");
+  dialog = open_booking (&shop, held);
+  tickets = eva_booking_dialog_get_tickets (dialog);
+  eva_desktop_test_wait (tickets_idle, tickets, 30, "no tickets");
+  eva_booking_tickets_resend (tickets);
+  eva_desktop_test_wait (tickets_idle, tickets, 30, "the refusal");
+  g_assert_cmpstr (_eva_booking_tickets_get_message (tickets), ==,
+                   "This booking has no valid tickets to send. Tickets are issued once a booking is "
+                   "confirmed.");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (dialog);
+  shop_close (&shop);
+}
+
+static gboolean
+preview_idle (gpointer data)
+{
+  return !eva_ticket_preview_get_loading (data);
+}
+
+static gboolean
+preview_saved (gpointer data)
+{
+  return !eva_ticket_preview_get_saving (data);
+}
+
+/* The PDF the attendee gets, drawn a page a valid ticket, paged through
+ * and saved as it came; a booking without tickets says so. */
+static void
+test_tickets_preview (void)
+{
+  Shop shop = { 0 };
+  g_autofree char *type_id = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *held = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *saved = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize saved_len = 0;
+  EvaBookingDialog *dialog;
+  EvaBookingTickets *tickets;
+  GtkWindow *preview;
+  GdkTexture *texture;
+  GBytes *pdf;
+
+  shop_open (&shop);
+  type_id = shop_add_free_type (&shop);
+  id = seed_free (&shop, type_id, 2, "Ada Lovelace", "ada@example.test");
+
+  dialog = open_booking (&shop, id);
+  tickets = eva_booking_dialog_get_tickets (dialog);
+  eva_desktop_test_wait (tickets_idle, tickets, 30, "the tickets");
+  preview = eva_booking_tickets_open_preview (tickets);
+  g_assert_nonnull (preview);
+  g_object_ref (preview);
+  gtk_window_set_default_size (preview, 520, 720);
+  g_assert_true (eva_ticket_preview_get_loading (EVA_TICKET_PREVIEW (preview)));
+  eva_desktop_test_wait (preview_idle, preview, 60, "the pages drawn");
+  g_assert_null (eva_ticket_preview_get_error (EVA_TICKET_PREVIEW (preview)));
+  g_assert_cmpuint (eva_ticket_preview_get_n_pages (EVA_TICKET_PREVIEW (preview)), ==, 2);
+  texture = eva_ticket_preview_get_texture (EVA_TICKET_PREVIEW (preview), 0);
+  g_assert_nonnull (texture);
+  g_assert_cmpint (gdk_texture_get_width (texture), >, 0);
+  g_assert_cmpint (gdk_texture_get_height (texture), >, 0);
+  pdf = eva_ticket_preview_get_pdf (EVA_TICKET_PREVIEW (preview));
+  g_assert_nonnull (pdf);
+  g_assert_cmpmem (g_bytes_get_data (pdf, NULL), 5, "%PDF-", 5);
+
+  /* Paging */
+  eva_desktop_test_settle (300);
+  g_assert_cmpuint (eva_ticket_preview_get_page (EVA_TICKET_PREVIEW (preview)), ==, 0);
+  eva_ticket_preview_go_to_page (EVA_TICKET_PREVIEW (preview), 1);
+  eva_desktop_test_settle (100);
+  g_assert_cmpuint (eva_ticket_preview_get_page (EVA_TICKET_PREVIEW (preview)), ==, 1);
+  eva_ticket_preview_go_to_page (EVA_TICKET_PREVIEW (preview), 0);
+  eva_desktop_test_settle (100);
+  g_assert_cmpuint (eva_ticket_preview_get_page (EVA_TICKET_PREVIEW (preview)), ==, 0);
+
+  /* Saved as it came */
+  dir = g_dir_make_tmp ("eva-tickets-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "tickets.pdf", NULL);
+  file = g_file_new_for_path (path);
+  eva_ticket_preview_save_to_file (EVA_TICKET_PREVIEW (preview), file);
+  g_assert_true (eva_ticket_preview_get_saving (EVA_TICKET_PREVIEW (preview)));
+  eva_desktop_test_wait (preview_saved, preview, 30, "the file written");
+  g_assert_true (g_file_get_contents (path, &saved, &saved_len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (saved, saved_len, g_bytes_get_data (pdf, NULL), g_bytes_get_size (pdf));
+  g_unlink (path);
+  g_rmdir (dir);
+
+  gtk_window_destroy (preview);
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (preview);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (dialog);
+
+  /* A booking without tickets: the window says so */
+  held = seed_booking (&shop, 1, NULL, "Alan Turing", "alan@example.test");
+  preview = g_object_ref (eva_ticket_preview_new (NULL, shop.client, held, "Alan Turing"));
+  gtk_window_present (preview);
+  eva_desktop_test_wait (preview_idle, preview, 30, "the refusal");
+  g_assert_cmpuint (eva_ticket_preview_get_n_pages (EVA_TICKET_PREVIEW (preview)), ==, 0);
+  g_assert_cmpstr (eva_ticket_preview_get_error (EVA_TICKET_PREVIEW (preview)), ==,
+                   "This booking has no valid tickets.");
+  gtk_window_destroy (preview);
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (preview);
+  shop_close (&shop);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2358,6 +2738,9 @@ main (int   argc,
   g_test_add_func ("/widgets/payments/filter", test_payments_filter);
   g_test_add_func ("/widgets/payments/editor", test_editor_payment_fields);
   g_test_add_func ("/widgets/payments/refund-all", test_payments_refund_all);
+  g_test_add_func ("/widgets/tickets/details", test_tickets_details);
+  g_test_add_func ("/widgets/tickets/resend", test_tickets_resend);
+  g_test_add_func ("/widgets/tickets/preview", test_tickets_preview);
 
   return g_test_run ();
 }
