@@ -360,6 +360,13 @@ function holderEditor (ticket, options, titleId, actions, showName)
   }, t ('Change name'));
 
   form.id = `holder-${id}-form`;
+  form.addEventListener ('keydown', (ev) => {
+    if (ev.key === 'Escape')
+      {
+        ev.preventDefault ();
+        close (true);
+      }
+  });
   edit.hidden = started ();
 
   /** @param {boolean} refocus */
