@@ -8,6 +8,7 @@
 
 #include "eva-encoding.h"
 #include "eva-error.h"
+#include "eva-ical.h"
 #include "eva-json.h"
 #include "eva-money.h"
 #include "eva-qr.h"

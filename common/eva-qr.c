@@ -65,6 +65,41 @@ encode (const char  *text,
   return qr;
 }
 
+/* The symbol with its quiet zone, white on black, at (@x, @y) with
+ * modules of @module user units. */
+static void
+draw (cairo_t      *cr,
+      const QRcode *qr,
+      double        x,
+      double        y,
+      double        module)
+{
+  double size = (qr->width + 2 * EVA_QR_QUIET_ZONE) * module;
+
+  cairo_save (cr);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_rectangle (cr, x, y, size, size);
+  cairo_fill (cr);
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  /* One rectangle per horizontal run of dark modules. */
+  for (int row = 0; row < qr->width; row++)
+    for (int col = 0; col < qr->width;)
+      {
+        int start = col;
+
+        while (col < qr->width && module_is_dark (qr, col, row))
+          col++;
+        if (col > start)
+          cairo_rectangle (cr, x + (start + EVA_QR_QUIET_ZONE) * module,
+                           y + (row + EVA_QR_QUIET_ZONE) * module,
+                           (col - start) * module, module);
+        else
+          col++;
+      }
+  cairo_fill (cr);
+  cairo_restore (cr);
+}
+
 /* ------------------------------------------------------------------ */
 /* Public API                                                         */
 /* ------------------------------------------------------------------ */
@@ -187,15 +222,7 @@ eva_qr_png (const char  *text,
   surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, size, size);
   cr = cairo_create (surface);
   cairo_set_antialias (cr, CAIRO_ANTIALIAS_NONE);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  cairo_set_source_rgb (cr, 0, 0, 0);
-  for (int y = 0; y < qr->width; y++)
-    for (int x = 0; x < qr->width; x++)
-      if (module_is_dark (qr, x, y))
-        cairo_rectangle (cr, (x + EVA_QR_QUIET_ZONE) * (int) module_px,
-                         (y + EVA_QR_QUIET_ZONE) * (int) module_px, module_px, module_px);
-  cairo_fill (cr);
+  draw (cr, qr, 0, 0, module_px);
   cairo_destroy (cr);
 
   png = g_byte_array_sized_new (4096);
@@ -208,4 +235,34 @@ eva_qr_png (const char  *text,
       return NULL;
     }
   return g_byte_array_free_to_bytes (g_steal_pointer (&png));
+}
+
+/**
+ * eva_qr_draw:
+ * @cr: where to draw (any cairo surface: PDF pages keep it as vectors)
+ * @text: what the symbol holds
+ * @x, @y: the top left corner of the square, quiet zone included
+ * @size: the square's side in user units
+ *
+ * Draws the same symbol as eva_qr_svg() filling the square.
+ *
+ * Returns: %FALSE with @error when @text cannot be a QR code.
+ */
+gboolean
+eva_qr_draw (cairo_t     *cr,
+             const char  *text,
+             double       x,
+             double       y,
+             double       size,
+             GError     **error)
+{
+  g_autoptr(QRcode) qr = NULL;
+
+  g_return_val_if_fail (cr != NULL && text != NULL, FALSE);
+
+  qr = encode (text, error);
+  if (qr == NULL)
+    return FALSE;
+  draw (cr, qr, x, y, size / (qr->width + 2 * EVA_QR_QUIET_ZONE));
+  return TRUE;
 }

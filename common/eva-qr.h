@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include <cairo.h>
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -18,5 +19,12 @@ char *eva_qr_svg (const char  *text,
 GBytes *eva_qr_png (const char  *text,
                     guint        module_px,
                     GError     **error);
+
+gboolean eva_qr_draw (cairo_t     *cr,
+                      const char  *text,
+                      double       x,
+                      double       y,
+                      double       size,
+                      GError     **error);
 
 G_END_DECLS

@@ -32,6 +32,7 @@
 #include "api/eva-api.h"
 #include "services/attendees.h"
 #include "services/booking.h"
+#include "services/notify.h"
 #include "services/coupons.h"
 #include "services/events.h"
 
@@ -156,6 +157,7 @@ eva_bookings_parse_basket (EvaRequest          *req,
   JsonNode *items;
   guint8 uuid[16];
 
+  basket->config = eva_request_get_config (req);
   if (!eva_input_begin (&in, req))
     return NULL;
 
@@ -622,6 +624,10 @@ eva_api_admin_bookings_get (EvaRequest *req)
   eva_request_run (req, get_work, GINT_TO_POINTER (1), NULL);
 }
 
+/* Locks the booking for the cancellation that follows. */
+static const char sql_status_before[] =
+  "SELECT status FROM bookings WHERE id = $1::uuid FOR UPDATE";
+
 static void
 cancel_work (EvaRequest *req,
              EvaDbConn  *conn,
@@ -633,12 +639,15 @@ cancel_work (EvaRequest *req,
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) r = NULL;
   g_autoptr(PGresult) audit = NULL;
+  g_autoptr(PGresult) before = NULL;
   g_autofree char *status = NULL;
   gboolean found = FALSE;
   gboolean ok;
 
-  if (!eva_db_begin (conn, &error))
+  if (!eva_db_begin (conn, &error) ||
+      (before = eva_db_query (conn, sql_status_before, &error, id)) == NULL)
     {
+      eva_db_rollback (conn);
       eva_request_reply_gerror (req, error);
       return;
     }
@@ -665,6 +674,12 @@ cancel_work (EvaRequest *req,
       audit = eva_db_exec (conn, sql_attendee_audit, G_N_ELEMENTS (params), params, &error);
       ok = audit != NULL;
     }
+  /* A booking the buyer counted on (not a hold they let go of) gets a
+   * mail saying so, and what happens to the money. */
+  if (ok && PQntuples (before) == 1
+      && (g_str_equal (PQgetvalue (before, 0, 0), "confirmed")
+          || g_str_equal (PQgetvalue (before, 0, 0), "pending_payment")))
+    ok = eva_notify_cancelled (conn, eva_request_get_config (req), id, admin, &error);
   if (ok)
     r = admin ? eva_db_query (conn, sql_admin_get, &error, id)
               : eva_db_query (conn, sql_my_get, &error, id, attendee);

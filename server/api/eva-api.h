@@ -97,6 +97,13 @@ void eva_api_my_ticket_update            (EvaRequest *req);
 void eva_api_admin_ticket_update         (EvaRequest *req);
 void eva_api_my_ticket_reissue           (EvaRequest *req);
 void eva_api_admin_ticket_reissue        (EvaRequest *req);
+void eva_api_my_tickets                  (EvaRequest *req);
+void eva_api_my_booking_tickets_pdf      (EvaRequest *req);
+void eva_api_admin_booking_tickets_pdf   (EvaRequest *req);
+void eva_api_my_booking_event_ics        (EvaRequest *req);
+void eva_api_admin_booking_event_ics     (EvaRequest *req);
+void eva_api_my_booking_tickets_resend   (EvaRequest *req);
+void eva_api_admin_booking_tickets_resend (EvaRequest *req);
 
 /* api/coupons.c */
 void eva_api_coupons_list          (EvaRequest *req);

@@ -37,6 +37,7 @@
 
 #include "api/eva-api.h"
 #include "services/events.h"
+#include "services/notify.h"
 
 #define SLUG_ATTEMPTS 5
 /* What one attendee may book of each ticket type that sets no
@@ -136,7 +137,8 @@ static const char sql_create[] =
   " RETURNING e.id, eva_event_json(e)::text";
 
 static const char sql_lock[] =
-  "SELECT e.status, e.currency::text, eva_event_json(e)::text"
+  "SELECT e.status, e.currency::text, eva_event_json(e)::text,"
+  "       row(e.starts_at, e.ends_at, e.venue, e.address)::text"
   "  FROM events e WHERE e.id = $1::uuid FOR UPDATE";
 
 static const char sql_usage[] =
@@ -161,7 +163,7 @@ static const char sql_update[] =
   "       transfer_details = CASE WHEN $16::boolean THEN $17 ELSE e.transfer_details END,"
   "       transfer_days = coalesce($18::int, e.transfer_days)"
   " WHERE e.id = $1::uuid"
-  " RETURNING eva_event_json(e)::text";
+  " RETURNING eva_event_json(e)::text, row(e.starts_at, e.ends_at, e.venue, e.address)::text";
 
 static const char sql_delete[] =
   "DELETE FROM events e"
@@ -632,6 +634,7 @@ update_work (EvaRequest *req,
   g_autoptr(PGresult) locked = NULL;
   g_autoptr(PGresult) updated = NULL;
   const char *status;
+  gboolean moved;
   const char *current_currency;
   char constraint[64];
 
@@ -702,8 +705,12 @@ update_work (EvaRequest *req,
       return;
     }
 
+  /* Holders of tickets hear when and where it now happens. */
+  moved = g_str_equal (status, "published")
+          && !g_str_equal (PQgetvalue (locked, 0, 3), PQgetvalue (updated, 0, 1));
   if (!eva_events_audit_diff (conn, req, "event.update", "event", id,
                               PQgetvalue (locked, 0, 2), eva_db_value (updated), &error) ||
+      (moved && !eva_notify_event (conn, eva_request_get_config (req), id, "event_moved", &error)) ||
       !eva_db_commit (conn, &error))
     {
       eva_db_rollback (conn);
@@ -867,6 +874,8 @@ transition_work (EvaRequest *req,
       details = eva_json_to_string (node);
 
       if (!eva_events_audit (conn, req, t->action, "event", id, details, &error) ||
+          (t == &transition_cancel
+           && !eva_notify_event (conn, eva_request_get_config (req), id, "event_cancelled", &error)) ||
           !eva_db_commit (conn, &error))
         {
           eva_db_rollback (conn);

@@ -414,6 +414,7 @@ eva_api_admin_bookings_refund (EvaRequest *req)
   gint64 n;
   gboolean b;
 
+  job->config = eva_request_get_config (req);
   if (!id_ok (req) || !eva_input_begin (&in, req))
     return;
   if (eva_input_int (&in, "amount", EVA_FIELD_NULLABLE, 1, G_GINT64_CONSTANT (1000000000000), &n)

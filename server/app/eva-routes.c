@@ -104,6 +104,13 @@ static const EvaRoute routes[] = {
   { "PATCH",  "/api/v1/admin/tickets/{id}",                 eva_api_admin_ticket_update, ORGANIZER, BODY },
   { "POST",   "/api/v1/me/tickets/{id}/reissue",            eva_api_my_ticket_reissue,   ATTENDEE,  0 },
   { "POST",   "/api/v1/admin/tickets/{id}/reissue",         eva_api_admin_ticket_reissue, ORGANIZER, 0 },
+  { "GET",    "/api/v1/me/tickets",                         eva_api_my_tickets,          ATTENDEE,  0 },
+  { "GET",    "/api/v1/me/bookings/{id}/tickets.pdf",       eva_api_my_booking_tickets_pdf, ATTENDEE, 0 },
+  { "GET",    "/api/v1/admin/bookings/{id}/tickets.pdf",    eva_api_admin_booking_tickets_pdf, ORGANIZER, 0 },
+  { "GET",    "/api/v1/me/bookings/{id}/event.ics",         eva_api_my_booking_event_ics, ATTENDEE,  0 },
+  { "GET",    "/api/v1/admin/bookings/{id}/event.ics",      eva_api_admin_booking_event_ics, ORGANIZER, 0 },
+  { "POST",   "/api/v1/me/bookings/{id}/tickets/resend",    eva_api_my_booking_tickets_resend, ATTENDEE, 0 },
+  { "POST",   "/api/v1/admin/bookings/{id}/tickets/resend", eva_api_admin_booking_tickets_resend, ORGANIZER, 0 },
 
   /* Coupons */
   { "GET",    "/api/v1/admin/events/{id}/coupons",          eva_api_coupons_list,        ORGANIZER, 0 },

@@ -13,6 +13,9 @@
  *                           xgettext extract it (po/POTFILES.in)
  *   {{#name}}…{{/name}}     only when name is set and not empty
  *   {{^name}}…{{/name}}     only when name is missing or empty
+ *   {{#list}}…{{/list}}     once per object of the array list, with the
+ *                           object's members in scope (then the outer
+ *                           values); {{^list}} when the array is empty
  *   {{/_* comment *_/}}     (a C comment without the underscores) dropped,
  *                           with the newline after it; a "TRANSLATORS:"
  *                           comment reaches the .pot file
@@ -37,7 +40,9 @@
 #define TEMPLATE_PREFIX "/org/everato/server/mail/"
 #define NAME_MAX_LEN    64
 
-typedef struct
+typedef struct _Render Render;
+
+struct _Render
 {
   const char *file;        /* for error messages */
   const char *locale;
@@ -46,7 +51,8 @@ typedef struct
   const char *subject;
   const char *body;        /* for {{{body}}} in a layout */
   gboolean    html;
-} Render;
+  Render     *outer;       /* inside a list section: the enclosing scope */
+};
 
 /* ------------------------------------------------------------------ */
 /* Values                                                             */
@@ -85,6 +91,8 @@ lookup (Render     *r,
     return g_strdup (r->subject);
 
   node = r->payload != NULL ? json_object_get_member (r->payload, key) : NULL;
+  if (node == NULL && r->outer != NULL)
+    return lookup (r->outer, name, len);
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return NULL;
 
@@ -105,6 +113,21 @@ lookup (Render     *r,
     default:
       return NULL;
     }
+}
+
+/* The array @name, in this scope or an outer one, or NULL. */
+static JsonArray *
+lookup_array (Render     *r,
+              const char *name)
+{
+  for (; r != NULL; r = r->outer)
+    {
+      JsonNode *node = r->payload != NULL ? json_object_get_member (r->payload, name) : NULL;
+
+      if (node != NULL)
+        return JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+    }
+  return NULL;
 }
 
 static void
@@ -310,6 +333,7 @@ render (Render      *r,
           g_autofree char *closing = NULL;
           g_autofree char *value = NULL;
           const char *section_end;
+          JsonArray *list;
 
           close = find (p, end, "}}");
           if (close == NULL || !valid_name (p + 1, close - p - 1))
@@ -320,7 +344,26 @@ render (Render      *r,
           if (section_end == NULL)
             return fail (error, r, "section %s is not closed", name);
 
-          value = lookup (r, name, strlen (name));
+          list = lookup_array (r, name);
+          if (list != NULL && !invert)
+            {
+              for (guint i = 0; i < json_array_get_length (list); i++)
+                {
+                  Render inner = *r;
+
+                  inner.payload = json_array_get_object_element (list, i);
+                  inner.outer = r;
+                  if (inner.payload != NULL &&
+                      !render (&inner, close + 2, section_end, out, error))
+                    return FALSE;
+                }
+              p = section_end + strlen (closing);
+              continue;
+            }
+          if (list != NULL)
+            value = g_strdup (json_array_get_length (list) > 0 ? "yes" : "");
+          else
+            value = lookup (r, name, strlen (name));
           if ((value != NULL && *value != '\0') != invert &&
               !render (r, close + 2, section_end, out, error))
             return FALSE;

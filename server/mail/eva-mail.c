@@ -2,7 +2,18 @@
  *
  * A mail is multipart/alternative with a text/plain and a text/html part,
  * both UTF-8 in quoted-printable, so no line is longer than 76 characters
- * whatever the payload holds. Header values that are not plain ASCII are
+ * whatever the payload holds. A mail whose payload holds tickets (the
+ * ticket document of services/tickets.h) is
+ *
+ *   multipart/mixed
+ *     multipart/related
+ *       multipart/alternative (text/plain, text/html)
+ *       image/png per ticket, its QR code, Content-ID <cid> (the HTML
+ *         shows it as <img src="cid:…">)
+ *     application/pdf   the tickets, one a page (attachment)
+ *     text/calendar     the event (attachment)
+ *
+ * with the binary parts in base64. Header values that are not plain ASCII are
  * RFC 2047 encoded words (base64, split on character boundaries); long
  * headers are folded. Message-ID is derived from the outbox row's
  * message_id and Date from its created_at, so a retry sends a message
@@ -22,6 +33,7 @@
 #include "eva-common.h"
 #include "mail/eva-i18n.h"
 #include "mail/eva-mail-private.h"
+#include "mail/eva-ticket-pdf.h"
 
 #define LINE_SOFT_MAX       78    /* RFC 5322 SHOULD */
 #define QP_LINE_MAX         76    /* RFC 2045 MUST, including the soft break "=" */
@@ -320,6 +332,132 @@ append_part (GString    *out,
   eva_mail_append_qp (out, body);
 }
 
+/* Base64 in lines of 76 characters (RFC 2045). */
+static void
+append_base64 (GString      *out,
+               const guint8 *data,
+               gsize         size)
+{
+  g_autofree char *base64 = g_base64_encode (data, size);
+  gsize len = strlen (base64);
+
+  for (gsize i = 0; i < len; i += QP_LINE_MAX)
+    {
+      g_string_append_len (out, base64 + i, MIN (QP_LINE_MAX, len - i));
+      g_string_append (out, "\r\n");
+    }
+}
+
+/* A binary part: @headers (each ending in CRLF) then the body in base64. */
+static void
+append_binary (GString    *out,
+               const char *boundary,
+               const char *headers,
+               GBytes     *body)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (body, &size);
+
+  g_string_append_printf (out, "--%s\r\n%sContent-Transfer-Encoding: base64\r\n\r\n",
+                          boundary, headers);
+  append_base64 (out, data, size);
+}
+
+/* Content-ID values come from the payload: keep them to id characters. */
+static gboolean
+valid_cid (const char *cid)
+{
+  if (cid == NULL || *cid == '\0' || strlen (cid) > 200)
+    return FALSE;
+  for (const char *c = cid; *c != '\0'; c++)
+    if (!g_ascii_isalnum (*c) && strchr ("-._@", *c) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static JsonArray *
+payload_tickets (JsonObject *payload)
+{
+  JsonNode *node = payload != NULL ? json_object_get_member (payload, "tickets") : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) ||
+      json_array_get_length (json_node_get_array (node)) == 0)
+    return NULL;
+  return json_node_get_array (node);
+}
+
+/* The related part's images and the mixed part's attachments of a ticket
+ * mail, after the alternative part. */
+static gboolean
+append_ticket_parts (GString              *out,
+                     const EvaMailInput   *in,
+                     JsonArray            *tickets,
+                     const char           *related,
+                     const char           *mixed,
+                     const char           *host,
+                     GError              **error)
+{
+  g_autoptr(GBytes) pdf = NULL;
+  g_autoptr(GBytes) ics = NULL;
+  g_autofree char *headers = NULL;
+  JsonNode *node;
+  const char *reference = "";
+
+  for (guint i = 0; i < json_array_get_length (tickets); i++)
+    {
+      JsonObject *ticket = json_array_get_object_element (tickets, i);
+      const char *cid, *code;
+      g_autoptr(GBytes) png = NULL;
+      g_autofree char *part = NULL;
+
+      if (ticket == NULL)
+        continue;
+      cid = json_object_get_string_member_with_default (ticket, "cid", NULL);
+      code = json_object_get_string_member_with_default (ticket, "code", NULL);
+      if (!valid_cid (cid) || code == NULL)
+        {
+          g_set_error (error, EVA_ERROR, EVA_ERROR_INVALID, "a ticket without a code or content id");
+          return FALSE;
+        }
+      png = eva_qr_png (code, 6, error);
+      if (png == NULL)
+        return FALSE;
+      part = g_strdup_printf ("Content-Type: image/png; name=\"ticket-%u.png\"\r\n"
+                              "Content-ID: <%s>\r\n"
+                              "Content-Disposition: inline; filename=\"ticket-%u.png\"\r\n",
+                              i + 1, cid, i + 1);
+      append_binary (out, related, part, png);
+    }
+  g_string_append_printf (out, "--%s--\r\n", related);
+
+  pdf = eva_ticket_pdf (in->payload, in->locale, eva_paper_for_locale (in->locale), error);
+  if (pdf == NULL)
+    return FALSE;
+  node = json_object_get_member (in->payload, "booking_reference");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    reference = json_node_get_string (node);
+  {
+    g_autofree char *name = id_text (reference);
+
+    headers = g_strdup_printf ("Content-Type: application/pdf; name=\"tickets-%s.pdf\"\r\n"
+                               "Content-Disposition: attachment; filename=\"tickets-%s.pdf\"\r\n",
+                               name, name);
+  }
+  append_binary (out, mixed, headers, pdf);
+
+  if (json_object_has_member (in->payload, "event_id"))
+    {
+      char *text = eva_ticket_ics (in->payload, host, in->created_at);
+
+      ics = g_bytes_new_take (text, strlen (text));
+      append_binary (out, mixed,
+                     "Content-Type: text/calendar; charset=UTF-8; method=PUBLISH; name=\"event.ics\"\r\n"
+                     "Content-Disposition: attachment; filename=\"event.ics\"\r\n", ics);
+    }
+  g_string_append_printf (out, "--%s--\r\n", mixed);
+  return TRUE;
+}
+
 /* ------------------------------------------------------------------ */
 /* Messages                                                           */
 /* ------------------------------------------------------------------ */
@@ -334,8 +472,11 @@ eva_mail_render (const EvaMailInput  *in,
   g_autofree char *id = id_text (in->message_id);
   g_autofree char *sender = ascii_address (from);
   g_autofree char *boundary = g_strconcat ("=_everato_", id, NULL);
+  g_autofree char *related = g_strconcat ("=_everato_r_", id, NULL);
+  g_autofree char *mixed = g_strconcat ("=_everato_m_", id, NULL);
   const char *domain = strrchr (sender, '@');
   const char *language = eva_i18n_language (in->locale);
+  JsonArray *tickets = payload_tickets (in->payload);
 
   g_return_val_if_fail (in->to_address != NULL && in->template_name != NULL, NULL);
 
@@ -354,14 +495,28 @@ eva_mail_render (const EvaMailInput  *in,
   g_string_append (out, "MIME-Version: 1.0\r\n");
   g_string_append_printf (out, "Content-Language: %s\r\n", language);
   g_string_append (out, "Auto-Submitted: auto-generated\r\n");
+  if (tickets != NULL)
+    g_string_append_printf (out, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n"
+                            "\r\n"
+                            "--%s\r\n"
+                            "Content-Type: multipart/related; type=\"multipart/alternative\";\r\n"
+                            " boundary=\"%s\"\r\n"
+                            "\r\n"
+                            "--%s\r\n",
+                            mixed, mixed, related, related);
   g_string_append_printf (out, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n",
                           boundary);
   g_string_append (out, "\r\n");
 
-  /* The boundary starts with "=_", which quoted-printable never produces. */
+  /* The boundaries start with "=_", which quoted-printable and base64
+   * never produce. */
   append_part (out, boundary, "text/plain", mail->text);
   append_part (out, boundary, "text/html", mail->html);
   g_string_append_printf (out, "--%s--\r\n", boundary);
+  if (tickets != NULL &&
+      !append_ticket_parts (out, in, tickets, related, mixed,
+                            domain != NULL ? domain + 1 : "everato.invalid", error))
+    return NULL;
 
   mail->message = g_string_free_to_bytes (g_steal_pointer (&out));
   return g_steal_pointer (&mail);

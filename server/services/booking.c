@@ -64,6 +64,7 @@
 #include "services/attendees.h"
 #include "services/booking.h"
 #include "services/coupons.h"
+#include "services/notify.h"
 #include "services/tickets.h"
 #include "services/pricing.h"
 
@@ -867,7 +868,9 @@ hold_once (EvaDbConn   *conn,
       !count_hold (conn, basket, error))
     return FALSE;
   if (p.totals.total == 0
-      && (!eva_booking_confirm (conn, booking_id, error) || !eva_tickets_issue (conn, booking_id, error)))
+      && (!eva_booking_confirm (conn, booking_id, error)
+          || !(basket->config != NULL ? eva_notify_confirmed (conn, basket->config, booking_id, error)
+                                      : eva_tickets_issue (conn, booking_id, error))))
     return FALSE;
 
   rendered = eva_db_query (conn, sql_render, error, booking_id);

@@ -6,6 +6,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "core/eva-config.h"
 #include "db/eva-db.h"
 #include "http/eva-request.h"
 
@@ -40,6 +41,7 @@ typedef struct
   char          *attendee_id;
   char          *request_id;
   char          *ip;
+  EvaConfig     *config;           /* borrowed: where mail links point */
 } EvaBasket;
 
 EvaBasket *eva_basket_new      (void);

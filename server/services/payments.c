@@ -27,6 +27,7 @@
 
 #include "eva-common.h"
 #include "mail/eva-outbox.h"
+#include "services/notify.h"
 #include "services/payments.h"
 #include "services/stripe.h"
 #include "services/tickets.h"
@@ -174,13 +175,6 @@ reply_booking (EvaDbConn   *conn,
   return TRUE;
 }
 
-static gboolean mail_buyer (EvaDbConn   *conn,
-                            EvaConfig   *config,
-                            const char  *booking_id,
-                            const char  *template_name,
-                            gint64       amount,
-                            GError     **error);
-
 /* The one place a booking becomes confirmed by a payment (or at once at
  * the door): what a confirmed booking brings (the confirmation mail, and
  * tickets) hangs off this hook. It runs in the confirming transaction, so
@@ -203,8 +197,7 @@ on_confirmed (EvaDbConn   *conn,
   node = json_builder_get_root (b);
   details = json_to_string (node, FALSE);
   return audit (conn, "system", NULL, "booking.confirmed", booking_id, details, NULL, NULL, error)
-         && eva_tickets_issue (conn, booking_id, error)
-         && mail_buyer (conn, config, booking_id, "booking_confirmed", 0, error);
+         && eva_notify_confirmed (conn, config, booking_id, error);
 }
 
 /* pending_payment (or held) → confirmed and paid: held moves to sold,
@@ -291,73 +284,6 @@ confirm_late (EvaDbConn   *conn,
 /* ------------------------------------------------------------------ */
 /* Mail                                                               */
 /* ------------------------------------------------------------------ */
-
-static const char sql_mail_facts[] =
-  "SELECT coalesce(a.email, b.buyer_email), coalesce(a.name, b.buyer_name, ''),"
-  "       coalesce(a.locale, 'en'), e.title, b.total, b.currency::text,"
-  "       b.payment_reference, coalesce(b.transfer_details, e.transfer_details, $2::text),"
-  "       to_char(b.expires_at AT TIME ZONE e.timezone, 'YYYY-MM-DD HH24:MI'), e.timezone,"
-  "       b.paid_at IS NULL AND b.total > 0,"
-  "       to_char(e.starts_at AT TIME ZONE e.timezone, 'YYYY-MM-DD HH24:MI'), e.venue"
-  "  FROM bookings b JOIN events e ON e.id = b.event_id"
-  "  LEFT JOIN attendees a ON a.id = b.attendee_id"
-  " WHERE b.id = $1::uuid";
-
-/* Queues @template_name about @booking_id to its buyer (if it has one). */
-static gboolean
-mail_buyer (EvaDbConn   *conn,
-            EvaConfig   *config,
-            const char  *booking_id,
-            const char  *template_name,
-            gint64       amount,
-            GError     **error)
-{
-  g_autoptr(PGresult) r = eva_db_query (conn, sql_mail_facts, error, booking_id,
-                                        config->transfer_details);
-  g_autoptr(JsonObject) payload = json_object_new ();
-  g_autofree char *total = NULL;
-  g_autofree char *refunded = NULL;
-  g_autofree char *link = NULL;
-  g_autofree char *deadline = NULL;
-  g_autoptr(GError) local = NULL;
-
-  if (r == NULL)
-    return FALSE;
-  if (PQntuples (r) == 0 || PQgetisnull (r, 0, 0))
-    return TRUE;
-
-  total = eva_money_format (g_ascii_strtoll (PQgetvalue (r, 0, 4), NULL, 10),
-                            PQgetvalue (r, 0, 5));
-  refunded = eva_money_format (amount, PQgetvalue (r, 0, 5));
-  link = g_strdup_printf ("%s/bookings/%s%s", config->public_url, booking_id,
-                          g_str_has_prefix (template_name, "transfer_") ? "/transfer" : "");
-  json_object_set_string_member (payload, "name", PQgetvalue (r, 0, 1));
-  json_object_set_string_member (payload, "event", PQgetvalue (r, 0, 3));
-  json_object_set_string_member (payload, "amount", total);
-  json_object_set_string_member (payload, "refunded", refunded);
-  json_object_set_string_member (payload, "reference", PQgetvalue (r, 0, 6));
-  json_object_set_string_member (payload, "details", PQgetvalue (r, 0, 7));
-  deadline = g_strdup_printf ("%s (%s)", PQgetvalue (r, 0, 8), PQgetvalue (r, 0, 9));
-  json_object_set_string_member (payload, "deadline", deadline);
-  json_object_set_string_member (payload, "link", link);
-  /* Sections test for a non-empty string. */
-  json_object_set_string_member (payload, "unpaid", g_str_equal (PQgetvalue (r, 0, 10), "t") ? "yes" : "");
-  json_object_set_string_member (payload, "starts", PQgetvalue (r, 0, 11));
-  json_object_set_string_member (payload, "venue", PQgetvalue (r, 0, 12));
-  if (!eva_outbox_enqueue (conn, PQgetvalue (r, 0, 0), PQgetvalue (r, 0, 1),
-                           PQgetvalue (r, 0, 2), template_name, payload, &local))
-    {
-      /* A mail that cannot be sent (the account was deleted: its address
-       * is no address) never stops a payment, a refund or the sweeper. */
-      if (!g_error_matches (local, EVA_ERROR, EVA_ERROR_INVALID))
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
-      g_message ("booking %s: no %s mail: %s", booking_id, template_name, local->message);
-    }
-  return TRUE;
-}
 
 /* ------------------------------------------------------------------ */
 /* Checkout                                                           */
@@ -605,7 +531,7 @@ prepare_transfer (EvaDbConn    *conn,
       return FALSE;
     }
 
-  if (!mail_buyer (conn, config, co->booking_id, "transfer_instructions", 0, error)
+  if (!eva_notify_booking (conn, config, co->booking_id, "transfer_instructions", 0, error)
       || !audit (conn, "attendee", co->attendee_id, "payment.started", co->booking_id,
                  "{\"method\":\"bank_transfer\"}", co->request_id, co->ip, error))
     return FALSE;
@@ -884,7 +810,7 @@ auto_refund (EvaDbConn   *conn,
   details = g_strdup_printf ("{\"refund_id\":\"%s\",\"amount\":%s,\"why\":\"%s\"}",
                              PQgetvalue (r, 0, 0), amount, note);
   return audit (conn, "system", NULL, "refund.automatic", booking_id, details, NULL, NULL, error)
-         && mail_buyer (conn, config, booking_id, "payment_refunded",
+         && eva_notify_booking (conn, config, booking_id, "payment_refunded",
                         g_ascii_strtoll (amount, NULL, 10), error);
 }
 
@@ -1108,7 +1034,7 @@ handle_event_tx (EvaDbConn   *conn,
   if (g_str_equal (type, "checkout.session.expired"))
     return eva_payments_session_expired (conn, object, error);
   if (g_str_has_prefix (type, "refund."))
-    return eva_payments_settle_refund (conn, object, error);
+    return eva_payments_settle_refund (conn, config, object, error);
   if (g_str_equal (type, "charge.refunded"))
     {
       JsonObject *refunds = eva_stripe_object (object, "refunds");
@@ -1123,7 +1049,7 @@ handle_event_tx (EvaDbConn   *conn,
               JsonNode *node = json_array_get_element (list, i);
 
               if (JSON_NODE_HOLDS_OBJECT (node)
-                  && !eva_payments_settle_refund (conn, json_node_get_object (node), error))
+                  && !eva_payments_settle_refund (conn, config, json_node_get_object (node), error))
                 return FALSE;
             }
         }
@@ -1207,19 +1133,21 @@ static const char sql_refund_lock_booking[] =
   " WHERE r.id = $1::uuid FOR UPDATE OF b";
 
 static const char sql_refund_counted[] =
-  "WITH r AS (SELECT payment_id, booking_id, amount FROM refunds WHERE id = $1::uuid),"
+  "WITH r AS (SELECT payment_id, booking_id, amount, automatic FROM refunds WHERE id = $1::uuid),"
   " p AS (UPDATE payments p SET refunded_amount = least(p.amount, p.refunded_amount + r.amount)"
   "         FROM r WHERE p.id = r.payment_id RETURNING p.booking_id)"
   " SELECT r.booking_id, b.status,"
   "        (SELECT coalesce(sum(x.amount), 0) FROM payments x"
   "          WHERE x.booking_id = r.booking_id AND x.status = 'paid'),"
   "        (SELECT coalesce(sum(y.amount), 0) FROM refunds y"
-  "          WHERE y.booking_id = r.booking_id AND y.status IN ('succeeded', 'recorded', 'to_refund'))"
+  "          WHERE y.booking_id = r.booking_id AND y.status IN ('succeeded', 'recorded', 'to_refund')),"
+  "        r.automatic, r.amount"
   "   FROM r JOIN bookings b ON b.id = r.booking_id, p";
 
 /* A refund whose money is gone (succeeded, recorded, to_refund). */
 static gboolean
 refund_counted (EvaDbConn   *conn,
+                EvaConfig   *config,
                 const char  *refund_id,
                 GError     **error)
 {
@@ -1238,6 +1166,12 @@ refund_counted (EvaDbConn   *conn,
     return FALSE;
   if (PQntuples (r) == 0)
     return TRUE;
+  /* The buyer hears of money given back by the organizer (an automatic
+   * refund has its own mail, payment_refunded). */
+  if (!PQgetisnull (r, 0, 4) && g_str_equal (PQgetvalue (r, 0, 4), "f")
+      && !eva_notify_booking (conn, config, PQgetvalue (r, 0, 0), "booking_refunded",
+                              g_ascii_strtoll (PQgetvalue (r, 0, 5), NULL, 10), error))
+    return FALSE;
   if (g_str_equal (PQgetvalue (r, 0, 1), "confirmed")
       && g_ascii_strtoll (PQgetvalue (r, 0, 3), NULL, 10)
          >= g_ascii_strtoll (PQgetvalue (r, 0, 2), NULL, 10))
@@ -1361,7 +1295,7 @@ prepare_refund_tx (EvaDbConn    *conn,
     return FALSE;
 
   if (!g_str_equal (method, "card"))
-    return refund_counted (conn, job->refund_id, error);   /* no form: nothing to send */
+    return refund_counted (conn, job->config, job->refund_id, error);   /* no form: nothing to send */
 
   refund_form (job, PQgetvalue (p, 0, 4), amount, job->reason, job->note);
   return TRUE;
@@ -1444,7 +1378,7 @@ eva_payments_finish_refund (EvaDbConn    *conn,
       return TRUE;
     }
   if (job->stripe_refund != NULL
-      && !eva_payments_settle_refund (conn, json_node_get_object (job->stripe_refund), error))
+      && !eva_payments_settle_refund (conn, job->config, json_node_get_object (job->stripe_refund), error))
     return FALSE;
   if (job->refund_id == NULL)
     return reply_booking (conn, job->booking_id, NULL, out, error);
@@ -1479,6 +1413,7 @@ static const char sql_refund_move[] =
 
 gboolean
 eva_payments_settle_refund (EvaDbConn   *conn,
+                            EvaConfig   *config,
                             JsonObject  *refund,
                             GError     **error)
 {
@@ -1538,7 +1473,7 @@ eva_payments_settle_refund (EvaDbConn   *conn,
                                                                       : "refund.failed",
               PQgetvalue (moved, 0, 0), NULL, NULL, NULL, error))
     return FALSE;
-  return !g_str_equal (status, "succeeded") || refund_counted (conn, PQgetvalue (r, 0, 0), error);
+  return !g_str_equal (status, "succeeded") || refund_counted (conn, config, PQgetvalue (r, 0, 0), error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1820,7 +1755,7 @@ sweep_refund (EvaDbConn   *conn,
 
       if (!eva_db_begin (conn, error))
         return FALSE;
-      ok = eva_payments_settle_refund (conn, json_node_get_object (reply.body), error);
+      ok = eva_payments_settle_refund (conn, config, json_node_get_object (reply.body), error);
       if (!ok)
         {
           eva_db_rollback (conn);
@@ -1884,7 +1819,7 @@ eva_payments_sweep (EvaDbConn   *conn,
       return FALSE;
     }
   for (int i = 0; i < PQntuples (reminders); i++)
-    if (!mail_buyer (conn, config, PQgetvalue (reminders, i, 0), "transfer_reminder", 0, error))
+    if (!eva_notify_booking (conn, config, PQgetvalue (reminders, i, 0), "transfer_reminder", 0, error))
       {
         eva_db_rollback (conn);
         return FALSE;

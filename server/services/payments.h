@@ -89,6 +89,7 @@ typedef struct
 {
   char   *booking_id;
   char   *staff_id;
+  EvaConfig *config;         /* borrowed */
   gint64  amount;            /* -1: all that is left */
   char   *reason;            /* NULL or a Stripe reason */
   char   *note;
@@ -117,6 +118,7 @@ gboolean eva_payments_finish_refund    (EvaDbConn    *conn,
                                         GError      **error);
 /* Applies a Stripe refund object (from the API or an event). */
 gboolean eva_payments_settle_refund    (EvaDbConn    *conn,
+                                        EvaConfig    *config,
                                         JsonObject   *refund,
                                         GError      **error);
 
