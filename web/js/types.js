@@ -173,8 +173,9 @@
  */
 
 /**
- * @typedef {Ticket & { event: TicketEvent, past: boolean }} MyTicket
- *   a valid ticket of the signed-in attendee, with its event
+ * @typedef {Ticket & { event: TicketEvent, past: boolean, booking_reference?: string }} MyTicket
+ *   a valid ticket of the signed-in attendee, with its event; past: the
+ *   event has ended
  */
 
 export {};

@@ -169,7 +169,8 @@ test('My tickets: QR codes by event, upcoming first, PDF and calendar downloads'
 
     // Each ticket: its type, the name on it, the alt text, the link to its booking.
     const [first, second] = await concertGroup.getByRole('listitem').all();
-    await waitForText(first, /Entry/);
+    await waitForText(first, /^Entry Ticket 1 /);
+    await waitForText(second, /^Entry Ticket 2 /);
     await waitForText(first, /Name on ticket\s*Not set/i);
     assert.equal(await first.getByRole('img').getAttribute('alt'), 'QR code for entry: Entry ticket for Winter Concert');
     const view = concertGroup.getByRole('link', { name: 'View booking', exact: true });

@@ -43,6 +43,11 @@ function groupByEvent (tickets)
       list.push (ticket);
       group.bookings.set (ticket.booking_id, list);
     }
+  /* A booking's tickets in the order its page shows them. */
+  for (const group of groups.values ())
+    for (const list of group.bookings.values ())
+      list.sort ((a, b) => a.issued_at.localeCompare (b.issued_at) || a.ticket_type_id.localeCompare (b.ticket_type_id) ||
+                           a.seq - b.seq || a.id.localeCompare (b.id));
   return [...groups.values ()];
 }
 
@@ -98,7 +103,7 @@ function upcomingEvent (group)
       return h ('div', { class: 'ticket-booking' },
         h ('div', { class: 'ticket-booking-head' },
           h ('p', { id: refId, class: 'ticket-booking-ref' },
-            t ('Booking {ref}', { ref: shortRef (bookingId) }),
+            t ('Booking {ref}', { ref: tickets[0].booking_reference || shortRef (bookingId) }),
             h ('span', { class: 'ticket-booking-count' }, ` · ${ticketCount (tickets.length)}`)),
           h ('div', { class: 'ticket-booking-links no-print' },
             h ('a', { href: `/bookings/${encodeURIComponent (bookingId)}`, 'aria-describedby': refId },
@@ -129,7 +134,7 @@ function pastEvent (group)
         const refId = `booking-${bookingId}-ref`;
         return h ('li', { class: 'ticket-booking-head' },
           h ('p', { id: refId, class: 'ticket-booking-ref' },
-            t ('Booking {ref}', { ref: shortRef (bookingId) }),
+            t ('Booking {ref}', { ref: tickets[0].booking_reference || shortRef (bookingId) }),
             h ('span', { class: 'ticket-booking-count' }, ` · ${ticketCount (tickets.length)}`)),
           h ('div', { class: 'ticket-booking-links no-print' },
             h ('a', { href: `/bookings/${encodeURIComponent (bookingId)}`, 'aria-describedby': refId },
