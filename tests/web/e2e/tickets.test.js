@@ -276,6 +276,34 @@ test('the booking page: tickets, names on tickets, PDF paper, mailing the ticket
     await bookingPage(page, 'Booking confirmed');
     await waitForText(tickets.locator(`[data-ticket-id="${ticketId}"]`), /Name on ticket\s*Grace Hopper/i);
 
+    // The keyboard alone: Enter opens the form on the field, Escape closes
+    // it unchanged, Enter saves; an empty name removes it.
+    const second = tickets.getByRole('listitem').nth(1);
+    const secondId = await second.getAttribute('data-ticket-id');
+    const change = second.getByRole('button', { name: 'Change name', exact: true });
+    const focusedName = () => page.evaluate(() => document.activeElement?.getAttribute('name') ?? document.activeElement?.textContent?.trim());
+    await change.focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await focusedName(), 'holder_name');
+    await page.keyboard.type('Nobody');
+    await page.keyboard.press('Escape');
+    await second.getByLabel('Name on ticket', { exact: true }).waitFor({ state: 'hidden' });
+    assert.equal(await focusedName(), 'Change name', 'the focus is back on the button');
+    assert.equal(holderOf(secondId), '');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('Alan Turing');
+    await page.keyboard.press('Enter');
+    await waitForText(second.getByRole('status'), /^Name saved: Alan Turing\.$/);
+    assert.equal(holderOf(secondId), 'Alan Turing');
+    assert.equal(await focusedName(), 'Change name');
+    await page.keyboard.press('Enter');
+    assert.equal(await second.getByLabel('Name on ticket', { exact: true }).inputValue(), 'Alan Turing');
+    await second.getByLabel('Name on ticket', { exact: true }).fill('');
+    await page.keyboard.press('Enter');
+    await waitForText(second.getByRole('status'), /^Name removed\.$/);
+    await waitForText(second, /Name on ticket\s*Not set/i);
+    assert.equal(holderOf(secondId), '');
+
     // Mail the tickets again: on its way; at once again: not yet, and when.
     // (The confirmation mailed them when the booking was made: that was
     // an hour ago, as far as the throttle knows.)
