@@ -65,6 +65,7 @@ static const PageInfo pages[] = {
   { "reset-password",  "Choose a new password", TRUE },
   { "account",         "Your account",        TRUE },
   { "bookings",        "My bookings",         TRUE },
+  { "tickets",         "My tickets",          TRUE },
   { "booking",         "Your booking",        TRUE },
   { "booking-paid",    "Payment",             TRUE },
   { "booking-transfer", "Pay by bank transfer", TRUE },
@@ -83,6 +84,7 @@ static const struct { const char *path; const char *page; } routes[] = {
   { "/reset-password",  "reset-password" },
   { "/account",         "account" },
   { "/bookings",        "bookings" },
+  { "/tickets",         "tickets" },
 };
 
 typedef struct

@@ -129,6 +129,7 @@ test_pages (void)
     { "/account", "account" },
     { "/bookings", "bookings" },
     { "/bookings/00000000-0000-4000-8000-000000000000", "booking" },
+    { "/tickets", "tickets" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

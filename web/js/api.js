@@ -17,15 +17,35 @@ export class ApiError extends Error
    * @param {string} code
    * @param {string} message
    * @param {Record<string, unknown>} details
+   * @param {number | null} [retryAfter]  seconds from the Retry-After header
    */
-  constructor (status, code, message, details)
+  constructor (status, code, message, details, retryAfter = null)
   {
     super (message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.details = details;
+    /** How many seconds to wait before trying again, when the server said so. */
+    this.retryAfter = retryAfter;
   }
+}
+
+/**
+ * The seconds a Retry-After header asks to wait (it holds seconds or an
+ * HTTP date), or null.
+ *
+ * @param {string | null} value
+ * @returns {number | null}
+ */
+function parseRetryAfter (value)
+{
+  if (!value)
+    return null;
+  if (/^\s*\d+\s*$/.test (value))
+    return Number (value);
+  const when = Date.parse (value);
+  return Number.isNaN (when) ? null : Math.max (0, Math.ceil ((when - serverNow ()) / 1000));
 }
 
 /** @type {string | null} */
@@ -124,7 +144,8 @@ export async function request (method, path, options = {})
   throw new ApiError (res.status,
                       typeof e.code === 'string' ? e.code : `http_${res.status}`,
                       typeof e.message === 'string' ? e.message : res.statusText,
-                      e.details && typeof e.details === 'object' ? e.details : {});
+                      e.details && typeof e.details === 'object' ? e.details : {},
+                      parseRetryAfter (res.headers.get ('Retry-After')));
 }
 
 /**

@@ -8,7 +8,7 @@ import { byId } from './dom.js';
 /** Pages that have a module of their own. */
 const PAGES = [
   'events', 'event', 'login', 'register', 'verify', 'forgot-password',
-  'reset-password', 'account', 'bookings', 'booking', 'booking-paid', 'booking-transfer',
+  'reset-password', 'account', 'bookings', 'booking', 'booking-paid', 'booking-transfer', 'tickets',
 ];
 
 /** @param {import('./types.js').Me | null} me */

@@ -32,6 +32,7 @@ export function statusLabel (status)
  * @property {string | null} ends_at
  * @property {string | null} timezone
  * @property {string | null} venue
+ * @property {string | null} address
  * @property {number} cancellation_hours
  * @property {string[] | null} payment_methods  null: not known from the booking
  */
@@ -62,6 +63,7 @@ export async function eventOf (booking)
     ends_at: e.ends_at || null,
     timezone: e.timezone || null,
     venue: e.venue || null,
+    address: e.address || null,
     cancellation_hours: Number (e.cancellation_hours) || 0,
     payment_methods: Array.isArray (e.payment_methods) ? e.payment_methods.map (String) : null,
   };

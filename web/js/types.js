@@ -143,4 +143,39 @@
  * @property {TicketType[]} unlocked_ticket_types  the hidden types the coupon unlocks
  */
 
+/**
+ * @typedef {Object} Ticket  one admitted person's signed ticket
+ * @property {string} id
+ * @property {string} booking_id
+ * @property {string} event_id
+ * @property {string} ticket_type_id
+ * @property {string} ticket_type  the ticket type's name
+ * @property {number} seq  1… within its booking item
+ * @property {string | null} holder_name
+ * @property {string} code  the signed code the QR code holds
+ * @property {string} key_id
+ * @property {string} status  valid, cancelled or reissued
+ * @property {string} issued_at
+ * @property {string | null} revoked_at
+ */
+
+/**
+ * @typedef {Object} TicketEvent  the event of a ticket in GET /me/tickets
+ * @property {string} id
+ * @property {string} slug
+ * @property {string} title
+ * @property {string | null} [venue]
+ * @property {string | null} [address]
+ * @property {string} timezone
+ * @property {string} starts_at
+ * @property {string} ends_at
+ * @property {string} status
+ */
+
+/**
+ * @typedef {Ticket & { event: TicketEvent, past: boolean, booking_reference?: string }} MyTicket
+ *   a valid ticket of the signed-in attendee, with its event; past: the
+ *   event has ended
+ */
+
 export {};

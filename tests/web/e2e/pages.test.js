@@ -168,7 +168,7 @@ test('the event page head carries the event, HTML-escaped', async () => {
 
 test('every page sends the Content-Security-Policy, and static files revalidate', async () => {
   const pages = ['/', '/e/rock-night', '/login', '/register', '/verify', '/forgot-password',
-                 '/reset-password', '/account', '/bookings', `/bookings/${held.id}`, '/nope'];
+                 '/reset-password', '/account', '/bookings', `/bookings/${held.id}`, '/tickets', '/nope'];
   for (const where of pages) {
     const r = await server.fetch('GET', where);
     const csp = r.headers.get('content-security-policy');
@@ -368,6 +368,16 @@ const PAGES = [
       await page.getByRole('button', { name: 'Cancel booking', exact: true }).click();
       await page.getByRole('dialog').waitFor();
     },
+  },
+  {
+    name: 'tickets',
+    signedIn: true,
+    open: async (page) => {
+      await page.goto('/tickets');
+      await h1(page, 'My tickets');
+      await page.getByRole('img', { name: /^QR code for entry: / }).first().waitFor();
+    },
+    dark: true,
   },
   { name: 'not-found', open: async (page) => { await page.goto('/nope'); await h1(page, 'Page not found'); }, dark: true },
 ];

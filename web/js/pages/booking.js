@@ -14,15 +14,17 @@
 // a minute. At zero the booking is read again, so what the page says is
 // what the server decided.
 
-import { ApiError, errorText, get, post, requireMe, serverNow } from '../api.js';
+import { ApiError, errorText, get, getEvent, getMe, post, requireMe, serverNow } from '../api.js';
 import {
   eventOf, formatDeadline, methodLabel, paymentMethodsOf, paymentState, refundText,
 } from '../booking-info.js';
 import { byId, fill, focus, h } from '../dom.js';
 import { formatDateTime, formatEventTime, formatMoney, formatPrice, t } from '../i18n.js';
+import { calendarLinks, paperPicker, pdfLink, ticketCard } from '../ticket-cards.js';
 
 /** @typedef {import('../types.js').Booking} Booking */
 /** @typedef {import('../booking-info.js').BookingEvent} BookingEvent */
+/** @typedef {import('../types.js').Ticket} Ticket */
 
 /** @type {Booking} */
 let booking;
@@ -38,6 +40,8 @@ let methods = [];
 const METHOD_ORDER = ['card', 'bank_transfer', 'at_door'];
 /** Holds longer than this show their deadline, not a countdown. */
 const COUNTDOWN_MAX_S = 3600;
+/** Whether the tickets of the (confirmed) booking were asked for. */
+let ticketsAsked = false;
 
 /** @param {number} seconds */
 function clock (seconds)
@@ -426,6 +430,7 @@ function render ()
   byId ('booking-body').hidden = false;
   renderPay ();
   renderTransfer ();
+  renderTickets ();
 
   const actions = byId ('booking-actions');
   fill (actions);
@@ -436,6 +441,136 @@ function render ()
   if (cancellable ())
     actions.append (h ('button', { class: 'button button-danger-quiet', type: 'button', id: 'cancel-open',
                                    onclick: openCancel }, t ('Cancel booking')));
+}
+
+/* Tickets */
+
+/** @returns {boolean} whether the event has started (names are fixed then) */
+function eventStarted ()
+{
+  return Boolean (event && event.starts_at) && Date.parse (event && event.starts_at || '') <= serverNow ();
+}
+
+function renderTickets ()
+{
+  const open = booking.status === 'confirmed';
+
+  byId ('tickets-section').hidden = !open;
+  if (open && !ticketsAsked)
+    {
+      ticketsAsked = true;
+      loadTickets ();
+    }
+}
+
+async function loadTickets ()
+{
+  const list = byId ('ticket-cards');
+  const errorBox = byId ('tickets-error');
+  const id = encodeURIComponent (booking.id);
+  /** @type {Ticket[]} */
+  let tickets;
+
+  list.setAttribute ('aria-busy', 'true');
+  errorBox.replaceChildren ();
+  try
+    {
+      /** @type {{ items: Ticket[] }} */
+      const answer = await get (`/api/v1/me/bookings/${id}/tickets`);
+      tickets = (answer && Array.isArray (answer.items) ? answer.items : []).filter ((ticket) => ticket.status === 'valid');
+    }
+  catch (err)
+    {
+      list.removeAttribute ('aria-busy');
+      fill (list);
+      byId ('ticket-tools').hidden = true;
+      errorBox.append (h ('p', null, t ('Your tickets could not be loaded.')),
+        h ('button', { class: 'button button-secondary', type: 'button', onclick: loadTickets }, t ('Try again')));
+      if (err instanceof ApiError && err.code === 'network_error')
+        errorBox.append (h ('p', null, errorText (err)));
+      return;
+    }
+
+  /* The public event has the address, for the calendar. */
+  const shown = await getEvent (booking.event_id).catch (() => null);
+  const calendarEvent = event ? { ...event, address: event.address || (shown && shown.address) || null } : null;
+  const title = event ? event.title : t ('Event');
+  const started = eventStarted ();
+
+  byId ('ticket-tools').hidden = tickets.length === 0;
+  fill (byId ('pdf-tools'),
+    paperPicker ('paper-size'),
+    pdfLink (booking.id, null, tickets.length === 1 ? t ('Download PDF') : t ('All tickets (PDF)'),
+             { class: 'button button-primary button-small icon-download' }));
+  fill (byId ('calendar-tools'), calendarLinks (booking.id, calendarEvent));
+  byId ('tickets-lead').textContent = tickets.length === 0
+    ? t ('This booking has no valid tickets.')
+    : started
+      ? t ('Show the QR code at the entrance. The event has started, so the names on the tickets can only be changed by the organizer.')
+      : t ('Show the QR code at the entrance. Add the name of the person who will use each ticket; you can change names until the event starts.');
+  fill (list, tickets.map ((ticket) => ticketCard (ticket, {
+    eventTitle: title, editable: true, startsAt: event ? event.starts_at : null,
+    /* One ticket: the PDF above is its PDF. */
+    pdf: tickets.length > 1,
+  })));
+  list.removeAttribute ('aria-busy');
+}
+
+/**
+ * "3 minutes", "1 minute", "40 seconds".
+ *
+ * @param {number} seconds
+ * @returns {string}
+ */
+function waitText (seconds)
+{
+  if (seconds < 60)
+    return seconds === 1 ? t ('1 second') : t ('{count} seconds', { count: seconds });
+  const minutes = Math.ceil (seconds / 60);
+  return minutes === 1 ? t ('1 minute') : t ('{count} minutes', { count: minutes });
+}
+
+async function resend ()
+{
+  const button = byId ('resend-button', HTMLButtonElement);
+  const status = byId ('resend-status');
+
+  if (button.disabled)
+    return;
+  button.disabled = true;
+  button.setAttribute ('aria-busy', 'true');
+  status.textContent = '';
+  status.dataset.tone = '';
+  try
+    {
+      await post (`/api/v1/me/bookings/${encodeURIComponent (booking.id)}/tickets/resend`);
+      const me = await getMe ();
+      status.dataset.tone = 'ok';
+      status.textContent = me
+        ? t ('Your tickets are on their way to {email}. The email may take a few minutes to arrive.', { email: me.email })
+        : t ('Your tickets are on their way to your email address.');
+    }
+  catch (err)
+    {
+      status.dataset.tone = 'warning';
+      if (err instanceof ApiError && err.status === 429 && err.retryAfter)
+        status.textContent = t ('Your tickets were emailed a moment ago. You can send them again in {wait} (at {time}).', {
+          wait: waitText (err.retryAfter),
+          time: formatDateTime (new Date (serverNow () + err.retryAfter * 1000).toISOString (), null,
+                                { hour: 'numeric', minute: '2-digit' }),
+        });
+      else if (err instanceof ApiError && err.status === 429)
+        status.textContent = t ('Your tickets were emailed a moment ago. Please wait a few minutes before sending them again.');
+      else if (err instanceof ApiError && err.code === 'no_tickets')
+        status.textContent = t ('This booking has no valid tickets to send.');
+      else
+        {
+          status.dataset.tone = 'error';
+          status.textContent = errorText (err);
+        }
+    }
+  button.disabled = false;
+  button.removeAttribute ('aria-busy');
 }
 
 function openCancel ()
@@ -493,6 +628,7 @@ export async function init ()
   byId ('cancel-keep').addEventListener ('click', closeCancel);
   byId ('cancel-confirm').addEventListener ('click', confirmCancel);
   byId ('pay-form', HTMLFormElement).addEventListener ('submit', pay);
+  byId ('resend-button').addEventListener ('click', resend);
   /* Back from the payment provider's page: the page may come from the
      back/forward cache with its button still busy. */
   window.addEventListener ('pageshow', (ev) => {
