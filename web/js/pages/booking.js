@@ -14,7 +14,7 @@
 // a minute. At zero the booking is read again, so what the page says is
 // what the server decided.
 
-import { ApiError, errorText, get, getEvent, getMe, post, requireMe, serverNow } from '../api.js';
+import { ApiError, errorText, get, getMe, post, requireMe, serverNow } from '../api.js';
 import {
   eventOf, formatDeadline, methodLabel, paymentMethodsOf, paymentState, refundText,
 } from '../booking-info.js';
@@ -491,9 +491,7 @@ async function loadTickets ()
       return;
     }
 
-  /* The public event has the address, for the calendar. */
-  const shown = await getEvent (booking.event_id).catch (() => null);
-  const calendarEvent = event ? { ...event, address: event.address || (shown && shown.address) || null } : null;
+  const calendarEvent = event ? { ...event, address: event.address || null } : null;
   const title = event ? event.title : t ('Event');
   const started = eventStarted ();
 
