@@ -535,7 +535,7 @@ doc_job_new (EvaRequest *req,
     }
   if (json_object_get_size (details) > 0)
     {
-      eva_request_reply_error (req, 400, "invalid_query", g_steal_pointer (&details),
+      eva_request_reply_error (req, 400, "invalid_query", details,
                                "Some query parameters are not valid");
       doc_job_free (job);
       return NULL;
@@ -720,7 +720,7 @@ resend_work (EvaRequest *req,
 
         json_object_set_int_member (details, "retry_after", retry_after);
         eva_request_add_header (req, "Retry-After", seconds);
-        eva_request_reply_error (req, 429, "too_many_attempts", g_steal_pointer (&details),
+        eva_request_reply_error (req, 429, "too_many_attempts", details,
                                  "The tickets were just sent; try again in %" G_GINT64_FORMAT " seconds",
                                  retry_after);
       }

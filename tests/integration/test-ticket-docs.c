@@ -406,8 +406,10 @@ test_pdf_and_ics_routes (void)
 
     eva_test_assert_status (r, 200);
     g_assert_cmpstr (eva_test_header (r, "Content-Type"), ==, "application/pdf");
-    g_assert_cmpstr (g_ascii_strdown (eva_test_header (r, "Content-Disposition"), -1), ==,
-                     g_ascii_strdown (disposition, -1));
+    g_autofree char *got = g_ascii_strdown (eva_test_header (r, "Content-Disposition"), -1);
+    g_autofree char *want = g_ascii_strdown (disposition, -1);
+
+    g_assert_cmpstr (got, ==, want);
     g_assert_nonnull (strstr (eva_test_header (r, "Cache-Control"), "no-store"));
     g_assert_true (g_str_has_prefix (r->body, "%PDF-"));
     assert_no_secret (r->body, r->length);
