@@ -18,4 +18,10 @@ void eva_test_token_key (PGconn     *pg,
                          const char *master_hex,
                          guint8     *key);
 
+/* The Ed25519 secret key (64 bytes) of the ticket signing key @key_id,
+ * opened with the test master key. */
+void eva_test_signing_secret (PGconn     *pg,
+                              const char *key_id,
+                              guint8     *secret);
+
 G_END_DECLS

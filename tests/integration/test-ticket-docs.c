@@ -13,10 +13,12 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <sodium.h>
 
 #include "eva-common.h"
 #include "eva-test.h"
 #include "eva-test-booking.h"
+#include "eva-test-keys.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                            */
@@ -256,18 +258,33 @@ get_as (Buyer      *b,
   return http_full (server, NULL, "GET", full, b, NULL, NULL, NULL, NULL);
 }
 
+/* The signing key's secret, in every encoding a leak could take (hex,
+ * base64, base32 of the 64-byte key and of its 32-byte seed), appears
+ * nowhere in @text. */
 static void
 assert_no_secret (const char *text,
                   gsize       length)
 {
-  g_autofree char *secret = eva_test_sql (server->pg,
-                                          "SELECT encode(secret_key, 'base64') FROM signing_keys"
-                                          " ORDER BY created_at LIMIT 1", NULL);
+  g_autofree char *key_id = eva_test_sql (server->pg, "SELECT id FROM signing_keys"
+                                          " WHERE retired_at IS NULL", NULL);
+  guint8 secret[crypto_sign_SECRETKEYBYTES];
 
-  /* Sealed secret keys never leave the database, in any encoding. */
-  g_assert_nonnull (secret);
-  g_assert_null (g_strstr_len (text, length, secret));
-  g_assert_null (g_strstr_len (text, length, "secret_key"));
+  g_assert_nonnull (key_id);
+  eva_test_signing_secret (server->pg, key_id, secret);
+  for (gsize n = 32; n <= 64; n += 32)
+    {
+      char hex[129];
+      g_autofree char *base64 = g_base64_encode (secret, n);
+      g_autofree char *base32 = eva_base32_encode (secret, n);
+
+      sodium_bin2hex (hex, sizeof hex, secret, n);
+      /* Any 16 characters of them would do; the first 16 are enough. */
+      hex[16] = base64[16] = base32[16] = '\0';
+      g_assert_null (g_strstr_len (text, length, hex));
+      g_assert_null (g_strstr_len (text, length, base64));
+      g_assert_null (g_strstr_len (text, length, base32));
+    }
+  sodium_memzero (secret, sizeof secret);
 }
 
 /* ------------------------------------------------------------------ */
@@ -487,6 +504,7 @@ test_pdf_and_ics_routes (void)
     eva_test_assert_status (r, 200);
     g_assert_true (g_str_has_prefix (eva_test_header (r, "Content-Type"), "text/calendar"));
     g_assert_true (g_str_has_prefix (r->body, "BEGIN:VCALENDAR\r\n"));
+    assert_no_secret (r->body, r->length);
     file = save (dir, "event.ics", r);
     cal = python_json ("check-ics.py", file, NULL);
     g_assert_cmpint (eva_test_json_int (cal, "events"), ==, 1);
@@ -508,6 +526,14 @@ test_pdf_and_ics_routes (void)
     eva_test_assert_status (c, 200);
     r = get_as (b, pdf_path, booking, NULL);
     eva_test_assert_error (r, 404, "not_found");
+  }
+
+  /* Nor in the server's log. */
+  {
+    g_autofree char *log = eva_test_server_log (server);
+
+    g_assert_nonnull (log);
+    assert_no_secret (log, strlen (log));
   }
   rm_rf (dir);
 }
