@@ -174,7 +174,7 @@ parse_list (EvaRequest *req,
   types = in.object != NULL ? json_object_get_member (in.object, "ticket_type_ids") : NULL;
   if (types != NULL && eva_input_ok (&in, "ticket_type_ids"))
     {
-      g_hash_table_add (in.seen, g_strdup ("ticket_type_ids"));
+      g_hash_table_add (in.seen, (gpointer) "ticket_type_ids");
       if (!JSON_NODE_HOLDS_ARRAY (types))
         eva_input_error (&in, "ticket_type_ids", "must be a list of ids");
       else
@@ -768,7 +768,7 @@ eva_api_checkin_upload (EvaRequest *req)
   if (!eva_input_begin (&in, req))
     return;
   scans = json_object_get_member (in.object, "scans");
-  g_hash_table_add (in.seen, g_strdup ("scans"));
+  g_hash_table_add (in.seen, (gpointer) "scans");
   if (scans == NULL || !JSON_NODE_HOLDS_ARRAY (scans))
     eva_input_error (&in, "scans", "must be a list of scans");
   else if (json_array_get_length (json_node_get_array (scans)) == 0 ||
