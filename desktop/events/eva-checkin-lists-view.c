@@ -204,7 +204,7 @@ create_row_cb (gpointer item,
 
       gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (box), GTK_SELECTION_NONE);
       gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (box), 1);
-      gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (box), 4);
+      gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (box), 0);
       gtk_widget_set_can_target (box, FALSE);
       gtk_widget_set_focusable (box, FALSE);
       gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
@@ -508,6 +508,10 @@ eva_checkin_lists_view_set_editable (EvaCheckinListsView *self,
   self->editable = editable;
   update_editable (self);
   redraw_rows (self);
+  /* Organizers need the ticket types, which door staff did not read. */
+  if (editable && self->event != NULL &&
+      g_list_model_get_n_items (G_LIST_MODEL (self->types)) == 0)
+    eva_checkin_lists_view_reload (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EDITABLE]);
 }
 

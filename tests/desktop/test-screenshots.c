@@ -972,6 +972,9 @@ test_screenshots (void)
                                          "bookings");
   save_png (GTK_WIDGET (window), "narrow-bookings.png");
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (eva_window_get_page (window, "event-stack")),
+                                         "checkin");
+  save_png (GTK_WIDGET (window), "narrow-checkin-lists.png");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (eva_window_get_page (window, "event-stack")),
                                          "details");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
   eva_desktop_test_settle (300);

@@ -2915,7 +2915,7 @@ test_checkin_lists (void)
   g_assert_cmpstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (_eva_checkin_list_dialog_get_row (dialog, "types"))),
                    ==, "VIP");
   gtk_switch_set_active (GTK_SWITCH (_eva_checkin_list_dialog_get_row (dialog, "reentry")), TRUE);
-  g_assert_false (gtk_widget_get_visible (_eva_checkin_list_dialog_get_row (dialog, "delete")));
+  g_assert_false (gtk_widget_is_visible (_eva_checkin_list_dialog_get_row (dialog, "delete")));
   save_checkin_list (GTK_WINDOW (dialog));
   wait.n = 2;
   eva_desktop_test_wait (checkin_lists_shown, &wait, 30, "the new list");
@@ -2956,7 +2956,7 @@ test_checkin_lists (void)
   g_assert_true (gtk_check_button_get_active (_eva_checkin_list_dialog_get_type_check (dialog, shop.vip_id)));
   g_assert_false (gtk_check_button_get_active (_eva_checkin_list_dialog_get_type_check (dialog, shop.standard_id)));
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (_eva_checkin_list_dialog_get_row (dialog, "reentry"))));
-  g_assert_true (gtk_widget_get_visible (_eva_checkin_list_dialog_get_row (dialog, "delete")));
+  g_assert_true (gtk_widget_is_visible (_eva_checkin_list_dialog_get_row (dialog, "delete")));
   set_text (_eva_checkin_list_dialog_get_row (dialog, "name"), "VIP entrance");
   gtk_switch_set_active (GTK_SWITCH (_eva_checkin_list_dialog_get_row (dialog, "unpaid")), TRUE);
   /* Closing before it opens is refused here */
