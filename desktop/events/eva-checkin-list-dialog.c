@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "eva-common.h"
 #include "events/eva-checkin-list-dialog-private.h"
@@ -280,15 +281,14 @@ show_error (EvaCheckinListDialog *self,
       gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
       return;
     }
+  if (eva_rows_set_field_errors (error, (EvaFieldRowFunc) field_row, self))
+    return;
+  /* The server's 422 for a ticket type of another event (or one deleted
+   * meanwhile) names the field in its message only. */
   if (g_error_matches (error, EVA_API_ERROR, EVA_API_ERROR_UNPROCESSABLE) &&
-      eva_api_error_get_field_message (error, "ticket_type_ids") == NULL)
-    {
-      gtk_widget_add_css_class (GTK_WIDGET (self->types_row), "error");
-      toast (self, error->message);
-      return;
-    }
-  if (!eva_rows_set_field_errors (error, (EvaFieldRowFunc) field_row, self))
-    toast (self, error->message);
+      strstr (error->message, "ticket_type_ids") != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->types_row), "error");
+  toast (self, error->message);
 }
 
 /* ------------------------------------------------------------------ */

@@ -2948,6 +2948,33 @@ test_checkin_lists (void)
   g_assert_true (row_marked (_eva_checkin_list_dialog_get_row (dialog, "name")));
   gtk_window_destroy (GTK_WINDOW (dialog));
 
+  /* A ticket type that is not the event's (deleted meanwhile, say): the
+   * server refuses it, and the dialog says so at the types */
+  {
+    g_autoptr(GListStore) types = g_list_store_new (EVA_TYPE_RECORD);
+    g_autoptr(EvaRecord) stranger =
+      record_from_json ("{\"id\":\"00000000-0000-4000-8000-000000000001\",\"name\":\"Gone\"}");
+    GtkWidget *types_row;
+
+    g_list_store_append (types, stranger);
+    dialog = EVA_CHECKIN_LIST_DIALOG (eva_checkin_list_dialog_new (NULL, shop.client, shop.event,
+                                                                   G_LIST_MODEL (types), NULL));
+    g_object_ref (dialog);
+    gtk_window_present (GTK_WINDOW (dialog));
+    set_text (_eva_checkin_list_dialog_get_row (dialog, "name"), "Side door");
+    types_row = _eva_checkin_list_dialog_get_row (dialog, "types");
+    adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (types_row), TRUE);
+    gtk_check_button_set_active (_eva_checkin_list_dialog_get_type_check (dialog, eva_record_get_id (stranger)),
+                                 TRUE);
+    eva_checkin_list_dialog_save (dialog);
+    eva_desktop_test_wait (checkin_toast_shown, dialog, 30, "the refused ticket type");
+    g_assert_nonnull (strstr (_eva_checkin_list_dialog_get_last_toast (dialog), "ticket_type_ids"));
+    g_assert_true (gtk_widget_has_css_class (types_row, "error"));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+    eva_desktop_test_settle (100);
+    g_assert_finalize_object (dialog);
+  }
+
   /* Edited: renamed, unpaid let in, a time window in Berlin time */
   vip_list = g_list_model_get_item (eva_checkin_lists_view_get_model (view), 1);
   dialog = EVA_CHECKIN_LIST_DIALOG (eva_checkin_lists_view_open_list (view, vip_list));
