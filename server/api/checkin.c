@@ -294,7 +294,10 @@ list_write_work (EvaRequest *req,
         }
       if (!g_str_equal (PQgetvalue (check, 0, 0), "t"))
         {
-          eva_request_reply_error (req, 422, "validation_failed", NULL,
+          g_autoptr(JsonObject) details = json_object_new ();
+
+          json_object_set_string_member (details, "ticket_type_ids", "must name ticket types of this event");
+          eva_request_reply_error (req, 422, "validation_failed", details,
                                    "ticket_type_ids must name ticket types of this event");
           return;
         }
@@ -315,7 +318,12 @@ list_write_work (EvaRequest *req,
       if (g_strcmp0 (constraint, "checkin_lists_event_name_key") == 0)
         eva_request_reply_error (req, 409, "name_taken", NULL, "The event has a list of that name");
       else if (g_strcmp0 (constraint, "checkin_lists_window_check") == 0)
-        eva_request_reply_error (req, 422, "validation_failed", NULL, "closes_at must be after opens_at");
+        {
+          g_autoptr(JsonObject) details = json_object_new ();
+
+          json_object_set_string_member (details, "closes_at", "must be after opens_at");
+          eva_request_reply_error (req, 422, "validation_failed", details, "closes_at must be after opens_at");
+        }
       else
         eva_request_reply_gerror (req, error);
       return;
