@@ -83,7 +83,6 @@ CREATE UNIQUE INDEX checkins_single_entry_key ON checkins (ticket_id, list_id)
 CREATE INDEX checkins_ticket_list_idx ON checkins (ticket_id, list_id, scanned_at)
     WHERE status = 'ok' AND undone_at IS NULL;
 CREATE INDEX checkins_event_changed_idx ON checkins (event_id, changed_at);
-CREATE INDEX checkins_list_scanned_idx ON checkins (list_id, scanned_at) WHERE status = 'ok';
 CREATE INDEX checkins_staff_idx ON checkins (staff_id);
 
 -- Tickets: when they last changed (the offline bundle's increments), and
