@@ -793,6 +793,20 @@ eva_api_client_is_super_admin (EvaApiClient *self)
          g_strcmp0 (eva_record_get_string (self->me, "role"), "super_admin") == 0;
 }
 
+/* Organizers and super admins edit events; door staff only scan. */
+gboolean
+eva_api_client_can_organize (EvaApiClient *self)
+{
+  const char *role;
+
+  g_return_val_if_fail (EVA_IS_API_CLIENT (self), FALSE);
+
+  if (self->me == NULL)
+    return FALSE;
+  role = eva_record_get_string (self->me, "role");
+  return g_strcmp0 (role, "organizer") == 0 || g_strcmp0 (role, "super_admin") == 0;
+}
+
 /* Drops the tokens without telling the server (see logout for that). */
 void
 eva_api_client_forget (EvaApiClient *self)

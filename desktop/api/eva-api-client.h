@@ -86,6 +86,7 @@ void          eva_api_client_set_access_token      (EvaApiClient        *self,
 EvaRecord    *eva_api_client_get_me                (EvaApiClient        *self);
 gboolean      eva_api_client_get_signed_in         (EvaApiClient        *self);
 gboolean      eva_api_client_is_super_admin        (EvaApiClient        *self);
+gboolean      eva_api_client_can_organize          (EvaApiClient        *self);
 void          eva_api_client_forget                (EvaApiClient        *self);
 
 /* Sign-in */
@@ -195,6 +196,31 @@ void          eva_api_client_delete_ticket_type_async (EvaApiClient        *self
                                                        GCancellable        *cancellable,
                                                        GAsyncReadyCallback  callback,
                                                        gpointer             user_data);
+
+/* Check-in lists of an event: list → list_finish, create/update →
+ * record_finish, delete → empty_finish */
+void          eva_api_client_list_checkin_lists_async  (EvaApiClient        *self,
+                                                        const char          *event_id,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void          eva_api_client_create_checkin_list_async (EvaApiClient        *self,
+                                                        const char          *event_id,
+                                                        JsonObject          *fields,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void          eva_api_client_update_checkin_list_async (EvaApiClient        *self,
+                                                        const char          *id,
+                                                        JsonObject          *fields,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+void          eva_api_client_delete_checkin_list_async (EvaApiClient        *self,
+                                                        const char          *id,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
 
 /* Staff (super admins) */
 void          eva_api_client_list_staff_async      (EvaApiClient        *self,

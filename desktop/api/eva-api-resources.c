@@ -1,6 +1,6 @@
 /* eva-api-resources.c: the calls of EvaApiClient on events, ticket types,
- * staff, coupons, bookings, their payments and tickets, and the readers
- * of their results
+ * check-in lists, staff, coupons, bookings, their payments and tickets,
+ * and the readers of their results
  *
  * Each is one request through _eva_api_client_call(), which adds the
  * access token, refreshes it once when it expired and maps errors; see
@@ -290,6 +290,91 @@ eva_api_client_delete_ticket_type_async (EvaApiClient        *self,
   _eva_api_client_call (self, "DELETE",
                         g_strconcat ("/api/v1/admin/ticket-types/", escaped, NULL),
                         NULL, EVA_API_RESULT_EMPTY, eva_api_client_delete_ticket_type_async,
+                        cancellable, callback, user_data);
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API: check-in lists                                         */
+/* ------------------------------------------------------------------ */
+
+void
+eva_api_client_list_checkin_lists_async (EvaApiClient        *self,
+                                         const char          *event_id,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (event_id != NULL);
+
+  escaped = _eva_api_escape (event_id);
+  _eva_api_client_call (self, "GET",
+                        g_strconcat ("/api/v1/admin/events/", escaped, "/checkin-lists", NULL),
+                        NULL, EVA_API_RESULT_LIST, eva_api_client_list_checkin_lists_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_create_checkin_list_async (EvaApiClient        *self,
+                                          const char          *event_id,
+                                          JsonObject          *fields,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (event_id != NULL && fields != NULL);
+
+  escaped = _eva_api_escape (event_id);
+  _eva_api_client_call (self, "POST",
+                        g_strconcat ("/api/v1/admin/events/", escaped, "/checkin-lists", NULL),
+                        fields, EVA_API_RESULT_RECORD, eva_api_client_create_checkin_list_async,
+                        cancellable, callback, user_data);
+}
+
+/* @fields: any of the list's fields; "opens_at"/"closes_at" null clears. */
+void
+eva_api_client_update_checkin_list_async (EvaApiClient        *self,
+                                          const char          *id,
+                                          JsonObject          *fields,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL && fields != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "PATCH",
+                        g_strconcat ("/api/v1/admin/checkin-lists/", escaped, NULL),
+                        fields, EVA_API_RESULT_RECORD, eva_api_client_update_checkin_list_async,
+                        cancellable, callback, user_data);
+}
+
+/* Refused with 409 list_in_use (check-ins were made on it) and 409
+ * default_list (the event's default list stays). */
+void
+eva_api_client_delete_checkin_list_async (EvaApiClient        *self,
+                                          const char          *id,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "DELETE",
+                        g_strconcat ("/api/v1/admin/checkin-lists/", escaped, NULL),
+                        NULL, EVA_API_RESULT_EMPTY, eva_api_client_delete_checkin_list_async,
                         cancellable, callback, user_data);
 }
 

@@ -41,3 +41,27 @@ eva_set_filter_string (char       **field,
   *field = g_strdup (value);
   return TRUE;
 }
+
+/* ------------------------------------------------------------------ */
+/* Bookings                                                           */
+/* ------------------------------------------------------------------ */
+
+#define BOOKING_REFERENCE_LEN 8
+
+/* The short reference attendees see on the site, in mails and on the
+ * PDF: the first 8 hex digits of the booking's id in upper case
+ * ("1E047278"), as the server makes it (upper(left(id::text, 8))).
+ * NULL for an id that does not start with 8 hex digits. */
+char *
+eva_booking_reference (const char *booking_id)
+{
+  char *reference;
+
+  if (booking_id == NULL)
+    return NULL;
+  for (guint i = 0; i < BOOKING_REFERENCE_LEN; i++)
+    if (!g_ascii_isxdigit (booking_id[i]))
+      return NULL;
+  reference = g_ascii_strup (booking_id, BOOKING_REFERENCE_LEN);
+  return reference;
+}

@@ -12,5 +12,6 @@ G_BEGIN_DECLS
 void         eva_cancellable_renew  (GCancellable **cancellable);
 gboolean     eva_set_filter_string  (char         **field,
                                      const char    *value);
+char        *eva_booking_reference  (const char    *booking_id);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "app/eva-window.h"
 #include "bookings/eva-bookings-view.h"
 #include "coupons/eva-coupons-view.h"
+#include "events/eva-checkin-lists-view.h"
 #include "events/eva-event-editor.h"
 #include "events/eva-events-view.h"
 #include "events/eva-ticket-types-view.h"
@@ -37,9 +38,11 @@ struct _EvaWindow
   AdwViewStack         *event_stack;
   EvaEventEditor       *editor;
   AdwViewStackPage     *tickets_page;
+  AdwViewStackPage     *checkin_page;
   AdwViewStackPage     *coupons_page;
   AdwViewStackPage     *bookings_page;
   EvaTicketTypesView   *ticket_types_view;
+  EvaCheckinListsView  *checkin_lists_view;
   EvaCouponsView       *coupons_view;
   EvaBookingsView      *bookings_view;
 

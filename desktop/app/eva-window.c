@@ -2,8 +2,8 @@
  *
  * A stack of three pages: "starting" (resuming a kept sign-in), "sign-in"
  * and "events". Events is an AdwLeaflet: the list on the left, the chosen
- * event on the right as an AdwViewStack (details, tickets, coupons,
- * bookings); narrower than the two side by side, the leaflet folds and
+ * event on the right as an AdwViewStack (details, tickets, check-in
+ * lists, coupons, bookings); narrower than the two side by side, the leaflet folds and
  * shows one at a time.
  *
  * The window owns the API client and the session around it: the refresh
@@ -121,6 +121,7 @@ _eva_window_update_actions (EvaWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->event_menu_button), has_event);
   update_save_button (self);
   adw_view_stack_page_set_visible (self->tickets_page, has_event);
+  adw_view_stack_page_set_visible (self->checkin_page, has_event);
   adw_view_stack_page_set_visible (self->coupons_page, has_event);
   adw_view_stack_page_set_visible (self->bookings_page, has_event);
   /* After the pages: the bar counts the visible ones when revealed. */
@@ -190,6 +191,7 @@ _eva_window_load_event_views (EvaWindow *self,
                               EvaRecord *event)
 {
   eva_ticket_types_view_set_event (self->ticket_types_view, event);
+  eva_checkin_lists_view_set_event (self->checkin_lists_view, event);
   eva_coupons_view_set_event (self->coupons_view, event);
   eva_bookings_view_set_event (self->bookings_view, event);
 }
@@ -354,6 +356,10 @@ session_expired_cb (EvaWindow *self)
 static void
 me_changed_cb (EvaWindow *self)
 {
+  /* Door staff see the check-in lists; organizers edit them. */
+  eva_checkin_lists_view_set_editable (self->checkin_lists_view,
+                                       eva_api_client_get_me (self->client) == NULL ||
+                                       eva_api_client_can_organize (self->client));
   _eva_window_update_actions (self);
 }
 
@@ -499,6 +505,7 @@ eva_window_class_init (EvaWindowClass *klass)
   g_type_ensure (EVA_TYPE_EVENTS_VIEW);
   g_type_ensure (EVA_TYPE_EVENT_EDITOR);
   g_type_ensure (EVA_TYPE_TICKET_TYPES_VIEW);
+  g_type_ensure (EVA_TYPE_CHECKIN_LISTS_VIEW);
   g_type_ensure (EVA_TYPE_COUPONS_VIEW);
   g_type_ensure (EVA_TYPE_BOOKINGS_VIEW);
 
@@ -521,9 +528,11 @@ eva_window_class_init (EvaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, event_stack);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, editor);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, tickets_page);
+  gtk_widget_class_bind_template_child (widget_class, EvaWindow, checkin_page);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, coupons_page);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, bookings_page);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, ticket_types_view);
+  gtk_widget_class_bind_template_child (widget_class, EvaWindow, checkin_lists_view);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, coupons_view);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, bookings_view);
   gtk_widget_class_bind_template_callback (widget_class, signed_in_cb);
@@ -570,6 +579,7 @@ eva_window_init (EvaWindow *self)
   eva_events_view_bind_settings (self->events_view, self->settings);
   eva_event_editor_set_client (self->editor, self->client);
   eva_ticket_types_view_set_client (self->ticket_types_view, self->client);
+  eva_checkin_lists_view_set_client (self->checkin_lists_view, self->client);
   eva_coupons_view_set_client (self->coupons_view, self->client);
   eva_bookings_view_set_client (self->bookings_view, self->client);
 
@@ -634,7 +644,8 @@ eva_window_show_events (EvaWindow *self)
 }
 
 /* For tests and screenshots: "sign-in", "events-view", "editor",
- * "ticket-types", "coupons", "bookings", "event-stack", "offline-banner". */
+ * "ticket-types", "checkin-lists", "coupons", "bookings", "event-stack",
+ * "offline-banner". */
 GtkWidget *
 eva_window_get_page (EvaWindow  *self,
                      const char *name)
@@ -651,6 +662,8 @@ eva_window_get_page (EvaWindow  *self,
     return GTK_WIDGET (self->ticket_types_view);
   if (g_str_equal (name, "event-stack"))
     return GTK_WIDGET (self->event_stack);
+  if (g_str_equal (name, "checkin-lists"))
+    return GTK_WIDGET (self->checkin_lists_view);
   if (g_str_equal (name, "coupons"))
     return GTK_WIDGET (self->coupons_view);
   if (g_str_equal (name, "bookings"))

@@ -445,8 +445,11 @@ show_booking (EvaBookingDialog *self)
   g_autofree char *total = eva_format_money (eva_record_get_int (self->booking, "total", 0),
                                              currency (self));
   g_autofree char *off = NULL;
+  g_autofree char *reference = eva_booking_get_reference (self->booking);
+  g_autofree char *title = eva_booking_describe_reference (self->booking);
   gboolean has_name = name != NULL && *name != '\0';
 
+  adw_window_title_set_title (self->window_title, title);
   adw_window_title_set_subtitle (self->window_title,
                                  self->event != NULL ? eva_record_get_string (self->event, "title") : NULL);
   adw_avatar_set_text (self->avatar, has_name ? name : email);
@@ -494,7 +497,7 @@ show_booking (EvaBookingDialog *self)
                            g_strcmp0 (status, "expired") == 0));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->expires_row),
                                  g_strcmp0 (status, "expired") == 0 ? _("Expired") : _("Held Until"));
-  gtk_label_set_label (self->id_label, eva_record_get_id (self->booking));
+  gtk_label_set_label (self->id_label, reference);
 
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_group), eva_booking_can_cancel (self->booking));
   gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_button), !self->cancelling);
@@ -996,7 +999,8 @@ eva_booking_dialog_open_mark_paid (EvaBookingDialog *self)
 /* The text shown for "name", "email", "status", "subtotal", "discount",
  * "coupon", "total", "method", "paid", "payment-reference",
  * "amount-paid", "refunded", "created", "expires", "confirmed",
- * "cancelled" or "id"; NULL when that row is hidden. */
+ * "cancelled", "id" (the booking's reference) or "title" (the window's);
+ * NULL when that row is hidden. */
 const char *
 _eva_booking_dialog_get_text (EvaBookingDialog *self,
                               const char       *field)
@@ -1022,6 +1026,8 @@ _eva_booking_dialog_get_text (EvaBookingDialog *self,
 
   g_return_val_if_fail (EVA_IS_BOOKING_DIALOG (self), NULL);
 
+  if (g_strcmp0 (field, "title") == 0)
+    return adw_window_title_get_title (self->window_title);
   if (g_strcmp0 (field, "coupon") == 0)
     return gtk_widget_get_visible (GTK_WIDGET (self->discount_row))
            ? adw_action_row_get_subtitle (self->discount_row) : NULL;

@@ -871,6 +871,8 @@ eva_booking_tickets_open_preview (EvaBookingTickets *self)
 {
   GtkWindow *preview;
   const char *name;
+  g_autofree char *reference = NULL;
+  g_autofree char *subtitle = NULL;
 
   g_return_val_if_fail (EVA_IS_BOOKING_TICKETS (self), NULL);
 
@@ -879,8 +881,12 @@ eva_booking_tickets_open_preview (EvaBookingTickets *self)
   name = eva_booking_get_attendee (self->booking, "name");
   if (name == NULL || *name == '\0')
     name = eva_booking_get_attendee (self->booking, "email");
+  reference = eva_booking_get_reference (self->booking);
+  /* Translators: who booked, then the booking's reference, e.g.
+   * "Ada Lovelace · 1E047278" */
+  subtitle = name != NULL ? g_strdup_printf (_("%s · %s"), name, reference) : g_strdup (reference);
   preview = eva_ticket_preview_new (parent_window (self), self->client,
-                                    eva_record_get_id (self->booking), name);
+                                    eva_record_get_id (self->booking), subtitle);
   gtk_window_present (preview);
   return preview;
 }

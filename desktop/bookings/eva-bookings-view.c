@@ -175,14 +175,17 @@ create_row_cb (gpointer item,
                                                          tickets),
                                             (int) tickets);
   g_autofree char *subtitle = NULL;
+  g_autofree char *reference = eva_booking_get_reference (booking);
   gboolean has_name = name != NULL && *name != '\0';
 
   if (has_name && email != NULL)
-    /* Translators: the attendee's email, then how many tickets, e.g.
-     * "ada@example.org · 2 tickets" */
-    subtitle = g_strdup_printf (_("%s · %s"), email, count);
+    /* Translators: the booking's reference, the attendee's email, then
+     * how many tickets, e.g. "1E047278 · ada@example.org · 2 tickets" */
+    subtitle = g_strdup_printf (_("%s · %s · %s"), reference, email, count);
   else
-    subtitle = g_strdup (count);
+    /* Translators: the booking's reference, then how many tickets, e.g.
+     * "1E047278 · 2 tickets" */
+    subtitle = g_strdup_printf (_("%s · %s"), reference, count);
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),

@@ -29,6 +29,7 @@ struct _EvaMarkPaidDialog
 {
   AdwWindow            parent_instance;
 
+  AdwWindowTitle      *window_title;
   GtkButton           *mark_button;
   AdwPreferencesPage  *page;
   GtkLabel            *error_label;
@@ -224,6 +225,7 @@ eva_mark_paid_dialog_class_init (EvaMarkPaidDialogClass *klass)
                                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, EVA_TYPE_RECORD);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/eva-mark-paid-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, EvaMarkPaidDialog, window_title);
   gtk_widget_class_bind_template_child (widget_class, EvaMarkPaidDialog, mark_button);
   gtk_widget_class_bind_template_child (widget_class, EvaMarkPaidDialog, page);
   gtk_widget_class_bind_template_child (widget_class, EvaMarkPaidDialog, error_label);
@@ -267,6 +269,11 @@ eva_mark_paid_dialog_new (GtkWindow    *parent,
   self = g_object_new (EVA_TYPE_MARK_PAID_DIALOG, "transient-for", parent, NULL);
   self->client = g_object_ref (client);
   self->booking = eva_record_new (eva_record_get_object (booking));
+  {
+    g_autofree char *subtitle = eva_booking_describe_reference (booking);
+
+    adw_window_title_set_subtitle (self->window_title, subtitle);
+  }
   self->currency = g_strdup (currency);
 
   method = eva_record_get_string (booking, "payment_method");

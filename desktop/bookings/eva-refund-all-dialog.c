@@ -91,15 +91,20 @@ set_running (EvaRefundAllDialog *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
 
-static const char *
+/* "Ada Lovelace · 1E047278": who, and which of their bookings. */
+static char *
 who (EvaRecord *booking)
 {
   const char *name = eva_booking_get_attendee (booking, "name");
+  g_autofree char *reference = eva_booking_get_reference (booking);
 
-  if (name != NULL && *name != '\0')
-    return name;
-  name = eva_booking_get_attendee (booking, "email");
-  return name != NULL ? name : eva_record_get_id (booking);
+  if (name == NULL || *name == '\0')
+    name = eva_booking_get_attendee (booking, "email");
+  if (name == NULL)
+    return g_steal_pointer (&reference);
+  /* Translators: who booked, then the booking's reference, e.g.
+   * "Ada Lovelace · 1E047278" */
+  return g_strdup_printf (_("%s · %s"), name, reference);
 }
 
 static gint64
@@ -184,9 +189,10 @@ show_report (EvaRefundAllDialog *self)
     {
       EvaRecord *booking = g_ptr_array_index (self->failed, i);
       GtkWidget *row = adw_action_row_new ();
+      g_autofree char *title = who (booking);
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), who (booking));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
                                    g_object_get_data (G_OBJECT (booking), "eva-error"));
       adw_preferences_group_add (self->failed_group, row);

@@ -31,6 +31,7 @@ struct _EvaRefundDialog
 {
   AdwWindow            parent_instance;
 
+  AdwWindowTitle      *window_title;
   GtkButton           *refund_button;
   AdwPreferencesPage  *page;
   GtkLabel            *error_label;
@@ -313,6 +314,7 @@ eva_refund_dialog_class_init (EvaRefundDialogClass *klass)
                                     EVA_TYPE_RECORD, EVA_TYPE_RECORD);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/eva-refund-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, EvaRefundDialog, window_title);
   gtk_widget_class_bind_template_child (widget_class, EvaRefundDialog, refund_button);
   gtk_widget_class_bind_template_child (widget_class, EvaRefundDialog, page);
   gtk_widget_class_bind_template_child (widget_class, EvaRefundDialog, error_label);
@@ -359,6 +361,11 @@ eva_refund_dialog_new (GtkWindow    *parent,
   self = g_object_new (EVA_TYPE_REFUND_DIALOG, "transient-for", parent, NULL);
   self->client = g_object_ref (client);
   self->booking = eva_record_new (eva_record_get_object (booking));
+  {
+    g_autofree char *subtitle = eva_booking_describe_reference (booking);
+
+    adw_window_title_set_subtitle (self->window_title, subtitle);
+  }
   self->currency = g_strdup (currency);
   show_booking (self);
   show_error (self, NULL);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/eva-api-client.h"
+#include "api/eva-api-utils.h"
 #include "eva-common.h"
 #include "widgets/eva-utils.h"
 
@@ -318,6 +319,39 @@ eva_booking_get_attendee (EvaRecord  *booking,
   if (attendee == NULL || !JSON_NODE_HOLDS_OBJECT (attendee))
     return NULL;
   return json_object_get_string_member_with_default (json_node_get_object (attendee), member, NULL);
+}
+
+/* The booking's short reference ("1E047278"), the one attendees see on
+ * the site, in their mails and on the PDF, never the whole id: the
+ * server's "booking_reference" when it gives one, else made from the id. */
+char *
+eva_booking_get_reference (EvaRecord *booking)
+{
+  const char *given;
+  char *made;
+
+  g_return_val_if_fail (EVA_IS_RECORD (booking), NULL);
+
+  given = eva_record_get_string (booking, "booking_reference");
+  if (given != NULL && *given != '\0')
+    return g_strdup (given);
+  made = eva_booking_reference (eva_record_get_id (booking));
+  return made != NULL ? made : g_strdup (eva_record_get_id (booking));
+}
+
+/* "Booking 1E047278", for titles. */
+char *
+eva_booking_describe_reference (EvaRecord *booking)
+{
+  g_autofree char *reference = NULL;
+
+  g_return_val_if_fail (EVA_IS_RECORD (booking), NULL);
+
+  reference = eva_booking_get_reference (booking);
+  if (reference == NULL)
+    return g_strdup (_("Booking"));
+  /* Translators: %s is a booking's short reference, e.g. "Booking 1E047278" */
+  return g_strdup_printf (_("Booking %s"), reference);
 }
 
 /* Held, awaiting payment and confirmed bookings can be cancelled. */

@@ -45,6 +45,8 @@ char        *eva_format_money       (gint64        minor,
 const char  *eva_booking_status_label    (const char *status);
 const char  *eva_booking_get_attendee    (EvaRecord  *booking,
                                           const char *member);
+char        *eva_booking_get_reference   (EvaRecord  *booking);
+char        *eva_booking_describe_reference (EvaRecord *booking);
 gboolean     eva_booking_can_cancel      (EvaRecord  *booking);
 gint64       eva_booking_count_tickets   (EvaRecord  *booking);
 void         eva_set_status_class   (GtkWidget    *pill,

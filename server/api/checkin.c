@@ -294,7 +294,10 @@ list_write_work (EvaRequest *req,
         }
       if (!g_str_equal (PQgetvalue (check, 0, 0), "t"))
         {
-          eva_request_reply_error (req, 422, "validation_failed", NULL,
+          g_autoptr(JsonObject) details = json_object_new ();
+
+          json_object_set_string_member (details, "ticket_type_ids", "must name ticket types of this event");
+          eva_request_reply_error (req, 422, "validation_failed", details,
                                    "ticket_type_ids must name ticket types of this event");
           return;
         }
@@ -315,7 +318,12 @@ list_write_work (EvaRequest *req,
       if (g_strcmp0 (constraint, "checkin_lists_event_name_key") == 0)
         eva_request_reply_error (req, 409, "name_taken", NULL, "The event has a list of that name");
       else if (g_strcmp0 (constraint, "checkin_lists_window_check") == 0)
-        eva_request_reply_error (req, 422, "validation_failed", NULL, "closes_at must be after opens_at");
+        {
+          g_autoptr(JsonObject) details = json_object_new ();
+
+          json_object_set_string_member (details, "closes_at", "must be after opens_at");
+          eva_request_reply_error (req, 422, "validation_failed", details, "closes_at must be after opens_at");
+        }
       else
         eva_request_reply_gerror (req, error);
       return;
@@ -901,17 +909,20 @@ static const char sql_search[] =
   "         WHERE b.event_id = $1::uuid"
   "           AND (lower(a.name) LIKE $2 || '%' OR lower(a.email) LIKE $2 || '%'))"
   " SELECT CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.id = $1::uuid) THEN"
-  "  json_build_object('limit', $4::int, 'offset', $5::int, 'items', coalesce(json_agg(x.j ORDER BY x.k), '[]'::json))::text END"
-  "  FROM (SELECT json_build_object('ticket', eva_checkin_ticket_json(t),"
-  "                                 'attendee_name', coalesce(a.name, b.buyer_name),"
-  "                                 'email', coalesce(a.email, b.buyer_email),"
-  "                                 'checked_in', EXISTS (SELECT 1 FROM checkins c WHERE c.ticket_id = t.id"
-  "                                                  AND c.status = 'ok' AND c.kind = 'entry'"
-  "                                                  AND c.undone_at IS NULL)) AS j,"
-  "               lower(coalesce(nullif(t.holder_name, ''), a.name, b.buyer_name, '')) || t.id::text AS k"
+  "  json_build_object('limit', $4::int, 'offset', $5::int,"
+  "    'items', coalesce(json_agg(json_build_object("
+  "        'ticket', eva_checkin_ticket_json(t),"
+  "        'attendee_name', coalesce(a.name, b.buyer_name),"
+  "        'email', coalesce(a.email, b.buyer_email),"
+  "        'checked_in', EXISTS (SELECT 1 FROM checkins c WHERE c.ticket_id = t.id AND c.status = 'ok'"
+  "                                AND c.kind = 'entry' AND c.undone_at IS NULL))"
+  "      ORDER BY p.k), '[]'::json))::text END"
+  "  FROM (SELECT t.id, lower(coalesce(nullif(t.holder_name, ''), a.name, b.buyer_name, '')) || t.id::text AS k"
   "          FROM hits h JOIN tickets t ON t.id = h.id JOIN bookings b ON b.id = t.booking_id"
   "          LEFT JOIN attendees a ON a.id = b.attendee_id"
-  "         ORDER BY 2 LIMIT $4::int OFFSET $5::int) x";
+  "         ORDER BY 2 LIMIT $4::int OFFSET $5::int) p"
+  "  JOIN tickets t ON t.id = p.id JOIN bookings b ON b.id = t.booking_id"
+  "  LEFT JOIN attendees a ON a.id = b.attendee_id";
 
 typedef struct
 {
@@ -1165,31 +1176,41 @@ eva_api_checkin_bundle (EvaRequest *req)
 /* Stats                                                              */
 /* ------------------------------------------------------------------ */
 
+/* Each figure one aggregate over the event's rows (indexed by event),
+ * then joined on the few lists and types. */
 static const char sql_stats[] =
   "WITH l AS (SELECT * FROM checkin_lists WHERE event_id = $1::uuid),"
-  " tk AS (SELECT t.id, t.ticket_type_id FROM tickets t WHERE t.event_id = $1::uuid AND t.status = 'valid'),"
-  " c AS (SELECT c.list_id, c.ticket_id, c.kind, c.scanned_at FROM checkins c"
-  "        WHERE c.event_id = $1::uuid AND c.status = 'ok' AND c.undone_at IS NULL),"
+  " tt AS (SELECT id, name FROM ticket_types WHERE event_id = $1::uuid),"
+  " expected AS (SELECT t.ticket_type_id, count(*) AS n FROM tickets t"
+  "               WHERE t.event_id = $1::uuid AND t.status = 'valid' GROUP BY 1),"
+  " admitted AS (SELECT c.list_id, t.ticket_type_id, count(DISTINCT c.ticket_id) AS n"
+  "                FROM checkins c JOIN tickets t ON t.id = c.ticket_id"
+  "               WHERE c.event_id = $1::uuid AND c.status = 'ok' AND c.kind = 'entry'"
+  "                 AND c.undone_at IS NULL AND t.status = 'valid' GROUP BY 1, 2),"
+  " inside AS (SELECT c.list_id, count(*) FILTER (WHERE c.kind = 'entry')"
+  "                              - count(*) FILTER (WHERE c.kind = 'exit') AS n"
+  "              FROM checkins c WHERE c.event_id = $1::uuid AND c.status = 'ok'"
+  "               AND c.undone_at IS NULL GROUP BY 1),"
   " per AS (SELECT l.id AS list_id, tt.id AS type_id, tt.name,"
-  "                (SELECT count(*) FROM tk WHERE tk.ticket_type_id = tt.id) AS expected,"
-  "                (SELECT count(DISTINCT c.ticket_id) FROM c JOIN tk ON tk.id = c.ticket_id"
-  "                  WHERE c.list_id = l.id AND c.kind = 'entry' AND tk.ticket_type_id = tt.id) AS checked_in"
-  "           FROM l JOIN ticket_types tt ON tt.event_id = $1::uuid"
-  "          WHERE l.all_types OR tt.id = ANY (l.ticket_type_ids))"
+  "                coalesce(e.n, 0) AS expected, coalesce(a.n, 0) AS checked_in"
+  "           FROM l JOIN tt ON l.all_types OR tt.id = ANY (l.ticket_type_ids)"
+  "           LEFT JOIN expected e ON e.ticket_type_id = tt.id"
+  "           LEFT JOIN admitted a ON a.list_id = l.id AND a.ticket_type_id = tt.id)"
   " SELECT CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.id = $1::uuid) THEN json_build_object("
   "  'lists', coalesce((SELECT json_agg(json_build_object("
   "        'list_id', l.id, 'name', l.name,"
   "        'checked_in', coalesce((SELECT sum(p.checked_in) FROM per p WHERE p.list_id = l.id), 0),"
   "        'expected', coalesce((SELECT sum(p.expected) FROM per p WHERE p.list_id = l.id), 0),"
-  "        'inside', (SELECT count(*) FILTER (WHERE c.kind = 'entry') - count(*) FILTER (WHERE c.kind = 'exit')"
-  "                     FROM c WHERE c.list_id = l.id),"
+  "        'inside', coalesce((SELECT i.n FROM inside i WHERE i.list_id = l.id), 0),"
   "        'by_type', coalesce((SELECT json_agg(json_build_object('ticket_type_id', p.type_id, 'name', p.name,"
   "                                    'checked_in', p.checked_in, 'expected', p.expected) ORDER BY p.name)"
   "                               FROM per p WHERE p.list_id = l.id), '[]'::json))"
   "        ORDER BY NOT l.is_default, l.name) FROM l), '[]'::json),"
   "  'arrivals', coalesce((SELECT json_agg(json_build_object('at', a.at, 'count', a.n) ORDER BY a.at)"
   "                          FROM (SELECT to_timestamp(floor(extract(epoch FROM c.scanned_at) / 300) * 300) AS at,"
-  "                                       count(*) AS n FROM c WHERE c.kind = 'entry' GROUP BY 1) a), '[]'::json))::text"
+  "                                       count(*) AS n FROM checkins c"
+  "                                 WHERE c.event_id = $1::uuid AND c.status = 'ok' AND c.kind = 'entry'"
+  "                                   AND c.undone_at IS NULL GROUP BY 1) a), '[]'::json))::text"
   " END";
 
 static void

@@ -3,7 +3,7 @@
  * Starts everato-server on a throwaway database, fills it with a few
  * events, runs EvaApplication, signs in through the sign-in page and saves
  * PNGs of the sign-in page, the events list, the event editor, the ticket
- * types, the coupons, the bookings and one booking in detail, the dialogs
+ * types, the check-in lists and a list's dialog, the coupons, the bookings and one booking in detail, the dialogs
  * and the narrow (360 px) layout into $EVERATO_SCREENSHOT_DIR. Payments:
  * the editor's payment settings, bookings paid at the door and by card
  * with their payments and refunds (the card's through the Stripe
@@ -28,6 +28,7 @@
 #include "bookings/eva-ticket-preview.h"
 #include "coupons/eva-coupon-dialog-private.h"
 #include "coupons/eva-coupons-view.h"
+#include "events/eva-checkin-lists-view.h"
 #include "events/eva-event-editor.h"
 #include "events/eva-events-view.h"
 #include "events/eva-ticket-type-dialog.h"
@@ -250,6 +251,26 @@ seed_server (EvaTestServer *server,
         }
       if (i == 0)
         {
+          /* Check-in lists besides the default: the balcony's own door
+           * (re-entry, an evening window) and the box office (unpaid
+           * bookings pay there) */
+          g_autofree char *lists = g_strdup_printf ("/api/v1/admin/events/%s/checkin-lists", event_id);
+          g_autoptr(EvaTestResponse) balcony =
+            eva_test_call (server, "POST", lists, token,
+                           "{\"name\":\"Balcony door\",\"all_types\":false,\"ticket_type_ids\":[\"%s\"],"
+                           "\"allow_reentry\":true,\"opens_at\":\"2030-04-12T18:30:00+02:00\","
+                           "\"closes_at\":\"2030-04-12T23:00:00+02:00\"}",
+                           (const char *) g_ptr_array_index (first_tickets, 1));
+          g_autoptr(EvaTestResponse) box_office =
+            eva_test_call (server, "POST", lists, token,
+                           "{\"name\":\"Box office\",\"all_types\":true,\"allow_unpaid\":true,"
+                           "\"opens_at\":\"2030-04-12T17:00:00+02:00\"}");
+
+          eva_test_assert_status (balcony, 201);
+          eva_test_assert_status (box_office, 201);
+        }
+      if (i == 0)
+        {
           g_autofree char *event_path = g_strdup_printf ("/api/v1/admin/events/%s", event_id);
           g_autoptr(EvaTestResponse) payment =
             eva_test_call (server, "PATCH", event_path, token,
@@ -366,6 +387,13 @@ static gboolean
 tickets_loaded (gpointer data)
 {
   return g_list_model_get_n_items (eva_ticket_types_view_get_model (data)) > 0;
+}
+
+static gboolean
+checkin_lists_loaded (gpointer data)
+{
+  return !eva_checkin_lists_view_get_loading (data) &&
+         g_list_model_get_n_items (eva_checkin_lists_view_get_model (data)) == 3;
 }
 
 static gboolean
@@ -642,6 +670,25 @@ test_screenshots (void)
   eva_desktop_test_wait (tickets_loaded, eva_window_get_page (window, "ticket-types"), 10,
                          "the ticket types");
   save_png (GTK_WIDGET (window), "ticket-types.png");
+
+  /* Check-in lists, and one in its dialog */
+  {
+    GtkWidget *stack = eva_window_get_page (window, "event-stack");
+    GtkWidget *lists = eva_window_get_page (window, "checkin-lists");
+    g_autoptr(EvaRecord) balcony = NULL;
+    GtkWindow *dialog;
+
+    adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "checkin");
+    eva_desktop_test_wait (checkin_lists_loaded, lists, 10, "the check-in lists");
+    save_png (GTK_WIDGET (window), "checkin-lists.png");
+
+    balcony = g_list_model_get_item (eva_checkin_lists_view_get_model (EVA_CHECKIN_LISTS_VIEW (lists)), 1);
+    g_assert_cmpstr (eva_record_get_string (balcony, "name"), ==, "Balcony door");
+    dialog = eva_checkin_lists_view_open_list (EVA_CHECKIN_LISTS_VIEW (lists), balcony);
+    gtk_window_set_default_size (dialog, 520, 900);
+    save_png (GTK_WIDGET (dialog), "checkin-list-dialog.png");
+    gtk_window_destroy (dialog);
+  }
 
   /* Coupons, and the first in its dialog */
   {
@@ -924,6 +971,9 @@ test_screenshots (void)
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (eva_window_get_page (window, "event-stack")),
                                          "bookings");
   save_png (GTK_WIDGET (window), "narrow-bookings.png");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (eva_window_get_page (window, "event-stack")),
+                                         "checkin");
+  save_png (GTK_WIDGET (window), "narrow-checkin-lists.png");
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (eva_window_get_page (window, "event-stack")),
                                          "details");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);

@@ -35,6 +35,8 @@
 #include "bookings/eva-refund-dialog.h"
 #include "bookings/eva-ticket-preview.h"
 #include "coupons/eva-coupon-dialog-private.h"
+#include "events/eva-checkin-list-dialog-private.h"
+#include "events/eva-checkin-lists-view-private.h"
 #include "events/eva-event-editor.h"
 #include "events/eva-event-row.h"
 #include "events/eva-events-view.h"
@@ -78,6 +80,25 @@ find_descendant (GtkWidget *root,
       if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
         return child;
       if ((found = find_descendant (child, type)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The first action row under @root titled @title, or NULL. */
+static GtkWidget *
+find_row_titled (GtkWidget  *root,
+                 const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_ACTION_ROW (child) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
+        return child;
+      if ((found = find_row_titled (child, title)) != NULL)
         return found;
     }
   return NULL;
@@ -1070,8 +1091,16 @@ test_bookings_view_pages (void)
   eva_desktop_test_wait (bookings_loaded, &wait, 30, "the search");
   {
     g_autoptr(EvaRecord) booking = g_list_model_get_item (G_LIST_MODEL (list), 0);
+    g_autofree char *reference = g_ascii_strup (first, 8);
+    g_autofree char *subtitle = g_strdup_printf ("%s · grace@example.test · 1 ticket", reference);
+    GtkWidget *row;
 
     g_assert_cmpstr (eva_record_get_id (booking), ==, first);
+    /* The row names the booking by its short reference */
+    eva_desktop_test_settle (100);
+    row = find_row_titled (GTK_WIDGET (view), "Grace Hopper");
+    g_assert_nonnull (row);
+    g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, subtitle);
   }
   eva_bookings_view_set_filter (view, "nobody", NULL);
   wait.n = 0;
@@ -1127,6 +1156,9 @@ test_booking_dialog (void)
   EvaBookingDialog *dialog;
   g_autofree char *items = NULL;
   g_autofree char *status = NULL;
+  g_autofree char *reference = NULL;
+  g_autofree char *server_reference = NULL;
+  g_autofree char *title = NULL;
   AdwMessageDialog *confirm;
   guint changed = 0;
 
@@ -1149,7 +1181,18 @@ test_booking_dialog (void)
   g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "discount"), ==, "−5.00 EUR");
   g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "coupon"), ==, "Coupon EARLY10");
   g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "total"), ==, "45.00 EUR");
-  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "id"), ==, id);
+  /* The short reference attendees see, not the id */
+  reference = g_ascii_strup (id, 8);
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "id"), ==, reference);
+  g_assert_cmpuint (strlen (reference), ==, 8);
+  for (guint i = 0; i < 8; i++)
+    g_assert_true (g_ascii_isdigit (reference[i]) || (reference[i] >= 'A' && reference[i] <= 'F'));
+  server_reference = eva_test_sql (shop.server->pg,
+                                  "SELECT upper(left(id::text, 8)) FROM bookings WHERE id = $1",
+                                  id, NULL);
+  g_assert_cmpstr (reference, ==, server_reference);
+  title = g_strdup_printf ("Booking %s", reference);
+  g_assert_cmpstr (_eva_booking_dialog_get_text (dialog, "title"), ==, title);
   g_assert_nonnull (_eva_booking_dialog_get_text (dialog, "created"));
   g_assert_nonnull (_eva_booking_dialog_get_text (dialog, "expires"));
   g_assert_null (_eva_booking_dialog_get_text (dialog, "confirmed"));
@@ -2281,8 +2324,9 @@ test_payments_refund_all (void)
   g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "failed"), ==, 2);
   text = eva_refund_all_dialog_describe (dialog, "failed");
   g_test_message ("failed: %s", text);
-  g_assert_true (g_str_has_prefix (text, "Card Paid: "));
-  g_assert_nonnull (strstr (text, "\nDoor Paid: "));
+  /* Who, and the booking's reference: "Card Paid · 1E047278: …" */
+  g_assert_true (g_regex_match_simple ("^Card Paid · [0-9A-F]{8}: ", text, 0, 0));
+  g_assert_true (g_regex_match_simple ("\nDoor Paid · [0-9A-F]{8}: ", text, 0, 0));
   g_clear_pointer (&text, g_free);
   statuses = eva_test_sql (shop.server->pg,
                            "SELECT string_agg(status, ',' ORDER BY status) FROM refunds", NULL);
@@ -2296,7 +2340,7 @@ test_payments_refund_all (void)
   g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "total"), ==, 2);
   g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "failed"), ==, 1);
   text = eva_refund_all_dialog_describe (dialog, "failed");
-  g_assert_true (g_str_has_prefix (text, "Door Paid: "));
+  g_assert_true (g_regex_match_simple ("^Door Paid · [0-9A-F]{8}: ", text, 0, 0));
   g_clear_pointer (&text, g_free);
   g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "to_refund"), ==, 2);
   g_assert_cmpuint (eva_refund_all_dialog_get_count (dialog, "refunded"), ==, 1);
@@ -2709,6 +2753,311 @@ test_tickets_preview (void)
   shop_close (&shop);
 }
 
+/* ------------------------------------------------------------------ */
+/* Check-in lists                                                     */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  EvaCheckinListsView *view;
+  guint                n;
+  const char          *name;   /* of the last list, when set */
+} CheckinWait;
+
+static gboolean
+checkin_lists_shown (gpointer data)
+{
+  CheckinWait *wait = data;
+  GListModel *model = eva_checkin_lists_view_get_model (wait->view);
+  guint n = g_list_model_get_n_items (model);
+  g_autoptr(EvaRecord) last = NULL;
+
+  if (eva_checkin_lists_view_get_loading (wait->view) || n != wait->n)
+    return FALSE;
+  if (wait->name == NULL)
+    return TRUE;
+  last = g_list_model_get_item (model, n - 1);
+  return g_strcmp0 (eva_record_get_string (last, "name"), wait->name) == 0;
+}
+
+static gboolean
+checkin_types_read (gpointer data)
+{
+  return g_list_model_get_n_items (_eva_checkin_lists_view_get_ticket_types (data)) == 2;
+}
+
+static gboolean
+checkin_dialog_idle (gpointer data)
+{
+  return !_eva_checkin_list_dialog_get_busy (data);
+}
+
+static gboolean
+checkin_toast_shown (gpointer data)
+{
+  return !_eva_checkin_list_dialog_get_busy (data) &&
+         _eva_checkin_list_dialog_get_last_toast (data) != NULL;
+}
+
+/* The event's lists as the server has them. */
+static JsonArray *
+api_checkin_lists (Shop *shop)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/events/%s/checkin-lists",
+                                           eva_record_get_id (shop->event));
+  g_autoptr(EvaTestResponse) resp = eva_test_call (shop->server, "GET", path, shop->token, NULL);
+
+  eva_test_assert_status (resp, 200);
+  return json_array_ref (json_object_get_array_member (json_node_get_object (resp->json), "items"));
+}
+
+static JsonObject *
+find_checkin_list (JsonArray  *lists,
+                   const char *name)
+{
+  for (guint i = 0; i < json_array_get_length (lists); i++)
+    {
+      JsonObject *list = json_array_get_object_element (lists, i);
+
+      if (g_strcmp0 (json_object_get_string_member (list, "name"), name) == 0)
+        return list;
+    }
+  return NULL;
+}
+
+static void
+assert_time (JsonObject *list,
+             const char *member,
+             const char *expected)
+{
+  g_autoptr(GDateTime) want = g_date_time_new_from_iso8601 (expected, NULL);
+  g_autoptr(GDateTime) got = NULL;
+
+  g_assert_true (json_object_has_member (list, member));
+  g_assert_false (json_object_get_null_member (list, member));
+  got = g_date_time_new_from_iso8601 (json_object_get_string_member (list, member), NULL);
+  g_assert_nonnull (got);
+  g_assert_true (g_date_time_equal (want, got));
+}
+
+/* Saves @dialog and waits until it is gone. */
+static void
+save_checkin_list (GtkWindow *dialog)
+{
+  GtkWindow *alive = dialog;
+
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &alive);
+  g_assert_true (eva_checkin_list_dialog_validate (EVA_CHECKIN_LIST_DIALOG (dialog)));
+  eva_checkin_list_dialog_save (EVA_CHECKIN_LIST_DIALOG (dialog));
+  eva_desktop_test_wait (window_gone, &alive, 30, "the saved check-in list");
+}
+
+/* The lists of an event: the default "Main entrance", a list for one
+ * ticket type with re-entry added, edited (unpaid, a time window) and
+ * deleted through the dialog and read back through the API; a taken name
+ * and deleting the default refused with the server's words; door staff
+ * only see them. */
+static void
+test_checkin_lists (void)
+{
+  Shop shop = { 0 };
+  GtkWidget *window = gtk_window_new ();
+  EvaCheckinListsView *view = EVA_CHECKIN_LISTS_VIEW (eva_checkin_lists_view_new ());
+  CheckinWait wait = { view, 1, NULL };
+  g_autoptr(JsonArray) lists = NULL;
+  g_autoptr(EvaRecord) main_list = NULL;
+  g_autoptr(EvaRecord) vip_list = NULL;
+  g_autoptr(EvaTestResponse) refused = NULL;
+  g_autoptr(GTimeZone) berlin = g_time_zone_new_identifier ("Europe/Berlin");
+  g_autoptr(GDateTime) opens = g_date_time_new (berlin, 2030, 4, 12, 18, 0, 0);
+  g_autoptr(GDateTime) closes = g_date_time_new (berlin, 2030, 4, 12, 23, 30, 0);
+  g_autofree char *tags = NULL;
+  g_autofree char *delete_path = NULL;
+  EvaCheckinListDialog *dialog;
+  AdwActionRow *row;
+  JsonObject *saved;
+  JsonArray *ids;
+  GtkWindow *alive;
+
+  shop_open (&shop);
+  eva_checkin_lists_view_set_client (view, shop.client);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  gtk_window_set_default_size (GTK_WINDOW (window), 700, 600);
+  gtk_window_present (GTK_WINDOW (window));
+  eva_checkin_lists_view_set_event (view, shop.event);
+
+  /* Every event has its default list */
+  eva_desktop_test_wait (checkin_lists_shown, &wait, 30, "the check-in lists");
+  eva_desktop_test_wait (checkin_types_read, view, 30, "the ticket types");
+  main_list = g_list_model_get_item (eva_checkin_lists_view_get_model (view), 0);
+  g_assert_cmpstr (eva_record_get_string (main_list, "name"), ==, "Main entrance");
+  g_assert_true (eva_record_get_boolean (main_list, "is_default"));
+  row = _eva_checkin_lists_view_get_row (view, 0);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Main entrance");
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, "Default · All ticket types");
+  tags = _eva_checkin_lists_view_describe_tags (view, 0);
+  g_assert_cmpstr (tags, ==, "");
+  g_assert_true (_eva_checkin_lists_view_can_add (view));
+  g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)));
+
+  /* A new list for VIP tickets, with re-entry */
+  dialog = EVA_CHECKIN_LIST_DIALOG (eva_checkin_lists_view_open_list (view, NULL));
+  g_assert_nonnull (dialog);
+  g_assert_false (eva_checkin_list_dialog_validate (dialog));   /* no name yet */
+  set_text (_eva_checkin_list_dialog_get_row (dialog, "name"), "VIP door");
+  g_assert_true (eva_checkin_list_dialog_validate (dialog));
+  adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (_eva_checkin_list_dialog_get_row (dialog, "types")), TRUE);
+  /* Restricted to nothing: not saveable */
+  g_assert_false (eva_checkin_list_dialog_validate (dialog));
+  g_assert_true (gtk_widget_has_css_class (_eva_checkin_list_dialog_get_row (dialog, "types"), "error"));
+  g_assert_false (gtk_widget_get_sensitive (_eva_checkin_list_dialog_get_row (dialog, "save")));
+  gtk_check_button_set_active (_eva_checkin_list_dialog_get_type_check (dialog, shop.vip_id), TRUE);
+  g_assert_cmpstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (_eva_checkin_list_dialog_get_row (dialog, "types"))),
+                   ==, "VIP");
+  gtk_switch_set_active (GTK_SWITCH (_eva_checkin_list_dialog_get_row (dialog, "reentry")), TRUE);
+  g_assert_false (gtk_widget_is_visible (_eva_checkin_list_dialog_get_row (dialog, "delete")));
+  save_checkin_list (GTK_WINDOW (dialog));
+  wait.n = 2;
+  eva_desktop_test_wait (checkin_lists_shown, &wait, 30, "the new list");
+
+  lists = api_checkin_lists (&shop);
+  g_assert_cmpuint (json_array_get_length (lists), ==, 2);
+  saved = find_checkin_list (lists, "VIP door");
+  g_assert_nonnull (saved);
+  g_assert_false (json_object_get_boolean_member (saved, "all_types"));
+  ids = json_object_get_array_member (saved, "ticket_type_ids");
+  g_assert_cmpuint (json_array_get_length (ids), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (ids, 0), ==, shop.vip_id);
+  g_assert_true (json_object_get_boolean_member (saved, "allow_reentry"));
+  g_assert_false (json_object_get_boolean_member (saved, "allow_unpaid"));
+  g_assert_true (json_object_get_null_member (saved, "opens_at"));
+  g_assert_false (json_object_get_boolean_member (saved, "is_default"));
+
+  row = _eva_checkin_lists_view_get_row (view, 1);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "VIP door");
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, "VIP");
+  g_clear_pointer (&tags, g_free);
+  tags = _eva_checkin_lists_view_describe_tags (view, 1);
+  g_assert_cmpstr (tags, ==, "Re-Entry");
+
+  /* A name the event already has: the server says so at the name */
+  dialog = EVA_CHECKIN_LIST_DIALOG (eva_checkin_lists_view_open_list (view, NULL));
+  set_text (_eva_checkin_list_dialog_get_row (dialog, "name"), "VIP door");
+  eva_checkin_list_dialog_save (dialog);
+  eva_desktop_test_wait (checkin_dialog_idle, dialog, 30, "the refusal");
+  g_assert_true (row_marked (_eva_checkin_list_dialog_get_row (dialog, "name")));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* A ticket type that is not the event's (deleted meanwhile, say): the
+   * server refuses it, and the dialog says so at the types */
+  {
+    g_autoptr(GListStore) types = g_list_store_new (EVA_TYPE_RECORD);
+    g_autoptr(EvaRecord) stranger =
+      record_from_json ("{\"id\":\"00000000-0000-4000-8000-000000000001\",\"name\":\"Gone\"}");
+    GtkWidget *types_row;
+
+    g_list_store_append (types, stranger);
+    dialog = EVA_CHECKIN_LIST_DIALOG (eva_checkin_list_dialog_new (NULL, shop.client, shop.event,
+                                                                   G_LIST_MODEL (types), NULL));
+    g_object_ref (dialog);
+    gtk_window_present (GTK_WINDOW (dialog));
+    set_text (_eva_checkin_list_dialog_get_row (dialog, "name"), "Side door");
+    types_row = _eva_checkin_list_dialog_get_row (dialog, "types");
+    adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (types_row), TRUE);
+    gtk_check_button_set_active (_eva_checkin_list_dialog_get_type_check (dialog, eva_record_get_id (stranger)),
+                                 TRUE);
+    eva_checkin_list_dialog_save (dialog);
+    eva_desktop_test_wait (checkin_toast_shown, dialog, 30, "the refused ticket type");
+    g_assert_nonnull (strstr (_eva_checkin_list_dialog_get_last_toast (dialog), "ticket_type_ids"));
+    g_assert_true (gtk_widget_has_css_class (types_row, "error"));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+    eva_desktop_test_settle (100);
+    g_assert_finalize_object (dialog);
+  }
+
+  /* Edited: renamed, unpaid let in, a time window in Berlin time */
+  vip_list = g_list_model_get_item (eva_checkin_lists_view_get_model (view), 1);
+  dialog = EVA_CHECKIN_LIST_DIALOG (eva_checkin_lists_view_open_list (view, vip_list));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (_eva_checkin_list_dialog_get_row (dialog, "name"))),
+                   ==, "VIP door");
+  g_assert_true (gtk_check_button_get_active (_eva_checkin_list_dialog_get_type_check (dialog, shop.vip_id)));
+  g_assert_false (gtk_check_button_get_active (_eva_checkin_list_dialog_get_type_check (dialog, shop.standard_id)));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (_eva_checkin_list_dialog_get_row (dialog, "reentry"))));
+  g_assert_true (gtk_widget_is_visible (_eva_checkin_list_dialog_get_row (dialog, "delete")));
+  set_text (_eva_checkin_list_dialog_get_row (dialog, "name"), "VIP entrance");
+  gtk_switch_set_active (GTK_SWITCH (_eva_checkin_list_dialog_get_row (dialog, "unpaid")), TRUE);
+  /* Closing before it opens is refused here */
+  eva_date_time_button_set_datetime (EVA_DATE_TIME_BUTTON (_eva_checkin_list_dialog_get_row (dialog, "opens")), closes);
+  eva_date_time_button_set_datetime (EVA_DATE_TIME_BUTTON (_eva_checkin_list_dialog_get_row (dialog, "closes")), opens);
+  g_assert_false (eva_checkin_list_dialog_validate (dialog));
+  eva_date_time_button_set_datetime (EVA_DATE_TIME_BUTTON (_eva_checkin_list_dialog_get_row (dialog, "opens")), opens);
+  eva_date_time_button_set_datetime (EVA_DATE_TIME_BUTTON (_eva_checkin_list_dialog_get_row (dialog, "closes")), closes);
+  save_checkin_list (GTK_WINDOW (dialog));
+  wait.name = "VIP entrance";
+  eva_desktop_test_wait (checkin_lists_shown, &wait, 30, "the edited list");
+
+  g_clear_pointer (&lists, json_array_unref);
+  lists = api_checkin_lists (&shop);
+  saved = find_checkin_list (lists, "VIP entrance");
+  g_assert_nonnull (saved);
+  g_assert_true (json_object_get_boolean_member (saved, "allow_unpaid"));
+  g_assert_true (json_object_get_boolean_member (saved, "allow_reentry"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (saved, "ticket_type_ids")), ==, 1);
+  assert_time (saved, "opens_at", "2030-04-12T16:00:00Z");
+  assert_time (saved, "closes_at", "2030-04-12T21:30:00Z");
+  g_clear_pointer (&tags, g_free);
+  tags = _eva_checkin_lists_view_describe_tags (view, 1);
+  g_assert_cmpstr (tags, ==, "Unpaid May Enter|Re-Entry|12 Apr 18:00 – 23:30");
+
+  /* Deleted, after saying yes */
+  g_clear_object (&vip_list);
+  vip_list = g_list_model_get_item (eva_checkin_lists_view_get_model (view), 1);
+  dialog = EVA_CHECKIN_LIST_DIALOG (eva_checkin_lists_view_open_list (view, vip_list));
+  alive = GTK_WINDOW (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &alive);
+  eva_checkin_list_dialog_ask_delete (dialog);
+  answer (wait_message_dialog (), "delete");
+  eva_desktop_test_wait (window_gone, &alive, 30, "the deleted list");
+  wait.n = 1;
+  wait.name = NULL;
+  eva_desktop_test_wait (checkin_lists_shown, &wait, 30, "the list gone");
+  g_clear_pointer (&lists, json_array_unref);
+  lists = api_checkin_lists (&shop);
+  g_assert_cmpuint (json_array_get_length (lists), ==, 1);
+  g_assert_null (find_checkin_list (lists, "VIP entrance"));
+
+  /* The default list stays: the server's reason in a toast */
+  dialog = EVA_CHECKIN_LIST_DIALOG (eva_checkin_lists_view_open_list (view, main_list));
+  g_object_ref (dialog);
+  eva_checkin_list_dialog_ask_delete (dialog);
+  answer (wait_message_dialog (), "delete");
+  eva_desktop_test_wait (checkin_toast_shown, dialog, 30, "the refusal");
+  delete_path = g_strdup_printf ("/api/v1/admin/checkin-lists/%s", eva_record_get_id (main_list));
+  refused = eva_test_call (shop.server, "DELETE", delete_path, shop.token, NULL);
+  eva_test_assert_error (refused, 409, "default_list");
+  g_assert_cmpstr (_eva_checkin_list_dialog_get_last_toast (dialog), ==,
+                   eva_test_json_string (refused->json, "error.message"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+  g_clear_pointer (&lists, json_array_unref);
+  lists = api_checkin_lists (&shop);
+  g_assert_nonnull (find_checkin_list (lists, "Main entrance"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  eva_desktop_test_settle (100);
+  g_assert_finalize_object (dialog);
+
+  /* Door staff see the lists but change nothing */
+  eva_checkin_lists_view_set_editable (view, FALSE);
+  g_assert_false (_eva_checkin_lists_view_can_add (view));
+  row = _eva_checkin_lists_view_get_row (view, 0);
+  g_assert_false (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)));
+  g_assert_null (eva_checkin_lists_view_open_list (view, main_list));
+
+  g_object_ref (view);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_finalize_object (view);
+  shop_close (&shop);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2731,6 +3080,7 @@ main (int   argc,
   g_test_add_func ("/widgets/bookings/details", test_booking_dialog);
   g_test_add_func ("/widgets/bookings/export", test_bookings_export);
   g_test_add_func ("/widgets/coupon/restrictions", test_coupon_restrictions);
+  g_test_add_func ("/widgets/checkin-lists/manage", test_checkin_lists);
   g_test_add_func ("/widgets/payments/display", test_payments_display);
   g_test_add_func ("/widgets/payments/transfer", test_payments_transfer);
   g_test_add_func ("/widgets/payments/card", test_payments_card);
