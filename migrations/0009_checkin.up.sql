@@ -226,20 +226,18 @@ BEGIN
         'forced',        forced,
         'conflict',      conflict);
 
-    BEGIN
-        INSERT INTO checkins (id, client_nonce, event_id, list_id, ticket_id, kind, status, reason,
-                              forced, conflict, single, staff_id, device_id, scanned_at, verdict)
-        VALUES (new_id, p_nonce, l.event_id, l.id, t.id, p_kind,
-                CASE WHEN accepted THEN 'ok' ELSE 'rejected' END, reason, forced, conflict,
-                NOT l.allow_reentry, p_staff, p_device, p_scanned, verdict);
-    EXCEPTION WHEN unique_violation THEN
-        -- The same nonce from a retry that ran at the same moment: its answer.
+    -- No subtransaction: a nonce taken by a retry at the same moment makes
+    -- this insert do nothing, and that retry's answer is the answer.
+    INSERT INTO checkins (id, client_nonce, event_id, list_id, ticket_id, kind, status, reason,
+                          forced, conflict, single, staff_id, device_id, scanned_at, verdict)
+    VALUES (new_id, p_nonce, l.event_id, l.id, t.id, p_kind,
+            CASE WHEN accepted THEN 'ok' ELSE 'rejected' END, reason, forced, conflict,
+            NOT l.allow_reentry, p_staff, p_device, p_scanned, verdict)
+    ON CONFLICT (client_nonce) DO NOTHING;
+    IF NOT FOUND THEN
         SELECT c.verdict INTO verdict FROM checkins c WHERE c.client_nonce = p_nonce;
-        IF FOUND THEN
-            RETURN verdict;
-        END IF;
-        RAISE;
-    END;
+        RETURN verdict;
+    END IF;
     IF p_device IS NOT NULL THEN
         UPDATE checkin_devices SET last_seen_at = now() WHERE id = p_device;
     END IF;
