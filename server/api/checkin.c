@@ -294,10 +294,7 @@ list_write_work (EvaRequest *req,
         }
       if (!g_str_equal (PQgetvalue (check, 0, 0), "t"))
         {
-          g_autoptr(JsonObject) details = json_object_new ();
-
-          json_object_set_string_member (details, "ticket_type_ids", "must name ticket types of this event");
-          eva_request_reply_error (req, 422, "validation_failed", details,
+          eva_request_reply_error (req, 422, "validation_failed", NULL,
                                    "ticket_type_ids must name ticket types of this event");
           return;
         }
