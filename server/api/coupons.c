@@ -192,7 +192,6 @@ parse_coupon (EvaRequest *req,
   const char *s;
   gint64 n;
   gboolean b;
-  JsonNode *types;
 
   if (!eva_input_begin (&in, req))
     return NULL;
@@ -232,46 +231,8 @@ parse_coupon (EvaRequest *req,
   if (eva_input_bool (&in, "unlocks_hidden", 0, &b) == EVA_FIELD_SET)
     f->unlocks_hidden = g_strdup (b ? "true" : "false");
 
-  g_hash_table_add (in.seen, (gpointer) "ticket_type_ids");
-  types = json_object_get_member (in.object, "ticket_type_ids");
-  if (types != NULL)
-    {
-      if (!JSON_NODE_HOLDS_ARRAY (types))
-        eva_input_error (&in, "ticket_type_ids", "must be a list of ids");
-      else
-        {
-          JsonArray *array = json_node_get_array (types);
-          g_autoptr(GString) lit = g_string_new ("{");
-
-          if (json_array_get_length (array) > 100)
-            eva_input_error (&in, "ticket_type_ids", "must hold at most 100 ids");
-          for (guint i = 0; i < json_array_get_length (array) && i < 100; i++)
-            {
-              JsonNode *node = json_array_get_element (array, i);
-              guint8 uuid[16];
-              g_autofree char *canon = NULL;
-
-              if (!JSON_NODE_HOLDS_VALUE (node) ||
-                  json_node_get_value_type (node) != G_TYPE_STRING ||
-                  !eva_uuid_parse (json_node_get_string (node), uuid))
-                {
-                  eva_input_error (&in, "ticket_type_ids", "must be a list of ids");
-                  break;
-                }
-              canon = eva_uuid_format (uuid);
-              if (strstr (lit->str, canon) != NULL)
-                {
-                  eva_input_error (&in, "ticket_type_ids", "names an id twice");
-                  break;
-                }
-              g_string_append_printf (lit, "%s%s", f->n_types ? "," : "", canon);
-              f->n_types++;
-            }
-          g_string_append_c (lit, '}');
-          f->types_set = TRUE;
-          f->types = g_string_free (g_steal_pointer (&lit), FALSE);
-        }
-    }
+  f->types_set = eva_input_uuid_list (&in, "ticket_type_ids", 100, &f->types, &f->n_types)
+                 == EVA_FIELD_SET;
 
   /* The value must match the kind. */
   if (f->kind != NULL && g_str_equal (f->kind, "percent"))

@@ -12,6 +12,7 @@
 
 #include "config.h"
 
+#include "eva-common.h"
 #include "db/eva-cache.h"
 #include "http/eva-request.h"
 
@@ -709,6 +710,63 @@ eva_input_end (EvaInput *in)
   eva_request_reply_error (in->req, 400, "validation_failed", in->errors,
                            "Some fields are not valid");
   return FALSE;
+}
+
+EvaFieldState
+eva_input_uuid_list (EvaInput    *in,
+                     const char  *field,
+                     guint        max,
+                     char       **literal,
+                     guint       *n)
+{
+  JsonNode *node = json_object_get_member (in->object, field);
+  g_autoptr(GString) lit = NULL;
+  JsonArray *array;
+
+  g_hash_table_add (in->seen, (gpointer) field);
+  *literal = NULL;
+  *n = 0;
+  if (node == NULL)
+    return EVA_FIELD_ABSENT;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      eva_input_error (in, field, "must be a list of ids");
+      return EVA_FIELD_SET;
+    }
+
+  array = json_node_get_array (node);
+  lit = g_string_new ("{");
+  if (json_array_get_length (array) > max)
+    {
+      g_autofree char *message = g_strdup_printf ("must hold at most %u ids", max);
+
+      eva_input_error (in, field, message);
+    }
+  for (guint i = 0; i < json_array_get_length (array) && i < max; i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      guint8 uuid[16];
+      g_autofree char *canon = NULL;
+
+      if (!JSON_NODE_HOLDS_VALUE (element) ||
+          json_node_get_value_type (element) != G_TYPE_STRING ||
+          !eva_uuid_parse (json_node_get_string (element), uuid))
+        {
+          eva_input_error (in, field, "must be a list of ids");
+          break;
+        }
+      canon = eva_uuid_format (uuid);
+      if (strstr (lit->str, canon) != NULL)
+        {
+          eva_input_error (in, field, "names an id twice");
+          break;
+        }
+      g_string_append_printf (lit, "%s%s", *n > 0 ? "," : "", canon);
+      (*n)++;
+    }
+  g_string_append_c (lit, '}');
+  *literal = g_string_free (g_steal_pointer (&lit), FALSE);
+  return EVA_FIELD_SET;
 }
 
 /* Common part: presence, null. Returns the node when it holds a value. */

@@ -235,6 +235,16 @@ EvaFieldState eva_input_time    (EvaInput      *in,
                                  EvaFieldFlags  flags,
                                  GDateTime    **out);
 
+/* A list of at most @max distinct ids (any case): *@literal is a
+ * PostgreSQL uuid[] literal of their canonical forms ("{…}"), *@n how
+ * many. EVA_FIELD_ABSENT when the field is missing; a problem is recorded
+ * as the field's error (and *@literal may be partial). */
+EvaFieldState eva_input_uuid_list (EvaInput    *in,
+                                   const char  *field,
+                                   guint        max,
+                                   char       **literal,
+                                   guint       *n);
+
 /* Query string: parse an integer in [min,max] or reply 400. */
 gboolean      eva_query_int     (EvaRequest    *req,
                                  const char    *name,
