@@ -8,6 +8,7 @@
 #include "app/eva-window.h"
 #include "bookings/eva-bookings-view.h"
 #include "coupons/eva-coupons-view.h"
+#include "door/eva-door-page.h"
 #include "events/eva-checkin-lists-view.h"
 #include "events/eva-event-editor.h"
 #include "events/eva-events-view.h"
@@ -45,6 +46,7 @@ struct _EvaWindow
   EvaCheckinListsView  *checkin_lists_view;
   EvaCouponsView       *coupons_view;
   EvaBookingsView      *bookings_view;
+  EvaDoorPage          *door_page;
 
   GSettings            *settings;
   EvaApiClient         *client;

@@ -104,6 +104,7 @@ _eva_window_update_actions (EvaWindow *self)
   gboolean has_event = status != NULL;
   gboolean busy = eva_event_editor_get_busy (self->editor);
   gboolean on_events = g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "events") == 0;
+  gboolean on_door = g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "door") == 0;
 
   set_action_enabled (self, "save", on_events && _eva_window_showing_event (self) && !busy &&
                       (eva_event_editor_get_dirty (self->editor) || !has_event));
@@ -117,7 +118,8 @@ _eva_window_update_actions (EvaWindow *self)
   set_action_enabled (self, "staff", on_events && eva_api_client_is_super_admin (self->client));
   set_action_enabled (self, "new-event", on_events);
   set_action_enabled (self, "search", on_events);
-  set_action_enabled (self, "sign-out", on_events);
+  set_action_enabled (self, "sign-out", on_events || on_door);
+  set_action_enabled (self, "door-mode", on_events && has_event && g_strcmp0 (status, "published") == 0);
   gtk_widget_set_visible (GTK_WIDGET (self->event_menu_button), has_event);
   update_save_button (self);
   adw_view_stack_page_set_visible (self->tickets_page, has_event);
@@ -298,7 +300,18 @@ set_offline_activated (GtkWidget  *widget,
   eva_window_set_offline (EVA_WINDOW (widget), g_variant_get_string (param, NULL));
 }
 
+static void
+door_mode_activated (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       user_data)
+{
+  EvaWindow *self = EVA_WINDOW (user_data);
+
+  eva_window_show_door (self, eva_event_editor_get_event (self->editor));
+}
+
 static const GActionEntry actions[] = {
+  { "door-mode", door_mode_activated },
   { "search", search_activated },
   { "refresh", refresh_activated },
   { "sign-out", sign_out_activated },
@@ -361,6 +374,17 @@ me_changed_cb (EvaWindow *self)
                                        eva_api_client_get_me (self->client) == NULL ||
                                        eva_api_client_can_organize (self->client));
   _eva_window_update_actions (self);
+}
+
+/* Organizers go back to their events; door staff have nowhere else to
+ * go, so leaving door mode signs them out. */
+static void
+door_left_cb (EvaWindow *self)
+{
+  if (eva_api_client_can_organize (self->client))
+    eva_window_show_events (self);
+  else
+    g_action_group_activate_action (G_ACTION_GROUP (self), "sign-out", NULL);
 }
 
 static void
@@ -508,6 +532,7 @@ eva_window_class_init (EvaWindowClass *klass)
   g_type_ensure (EVA_TYPE_CHECKIN_LISTS_VIEW);
   g_type_ensure (EVA_TYPE_COUPONS_VIEW);
   g_type_ensure (EVA_TYPE_BOOKINGS_VIEW);
+  g_type_ensure (EVA_TYPE_DOOR_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/eva-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, toast_overlay);
@@ -535,6 +560,7 @@ eva_window_class_init (EvaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, checkin_lists_view);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, coupons_view);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, bookings_view);
+  gtk_widget_class_bind_template_child (widget_class, EvaWindow, door_page);
   gtk_widget_class_bind_template_callback (widget_class, signed_in_cb);
   gtk_widget_class_bind_template_callback_full (widget_class, "event_activated_cb",
                                                 G_CALLBACK (_eva_window_event_activated_cb));
@@ -544,6 +570,7 @@ eva_window_class_init (EvaWindowClass *klass)
                                                 G_CALLBACK (_eva_window_update_actions));
   gtk_widget_class_bind_template_callback (widget_class, update_save_button);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, door_left_cb);
   gtk_widget_class_bind_template_callback (widget_class, folded_changed_cb);
 
   gtk_widget_class_install_action (widget_class, EVA_ACTION_SET_OFFLINE, "s",
@@ -582,6 +609,7 @@ eva_window_init (EvaWindow *self)
   eva_checkin_lists_view_set_client (self->checkin_lists_view, self->client);
   eva_coupons_view_set_client (self->coupons_view, self->client);
   eva_bookings_view_set_client (self->bookings_view, self->client);
+  eva_door_page_set_client (self->door_page, self->client);
 
   _eva_window_update_actions (self);
   start (self);
@@ -628,6 +656,7 @@ eva_window_show_sign_in (EvaWindow *self)
   g_return_if_fail (EVA_IS_WINDOW (self));
 
   gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
+  eva_door_page_stop (self->door_page);
   gtk_stack_set_visible_child_name (self->main_stack, "sign-in");
   eva_sign_in_page_focus (self->sign_in_page);
   _eva_window_update_actions (self);
@@ -638,14 +667,35 @@ eva_window_show_events (EvaWindow *self)
 {
   g_return_if_fail (EVA_IS_WINDOW (self));
 
+  /* Door staff land in door mode: the events are the organizers'. */
+  if (eva_api_client_get_me (self->client) != NULL && !eva_api_client_can_organize (self->client))
+    {
+      eva_window_show_door (self, NULL);
+      return;
+    }
+  eva_door_page_stop (self->door_page);
   gtk_stack_set_visible_child_name (self->main_stack, "events");
   eva_events_view_reload (self->events_view);
   _eva_window_update_actions (self);
 }
 
+/* Door mode: the choice of event (@event first, if given) and list, then
+ * the scanner. */
+void
+eva_window_show_door (EvaWindow *self,
+                      EvaRecord *event)
+{
+  g_return_if_fail (EVA_IS_WINDOW (self));
+
+  gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
+  gtk_stack_set_visible_child_name (self->main_stack, "door");
+  eva_door_page_open (self->door_page, event);
+  _eva_window_update_actions (self);
+}
+
 /* For tests and screenshots: "sign-in", "events-view", "editor",
  * "ticket-types", "checkin-lists", "coupons", "bookings", "event-stack",
- * "offline-banner". */
+ * "door", "offline-banner". */
 GtkWidget *
 eva_window_get_page (EvaWindow  *self,
                      const char *name)
@@ -668,6 +718,8 @@ eva_window_get_page (EvaWindow  *self,
     return GTK_WIDGET (self->coupons_view);
   if (g_str_equal (name, "bookings"))
     return GTK_WIDGET (self->bookings_view);
+  if (g_str_equal (name, "door"))
+    return GTK_WIDGET (self->door_page);
   if (g_str_equal (name, "offline-banner"))
     return GTK_WIDGET (self->offline_revealer);
   return NULL;

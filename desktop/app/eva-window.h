@@ -20,6 +20,8 @@ void          eva_window_set_offline     (EvaWindow      *self,
                                           const char     *message);
 void          eva_window_show_sign_in    (EvaWindow      *self);
 void          eva_window_show_events     (EvaWindow      *self);
+void          eva_window_show_door       (EvaWindow      *self,
+                                          EvaRecord      *event);
 void          eva_window_open_event      (EvaWindow      *self,
                                           EvaRecord      *event);
 void          eva_window_new_event       (EvaWindow      *self);

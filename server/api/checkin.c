@@ -978,6 +978,7 @@ static const char sql_search[] =
   "  json_build_object('limit', $4::int, 'offset', $5::int,"
   "    'items', coalesce(json_agg(json_build_object("
   "        'ticket', eva_checkin_ticket_json(t),"
+  "        'code', t.code,"
   "        'attendee_name', coalesce(a.name, b.buyer_name),"
   "        'email', coalesce(a.email, b.buyer_email),"
   "        'checked_in', EXISTS (SELECT 1 FROM checkins c WHERE c.ticket_id = t.id AND c.status = 'ok'"

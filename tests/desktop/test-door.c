@@ -1,0 +1,746 @@
+/* test-door.c: door mode against a real server, real GStreamer, real X
+ *
+ * Real tickets of a real server, drawn as QR codes into PNG frames that
+ * the real pipeline reads ($EVERATO_CAMERA_PIPELINE: filesrc → pngdec →
+ * imagefreeze), decoded by zbar: valid → green, the same again → amber
+ * (and not before two seconds), forged → red, unpaid → amber then
+ * "collect payment and admit" → green. A USB scanner typing through
+ * XTest with nothing focused, and slow typing in the search left alone;
+ * the manual search and its check-in, undone. Offline: the server killed
+ * mid-session, scans decided from the synced bundle (a ticket revoked
+ * before the last sync is red) and queued; restarted on the same port,
+ * a second door admits one of the queued tickets first, the queue
+ * uploads, the conflict is shown and the counts are the server's. The
+ * store's file modes, the sounds, the camera messages and the page
+ * finalizing. Screenshots of each state go to $EVERATO_SCREENSHOT_DIR.
+ *
+ * SPDX-License-Identifier: AGPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <X11/Xlib.h>
+#include <X11/extensions/XTest.h>
+#include <gdk/x11/gdkx.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "eva-common.h"
+#include "eva-qr.h"
+#include "eva-ticket-code.h"
+#include "door/eva-door-page-private.h"
+#include "door/eva-door-store.h"
+
+#include "eva-desktop-seed.h"
+#include "eva-desktop-test.h"
+#include "eva-test.h"
+
+typedef struct
+{
+  EvaTestServer *server;
+  char          *organizer;
+  char          *door;
+  char          *door2;
+  char          *door2_device;
+  char          *event_id;
+  char          *list_id;
+  char          *standard_id;
+  char          *paid_id;
+  char         **codes;          /* free tickets: Ada, Grace, Alan, Edsger, Barbara, Ken, Dennis */
+  char          *unpaid_code;
+  char          *frames;         /* folder of the PNGs */
+} Door;
+
+static Door door;
+
+static const char *holders[] = { "Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra",
+                                 "Barbara Liskov", "Ken Thompson", "Dennis Ritchie" };
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                            */
+/* ------------------------------------------------------------------ */
+
+static char *
+booking_codes (const char *booking_id,
+               int         n,
+               GStrvBuilder *out)
+{
+  for (int i = 1; i <= n; i++)
+    {
+      g_autofree char *seq = g_strdup_printf ("%d", i);
+      char *code = eva_test_sql (door.server->pg,
+                                 "SELECT code FROM tickets WHERE booking_id = $1::uuid AND status = 'valid'"
+                                 " ORDER BY seq OFFSET $2::int - 1 LIMIT 1", booking_id, seq, NULL);
+
+      g_assert_nonnull (code);
+      if (out == NULL)
+        return code;
+      g_strv_builder_add (out, code);
+      g_free (code);
+    }
+  return NULL;
+}
+
+static void
+door_setup (void)
+{
+  g_autoptr(EvaTestResponse) event = NULL;
+  g_autoptr(EvaTestResponse) standard = NULL;
+  g_autoptr(EvaTestResponse) paid = NULL;
+  g_autoptr(EvaTestResponse) published = NULL;
+  g_autoptr(EvaTestResponse) lists = NULL;
+  g_autoptr(EvaTestResponse) device = NULL;
+  g_autoptr(JsonNode) free_booking = NULL;
+  g_autoptr(JsonNode) unpaid_booking = NULL;
+  g_autoptr(GStrvBuilder) codes = g_strv_builder_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  const char *booking_id;
+
+  door.server = eva_test_server_start (NULL);
+  door.organizer = eva_test_token_for_role (door.server, "organizer");
+  door.door = eva_test_token_for_role (door.server, "door_staff");
+  door.door2 = eva_test_token_for_role (door.server, "door_staff");
+  event = eva_test_call (door.server, "POST", "/api/v1/admin/events", door.organizer,
+                         "{\"title\":\"Night Market\",\"timezone\":\"Europe/Berlin\","
+                         "\"starts_at\":\"2030-04-12T19:30:00+02:00\","
+                         "\"ends_at\":\"2030-04-12T23:00:00+02:00\",\"currency\":\"EUR\","
+                         "\"payment_methods\":[\"at_door\"]}");
+  eva_test_assert_status (event, 201);
+  door.event_id = g_strdup (eva_test_json_string (event->json, "id"));
+  path = g_strdup_printf ("/api/v1/admin/events/%s/ticket-types", door.event_id);
+  standard = eva_test_call (door.server, "POST", path, door.organizer,
+                            "{\"name\":\"Standard\",\"price\":0,\"capacity\":100}");
+  eva_test_assert_status (standard, 201);
+  paid = eva_test_call (door.server, "POST", path, door.organizer,
+                        "{\"name\":\"Supporter\",\"price\":1500,\"capacity\":10}");
+  eva_test_assert_status (paid, 201);
+  door.standard_id = g_strdup (eva_test_json_string (standard->json, "id"));
+  door.paid_id = g_strdup (eva_test_json_string (paid->json, "id"));
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/admin/events/%s/publish", door.event_id);
+  published = eva_test_call (door.server, "POST", path, door.organizer, NULL);
+  eva_test_assert_status (published, 200);
+
+  /* Seven free tickets in one booking, each with its holder's name. */
+  free_booking = eva_desktop_seed_booking (door.server, door.event_id, door.standard_id, G_N_ELEMENTS (holders),
+                                           NULL, "Ada Lovelace", "ada@example.org");
+  booking_id = eva_test_json_string (free_booking, "id");
+  booking_codes (booking_id, G_N_ELEMENTS (holders), codes);
+  door.codes = g_strv_builder_end (codes);
+  for (guint i = 0; i < G_N_ELEMENTS (holders); i++)
+    g_free (eva_test_sql (door.server->pg, "UPDATE tickets SET holder_name = $2 WHERE code = $1 RETURNING id",
+                          door.codes[i], holders[i], NULL));
+
+  /* One to pay at the door. */
+  unpaid_booking = eva_desktop_seed_checkout_booking (door.server, door.event_id, door.paid_id, 1, NULL,
+                                                      "Linus Pauling", "linus@example.org", "at_door");
+  door.unpaid_code = booking_codes (eva_test_json_string (unpaid_booking, "id"), 1, NULL);
+  g_free (eva_test_sql (door.server->pg, "UPDATE tickets SET holder_name = 'Linus Pauling' WHERE code = $1"
+                        " RETURNING id", door.unpaid_code, NULL));
+
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/admin/events/%s/checkin-lists", door.event_id);
+  lists = eva_test_call (door.server, "GET", path, door.door, NULL);
+  eva_test_assert_status (lists, 200);
+  door.list_id = g_strdup (eva_test_json_string (lists->json, "items.0.id"));
+
+  device = eva_test_call (door.server, "POST", "/api/v1/admin/checkin/devices", door.door2, "{\"name\":\"Door 2\"}");
+  eva_test_assert_status (device, 201);
+  door.door2_device = g_strdup (eva_test_json_string (device->json, "id"));
+
+  door.frames = g_dir_make_tmp ("everato-door-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+/* A camera frame of @code, @width × @height, as a PNG; its path. */
+static char *
+frame_png (const char *code,
+           const char *name,
+           int         width,
+           int         height)
+{
+  g_autofree char *file = g_strdup_printf ("%s-%dx%d.png", name, width, height);
+  char *path = g_build_filename (door.frames, file, NULL);
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
+  cairo_t *cr = cairo_create (surface);
+  double size = height * 0.8;
+  g_autoptr(GError) error = NULL;
+
+  cairo_set_source_rgb (cr, 0.55, 0.5, 0.45);
+  cairo_paint (cr);
+  if (code != NULL)
+    {
+      /* A ticket held up in front of the camera: white paper, the code. */
+      cairo_set_source_rgb (cr, 1, 1, 1);
+      cairo_rectangle (cr, (width - size) / 2 - 10, (height - size) / 2 - 10, size + 20, size + 20);
+      cairo_fill (cr);
+      cairo_set_source_rgb (cr, 0, 0, 0);
+      g_assert_true (eva_qr_draw (cr, code, (width - size) / 2, (height - size) / 2, size, &error));
+      g_assert_no_error (error);
+    }
+  cairo_destroy (cr);
+  g_assert_cmpint (cairo_surface_write_to_png (surface, path), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (surface);
+  return path;
+}
+
+static void
+camera_shows (EvaDoorPage *page,
+              const char  *code,
+              const char  *name)
+{
+  g_autofree char *png = frame_png (code, name, 640, 480);
+  g_autofree char *pipeline = g_strdup_printf ("filesrc location=%s ! pngdec ! imagefreeze", png);
+
+  g_setenv ("EVERATO_CAMERA_PIPELINE", pipeline, TRUE);
+  eva_door_scanner_start (_eva_door_page_get_scanner (page), NULL);
+}
+
+typedef struct
+{
+  EvaDoorPage *page;
+  guint        n;
+} VerdictWait;
+
+static gboolean
+verdicts_reached (gpointer data)
+{
+  VerdictWait *w = data;
+
+  return _eva_door_page_get_verdicts (w->page) >= w->n;
+}
+
+static void
+wait_verdict (EvaDoorPage *page,
+              const char  *what)
+{
+  VerdictWait w = { page, _eva_door_page_get_verdicts (page) + 1 };
+
+  eva_desktop_test_wait (verdicts_reached, &w, 30, what);
+}
+
+static void
+assert_verdict (EvaDoorPage *page,
+                const char  *kind,
+                const char  *headline,
+                const char  *name,
+                EvaDoorSound sound)
+{
+  g_assert_cmpstr (_eva_door_page_get_verdict_kind (page), ==, kind);
+  g_assert_cmpstr (_eva_door_page_get_verdict_text (page, "headline"), ==, headline);
+  if (name != NULL)
+    g_assert_cmpstr (_eva_door_page_get_verdict_text (page, "name"), ==, name);
+  g_assert_cmpint (_eva_door_page_get_last_sound (page), ==, sound);
+}
+
+static gboolean
+page_synced (gpointer data)
+{
+  return _eva_door_page_get_synced (data);
+}
+
+typedef struct
+{
+  EvaDoorPage *page;
+  guint        syncs;
+} SyncWait;
+
+static gboolean
+synced_again (gpointer data)
+{
+  SyncWait *w = data;
+
+  return _eva_door_page_get_syncs (w->page) > w->syncs;
+}
+
+static void
+sync_and_wait (EvaDoorPage *page)
+{
+  SyncWait w = { page, _eva_door_page_get_syncs (page) };
+
+  eva_door_page_sync_now (page);
+  eva_desktop_test_wait (synced_again, &w, 30, "a sync");
+}
+
+static gboolean
+is_drawn (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
+}
+
+static void
+save_png (GtkWidget  *widget,
+          const char *name)
+{
+  const char *dir = g_getenv ("EVERATO_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  int width, height;
+
+  if (dir == NULL)
+    return;
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, name, NULL);
+  eva_desktop_test_wait (is_drawn, widget, 10, "the window to be drawn");
+  eva_desktop_test_settle (150);
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("saved %s (%dx%d)", path, width, height);
+}
+
+static EvaApiClient *
+door_client (void)
+{
+  EvaApiClient *client = eva_api_client_new (door.server->base_url);
+
+  eva_api_client_set_access_token (client, door.door);
+  return client;
+}
+
+static GtkWindow *
+door_window (EvaApiClient *client,
+             EvaDoorPage **page_out)
+{
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  EvaDoorPage *page = EVA_DOOR_PAGE (eva_door_page_new ());
+
+  eva_door_page_set_client (page, client);
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  gtk_window_set_default_size (window, 1100, 720);
+  gtk_window_present (window);
+  eva_desktop_test_wait (is_drawn, page, 10, "the page");
+  *page_out = page;
+  return window;
+}
+
+static gboolean
+last_ref (gpointer data)
+{
+  return G_OBJECT (data)->ref_count == 1;
+}
+
+/* The window goes; its requests are cancelled and let go of the client. */
+static void
+close_window (GtkWindow    *window,
+              EvaApiClient *client)
+{
+  g_autoptr(EvaApiClient) last = client;
+
+  gtk_window_destroy (window);
+  eva_desktop_test_wait (last_ref, client, 10, "the page's requests to end");
+  g_assert_finalize_object (g_steal_pointer (&last));
+}
+
+static int
+sql_int (const char *sql,
+         const char *arg)
+{
+  g_autofree char *v = eva_test_sql (door.server->pg, sql, arg, NULL);
+
+  return v != NULL ? atoi (v) : -1;
+}
+
+static gboolean
+recent_undone (gpointer data)
+{
+  g_autofree char *text = _eva_door_page_describe_recent (data, 0);
+
+  return g_str_has_suffix (text, "undone") &&
+         sql_int ("SELECT count(*) FROM checkins c JOIN tickets t ON t.id = c.ticket_id"
+                  " WHERE t.code = $1 AND c.undone_at IS NOT NULL", door.codes[1]) == 1;
+}
+
+static gboolean
+has_results (gpointer data)
+{
+  return _eva_door_page_get_search_count (data) > 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tests                                                              */
+/* ------------------------------------------------------------------ */
+
+/* The webcam: valid, again, forged, unpaid then paid; undo of a manual
+ * check-in. */
+static void
+test_camera_verdicts (void)
+{
+  EvaApiClient *client = door_client ();
+  EvaDoorPage *page;
+  GtkWindow *window = door_window (client, &page);
+  g_autofree char *forged = g_strdup (door.codes[2]);
+  gint64 first_at;
+  const char *reason;
+
+  eva_door_page_start (page, door.event_id, "Night Market", door.list_id, "Main entrance");
+  eva_desktop_test_wait (page_synced, page, 30, "the first sync");
+  camera_shows (page, NULL, "empty");
+  save_png (GTK_WIDGET (window), "door-ready.png");
+
+  /* Valid → green, with the holder and type, drawn within a frame or so. */
+  camera_shows (page, door.codes[0], "ada");
+  wait_verdict (page, "the first verdict");
+  first_at = g_get_monotonic_time ();
+  assert_verdict (page, "admit", "ADMIT", "Ada Lovelace", EVA_DOOR_SOUND_ADMIT);
+  g_assert_cmpstr (_eva_door_page_get_verdict_text (page, "type"), ==, "Standard");
+  g_assert_cmpstr (_eva_door_page_get_verdict_text (page, "offline"), ==, "");
+  save_png (GTK_WIDGET (window), "door-admit.png");
+  g_assert_cmpint (_eva_door_page_get_last_latency (page), >, 0);
+  g_assert_cmpint (_eva_door_page_get_last_latency (page), <, 5 * G_USEC_PER_SEC);
+
+  /* Still in view: ignored for two seconds, then "already in". */
+  wait_verdict (page, "the second verdict");
+  g_assert_cmpint (g_get_monotonic_time () - first_at, >=, 1900 * 1000);
+  assert_verdict (page, "warn", "ALREADY IN", "Ada Lovelace", EVA_DOOR_SOUND_WARN);
+  reason = _eva_door_page_get_verdict_text (page, "reason");
+  g_assert_true (g_str_has_prefix (reason, "Checked in "));
+  g_assert_nonnull (strstr (reason, g_get_host_name ()));
+  save_png (GTK_WIDGET (window), "door-already.png");
+
+  /* Forged: one character of the signature changed → red. */
+  forged[EVA_TICKET_CODE_LEN - 5] = forged[EVA_TICKET_CODE_LEN - 5] == 'A' ? 'B' : 'A';
+  camera_shows (page, forged, "forged");
+  wait_verdict (page, "the forged code");
+  assert_verdict (page, "deny", "INVALID", "", EVA_DOOR_SOUND_DENY);
+  save_png (GTK_WIDGET (window), "door-invalid.png");
+
+  /* Unpaid: amber, then collect payment and admit. */
+  camera_shows (page, door.unpaid_code, "unpaid");
+  wait_verdict (page, "the unpaid ticket");
+  assert_verdict (page, "warn", "UNPAID", "Linus Pauling", EVA_DOOR_SOUND_WARN);
+  g_assert_true (gtk_widget_get_visible (_eva_door_page_get_widget (page, "pay")));
+  save_png (GTK_WIDGET (window), "door-unpaid.png");
+  eva_door_scanner_stop (_eva_door_page_get_scanner (page));
+  _eva_door_page_pay_and_admit (page);
+  wait_verdict (page, "the payment");
+  assert_verdict (page, "admit", "ADMIT", "Linus Pauling", EVA_DOOR_SOUND_ADMIT);
+  g_assert_cmpstr (_eva_door_page_get_verdict_text (page, "reason"), ==, "Payment collected at the door");
+  g_assert_cmpint (sql_int ("SELECT count(*) FROM checkins c JOIN tickets t ON t.id = c.ticket_id"
+                            " WHERE t.code = $1 AND c.status = 'ok' AND c.forced", door.unpaid_code), ==, 1);
+
+  /* The last scans, newest first. */
+  g_assert_cmpuint (_eva_door_page_get_recent_count (page), ==, 5);
+  {
+    g_autofree char *newest = _eva_door_page_describe_recent (page, 0);
+    g_autofree char *oldest = _eva_door_page_describe_recent (page, 4);
+
+    g_assert_cmpstr (newest, ==, "Linus Pauling: ADMIT");
+    g_assert_cmpstr (oldest, ==, "Ada Lovelace: ADMIT");
+  }
+
+  /* Manual search by name, check-in, then undo it. */
+  gtk_editable_set_text (GTK_EDITABLE (_eva_door_page_get_widget (page, "search")), "grace");
+  eva_desktop_test_wait (has_results, page, 30, "the search's results");
+  g_assert_cmpuint (_eva_door_page_get_search_count (page), ==, 1);
+  save_png (GTK_WIDGET (window), "door-search.png");
+  _eva_door_page_check_in_result (page, 0);
+  wait_verdict (page, "the manual check-in");
+  assert_verdict (page, "admit", "ADMIT", "Grace Hopper", EVA_DOOR_SOUND_ADMIT);
+  _eva_door_page_undo_recent (page, 0);
+  eva_desktop_test_wait (recent_undone, page, 30, "the undo");
+
+  close_window (window, client);
+}
+
+/* A USB scanner types the code and Enter; nothing has the focus. Slow
+ * typing in the search is the search's. */
+static void
+xtest_type (Display    *dpy,
+            const char *text,
+            guint       gap_ms)
+{
+  KeyCode shift = XKeysymToKeycode (dpy, XK_Shift_L);
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      char name[2] = { *p, '\0' };
+      KeySym sym = *p == '.' ? XK_period : *p == '\n' ? XK_Return : XStringToKeysym (name);
+      KeyCode code = XKeysymToKeycode (dpy, sym);
+      gboolean upper = g_ascii_isupper (*p);
+
+      g_assert_cmpint (code, !=, 0);
+      if (upper)
+        XTestFakeKeyEvent (dpy, shift, True, 0);
+      XTestFakeKeyEvent (dpy, code, True, 0);
+      XTestFakeKeyEvent (dpy, code, False, 0);
+      if (upper)
+        XTestFakeKeyEvent (dpy, shift, False, 0);
+      XFlush (dpy);
+      if (gap_ms > 0)
+        eva_desktop_test_settle (gap_ms);
+    }
+  XSync (dpy, False);
+}
+
+static void
+test_keyboard_scanner (void)
+{
+  EvaApiClient *client = door_client ();
+  EvaDoorPage *page;
+  GtkWindow *window = door_window (client, &page);
+  GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (window));
+  Display *dpy = gdk_x11_display_get_xdisplay (display);
+  Window xid = gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window)));
+  GtkWidget *search = _eva_door_page_get_widget (page, "search");
+  g_autofree char *typed = g_strconcat (door.codes[3], "\n", NULL);
+  int event_base, error_base, major, minor;
+
+  g_assert_true (XTestQueryExtension (dpy, &event_base, &error_base, &major, &minor));
+  g_setenv ("EVERATO_CAMERA_PIPELINE", "videotestsrc pattern=black", TRUE);
+  eva_door_page_start (page, door.event_id, "Night Market", door.list_id, "Main entrance");
+  eva_desktop_test_wait (page_synced, page, 30, "the first sync");
+  XSetInputFocus (dpy, xid, RevertToParent, CurrentTime);
+  gtk_window_set_focus (window, NULL);
+  eva_desktop_test_settle (100);
+
+  xtest_type (dpy, typed, 0);
+  wait_verdict (page, "the USB scanner's code");
+  assert_verdict (page, "admit", "ADMIT", "Edsger Dijkstra", EVA_DOOR_SOUND_ADMIT);
+
+  /* A person typing into the search: the letters stay there. */
+  gtk_widget_grab_focus (search);
+  eva_desktop_test_settle (50);
+  xtest_type (dpy, "turing", 80);
+  eva_desktop_test_settle (100);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (search)), ==, "turing");
+
+  close_window (window, client);
+}
+
+static gboolean
+two_waiting (gpointer data)
+{
+  return eva_door_page_get_waiting (data) == 2;
+}
+
+static gboolean
+uploaded (gpointer data)
+{
+  return eva_door_page_get_waiting (data) == 0 && _eva_door_page_get_conflict_text (data) != NULL;
+}
+
+typedef struct
+{
+  EvaDoorPage *page;
+  const char  *text;
+} TextWait;
+
+static gboolean
+counts_are (gpointer data)
+{
+  TextWait *w = data;
+
+  return g_strcmp0 (_eva_door_page_get_counts_text (w->page), w->text) == 0;
+}
+
+/* The server dies mid-session and comes back. */
+static void
+test_offline (void)
+{
+  EvaApiClient *client = door_client ();
+  EvaDoorPage *page;
+  GtkWindow *window = door_window (client, &page);
+  g_autofree char *dbname = g_strdup (door.server->dbname);
+  g_autofree char *listen = NULL;
+  g_autofree char *counts = NULL;
+  g_autofree char *stats_path = NULL;
+  g_autoptr(EvaTestResponse) stats = NULL;
+  g_autoptr(EvaTestResponse) planted = NULL;
+  g_autofree char *planted_body = NULL;
+  const char *env[2] = { NULL, NULL };
+  TextWait tw;
+
+  g_setenv ("EVERATO_CAMERA_PIPELINE", "videotestsrc pattern=black", TRUE);
+  eva_door_page_start (page, door.event_id, "Night Market", door.list_id, "Main entrance");
+  eva_desktop_test_wait (page_synced, page, 30, "the first sync");
+
+  /* Alan's ticket is reissued: its old code is revoked, and the door
+   * learns it from the next increment. */
+  {
+    g_autofree char *id = eva_test_sql (door.server->pg, "SELECT id FROM tickets WHERE code = $1",
+                                        door.codes[2], NULL);
+    g_autofree char *path = g_strdup_printf ("/api/v1/admin/tickets/%s/reissue", id);
+    g_autoptr(EvaTestResponse) r = eva_test_call (door.server, "POST", path, door.organizer, NULL);
+
+    eva_test_assert_status (r, 200);
+  }
+  sync_and_wait (page);
+
+  /* The server goes away. */
+  listen = g_strdup_printf ("EVERATO_LISTEN=127.0.0.1:%u", door.server->port);
+  eva_test_server_kill (door.server);
+  /* Its database stays for the next one. */
+  g_clear_pointer (&door.server->dbname, g_free);
+  g_clear_pointer (&door.server, eva_test_server_free);
+
+  /* Barbara: admitted offline, queued. */
+  g_assert_true (eva_door_page_scan (page, door.codes[4], 0));
+  wait_verdict (page, "an offline verdict");
+  g_assert_true (eva_door_page_get_offline (page));
+  assert_verdict (page, "admit", "ADMIT", "Barbara Liskov", EVA_DOOR_SOUND_ADMIT);
+  g_assert_cmpstr (_eva_door_page_get_verdict_text (page, "offline"), ==,
+                   "Decided offline: the server will be told when it is back");
+  save_png (GTK_WIDGET (window), "door-offline-verdict.png");
+
+  /* Alan's old code: revoked, known from the sync. */
+  g_assert_true (eva_door_page_scan (page, door.codes[2], 0));
+  wait_verdict (page, "the revoked code");
+  assert_verdict (page, "deny", "REVOKED", "Alan Turing", EVA_DOOR_SOUND_DENY);
+
+  /* Ada came in online earlier: known too. */
+  g_assert_true (eva_door_page_scan (page, door.codes[0], 0));
+  wait_verdict (page, "Ada again");
+  assert_verdict (page, "warn", "ALREADY IN", "Ada Lovelace", EVA_DOOR_SOUND_WARN);
+
+  /* Ken: admitted offline; Door 2 will have let him in first. */
+  g_assert_true (eva_door_page_scan (page, door.codes[5], 0));
+  wait_verdict (page, "Ken");
+  assert_verdict (page, "admit", "ADMIT", "Ken Thompson", EVA_DOOR_SOUND_ADMIT);
+  eva_desktop_test_wait (two_waiting, page, 10, "two scans queued");
+  g_assert_cmpstr (_eva_door_page_get_status_text (page), ==, "Offline — 2 scans waiting");
+  gtk_widget_set_visible (_eva_door_page_get_widget (page, "verdict"), FALSE);
+  save_png (GTK_WIDGET (window), "door-offline.png");
+
+  /* Back on the same address; Door 2 admits Ken before this door
+   * uploads (the main loop does not run meanwhile). */
+  env[0] = listen;
+  door.server = eva_test_server_start_on (dbname, env);
+  planted_body = g_strdup_printf ("{\"code\":\"%s\",\"list_id\":\"%s\",\"nonce\":\"planted-%s\","
+                                  "\"type\":\"entry\",\"device_id\":\"%s\"}", door.codes[5], door.list_id,
+                                  door.door2_device, door.door2_device);
+  planted = eva_test_call (door.server, "POST", "/api/v1/admin/checkin/redeem", door.door2, "%s", planted_body);
+  eva_test_assert_status (planted, 200);
+  g_assert_cmpstr (eva_test_json_string (planted->json, "status"), ==, "ok");
+
+  sync_and_wait (page);
+  eva_desktop_test_wait (uploaded, page, 30, "the upload and its conflict");
+  g_assert_false (eva_door_page_get_offline (page));
+  g_assert_nonnull (strstr (_eva_door_page_get_conflict_text (page), "Ken Thompson"));
+  {
+    g_autofree char *ken = _eva_door_page_describe_recent (page, 0);
+
+    g_assert_cmpstr (ken, ==, "Ken Thompson: ADMIT (offline) · conflict: another door let this ticket in first");
+  }
+  /* Barbara counted once, Ken once (by Door 2). */
+  g_assert_cmpint (sql_int ("SELECT count(*) FROM checkins c JOIN tickets t ON t.id = c.ticket_id"
+                            " WHERE t.code = $1 AND c.status = 'ok'", door.codes[4]), ==, 1);
+  g_assert_cmpint (sql_int ("SELECT count(*) FROM checkins c JOIN tickets t ON t.id = c.ticket_id"
+                            " WHERE t.code = $1 AND c.status = 'ok'", door.codes[5]), ==, 1);
+
+  /* The header's counts are the server's. */
+  stats_path = g_strdup_printf ("/api/v1/admin/events/%s/checkin/stats", door.event_id);
+  stats = eva_test_call (door.server, "GET", stats_path, door.door, NULL);
+  eva_test_assert_status (stats, 200);
+  counts = g_strdup_printf ("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT " inside",
+                            eva_test_json_int (stats->json, "lists.0.inside"),
+                            eva_test_json_int (stats->json, "lists.0.expected"));
+  tw.page = page;
+  tw.text = counts;
+  eva_desktop_test_wait (counts_are, &tw, 30, "the server's counts");
+  g_assert_cmpint (eva_test_json_int (stats->json, "lists.0.inside"), ==, 5);
+  save_png (GTK_WIDGET (window), "door-conflict.png");
+
+  close_window (window, client);
+}
+
+/* The local store: not world-readable; an offline decision queues. */
+static void
+test_store (void)
+{
+  g_autofree char *dir = g_build_filename (door.frames, "store", NULL);
+  g_autofree char *path = g_build_filename (dir, "door.sqlite", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaDoorStore) store = eva_door_store_open (path, &error);
+  g_autoptr(JsonObject) verdict = NULL;
+  GStatBuf st;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  /* Without a bundle nothing verifies. */
+  verdict = eva_door_store_decide (store, door.codes[0], door.list_id, "entry", "nonce-0001", g_get_real_time (),
+                                   FALSE);
+  g_assert_cmpstr (json_object_get_string_member (verdict, "reason"), ==, "invalid");
+  g_assert_cmpuint (eva_door_store_count_waiting (store), ==, 0);
+  g_clear_object (&store);
+}
+
+/* One sound each, and they differ. */
+static void
+test_sounds (void)
+{
+  g_autoptr(GBytes) admit = eva_door_sound_render (EVA_DOOR_SOUND_ADMIT, NULL);
+  g_autoptr(GBytes) warn = eva_door_sound_render (EVA_DOOR_SOUND_WARN, NULL);
+  g_autoptr(GBytes) deny = eva_door_sound_render (EVA_DOOR_SOUND_DENY, NULL);
+
+  g_assert_cmpstr (eva_door_sound_get_name (EVA_DOOR_SOUND_ADMIT), ==, "admit");
+  g_assert_cmpstr (eva_door_sound_get_name (EVA_DOOR_SOUND_WARN), ==, "warn");
+  g_assert_cmpstr (eva_door_sound_get_name (EVA_DOOR_SOUND_DENY), ==, "deny");
+  g_assert_cmpuint (g_bytes_get_size (admit), >, 0);
+  g_assert_false (g_bytes_equal (admit, warn));
+  g_assert_false (g_bytes_equal (warn, deny));
+  g_assert_false (g_bytes_equal (admit, deny));
+}
+
+static gboolean
+camera_message_shown (gpointer data)
+{
+  return eva_door_scanner_get_message (data) != NULL;
+}
+
+/* A camera that cannot be opened says so in words. */
+static void
+test_camera_messages (void)
+{
+  g_autoptr(EvaDoorScanner) scanner = eva_door_scanner_new ();
+
+  g_setenv ("EVERATO_CAMERA_PIPELINE", "v4l2src device=/dev/no-such-camera", TRUE);
+  eva_door_scanner_start (scanner, NULL);
+  eva_desktop_test_wait (camera_message_shown, scanner, 10, "the camera's message");
+  g_assert_cmpstr (eva_door_scanner_get_message (scanner), ==,
+                   "The camera cannot be opened. Check that it is connected.");
+  g_assert_false (eva_door_scanner_get_running (scanner));
+  g_unsetenv ("EVERATO_CAMERA_PIPELINE");
+  eva_door_scanner_stop (scanner);
+  g_assert_finalize_object (g_steal_pointer (&scanner));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int result;
+
+  g_setenv ("EVERATO_DOOR_AUDIO_SINK", "fakesink sync=true", TRUE);
+  /* The door's store goes to a folder of this run. */
+  {
+    g_autofree char *data = g_dir_make_tmp ("everato-door-data-XXXXXX", NULL);
+
+    g_setenv ("XDG_DATA_HOME", data, TRUE);
+  }
+  eva_desktop_test_init (&argc, &argv);
+  eva_common_init ();
+
+  g_test_add_func ("/door/sounds", test_sounds);
+  g_test_add_func ("/door/camera-messages", test_camera_messages);
+  door_setup ();
+  g_test_add_func ("/door/store", test_store);
+  g_test_add_func ("/door/camera-verdicts", test_camera_verdicts);
+  g_test_add_func ("/door/keyboard-scanner", test_keyboard_scanner);
+  g_test_add_func ("/door/offline", test_offline);
+  result = g_test_run ();
+  if (door.server != NULL)
+    eva_test_server_free (door.server);
+  return result;
+}
