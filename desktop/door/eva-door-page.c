@@ -310,6 +310,21 @@ describe (JsonObject *verdict)
   return w;
 }
 
+static GtkWidget *
+placeholder (const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
+  gtk_widget_set_margin_top (label, 18);
+  gtk_widget_set_margin_bottom (label, 18);
+  gtk_widget_set_margin_start (label, 12);
+  gtk_widget_set_margin_end (label, 12);
+  gtk_widget_add_css_class (label, "dim-label");
+  return label;
+}
+
 static void
 update_status (EvaDoorPage *self)
 {
@@ -390,7 +405,11 @@ update_recent_row (Recent *r)
   adw_action_row_set_subtitle (r->row, subtitle);
   gtk_widget_set_visible (r->undo_button, r->checkin_id != NULL && !r->undone && !r->conflict);
   if (r->conflict)
-    gtk_widget_add_css_class (GTK_WIDGET (r->row), "error");
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (r->row), "door-row-admit");
+      gtk_widget_add_css_class (GTK_WIDGET (r->row), "door-row-deny");
+      gtk_widget_add_css_class (GTK_WIDGET (r->row), "error");
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -435,6 +454,7 @@ add_recent (EvaDoorPage *self,
   const char *holder = json_string (ticket, "holder_name");
   Recent *r = g_new0 (Recent, 1);
   g_autofree char *title = NULL;
+  g_autofree char *css_class = NULL;
 
   r->nonce = g_strdup (nonce);
   r->checkin_id = g_strdup (json_string (verdict, "checkin_id"));
@@ -445,7 +465,8 @@ add_recent (EvaDoorPage *self,
   r->row = ADW_ACTION_ROW (adw_action_row_new ());
   title = g_markup_escape_text (r->holder, -1);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r->row), title);
-  gtk_widget_add_css_class (GTK_WIDGET (r->row), g_strconcat ("door-row-", w->kind, NULL));
+  css_class = g_strconcat ("door-row-", w->kind, NULL);
+  gtk_widget_add_css_class (GTK_WIDGET (r->row), css_class);
   r->undo_button = gtk_button_new_with_mnemonic (_("_Undo"));
   gtk_widget_set_valign (r->undo_button, GTK_ALIGN_CENTER);
   g_object_set_data (G_OBJECT (r->undo_button), "recent", r);
@@ -1778,6 +1799,9 @@ eva_door_page_init (EvaDoorPage *self)
   g_signal_connect (self->keys, "key-pressed", G_CALLBACK (key_pressed_cb), self);
   g_signal_connect_swapped (self, "map", G_CALLBACK (map_cb), self);
   g_signal_connect_swapped (self, "unmap", G_CALLBACK (unmap_cb), self);
+
+  gtk_list_box_set_placeholder (self->search_list, placeholder (_("Find a ticket by the holder's name, the buyer's email or the booking reference")));
+  gtk_list_box_set_placeholder (self->recent_list, placeholder (_("No scans yet")));
 
   click = gtk_gesture_click_new ();
   g_signal_connect (click, "released", G_CALLBACK (verdict_clicked_cb), self);

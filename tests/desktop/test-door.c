@@ -28,7 +28,9 @@
 #include "eva-qr.h"
 #include "eva-ticket-code.h"
 #include "door/eva-door-page-private.h"
+#include "app/eva-window.h"
 #include "door/eva-door-store.h"
+#include "sign-in/eva-sign-in-page-private.h"
 
 #include "eva-desktop-seed.h"
 #include "eva-desktop-test.h"
@@ -360,6 +362,12 @@ recent_undone (gpointer data)
 }
 
 static gboolean
+camera_drawn (gpointer data)
+{
+  return gtk_picture_get_paintable (GTK_PICTURE (_eva_door_page_get_widget (data, "camera"))) != NULL;
+}
+
+static gboolean
 has_results (gpointer data)
 {
   return _eva_door_page_get_search_count (data) > 0;
@@ -384,6 +392,7 @@ test_camera_verdicts (void)
   eva_door_page_start (page, door.event_id, "Night Market", door.list_id, "Main entrance");
   eva_desktop_test_wait (page_synced, page, 30, "the first sync");
   camera_shows (page, NULL, "empty");
+  eva_desktop_test_wait (camera_drawn, page, 10, "the camera's picture");
   save_png (GTK_WIDGET (window), "door-ready.png");
 
   /* Valid → green, with the holder and type, drawn within a frame or so. */
@@ -438,6 +447,7 @@ test_camera_verdicts (void)
   }
 
   /* Manual search by name, check-in, then undo it. */
+  gtk_widget_set_visible (_eva_door_page_get_widget (page, "verdict"), FALSE);
   gtk_editable_set_text (GTK_EDITABLE (_eva_door_page_get_widget (page, "search")), "grace");
   eva_desktop_test_wait (has_results, page, 30, "the search's results");
   g_assert_cmpuint (_eva_door_page_get_search_count (page), ==, 1);
@@ -652,6 +662,60 @@ test_offline (void)
   close_window (window, client);
 }
 
+static gboolean
+widget_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
+}
+
+static gboolean
+can_start (gpointer data)
+{
+  return gtk_widget_get_sensitive (data) && gtk_widget_get_mapped (data);
+}
+
+/* Door staff who sign in land in door mode: the event and list, then
+ * the scanner. */
+static void
+test_sign_in_lands (void)
+{
+  g_autofree char *id = eva_test_create_staff (door.server, "door@example.test", "door_staff", "open sesame 42");
+  EvaWindow *window = eva_window_new (NULL);
+  EvaSignInPage *sign_in = EVA_SIGN_IN_PAGE (eva_window_get_page (window, "sign-in"));
+  EvaDoorPage *page = EVA_DOOR_PAGE (eva_window_get_page (window, "door"));
+  GtkWidget *start = _eva_door_page_get_widget (page, "start");
+
+  g_setenv ("EVERATO_CAMERA_PIPELINE", "videotestsrc pattern=smpte", TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 720);
+  gtk_window_present (GTK_WINDOW (window));
+  eva_desktop_test_wait (widget_mapped, sign_in, 10, "the sign-in page");
+  eva_sign_in_page_set_server (sign_in, door.server->base_url);
+  eva_sign_in_page_set_email (sign_in, "door@example.test");
+  gtk_editable_set_text (GTK_EDITABLE (_eva_sign_in_page_get_row (sign_in, "password")), "open sesame 42");
+  eva_sign_in_page_submit (sign_in);
+  eva_desktop_test_wait (can_start, start, 30, "door mode's event and list");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (_eva_door_page_get_widget (page, "stack"))), ==,
+                   "setup");
+  save_png (GTK_WIDGET (window), "door-setup.png");
+  g_signal_emit_by_name (start, "clicked");
+  eva_desktop_test_wait (page_synced, page, 30, "the scanner's first sync");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (_eva_door_page_get_widget (page, "stack"))), ==,
+                   "scanner");
+
+  /* The kiosk lock: leaving needs the password. */
+  _eva_door_page_lock (page, "open sesame 42");
+  g_assert_true (eva_door_page_get_locked (page));
+  g_assert_false (gtk_widget_get_visible (_eva_door_page_get_widget (page, "back")));
+  g_assert_false (_eva_door_page_unlock (page, "guess"));
+  g_assert_true (eva_door_page_get_locked (page));
+  g_assert_true (_eva_door_page_unlock (page, "open sesame 42"));
+  g_assert_false (eva_door_page_get_locked (page));
+  g_assert_true (gtk_widget_get_visible (_eva_door_page_get_widget (page, "back")));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  eva_desktop_test_settle (100);
+}
+
 /* The local store: not world-readable; an offline decision queues. */
 static void
 test_store (void)
@@ -731,11 +795,20 @@ main (int   argc,
   }
   eva_desktop_test_init (&argc, &argv);
   eva_common_init ();
+  /* The app's style sheet, as EvaApplication loads it. */
+  {
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (css, RESOURCE_PATH "/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
 
   g_test_add_func ("/door/sounds", test_sounds);
   g_test_add_func ("/door/camera-messages", test_camera_messages);
   door_setup ();
   g_test_add_func ("/door/store", test_store);
+  g_test_add_func ("/door/sign-in-lands", test_sign_in_lands);
   g_test_add_func ("/door/camera-verdicts", test_camera_verdicts);
   g_test_add_func ("/door/keyboard-scanner", test_keyboard_scanner);
   g_test_add_func ("/door/offline", test_offline);
