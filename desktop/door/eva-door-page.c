@@ -1183,7 +1183,10 @@ frame_cb (EvaDoorScanner *scanner,
           GdkTexture     *frame,
           EvaDoorPage    *self)
 {
-  gtk_picture_set_paintable (self->camera_picture, GDK_PAINTABLE (frame));
+  /* Under a verdict the picture is hidden: drawing it would only delay
+   * the verdict. */
+  if (!gtk_widget_get_visible (self->verdict_box))
+    gtk_picture_set_paintable (self->camera_picture, GDK_PAINTABLE (frame));
 }
 
 static void

@@ -27,6 +27,7 @@
 #include "door/eva-door-scanner.h"
 
 #define SINK_CAPS "video/x-raw,format=GRAY8"
+#define DISPLAY_WIDTH_MAX 640
 
 typedef struct
 {
@@ -167,7 +168,7 @@ deliver_frame_cb (gpointer data)
   if (!self->running)
     return G_SOURCE_REMOVE;
   g_clear_object (&self->frame);
-  self->frame = gdk_memory_texture_new (d->width, d->height, GDK_MEMORY_R8G8B8, d->pixels, d->width * 3);
+  self->frame = gdk_memory_texture_new (d->width, d->height, GDK_MEMORY_R8G8B8, d->pixels, (gsize) d->width * 3);
   g_signal_emit (self, signals[SIGNAL_FRAME], 0, self->frame);
   return G_SOURCE_REMOVE;
 }
@@ -270,14 +271,25 @@ new_sample_cb (GstAppSink *sink,
 
       if (show)
         {
+          /* The picture on screen needs no more than 640 pixels across:
+           * every other pixel of a bigger frame, four times less to
+           * expand and to draw. */
+          int step = w > DISPLAY_WIDTH_MAX ? (w + DISPLAY_WIDTH_MAX - 1) / DISPLAY_WIDTH_MAX : 1;
+          int dw = w / step, dh = h / step;
           Delivery *d = delivery_new (self);
-          guint8 *rgb = g_malloc ((gsize) w * h * 3);
+          guint8 *rgb = g_malloc ((gsize) dw * dh * 3);
+          guint8 *out = rgb;
 
-          for (gsize i = 0, n = (gsize) w * h; i < n; i++)
-            rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = gray[i];
-          d->pixels = g_bytes_new_take (rgb, (gsize) w * h * 3);
-          d->width = w;
-          d->height = h;
+          for (int y = 0; y < dh; y++)
+            {
+              const guint8 *row = gray + (gsize) y * step * w;
+
+              for (int x = 0; x < dw; x++, out += 3)
+                out[0] = out[1] = out[2] = row[x * step];
+            }
+          d->pixels = g_bytes_new_take (rgb, (gsize) dw * dh * 3);
+          d->width = dw;
+          d->height = dh;
           g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT_IDLE, deliver_frame_cb, d, delivery_free);
         }
 
