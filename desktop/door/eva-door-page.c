@@ -1108,6 +1108,7 @@ key_pressed_cb (GtkEventControllerKey *controller,
       gsize len = self->burst->len;
 
       g_string_truncate (self->burst, 0);
+      g_debug ("Enter after %" G_GSIZE_FORMAT " keys, %s", len, fast ? "fast" : "slow");
       /* Typed by a person into the search: Enter is the search's. */
       if (len < BURST_MIN_CHARS || !fast)
         return FALSE;

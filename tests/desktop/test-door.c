@@ -362,6 +362,12 @@ recent_undone (gpointer data)
 }
 
 static gboolean
+latency_measured (gpointer data)
+{
+  return _eva_door_page_get_last_latency (data) > 0;
+}
+
+static gboolean
 camera_drawn (gpointer data)
 {
   return gtk_picture_get_paintable (GTK_PICTURE (_eva_door_page_get_widget (data, "camera"))) != NULL;
@@ -403,7 +409,7 @@ test_camera_verdicts (void)
   g_assert_cmpstr (_eva_door_page_get_verdict_text (page, "type"), ==, "Standard");
   g_assert_cmpstr (_eva_door_page_get_verdict_text (page, "offline"), ==, "");
   save_png (GTK_WIDGET (window), "door-admit.png");
-  g_assert_cmpint (_eva_door_page_get_last_latency (page), >, 0);
+  eva_desktop_test_wait (latency_measured, page, 10, "the verdict to be drawn");
   g_assert_cmpint (_eva_door_page_get_last_latency (page), <, 5 * G_USEC_PER_SEC);
 
   /* Still in view: ignored for two seconds, then "already in". */
@@ -491,6 +497,23 @@ xtest_type (Display    *dpy,
   XSync (dpy, False);
 }
 
+/* Gives @data the X input focus (no window manager does) until GTK says it
+ * has it: a window not viewable yet refuses it. */
+static gboolean
+focus_window (gpointer data)
+{
+  GtkWindow *window = data;
+  GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (window));
+  Window xid = gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window)));
+
+  if (gtk_window_is_active (window))
+    return TRUE;
+  gdk_x11_display_error_trap_push (display);
+  XSetInputFocus (gdk_x11_display_get_xdisplay (display), xid, RevertToParent, CurrentTime);
+  gdk_x11_display_error_trap_pop_ignored (display);
+  return FALSE;
+}
+
 static void
 test_keyboard_scanner (void)
 {
@@ -499,7 +522,6 @@ test_keyboard_scanner (void)
   GtkWindow *window = door_window (client, &page);
   GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (window));
   Display *dpy = gdk_x11_display_get_xdisplay (display);
-  Window xid = gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window)));
   GtkWidget *search = _eva_door_page_get_widget (page, "search");
   g_autofree char *typed = g_strconcat (door.codes[3], "\n", NULL);
   int event_base, error_base, major, minor;
@@ -508,9 +530,9 @@ test_keyboard_scanner (void)
   g_setenv ("EVERATO_CAMERA_PIPELINE", "videotestsrc pattern=black", TRUE);
   eva_door_page_start (page, door.event_id, "Night Market", door.list_id, "Main entrance");
   eva_desktop_test_wait (page_synced, page, 30, "the first sync");
-  XSetInputFocus (dpy, xid, RevertToParent, CurrentTime);
+  eva_desktop_test_wait (focus_window, window, 10, "the window to have the keyboard");
   gtk_window_set_focus (window, NULL);
-  eva_desktop_test_settle (100);
+  eva_desktop_test_settle (50);
 
   xtest_type (dpy, typed, 0);
   wait_verdict (page, "the USB scanner's code");
@@ -808,9 +830,11 @@ main (int   argc,
   g_test_add_func ("/door/camera-messages", test_camera_messages);
   door_setup ();
   g_test_add_func ("/door/store", test_store);
+  /* Before a signed-in EvaWindow has come and gone: the X focus is the
+   * test's to give. */
+  g_test_add_func ("/door/keyboard-scanner", test_keyboard_scanner);
   g_test_add_func ("/door/sign-in-lands", test_sign_in_lands);
   g_test_add_func ("/door/camera-verdicts", test_camera_verdicts);
-  g_test_add_func ("/door/keyboard-scanner", test_keyboard_scanner);
   g_test_add_func ("/door/offline", test_offline);
   result = g_test_run ();
   if (door.server != NULL)
