@@ -19,6 +19,7 @@ const char   *_eva_door_page_get_verdict_text (EvaDoorPage *self,
 EvaDoorSound  _eva_door_page_get_last_sound   (EvaDoorPage *self);
 guint         _eva_door_page_get_verdicts     (EvaDoorPage *self);
 gint64        _eva_door_page_get_last_latency (EvaDoorPage *self);
+gint64        _eva_door_page_get_last_decided (EvaDoorPage *self);
 const char   *_eva_door_page_get_counts_text  (EvaDoorPage *self);
 const char   *_eva_door_page_get_status_text  (EvaDoorPage *self);
 const char   *_eva_door_page_get_conflict_text (EvaDoorPage *self);

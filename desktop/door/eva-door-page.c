@@ -120,6 +120,7 @@ struct _EvaDoorPage
   char            *last_code;
   gint64           last_verdict_us;
   gint64           last_latency_us;
+  gint64           last_decided_us;      /* entered → verdict on the main loop */
   gint64           pending_entered_us;
   gulong           after_paint_id;
   GdkFrameClock   *frame_clock;
@@ -425,6 +426,7 @@ verdict_timeout_cb (gpointer data)
 
   self->verdict_source = 0;
   gtk_widget_set_visible (self->verdict_box, FALSE);
+  eva_door_scanner_set_preview (self->scanner, TRUE);
   self->verdict_kind = NULL;
   g_clear_pointer (&self->pay_code, g_free);
   return G_SOURCE_REMOVE;
@@ -517,6 +519,7 @@ show_verdict (EvaDoorPage *self,
     self->pay_code = g_strdup (code);
   gtk_widget_set_visible (self->pay_button, self->pay_code != NULL);
   gtk_widget_set_visible (self->verdict_box, TRUE);
+  eva_door_scanner_set_preview (self->scanner, FALSE);
   self->verdict_kind = w.kind;
   self->last_sound = w.sound;
   self->verdicts++;
@@ -539,6 +542,7 @@ show_verdict (EvaDoorPage *self,
       GdkFrameClock *clock = gdk_surface_get_frame_clock (gtk_native_get_surface (native));
 
       self->pending_entered_us = entered_us;
+      self->last_decided_us = g_get_monotonic_time () - entered_us;
       if (self->after_paint_id == 0)
         {
           self->frame_clock = g_object_ref (clock);
@@ -2060,6 +2064,12 @@ gint64
 _eva_door_page_get_last_latency (EvaDoorPage *self)
 {
   return self->last_latency_us;
+}
+
+gint64
+_eva_door_page_get_last_decided (EvaDoorPage *self)
+{
+  return self->last_decided_us;
 }
 
 const char *

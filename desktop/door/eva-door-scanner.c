@@ -28,6 +28,9 @@
 
 #define SINK_CAPS "video/x-raw,format=GRAY8"
 #define DISPLAY_WIDTH_MAX 640
+/* After a code, zbar rests this long: the code is still in view, and the
+ * verdict it leads to wants the processor. */
+#define REST_AFTER_CODE_US (400 * 1000)
 
 typedef struct
 {
@@ -55,6 +58,8 @@ struct _EvaDoorScanner
   gboolean    busy;          /* zbar is working on one */
   gboolean    quit;
   gboolean    display_pending;
+  gboolean    preview;       /* frames go to the screen */
+  gint64      rest_until;    /* no decoding before (monotonic µs) */
   guint       frames;
   guint       dropped;
   guint       decoded;
@@ -218,6 +223,9 @@ decoder_thread (gpointer data)
               g_main_context_invoke_full (NULL, G_PRIORITY_HIGH, deliver_code_cb, d, delivery_free);
             }
           g_atomic_int_inc (&self->decoded);
+          g_mutex_lock (&self->lock);
+          self->rest_until = g_get_monotonic_time () + REST_AFTER_CODE_US;
+          g_mutex_unlock (&self->lock);
         }
       zbar_image_destroy (image);
       frame_free (frame);
@@ -250,10 +258,10 @@ new_sample_cb (GstAppSink *sink,
 
   g_mutex_lock (&self->lock);
   self->frames++;
-  take = !self->busy;
+  take = !self->busy && entered_us >= self->rest_until;
   if (!take)
     self->dropped++;
-  show = !self->display_pending;
+  show = self->preview && !self->display_pending;
   if (show)
     self->display_pending = TRUE;
   g_mutex_unlock (&self->lock);
@@ -446,6 +454,7 @@ eva_door_scanner_init (EvaDoorScanner *self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   g_weak_ref_init (&self->weak, self);
+  self->preview = TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -635,5 +644,18 @@ eva_door_scanner_get_counts (EvaDoorScanner *self,
   *frames = self->frames;
   *dropped = self->dropped;
   *decoded = g_atomic_int_get (&self->decoded);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Whether frames are sent to the screen (not while a verdict covers it:
+ * the work would only delay the verdict). */
+void
+eva_door_scanner_set_preview (EvaDoorScanner *self,
+                              gboolean        preview)
+{
+  g_return_if_fail (EVA_IS_DOOR_SCANNER (self));
+
+  g_mutex_lock (&self->lock);
+  self->preview = preview;
   g_mutex_unlock (&self->lock);
 }

@@ -18,6 +18,8 @@ void            eva_door_scanner_start        (EvaDoorScanner *self,
                                                const char     *camera);
 void            eva_door_scanner_stop         (EvaDoorScanner *self);
 gboolean        eva_door_scanner_get_running  (EvaDoorScanner *self);
+void            eva_door_scanner_set_preview  (EvaDoorScanner *self,
+                                               gboolean        preview);
 const char     *eva_door_scanner_get_message  (EvaDoorScanner *self);
 GdkTexture     *eva_door_scanner_get_frame    (EvaDoorScanner *self);
 void            eva_door_scanner_get_counts   (EvaDoorScanner *self,

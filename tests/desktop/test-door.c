@@ -192,7 +192,7 @@ camera_shows (EvaDoorPage *page,
               const char  *name)
 {
   g_autofree char *png = frame_png (code, name, 640, 480);
-  g_autofree char *pipeline = g_strdup_printf ("filesrc location=%s ! pngdec ! imagefreeze", png);
+  g_autofree char *pipeline = g_strdup_printf ("filesrc location=%s ! pngdec ! imagefreeze is-live=true", png);
 
   g_setenv ("EVERATO_CAMERA_PIPELINE", pipeline, TRUE);
   eva_door_scanner_start (_eva_door_page_get_scanner (page), NULL);
