@@ -568,13 +568,51 @@ refresh_waiting_done_cb (GObject      *source,
     set_waiting (self, n);
 }
 
+/* Work on the store in a thread: the task holds the store (the page may
+ * stop and let go of it meanwhile) and the work's data. */
+typedef struct
+{
+  EvaDoorStore   *store;
+  gpointer        data;
+  GDestroyNotify  free;
+} StoreWork;
+
+static void
+store_work_free (StoreWork *w)
+{
+  g_object_unref (w->store);
+  if (w->free != NULL)
+    w->free (w->data);
+  g_free (w);
+}
+
+static void
+store_run (EvaDoorPage         *self,
+           GCancellable        *cancellable,
+           GTaskThreadFunc      func,
+           gpointer             data,
+           GDestroyNotify       free_data,
+           GAsyncReadyCallback  callback)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, NULL);
+  StoreWork *w = g_new0 (StoreWork, 1);
+
+  w->store = g_object_ref (self->store);
+  w->data = data;
+  w->free = free_data;
+  g_task_set_task_data (task, w, (GDestroyNotify) store_work_free);
+  g_task_run_in_thread (task, func);
+}
+
+#define WORK(task_data) ((StoreWork *) (task_data))
+
 static void
 count_waiting_thread (GTask        *task,
                       gpointer      source,
                       gpointer      task_data,
                       GCancellable *cancellable)
 {
-  g_task_return_int (task, eva_door_store_count_waiting (task_data));
+  g_task_return_int (task, eva_door_store_count_waiting (WORK (task_data)->store));
 }
 
 static void
@@ -584,9 +622,7 @@ refresh_waiting (EvaDoorPage *self)
 
   if (self->store == NULL)
     return;
-  task = g_task_new (self, self->cancellable, refresh_waiting_done_cb, NULL);
-  g_task_set_task_data (task, g_object_ref (self->store), g_object_unref);
-  g_task_run_in_thread (task, count_waiting_thread);
+  store_run (self, self->cancellable, count_waiting_thread, NULL, NULL, refresh_waiting_done_cb);
 }
 
 static void
@@ -595,10 +631,10 @@ decide_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  Scan *scan = task_data;
+  Scan *scan = WORK (task_data)->data;
 
   g_task_return_pointer (task,
-                         eva_door_store_decide (scan->self->store, scan->code, scan->list_id, "entry",
+                         eva_door_store_decide (WORK (task_data)->store, scan->code, scan->list_id, "entry",
                                                 scan->nonce, scan->scanned_us, scan->force),
                          (GDestroyNotify) json_object_unref);
 }
@@ -609,7 +645,7 @@ decided_cb (GObject      *source,
             gpointer      user_data)
 {
   EvaDoorPage *self = EVA_DOOR_PAGE (source);
-  Scan *scan = g_task_get_task_data (G_TASK (result));
+  Scan *scan = WORK (g_task_get_task_data (G_TASK (result)))->data;
   g_autoptr(JsonObject) verdict = g_task_propagate_pointer (G_TASK (result), NULL);
 
   if (verdict == NULL)
@@ -632,9 +668,7 @@ decide_locally (Scan *scan)
       scan_free (scan);
       return;
     }
-  task = g_task_new (self, self->cancellable, decided_cb, NULL);
-  g_task_set_task_data (task, scan, (GDestroyNotify) scan_free);
-  g_task_run_in_thread (task, decide_thread);
+  store_run (self, self->cancellable, decide_thread, scan, (GDestroyNotify) scan_free, decided_cb);
 }
 
 static void
@@ -643,10 +677,9 @@ record_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  EvaDoorPage *self = source;
-  JsonObject *verdict = task_data;
+  JsonObject *verdict = WORK (task_data)->data;
 
-  eva_door_store_record_online (self->store, verdict, json_string (verdict, "_list_id"),
+  eva_door_store_record_online (WORK (task_data)->store, verdict, json_string (verdict, "_list_id"),
                                 json_object_get_int_member (verdict, "_scanned_us"));
   g_task_return_boolean (task, TRUE);
 }
@@ -699,7 +732,6 @@ redeemed_cb (GObject      *source,
   show_verdict (self, verdict, scan->code, scan->nonce, scan->entered_us);
   if (self->store != NULL && g_strcmp0 (json_string (verdict, "status"), "ok") == 0)
     {
-      g_autoptr(GTask) task = g_task_new (self, NULL, NULL, NULL);
       JsonObject *copy = json_object_new ();
 
       json_object_set_object_member (copy, "ticket", json_object_ref (json_object (verdict, "ticket")));
@@ -708,8 +740,7 @@ redeemed_cb (GObject      *source,
       json_object_set_string_member (copy, "type", json_string (verdict, "type"));
       json_object_set_string_member (copy, "_list_id", scan->list_id);
       json_object_set_int_member (copy, "_scanned_us", scan->scanned_us);
-      g_task_set_task_data (task, copy, (GDestroyNotify) json_object_unref);
-      g_task_run_in_thread (task, record_thread);
+      store_run (self, NULL, record_thread, copy, (GDestroyNotify) json_object_unref, NULL);
     }
   refresh_counts (self);
   scan_free (scan);
@@ -786,10 +817,9 @@ counts_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  EvaDoorPage *self = source;
   Counts *c = g_new0 (Counts, 1);
 
-  eva_door_store_counts (self->store, task_data, &c->inside, &c->expected);
+  eva_door_store_counts (WORK (task_data)->store, WORK (task_data)->data, &c->inside, &c->expected);
   g_task_return_pointer (task, c, g_free);
 }
 
@@ -840,10 +870,7 @@ refresh_counts (EvaDoorPage *self)
                                         g_object_ref (self));
   else if (self->store != NULL)
     {
-      g_autoptr(GTask) task = g_task_new (self, self->cancellable, local_counts_cb, NULL);
-
-      g_task_set_task_data (task, g_strdup (self->list_id), g_free);
-      g_task_run_in_thread (task, counts_thread);
+      store_run (self, self->cancellable, counts_thread, g_strdup (self->list_id), g_free, local_counts_cb);
     }
 }
 
@@ -853,9 +880,7 @@ take_results_thread (GTask        *task,
                      gpointer      task_data,
                      GCancellable *cancellable)
 {
-  EvaDoorPage *self = source;
-
-  g_task_return_pointer (task, eva_door_store_take_results (self->store, task_data),
+  g_task_return_pointer (task, eva_door_store_take_results (WORK (task_data)->store, WORK (task_data)->data),
                          (GDestroyNotify) g_ptr_array_unref);
 }
 
@@ -907,13 +932,8 @@ results_taken_cb (GObject      *source,
         }
     }
   refresh_waiting (self);
-  if (eva_door_store_count_waiting (self->store) > 0)
-    upload (self);
-  else
-    {
-      set_waiting (self, 0);
-      refresh_counts (self);
-    }
+  /* The next batch, if any; an empty one ends it. */
+  upload (self);
 }
 
 static void
@@ -948,27 +968,55 @@ uploaded_cb (GObject      *source,
         g_object_set_data_full (G_OBJECT (recent->row), "server-id",
                                 g_strdup (json_string (r, "checkin_id")), g_free);
     }
-  task = g_task_new (self, self->cancellable, results_taken_cb, NULL);
-  g_task_set_task_data (task, json_array_ref (results), (GDestroyNotify) json_array_unref);
-  g_task_run_in_thread (task, take_results_thread);
+  if (self->store == NULL)
+    return;
+  store_run (self, self->cancellable, take_results_thread, json_array_ref (results),
+             (GDestroyNotify) json_array_unref, results_taken_cb);
 }
 
 static void
+waiting_thread (GTask        *task,
+                gpointer      source,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  g_task_return_pointer (task, eva_door_store_waiting (WORK (task_data)->store, WORK (task_data)->data, UPLOAD_BATCH),
+                         (GDestroyNotify) json_array_unref);
+}
+
+static void
+waiting_read_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  EvaDoorPage *self = EVA_DOOR_PAGE (source);
+  g_autoptr(JsonArray) scans = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (scans == NULL)
+    return;
+  if (json_array_get_length (scans) == 0 || self->offline)
+    {
+      self->uploading = FALSE;
+      if (json_array_get_length (scans) == 0)
+        {
+          set_waiting (self, 0);
+          refresh_counts (self);
+        }
+      return;
+    }
+  eva_api_client_upload_scans_async (self->client, scans, self->cancellable, uploaded_cb, g_object_ref (self));
+}
+
+/* Sends what waits, a batch at a time (read from the store in a thread). */
+static void
 upload (EvaDoorPage *self)
 {
-  g_autoptr(JsonArray) scans = NULL;
+  g_autoptr(GTask) task = NULL;
 
   if (self->uploading || self->store == NULL || self->client == NULL || self->offline)
     return;
-  /* A few hundred small rows: read on this thread, it takes no time. */
-  scans = eva_door_store_waiting (self->store, self->device_id, UPLOAD_BATCH);
-  if (json_array_get_length (scans) == 0)
-    {
-      set_waiting (self, 0);
-      return;
-    }
   self->uploading = TRUE;
-  eva_api_client_upload_scans_async (self->client, scans, self->cancellable, uploaded_cb, g_object_ref (self));
+  store_run (self, self->cancellable, waiting_thread, g_strdup (self->device_id), g_free, waiting_read_cb);
 }
 
 static void
@@ -977,10 +1025,9 @@ apply_thread (GTask        *task,
               gpointer      task_data,
               GCancellable *cancellable)
 {
-  EvaDoorPage *self = source;
   GError *error = NULL;
 
-  if (eva_door_store_apply_bundle (self->store, task_data, &error))
+  if (eva_door_store_apply_bundle (WORK (task_data)->store, WORK (task_data)->data, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -1027,9 +1074,23 @@ bundle_cb (GObject      *source,
       return;
     }
   set_offline (self, FALSE);
-  task = g_task_new (self, self->cancellable, applied_cb, NULL);
-  g_task_set_task_data (task, g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref);
-  g_task_run_in_thread (task, apply_thread);
+  if (self->store == NULL)
+    return;
+  store_run (self, self->cancellable, apply_thread, g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref,
+             applied_cb);
+}
+
+static void
+save_device_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  char **device = WORK (task_data)->data;
+
+  eva_door_store_set_meta (WORK (task_data)->store, "device_id", device[0]);
+  eva_door_store_set_meta (WORK (task_data)->store, "device_name", device[1]);
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -1052,8 +1113,10 @@ device_cb (GObject      *source,
     }
   g_free (self->device_id);
   self->device_id = g_strdup (eva_record_get_id (device));
-  eva_door_store_set_meta (self->store, "device_id", self->device_id);
-  eva_door_store_set_meta (self->store, "device_name", self->device_name);
+  if (self->store != NULL)
+    store_run (self, NULL, save_device_thread,
+               g_strdupv ((char *[]) { self->device_id, self->device_name, NULL }), (GDestroyNotify) g_strfreev,
+               NULL);
   self->syncing = FALSE;
   sync_now (self);
 }
@@ -1072,7 +1135,7 @@ sync_now (EvaDoorPage *self)
                                             g_object_ref (self));
       return;
     }
-  cursor = eva_door_store_get_meta (self->store, "cursor");
+  cursor = eva_door_store_dup_cursor (self->store);
   eva_api_client_checkin_bundle_async (self->client, self->event_id, cursor, self->cancellable, bundle_cb,
                                        g_object_ref (self));
 }
@@ -1215,6 +1278,38 @@ camera_selected_cb (EvaDoorPage *self)
 }
 
 static void
+undo_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  eva_door_store_undo (WORK (task_data)->store, WORK (task_data)->data);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+undone_locally_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  EvaDoorPage *self = EVA_DOOR_PAGE (source);
+
+  if (!g_task_propagate_boolean (G_TASK (result), NULL))
+    return;
+  refresh_waiting (self);
+  refresh_counts (self);
+}
+
+static void
+undo_locally (EvaDoorPage *self,
+              const char  *checkin_id)
+{
+  if (self->store == NULL)
+    return;
+  store_run (self, self->cancellable, undo_thread, g_strdup (checkin_id), g_free, undone_locally_cb);
+}
+
+static void
 undo_done_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
@@ -1229,9 +1324,7 @@ undo_done_cb (GObject      *source,
         eva_report_error (GTK_WIDGET (self), error);
       return;
     }
-  if (self->store != NULL)
-    eva_door_store_undo (self->store, eva_record_get_id (undone));
-  refresh_counts (self);
+  undo_locally (self, eva_record_get_id (undone));
 }
 
 static void
@@ -1245,10 +1338,7 @@ undo (EvaDoorPage *self,
   if (g_str_has_prefix (r->checkin_id, "local:"))
     {
       /* Never sent: it only leaves the queue. */
-      if (self->store != NULL)
-        eva_door_store_undo (self->store, r->checkin_id);
-      refresh_waiting (self);
-      refresh_counts (self);
+      undo_locally (self, r->checkin_id);
       return;
     }
   eva_api_client_undo_checkin_async (self->client, r->checkin_id, self->cancellable, undo_done_cb,
@@ -1869,10 +1959,15 @@ open_store_thread (GTask        *task,
   GError *error = NULL;
   EvaDoorStore *store = eva_door_store_open (task_data, &error);
 
-  if (store != NULL)
-    g_task_return_pointer (task, store, g_object_unref);
-  else
-    g_task_return_error (task, error);
+  if (store == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* What the main loop needs of it, read here. */
+  g_object_set_data_full (G_OBJECT (store), "device-id", eva_door_store_get_meta (store, "device_id"), g_free);
+  g_object_set_data_full (G_OBJECT (store), "device-name", eva_door_store_get_meta (store, "device_name"), g_free);
+  g_task_return_pointer (task, store, g_object_unref);
 }
 
 static void
@@ -1893,8 +1988,8 @@ store_opened_cb (GObject      *source,
       return;
     }
   self->store = g_steal_pointer (&store);
-  device_id = eva_door_store_get_meta (self->store, "device_id");
-  device_name = eva_door_store_get_meta (self->store, "device_name");
+  device_id = g_strdup (g_object_get_data (G_OBJECT (self->store), "device-id"));
+  device_name = g_strdup (g_object_get_data (G_OBJECT (self->store), "device-name"));
   /* A new name for this door is a new device. */
   if (device_id != NULL && g_strcmp0 (device_name, self->device_name) == 0)
     self->device_id = g_steal_pointer (&device_id);

@@ -35,6 +35,7 @@ struct _EvaDoorStore
   char    *path;
   sqlite3 *db;
   GMutex   lock;
+  char    *cursor;     /* of the last bundle applied, kept in memory too */
 };
 
 G_DEFINE_TYPE (EvaDoorStore, eva_door_store, G_TYPE_OBJECT)
@@ -260,6 +261,7 @@ eva_door_store_finalize (GObject *object)
 
   g_clear_pointer (&self->db, sqlite3_close);
   g_free (self->path);
+  g_free (self->cursor);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (eva_door_store_parent_class)->finalize (object);
 }
@@ -338,6 +340,7 @@ eva_door_store_open (const char  *path,
                    sqlite3_errmsg (self->db));
       return NULL;
     }
+  self->cursor = meta_unlocked (self, "cursor");
   return g_steal_pointer (&self);
 }
 
@@ -371,9 +374,19 @@ eva_door_store_set_meta (EvaDoorStore *self,
 gboolean
 eva_door_store_has_bundle (EvaDoorStore *self)
 {
-  g_autofree char *cursor = eva_door_store_get_meta (self, "cursor");
+  g_autofree char *cursor = eva_door_store_dup_cursor (self);
 
   return cursor != NULL;
+}
+
+/* The cursor of the next increment, or NULL: from memory, so the main
+ * loop may ask. */
+char *
+eva_door_store_dup_cursor (EvaDoorStore *self)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  return g_strdup (self->cursor);
 }
 
 /* Merges a bundle (the JSON text of GET …/checkin/bundle) by id; a full
@@ -447,6 +460,8 @@ eva_door_store_apply_bundle (EvaDoorStore  *self,
   cursor = prepare (self, "INSERT OR REPLACE INTO meta VALUES ('cursor', ?)", 1, member_string (root, "cursor"));
   run (self, cursor);
   exec (self, "COMMIT");
+  g_free (self->cursor);
+  self->cursor = g_strdup (member_string (root, "cursor"));
   return TRUE;
 }
 

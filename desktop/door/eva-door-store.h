@@ -40,6 +40,7 @@ gboolean      eva_door_store_apply_bundle  (EvaDoorStore  *self,
                                             GBytes        *json,
                                             GError       **error);
 gboolean      eva_door_store_has_bundle    (EvaDoorStore  *self);
+char         *eva_door_store_dup_cursor    (EvaDoorStore  *self);
 
 JsonObject   *eva_door_store_decide        (EvaDoorStore  *self,
                                             const char    *code,
