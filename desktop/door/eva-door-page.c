@@ -460,7 +460,8 @@ add_recent (EvaDoorPage *self,
 
   r->nonce = g_strdup (nonce);
   r->checkin_id = g_strdup (json_string (verdict, "checkin_id"));
-  r->holder = g_strdup (holder != NULL && *holder != '\0' ? holder : _("No name"));
+  r->holder = g_strdup (holder != NULL && *holder != '\0' ? holder
+                       : ticket != NULL ? _("No name") : _("Unknown code"));
   r->headline = json_object_get_boolean_member_with_default (verdict, "offline", FALSE)
                 ? g_strdup_printf (_("%s (offline)"), w->headline) : g_strdup (w->headline);
   r->kind = g_strdup (w->kind);
@@ -508,7 +509,9 @@ show_verdict (EvaDoorPage *self,
   gtk_label_set_label (self->verdict_headline, w.headline);
   gtk_label_set_label (self->verdict_name, holder != NULL && *holder != '\0' ? holder
                                            : ticket != NULL ? _("No name") : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->verdict_name), ticket != NULL);
   gtk_label_set_label (self->verdict_type, type != NULL ? type : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->verdict_type), type != NULL);
   gtk_label_set_label (self->verdict_reason, reason != NULL ? reason : "");
   gtk_widget_set_visible (GTK_WIDGET (self->verdict_reason), reason != NULL);
   gtk_label_set_label (self->verdict_offline,
