@@ -130,6 +130,7 @@ struct _EvaDoorPage
   /* Keyboard scanner */
   GtkEventController *keys;
   GtkWidget       *keys_root;
+  gulong           close_request_id;
   GString         *burst;
   guint32          burst_last_ms;
   GString         *conflicts;
@@ -1209,12 +1210,20 @@ key_pressed_cb (GtkEventControllerKey *controller,
   return !in_entry || self->burst->len > 1;
 }
 
+/* Locked, the window stays open (Alt+F4 included). */
+static gboolean
+close_request_cb (EvaDoorPage *self)
+{
+  return self->locked;
+}
+
 static void
 detach_keys (EvaDoorPage *self)
 {
   if (self->keys_root == NULL)
     return;
   gtk_widget_remove_controller (self->keys_root, self->keys);
+  g_clear_signal_handler (&self->close_request_id, self->keys_root);
   g_object_remove_weak_pointer (G_OBJECT (self->keys_root), (gpointer *) &self->keys_root);
   self->keys_root = NULL;
 }
@@ -1234,6 +1243,8 @@ attach_keys (EvaDoorPage *self)
   self->keys_root = root;
   g_object_add_weak_pointer (G_OBJECT (root), (gpointer *) &self->keys_root);
   gtk_widget_add_controller (root, g_object_ref (self->keys));
+  if (GTK_IS_WINDOW (root))
+    self->close_request_id = g_signal_connect_swapped (root, "close-request", G_CALLBACK (close_request_cb), self);
 }
 
 /* ------------------------------------------------------------------ */

@@ -728,11 +728,49 @@ test_sign_in_lands (void)
   _eva_door_page_lock (page, "open sesame 42");
   g_assert_true (eva_door_page_get_locked (page));
   g_assert_false (gtk_widget_get_visible (_eva_door_page_get_widget (page, "back")));
+  gtk_window_close (GTK_WINDOW (window));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
   g_assert_false (_eva_door_page_unlock (page, "guess"));
   g_assert_true (eva_door_page_get_locked (page));
   g_assert_true (_eva_door_page_unlock (page, "open sesame 42"));
   g_assert_false (eva_door_page_get_locked (page));
   g_assert_true (gtk_widget_get_visible (_eva_door_page_get_widget (page, "back")));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  eva_desktop_test_settle (100);
+}
+
+static gboolean
+event_chosen (gpointer data)
+{
+  EvaDoorPage *page = data;
+
+  return gtk_widget_get_sensitive (_eva_door_page_get_widget (page, "start"));
+}
+
+/* Organizers open door mode from their event: it is chosen already; they
+ * leave back to the events. */
+static void
+test_organizer_opens (void)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/admin/events/%s", door.event_id);
+  g_autoptr(EvaTestResponse) got = eva_test_call (door.server, "GET", path, door.organizer, NULL);
+  g_autoptr(EvaRecord) event = NULL;
+  EvaWindow *window = eva_window_new (NULL);
+  EvaDoorPage *page = EVA_DOOR_PAGE (eva_window_get_page (window, "door"));
+  AdwComboRow *event_row = ADW_COMBO_ROW (_eva_door_page_get_widget (page, "event"));
+  GtkStringObject *chosen;
+
+  eva_test_assert_status (got, 200);
+  event = eva_record_new (json_node_get_object (got->json));
+  eva_api_client_set_base_url (eva_window_get_client (window), door.server->base_url, NULL);
+  eva_api_client_set_access_token (eva_window_get_client (window), door.organizer);
+  gtk_window_present (GTK_WINDOW (window));
+  eva_window_show_door (window, event);
+  eva_desktop_test_wait (event_chosen, page, 30, "the event and its lists");
+  chosen = adw_combo_row_get_selected_item (event_row);
+  g_assert_cmpstr (gtk_string_object_get_string (chosen), ==, "Night Market");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (page)));
 
   gtk_window_destroy (GTK_WINDOW (window));
   eva_desktop_test_settle (100);
@@ -834,6 +872,7 @@ main (int   argc,
    * test's to give. */
   g_test_add_func ("/door/keyboard-scanner", test_keyboard_scanner);
   g_test_add_func ("/door/sign-in-lands", test_sign_in_lands);
+  g_test_add_func ("/door/organizer-opens", test_organizer_opens);
   g_test_add_func ("/door/camera-verdicts", test_camera_verdicts);
   g_test_add_func ("/door/offline", test_offline);
   result = g_test_run ();
