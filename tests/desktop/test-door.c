@@ -800,6 +800,186 @@ test_store (void)
   g_clear_object (&store);
 }
 
+/* A code signed here for the synthetic bundle below. */
+static char *
+sign_code (const guint8 *secret,
+           const char   *key_id,
+           const char   *ticket,
+           const char   *event,
+           const char   *type)
+{
+  EvaTicketCode code = { .version = EVA_TICKET_CODE_VERSION, .issued_at = 1900000000 };
+
+  g_strlcpy (code.key_id, key_id, sizeof code.key_id);
+  g_assert_true (eva_uuid_parse (ticket, code.ticket_id));
+  g_assert_true (eva_uuid_parse (event, code.event_id));
+  g_assert_true (eva_uuid_parse (type, code.ticket_type_id));
+  return eva_ticket_code_sign (&code, secret);
+}
+
+static const char *
+decide (EvaDoorStore *store,
+        const char   *code,
+        const char   *list,
+        const char   *kind,
+        gint64        at,
+        gboolean      force,
+        JsonObject  **out)
+{
+  static guint n;
+  g_autofree char *nonce = g_strdup_printf ("rules-nonce-%u", ++n);
+  JsonObject *verdict = eva_door_store_decide (store, code, list, kind, nonce, at, force);
+  const char *reason = json_object_get_string_member_with_default (verdict, "reason", NULL);
+  static char last[64];
+
+  g_strlcpy (last, reason != NULL ? reason : "ok", sizeof last);
+  if (out != NULL)
+    *out = verdict;
+  else
+    json_object_unref (verdict);
+  return last;
+}
+
+/* The offline decision, rule by rule, on a bundle made here: the
+ * server's order of reasons, re-entry, forced payment, a ticket newer
+ * than the sync, the upload's answers and the counts. */
+static void
+test_store_rules (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("everato-rules-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "door.sqlite", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaDoorStore) store = eva_door_store_open (path, &error);
+  guint8 pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+  char key_id[EVA_TICKET_KEY_ID_LEN + 1];
+  g_autofree char *pk64 = NULL;
+  g_autofree char *bundle = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  const char *ev = "11111111-1111-4111-8111-111111111111";
+  const char *other_ev = "22222222-2222-4222-8222-222222222222";
+  const char *std_type = "33333333-3333-4333-8333-333333333333";
+  const char *vip_type = "44444444-4444-4444-8444-444444444444";
+  const char *main_list = "55555555-5555-4555-8555-555555555555";
+  const char *vip_list = "66666666-6666-4666-8666-666666666666";
+  const char *t[] = { "a0000000-0000-4000-8000-000000000001", "a0000000-0000-4000-8000-000000000002",
+                      "a0000000-0000-4000-8000-000000000003", "a0000000-0000-4000-8000-000000000004",
+                      "a0000000-0000-4000-8000-000000000005", "a0000000-0000-4000-8000-000000000006",
+                      "a0000000-0000-4000-8000-000000000007" };
+  g_autofree char *valid = NULL, *vip = NULL, *reissued = NULL, *cancelled = NULL, *unpaid = NULL;
+  g_autofree char *wrong = NULL, *newer = NULL, *other_key = NULL;
+  gint64 now = 1900000000LL * G_USEC_PER_SEC;
+  g_autoptr(JsonObject) already = NULL;
+  g_autoptr(JsonArray) scans = NULL;
+  g_autoptr(JsonArray) results = NULL;
+  g_autoptr(GPtrArray) refused = NULL;
+  guint inside, expected;
+
+  g_assert_no_error (error);
+  crypto_sign_keypair (pk, sk);
+  eva_ticket_key_id_from_public_key (pk, key_id);
+  pk64 = g_base64_encode (pk, sizeof pk);
+  valid = sign_code (sk, key_id, t[0], ev, std_type);
+  vip = sign_code (sk, key_id, t[1], ev, vip_type);
+  reissued = sign_code (sk, key_id, t[2], ev, std_type);
+  cancelled = sign_code (sk, key_id, t[3], ev, std_type);
+  unpaid = sign_code (sk, key_id, t[4], ev, std_type);
+  wrong = sign_code (sk, key_id, t[5], other_ev, std_type);
+  newer = sign_code (sk, key_id, t[6], ev, std_type);
+  {
+    guint8 pk2[crypto_sign_PUBLICKEYBYTES], sk2[crypto_sign_SECRETKEYBYTES];
+
+    crypto_sign_keypair (pk2, sk2);
+    other_key = sign_code (sk2, key_id, t[0], ev, std_type);
+  }
+#define TICKET(id, type, status, unpaid_) \
+  "{\"id\":\"" id "\",\"ticket_type_id\":\"" type "\",\"ticket_type\":\"Std\",\"holder_name\":\"H\"," \
+  "\"booking_reference\":\"ABCD1234\",\"unpaid\":" unpaid_ ",\"status\":\"" status "\"}"
+  bundle = g_strdup_printf (
+    "{\"event\":{\"id\":\"%s\"},\"full\":true,\"cursor\":\"1\","
+    "\"keys\":[{\"id\":\"%s\",\"public_key\":\"%s\"}],"
+    "\"lists\":[{\"id\":\"%s\",\"name\":\"Main\",\"all_types\":true,\"ticket_type_ids\":[],"
+    "\"allow_unpaid\":false,\"allow_reentry\":false,\"opens_at\":null,\"closes_at\":null},"
+    "{\"id\":\"%s\",\"name\":\"VIP\",\"all_types\":false,\"ticket_type_ids\":[\"%s\"],"
+    "\"allow_unpaid\":false,\"allow_reentry\":true,\"opens_at\":\"2030-03-17T17:00:00Z\",\"closes_at\":null}],"
+    "\"tickets\":[%s,%s,%s,%s,%s,%s],\"checkins\":[]}",
+    ev, key_id, pk64, main_list, vip_list, vip_type,
+    TICKET ("a0000000-0000-4000-8000-000000000001", "33333333-3333-4333-8333-333333333333", "valid", "false"),
+    TICKET ("a0000000-0000-4000-8000-000000000002", "44444444-4444-4444-8444-444444444444", "valid", "false"),
+    TICKET ("a0000000-0000-4000-8000-000000000003", "33333333-3333-4333-8333-333333333333", "reissued", "false"),
+    TICKET ("a0000000-0000-4000-8000-000000000004", "33333333-3333-4333-8333-333333333333", "cancelled", "false"),
+    TICKET ("a0000000-0000-4000-8000-000000000005", "33333333-3333-4333-8333-333333333333", "valid", "true"),
+    TICKET ("a0000000-0000-4000-8000-000000000006", "33333333-3333-4333-8333-333333333333", "valid", "false"));
+#undef TICKET
+  bytes = g_bytes_new (bundle, strlen (bundle));
+  g_assert_true (eva_door_store_apply_bundle (store, bytes, &error));
+  g_assert_no_error (error);
+  g_assert_true (eva_door_store_has_bundle (store));
+
+  g_assert_cmpstr (decide (store, "EV1.garbage", main_list, "entry", now, FALSE, NULL), ==, "invalid");
+  g_assert_cmpstr (decide (store, other_key, main_list, "entry", now, FALSE, NULL), ==, "invalid");
+  g_assert_cmpstr (decide (store, wrong, main_list, "entry", now, FALSE, NULL), ==, "wrong_event");
+  g_assert_cmpstr (decide (store, reissued, main_list, "entry", now, FALSE, NULL), ==, "revoked");
+  g_assert_cmpstr (decide (store, cancelled, main_list, "entry", now, FALSE, NULL), ==, "cancelled");
+  g_assert_cmpstr (decide (store, valid, vip_list, "entry", now, FALSE, NULL), ==, "not_on_list");
+  /* The VIP list opens at 17:00 on 17 March 2030 (1900000000 is 17:46). */
+  g_assert_cmpstr (decide (store, vip, vip_list, "entry", now - 3600LL * G_USEC_PER_SEC, FALSE, NULL), ==,
+                   "outside_time_window");
+  g_assert_cmpstr (decide (store, unpaid, main_list, "entry", now, FALSE, NULL), ==, "unpaid");
+  g_assert_cmpstr (decide (store, unpaid, main_list, "entry", now, TRUE, NULL), ==, "ok");
+  g_assert_cmpstr (decide (store, valid, main_list, "exit", now, FALSE, NULL), ==, "not_checked_in");
+  g_assert_cmpstr (decide (store, valid, main_list, "entry", now, FALSE, NULL), ==, "ok");
+  g_assert_cmpstr (decide (store, valid, main_list, "entry", now + 1, FALSE, &already), ==, "already_checked_in");
+  g_assert_nonnull (json_object_get_object_member (already, "first_checkin"));
+  g_assert_true (json_object_get_boolean_member (already, "offline"));
+  /* Re-entry on the VIP list: in, out, in again. */
+  g_assert_cmpstr (decide (store, vip, vip_list, "entry", now, FALSE, NULL), ==, "ok");
+  g_assert_cmpstr (decide (store, vip, vip_list, "entry", now + 1, FALSE, NULL), ==, "already_checked_in");
+  g_assert_cmpstr (decide (store, vip, vip_list, "exit", now + 2, FALSE, NULL), ==, "ok");
+  g_assert_cmpstr (decide (store, vip, vip_list, "entry", now + 3, FALSE, NULL), ==, "ok");
+  /* Sold after the last sync: the signature is enough. */
+  g_assert_cmpstr (decide (store, newer, main_list, "entry", now, FALSE, NULL), ==, "ok");
+
+  /* Main: the paid-at-the-door, the valid and the newer one are inside. */
+  eva_door_store_counts (store, main_list, &inside, &expected);
+  g_assert_cmpuint (inside, ==, 3);
+  g_assert_cmpuint (expected, ==, 4);
+  g_assert_cmpuint (eva_door_store_count_waiting (store), ==, 6);
+  scans = eva_door_store_waiting (store, "device-1", 500);
+  g_assert_cmpuint (json_array_get_length (scans), ==, 6);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (scans, 0), "device_id"), ==,
+                   "device-1");
+
+  /* The server takes all but one, which another door had let in. */
+  results = json_array_new ();
+  for (guint i = 0; i < json_array_get_length (scans); i++)
+    {
+      JsonObject *scan = json_array_get_object_element (scans, i);
+      JsonObject *r = json_object_new ();
+      gboolean refuse = g_strcmp0 (json_object_get_string_member (scan, "code"), newer) == 0;
+      g_autofree char *id = g_strdup_printf ("c0000000-0000-4000-8000-00000000000%u", i);
+
+      json_object_set_string_member (r, "nonce", json_object_get_string_member (scan, "nonce"));
+      json_object_set_string_member (r, "status", refuse ? "rejected" : "ok");
+      if (refuse)
+        {
+          json_object_set_string_member (r, "reason", "already_checked_in");
+          json_object_set_boolean_member (r, "conflict", TRUE);
+        }
+      else
+        json_object_set_string_member (r, "checkin_id", id);
+      json_array_add_object_element (results, r);
+    }
+  refused = eva_door_store_take_results (store, results);
+  g_assert_cmpuint (refused->len, ==, 1);
+  g_assert_true (json_object_get_boolean_member (g_ptr_array_index (refused, 0), "conflict"));
+  g_assert_cmpuint (eva_door_store_count_waiting (store), ==, 0);
+  eva_door_store_counts (store, main_list, &inside, &expected);
+  g_assert_cmpuint (inside, ==, 2);
+
+  g_clear_object (&store);
+  g_assert_cmpint (g_remove (path), ==, 0);
+}
+
 /* One sound each, and they differ. */
 static void
 test_sounds (void)
@@ -866,6 +1046,7 @@ main (int   argc,
 
   g_test_add_func ("/door/sounds", test_sounds);
   g_test_add_func ("/door/camera-messages", test_camera_messages);
+  g_test_add_func ("/door/store-rules", test_store_rules);
   door_setup ();
   g_test_add_func ("/door/store", test_store);
   /* Before a signed-in EvaWindow has come and gone: the X focus is the
