@@ -29,117 +29,10 @@
 #include "door/eva-door-store.h"
 #include "widgets/eva-utils.h"
 
-#define REDEEM_TIMEOUT_MS  1500
-#define SAME_CODE_US       (2 * G_USEC_PER_SEC)
 #define VERDICT_MS         2500
-#define RECENT_MAX         20
-#define SYNC_ONLINE_S      15
-#define SYNC_OFFLINE_S     3
-#define UPLOAD_BATCH       500
 /* A USB scanner types a character every few milliseconds; people do not. */
 #define BURST_GAP_MS       35
 #define BURST_MIN_CHARS    8
-
-typedef struct
-{
-  char       *nonce;
-  char       *checkin_id;
-  char       *holder;
-  char       *headline;
-  char       *kind;
-  gboolean    undone;
-  gboolean    conflict;
-  AdwActionRow *row;
-  GtkWidget  *undo_button;
-} Recent;
-
-struct _EvaDoorPage
-{
-  AdwBin           parent_instance;
-
-  GtkStack        *door_stack;
-  GtkWidget       *setup_leave_button;
-  AdwComboRow     *event_row;
-  AdwComboRow     *list_row;
-  AdwEntryRow     *device_row;
-  GtkSwitch       *kiosk_switch;
-  GtkLabel        *setup_message;
-  GtkWidget       *start_button;
-  AdwWindowTitle  *scanner_title;
-  GtkWidget       *back_button;
-  GtkLabel        *counts_label;
-  GtkToggleButton *lock_button;
-  GtkDropDown     *camera_dropdown;
-  GtkRevealer     *status_revealer;
-  GtkLabel        *status_label;
-  GtkRevealer     *conflict_revealer;
-  GtkLabel        *conflict_label;
-  GtkPicture      *camera_picture;
-  GtkLabel        *camera_message;
-  GtkSearchEntry  *search_entry;
-  GtkListBox      *search_list;
-  GtkListBox      *recent_list;
-  GtkWidget       *verdict_box;
-  GtkLabel        *verdict_headline;
-  GtkLabel        *verdict_name;
-  GtkLabel        *verdict_type;
-  GtkLabel        *verdict_reason;
-  GtkLabel        *verdict_offline;
-  GtkWidget       *pay_button;
-
-  EvaApiClient    *client;
-  GSettings       *settings;
-  GCancellable    *cancellable;         /* this session: renewed on stop */
-  GCancellable    *search_cancellable;
-  EvaDoorScanner  *scanner;
-  EvaDoorStore    *store;
-  GPtrArray       *events;              /* EvaRecord */
-  GPtrArray       *lists;               /* EvaRecord */
-  GPtrArray       *results;             /* JsonObject, the search's */
-  GPtrArray       *recent;              /* Recent, newest first */
-  char            *preset_event;
-
-  char            *event_id;
-  char            *list_id;
-  char            *device_id;
-  char            *device_name;
-  gboolean         offline;
-  gboolean         synced;
-  gboolean         syncing;
-  gboolean         uploading;
-  guint            syncs;
-  guint            waiting;
-  guint            sync_source;
-  guint            verdict_source;
-  guint            verdict_ms;
-
-  /* The verdict on screen */
-  const char      *verdict_kind;
-  EvaDoorSound     last_sound;
-  guint            verdicts;
-  char            *last_code;
-  gint64           last_verdict_us;
-  gint64           last_latency_us;
-  gint64           last_decided_us;      /* entered → verdict on the main loop */
-  gint64           pending_entered_us;
-  gulong           after_paint_id;
-  GdkFrameClock   *frame_clock;
-  char            *pay_code;            /* the unpaid ticket on screen */
-  GHashTable      *in_flight;           /* codes waiting for a verdict */
-
-  /* Keyboard scanner */
-  GtkEventController *keys;
-  GtkWidget       *keys_root;
-  gulong           close_request_id;
-  GString         *burst;
-  guint32          burst_last_ms;
-  GString         *conflicts;
-
-  /* Kiosk */
-  gboolean         locked;
-  guint8           lock_salt[16];
-  guint8           lock_hash[32];
-};
 
 G_DEFINE_FINAL_TYPE (EvaDoorPage, eva_door_page, ADW_TYPE_BIN)
 
@@ -159,158 +52,10 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-typedef struct
-{
-  EvaDoorPage *self;
-  char        *code;
-  char        *nonce;
-  char        *list_id;
-  gint64       scanned_us;
-  gint64       entered_us;
-  gboolean     force;
-  gboolean     done;
-  guint        timeout_id;
-  GCancellable *cancellable;
-} Scan;
-
-static void decide_locally (Scan *scan);
-static void sync_now (EvaDoorPage *self);
-static void refresh_counts (EvaDoorPage *self);
-static gboolean sync_tick_cb (gpointer data);
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                            */
 /* ------------------------------------------------------------------ */
-
-static void
-recent_free (Recent *r)
-{
-  g_free (r->nonce);
-  g_free (r->checkin_id);
-  g_free (r->holder);
-  g_free (r->headline);
-  g_free (r->kind);
-  g_free (r);
-}
-
-static void
-scan_free (Scan *scan)
-{
-  g_clear_handle_id (&scan->timeout_id, g_source_remove);
-  if (scan->self->in_flight != NULL)
-    g_hash_table_remove (scan->self->in_flight, scan->code);
-  g_object_unref (scan->self);
-  g_free (scan->code);
-  g_free (scan->nonce);
-  g_free (scan->list_id);
-  g_clear_object (&scan->cancellable);
-  g_free (scan);
-}
-
-static const char *
-json_string (JsonObject *o,
-             const char *name)
-{
-  JsonNode *node = o != NULL ? json_object_get_member (o, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_string (node) : NULL;
-}
-
-static JsonObject *
-json_object (JsonObject *o,
-             const char *name)
-{
-  JsonNode *node = o != NULL ? json_object_get_member (o, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static char *
-local_time (const char *iso)
-{
-  g_autoptr(GDateTime) dt = iso != NULL ? g_date_time_new_from_iso8601 (iso, NULL) : NULL;
-  g_autoptr(GDateTime) local = dt != NULL ? g_date_time_to_local (dt) : NULL;
-
-  return local != NULL ? g_date_time_format (local, "%H:%M") : g_strdup ("?");
-}
-
-static char *
-now_iso (gint64 us)
-{
-  g_autoptr(GDateTime) base = g_date_time_new_from_unix_utc (us / G_USEC_PER_SEC);
-  g_autoptr(GDateTime) dt = g_date_time_add (base, us % G_USEC_PER_SEC);
-
-  return g_date_time_format_iso8601 (dt);
-}
-
-typedef struct
-{
-  const char  *kind;        /* admit, warn, deny */
-  const char  *headline;
-  char        *reason;
-  EvaDoorSound sound;
-} Words;
-
-/* The words of a verdict: one-word headline, colour and the reason. */
-static Words
-describe (JsonObject *verdict)
-{
-  const char *status = json_string (verdict, "status");
-  const char *reason = json_string (verdict, "reason");
-  JsonObject *first = json_object (verdict, "first_checkin");
-  Words w = { "deny", NULL, NULL, EVA_DOOR_SOUND_DENY };
-
-  if (g_strcmp0 (status, "ok") == 0)
-    {
-      w.kind = "admit";
-      w.sound = EVA_DOOR_SOUND_ADMIT;
-      w.headline = g_strcmp0 (json_string (verdict, "type"), "exit") == 0 ? _("EXIT") : _("ADMIT");
-      if (json_object_get_boolean_member_with_default (verdict, "paid_at_door", FALSE))
-        w.reason = g_strdup (_("Payment collected at the door"));
-      else if (json_object_get_boolean_member_with_default (verdict, "not_synced", FALSE))
-        w.reason = g_strdup (_("Valid code of a ticket newer than the last sync"));
-      return w;
-    }
-  if (g_strcmp0 (reason, "already_checked_in") == 0)
-    {
-      g_autofree char *at = local_time (json_string (first, "at"));
-      const char *by = json_string (first, "device") != NULL ? json_string (first, "device")
-                                                             : json_string (first, "by");
-
-      w.kind = "warn";
-      w.sound = EVA_DOOR_SOUND_WARN;
-      w.headline = _("ALREADY IN");
-      w.reason = by != NULL
-                 ? g_strdup_printf (_("Checked in %s by %s"), at, by)
-                 : g_strdup_printf (_("Checked in %s"), at);
-      return w;
-    }
-  if (g_strcmp0 (reason, "unpaid") == 0)
-    {
-      w.kind = "warn";
-      w.sound = EVA_DOOR_SOUND_WARN;
-      w.headline = _("UNPAID");
-      w.reason = g_strdup (_("Not paid yet: collect the payment, then admit"));
-      return w;
-    }
-  if (g_strcmp0 (reason, "revoked") == 0)
-    w.headline = _("REVOKED"), w.reason = g_strdup (_("This code was replaced by a newer one"));
-  else if (g_strcmp0 (reason, "cancelled") == 0)
-    w.headline = _("CANCELLED"), w.reason = g_strdup (_("The booking was cancelled or refunded"));
-  else if (g_strcmp0 (reason, "wrong_event") == 0)
-    w.headline = _("WRONG EVENT"), w.reason = g_strdup (_("This ticket is for another event"));
-  else if (g_strcmp0 (reason, "not_on_list") == 0)
-    w.headline = _("NOT HERE"), w.reason = g_strdup (_("This ticket type does not enter through this list"));
-  else if (g_strcmp0 (reason, "outside_time_window") == 0)
-    w.headline = _("CLOSED"), w.reason = g_strdup (_("This list does not admit at this time"));
-  else if (g_strcmp0 (reason, "not_checked_in") == 0)
-    w.headline = _("NOT IN"), w.reason = g_strdup (_("An exit of a ticket that never came in"));
-  else if (g_strcmp0 (reason, "unknown_ticket") == 0)
-    w.headline = _("UNKNOWN"), w.reason = g_strdup (_("No such ticket"));
-  else
-    w.headline = _("INVALID"), w.reason = g_strdup (_("Not a ticket code of this server"));
-  return w;
-}
 
 static GtkWidget *
 placeholder (const char *text)
@@ -325,830 +70,6 @@ placeholder (const char *text)
   gtk_widget_set_margin_end (label, 12);
   gtk_widget_add_css_class (label, "dim-label");
   return label;
-}
-
-static void
-update_status (EvaDoorPage *self)
-{
-  g_autofree char *text = NULL;
-
-  if (self->offline)
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Offline — %u scan waiting", "Offline — %u scans waiting",
-                                         self->waiting), self->waiting);
-  else if (self->waiting > 0)
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Sending %u scan made offline…",
-                                         "Sending %u scans made offline…", self->waiting), self->waiting);
-  gtk_label_set_label (self->status_label, text != NULL ? text : "");
-  gtk_revealer_set_reveal_child (self->status_revealer, text != NULL);
-}
-
-static void
-set_offline (EvaDoorPage *self,
-             gboolean     offline)
-{
-  if (self->offline == offline)
-    return;
-  self->offline = offline;
-  update_status (self);
-  /* Offline: try the server every few seconds; online: sync calmly. */
-  g_clear_handle_id (&self->sync_source, g_source_remove);
-  if (self->store != NULL)
-    self->sync_source = g_timeout_add_seconds (offline ? SYNC_OFFLINE_S : SYNC_ONLINE_S,
-                                               sync_tick_cb, self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE]);
-}
-
-static void
-set_waiting (EvaDoorPage *self,
-             guint        waiting)
-{
-  if (self->waiting == waiting)
-    return;
-  self->waiting = waiting;
-  update_status (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WAITING]);
-}
-
-static void
-set_counts (EvaDoorPage *self,
-            guint        inside,
-            guint        expected)
-{
-  g_autofree char *text = g_strdup_printf (_("%u / %u inside"), inside, expected);
-
-  gtk_label_set_label (self->counts_label, text);
-}
-
-static Recent *
-find_recent (EvaDoorPage *self,
-             const char  *nonce)
-{
-  for (guint i = 0; i < self->recent->len; i++)
-    {
-      Recent *r = g_ptr_array_index (self->recent, i);
-
-      if (g_strcmp0 (r->nonce, nonce) == 0)
-        return r;
-    }
-  return NULL;
-}
-
-static void
-update_recent_row (Recent *r)
-{
-  g_autofree char *subtitle = NULL;
-
-  if (r->conflict)
-    subtitle = g_strdup_printf (_("%s · conflict: another door let this ticket in first"), r->headline);
-  else if (r->undone)
-    subtitle = g_strdup_printf (_("%s · undone"), r->headline);
-  else
-    subtitle = g_strdup (r->headline);
-  adw_action_row_set_subtitle (r->row, subtitle);
-  gtk_widget_set_visible (r->undo_button, r->checkin_id != NULL && !r->undone && !r->conflict);
-  if (r->conflict)
-    {
-      gtk_widget_remove_css_class (GTK_WIDGET (r->row), "door-row-admit");
-      gtk_widget_add_css_class (GTK_WIDGET (r->row), "door-row-deny");
-      gtk_widget_add_css_class (GTK_WIDGET (r->row), "error");
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* The verdict                                                        */
-/* ------------------------------------------------------------------ */
-
-static void undo_clicked_cb (GtkButton *button, EvaDoorPage *self);
-
-static gboolean
-verdict_timeout_cb (gpointer data)
-{
-  EvaDoorPage *self = data;
-
-  self->verdict_source = 0;
-  gtk_widget_set_visible (self->verdict_box, FALSE);
-  eva_door_scanner_set_preview (self->scanner, TRUE);
-  self->verdict_kind = NULL;
-  g_clear_pointer (&self->pay_code, g_free);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-after_paint_cb (GdkFrameClock *clock,
-                EvaDoorPage   *self)
-{
-  g_clear_signal_handler (&self->after_paint_id, clock);
-  g_clear_object (&self->frame_clock);
-  if (self->pending_entered_us > 0)
-    {
-      self->last_latency_us = g_get_monotonic_time () - self->pending_entered_us;
-      self->pending_entered_us = 0;
-      g_signal_emit (self, signals[SIGNAL_VERDICT_DRAWN], 0, self->last_latency_us);
-    }
-}
-
-static void
-add_recent (EvaDoorPage *self,
-            JsonObject  *verdict,
-            const char  *nonce,
-            const Words *w)
-{
-  JsonObject *ticket = json_object (verdict, "ticket");
-  const char *holder = json_string (ticket, "holder_name");
-  Recent *r = g_new0 (Recent, 1);
-  g_autofree char *title = NULL;
-  g_autofree char *css_class = NULL;
-
-  r->nonce = g_strdup (nonce);
-  r->checkin_id = g_strdup (json_string (verdict, "checkin_id"));
-  r->holder = g_strdup (holder != NULL && *holder != '\0' ? holder
-                       : ticket != NULL ? _("No name") : _("Unknown code"));
-  r->headline = json_object_get_boolean_member_with_default (verdict, "offline", FALSE)
-                ? g_strdup_printf (_("%s (offline)"), w->headline) : g_strdup (w->headline);
-  r->kind = g_strdup (w->kind);
-  r->row = ADW_ACTION_ROW (adw_action_row_new ());
-  title = g_markup_escape_text (r->holder, -1);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r->row), title);
-  css_class = g_strconcat ("door-row-", w->kind, NULL);
-  gtk_widget_add_css_class (GTK_WIDGET (r->row), css_class);
-  r->undo_button = gtk_button_new_with_mnemonic (_("_Undo"));
-  gtk_widget_set_valign (r->undo_button, GTK_ALIGN_CENTER);
-  g_object_set_data (G_OBJECT (r->undo_button), "recent", r);
-  g_signal_connect (r->undo_button, "clicked", G_CALLBACK (undo_clicked_cb), self);
-  adw_action_row_add_suffix (r->row, r->undo_button);
-  update_recent_row (r);
-  gtk_list_box_prepend (self->recent_list, GTK_WIDGET (r->row));
-  g_ptr_array_insert (self->recent, 0, r);
-  while (self->recent->len > RECENT_MAX)
-    {
-      Recent *old = g_ptr_array_index (self->recent, self->recent->len - 1);
-
-      gtk_list_box_remove (self->recent_list, GTK_WIDGET (old->row));
-      g_ptr_array_remove_index (self->recent, self->recent->len - 1);
-    }
-}
-
-static void
-show_verdict (EvaDoorPage *self,
-              JsonObject  *verdict,
-              const char  *code,
-              const char  *nonce,
-              gint64       entered_us)
-{
-  Words w = describe (verdict);
-  g_autofree char *reason = g_steal_pointer (&w.reason);
-  JsonObject *ticket = json_object (verdict, "ticket");
-  const char *holder = json_string (ticket, "holder_name");
-  const char *type = json_string (ticket, "ticket_type");
-  gboolean offline = json_object_get_boolean_member_with_default (verdict, "offline", FALSE);
-  GtkNative *native;
-
-  gtk_widget_remove_css_class (self->verdict_box, "admit");
-  gtk_widget_remove_css_class (self->verdict_box, "warn");
-  gtk_widget_remove_css_class (self->verdict_box, "deny");
-  gtk_widget_add_css_class (self->verdict_box, w.kind);
-  gtk_label_set_label (self->verdict_headline, w.headline);
-  gtk_label_set_label (self->verdict_name, holder != NULL && *holder != '\0' ? holder
-                                           : ticket != NULL ? _("No name") : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->verdict_name), ticket != NULL);
-  gtk_label_set_label (self->verdict_type, type != NULL ? type : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->verdict_type), type != NULL);
-  gtk_label_set_label (self->verdict_reason, reason != NULL ? reason : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->verdict_reason), reason != NULL);
-  gtk_label_set_label (self->verdict_offline,
-                       offline ? _("Decided offline: the server will be told when it is back") : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->verdict_offline), offline);
-  g_clear_pointer (&self->pay_code, g_free);
-  if (g_strcmp0 (json_string (verdict, "reason"), "unpaid") == 0 && code != NULL)
-    self->pay_code = g_strdup (code);
-  gtk_widget_set_visible (self->pay_button, self->pay_code != NULL);
-  gtk_widget_set_visible (self->verdict_box, TRUE);
-  eva_door_scanner_set_preview (self->scanner, FALSE);
-  self->verdict_kind = w.kind;
-  self->last_sound = w.sound;
-  self->verdicts++;
-  eva_door_sound_play (w.sound);
-  g_free (self->last_code);
-  self->last_code = g_strdup (code);
-  self->last_verdict_us = g_get_monotonic_time ();
-
-  g_clear_handle_id (&self->verdict_source, g_source_remove);
-  /* The unpaid verdict waits longer: someone has to take the money. */
-  self->verdict_source = g_timeout_add (self->pay_code != NULL ? self->verdict_ms * 3 : self->verdict_ms,
-                                        verdict_timeout_cb, self);
-
-  add_recent (self, verdict, nonce, &w);
-
-  /* The time it took, measured when the verdict has been drawn. */
-  native = gtk_widget_get_native (GTK_WIDGET (self));
-  if (entered_us > 0 && native != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)))
-    {
-      GdkFrameClock *clock = gdk_surface_get_frame_clock (gtk_native_get_surface (native));
-
-      self->pending_entered_us = entered_us;
-      self->last_decided_us = g_get_monotonic_time () - entered_us;
-      if (self->after_paint_id == 0)
-        {
-          self->frame_clock = g_object_ref (clock);
-          self->after_paint_id = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), self);
-        }
-      gtk_widget_queue_draw (self->verdict_box);
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* Scans                                                              */
-/* ------------------------------------------------------------------ */
-
-static void
-refresh_waiting_done_cb (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
-{
-  EvaDoorPage *self = EVA_DOOR_PAGE (source);
-  gssize n = g_task_propagate_int (G_TASK (result), NULL);
-
-  if (n >= 0)
-    set_waiting (self, n);
-}
-
-/* Work on the store in a thread: the task holds the store (the page may
- * stop and let go of it meanwhile) and the work's data. */
-typedef struct
-{
-  EvaDoorStore   *store;
-  gpointer        data;
-  GDestroyNotify  free;
-} StoreWork;
-
-static void
-store_work_free (StoreWork *w)
-{
-  g_object_unref (w->store);
-  if (w->free != NULL)
-    w->free (w->data);
-  g_free (w);
-}
-
-static void
-store_run (EvaDoorPage         *self,
-           GCancellable        *cancellable,
-           GTaskThreadFunc      func,
-           gpointer             data,
-           GDestroyNotify       free_data,
-           GAsyncReadyCallback  callback)
-{
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, NULL);
-  StoreWork *w = g_new0 (StoreWork, 1);
-
-  w->store = g_object_ref (self->store);
-  w->data = data;
-  w->free = free_data;
-  g_task_set_task_data (task, w, (GDestroyNotify) store_work_free);
-  g_task_run_in_thread (task, func);
-}
-
-#define WORK(task_data) ((StoreWork *) (task_data))
-
-static void
-count_waiting_thread (GTask        *task,
-                      gpointer      source,
-                      gpointer      task_data,
-                      GCancellable *cancellable)
-{
-  g_task_return_int (task, eva_door_store_count_waiting (WORK (task_data)->store));
-}
-
-static void
-refresh_waiting (EvaDoorPage *self)
-{
-  g_autoptr(GTask) task = NULL;
-
-  if (self->store == NULL)
-    return;
-  store_run (self, self->cancellable, count_waiting_thread, NULL, NULL, refresh_waiting_done_cb);
-}
-
-static void
-decide_thread (GTask        *task,
-               gpointer      source,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  Scan *scan = WORK (task_data)->data;
-
-  g_task_return_pointer (task,
-                         eva_door_store_decide (WORK (task_data)->store, scan->code, scan->list_id, "entry",
-                                                scan->nonce, scan->scanned_us, scan->force),
-                         (GDestroyNotify) json_object_unref);
-}
-
-static void
-decided_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  EvaDoorPage *self = EVA_DOOR_PAGE (source);
-  Scan *scan = WORK (g_task_get_task_data (G_TASK (result)))->data;
-  g_autoptr(JsonObject) verdict = g_task_propagate_pointer (G_TASK (result), NULL);
-
-  if (verdict == NULL)
-    return;
-  if (scan->force && g_strcmp0 (json_string (verdict, "status"), "ok") == 0)
-    json_object_set_boolean_member (verdict, "paid_at_door", TRUE);
-  show_verdict (self, verdict, scan->code, scan->nonce, scan->entered_us);
-  refresh_waiting (self);
-  refresh_counts (self);
-}
-
-static void
-decide_locally (Scan *scan)
-{
-  EvaDoorPage *self = scan->self;
-  g_autoptr(GTask) task = NULL;
-
-  if (self->store == NULL)
-    {
-      scan_free (scan);
-      return;
-    }
-  store_run (self, self->cancellable, decide_thread, scan, (GDestroyNotify) scan_free, decided_cb);
-}
-
-static void
-record_thread (GTask        *task,
-               gpointer      source,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  JsonObject *verdict = WORK (task_data)->data;
-
-  eva_door_store_record_online (WORK (task_data)->store, verdict, json_string (verdict, "_list_id"),
-                                json_object_get_int_member (verdict, "_scanned_us"));
-  g_task_return_boolean (task, TRUE);
-}
-
-static gboolean
-redeem_timeout_cb (gpointer data)
-{
-  Scan *scan = data;
-
-  scan->timeout_id = 0;
-  /* The server is too slow for the door: decide here; the nonce makes the
-   * late answer and the later upload the same one scan. */
-  g_cancellable_cancel (scan->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-redeemed_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Scan *scan = user_data;
-  EvaDoorPage *self = scan->self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EvaRecord) record = eva_api_client_record_finish (EVA_API_CLIENT (source), result, &error);
-  JsonObject *verdict;
-
-  g_clear_handle_id (&scan->timeout_id, g_source_remove);
-  if (record == NULL)
-    {
-      gboolean timed_out = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-                           !g_cancellable_is_cancelled (self->cancellable);
-
-      if ((timed_out || eva_api_error_is_offline (error)) && self->store != NULL)
-        {
-          set_offline (self, TRUE);
-          decide_locally (scan);
-          return;
-        }
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        eva_report_error (GTK_WIDGET (self), error);
-      scan_free (scan);
-      return;
-    }
-
-  set_offline (self, FALSE);
-  verdict = eva_record_get_object (record);
-  if (scan->force && g_strcmp0 (json_string (verdict, "status"), "ok") == 0)
-    json_object_set_boolean_member (verdict, "paid_at_door", TRUE);
-  show_verdict (self, verdict, scan->code, scan->nonce, scan->entered_us);
-  if (self->store != NULL && g_strcmp0 (json_string (verdict, "status"), "ok") == 0)
-    {
-      JsonObject *copy = json_object_new ();
-
-      json_object_set_object_member (copy, "ticket", json_object_ref (json_object (verdict, "ticket")));
-      json_object_set_string_member (copy, "status", "ok");
-      json_object_set_string_member (copy, "checkin_id", json_string (verdict, "checkin_id"));
-      json_object_set_string_member (copy, "type", json_string (verdict, "type"));
-      json_object_set_string_member (copy, "_list_id", scan->list_id);
-      json_object_set_int_member (copy, "_scanned_us", scan->scanned_us);
-      store_run (self, NULL, record_thread, copy, (GDestroyNotify) json_object_unref, NULL);
-    }
-  refresh_counts (self);
-  scan_free (scan);
-}
-
-static gboolean
-process (EvaDoorPage *self,
-         const char  *code,
-         gint64       entered_us,
-         gboolean     force)
-{
-  Scan *scan;
-  gint64 now = g_get_monotonic_time ();
-
-  if (self->list_id == NULL || code == NULL || *code == '\0')
-    return FALSE;
-  /* The same code still in view: one verdict is enough. */
-  if (!force && g_strcmp0 (code, self->last_code) == 0 && now - self->last_verdict_us < SAME_CODE_US)
-    return FALSE;
-  if (!force && g_hash_table_contains (self->in_flight, code))
-    return FALSE;
-
-  scan = g_new0 (Scan, 1);
-  scan->self = g_object_ref (self);
-  scan->code = g_strdup (code);
-  scan->nonce = g_uuid_string_random ();
-  scan->list_id = g_strdup (self->list_id);
-  scan->scanned_us = g_get_real_time ();
-  scan->entered_us = entered_us;
-  scan->force = force;
-  g_hash_table_add (self->in_flight, g_strdup (code));
-
-  if (self->offline || self->client == NULL)
-    {
-      decide_locally (scan);
-      return TRUE;
-    }
-
-  {
-    g_autoptr(JsonObject) body = json_object_new ();
-    g_autofree char *at = now_iso (scan->scanned_us);
-
-    json_object_set_string_member (body, "code", code);
-    json_object_set_string_member (body, "list_id", self->list_id);
-    json_object_set_string_member (body, "nonce", scan->nonce);
-    json_object_set_string_member (body, "type", "entry");
-    json_object_set_string_member (body, "scanned_at", at);
-    if (force)
-      json_object_set_boolean_member (body, "force", TRUE);
-    if (self->device_id != NULL)
-      json_object_set_string_member (body, "device_id", self->device_id);
-    scan->cancellable = g_cancellable_new ();
-    g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
-                             scan->cancellable, G_CONNECT_SWAPPED);
-    scan->timeout_id = g_timeout_add (REDEEM_TIMEOUT_MS, redeem_timeout_cb, scan);
-    eva_api_client_redeem_async (self->client, body, scan->cancellable, redeemed_cb, scan);
-  }
-  return TRUE;
-}
-
-/* ------------------------------------------------------------------ */
-/* Counts, sync and upload                                            */
-/* ------------------------------------------------------------------ */
-
-typedef struct
-{
-  guint inside;
-  guint expected;
-} Counts;
-
-static void
-counts_thread (GTask        *task,
-               gpointer      source,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  Counts *c = g_new0 (Counts, 1);
-
-  eva_door_store_counts (WORK (task_data)->store, WORK (task_data)->data, &c->inside, &c->expected);
-  g_task_return_pointer (task, c, g_free);
-}
-
-static void
-local_counts_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autofree Counts *c = g_task_propagate_pointer (G_TASK (result), NULL);
-
-  if (c != NULL)
-    set_counts (EVA_DOOR_PAGE (source), c->inside, c->expected);
-}
-
-static void
-stats_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(EvaDoorPage) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EvaRecord) stats = eva_api_client_record_finish (EVA_API_CLIENT (source), result, &error);
-  JsonObject *root;
-  JsonArray *lists;
-
-  if (stats == NULL || self->list_id == NULL)
-    return;
-  root = eva_record_get_object (stats);
-  lists = json_object_has_member (root, "lists") ? json_object_get_array_member (root, "lists") : NULL;
-  for (guint i = 0; lists != NULL && i < json_array_get_length (lists); i++)
-    {
-      JsonObject *l = json_array_get_object_element (lists, i);
-
-      if (g_strcmp0 (json_string (l, "list_id"), self->list_id) == 0)
-        set_counts (self, json_object_get_int_member_with_default (l, "inside", 0),
-                    json_object_get_int_member_with_default (l, "expected", 0));
-    }
-}
-
-/* Online from the server's stats; offline from what this door knows. */
-static void
-refresh_counts (EvaDoorPage *self)
-{
-  if (self->event_id == NULL)
-    return;
-  if (!self->offline && self->client != NULL && self->waiting == 0)
-    eva_api_client_checkin_stats_async (self->client, self->event_id, self->cancellable, stats_cb,
-                                        g_object_ref (self));
-  else if (self->store != NULL)
-    {
-      store_run (self, self->cancellable, counts_thread, g_strdup (self->list_id), g_free, local_counts_cb);
-    }
-}
-
-static void
-take_results_thread (GTask        *task,
-                     gpointer      source,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  g_task_return_pointer (task, eva_door_store_take_results (WORK (task_data)->store, WORK (task_data)->data),
-                         (GDestroyNotify) g_ptr_array_unref);
-}
-
-static void upload (EvaDoorPage *self);
-
-static void
-results_taken_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  EvaDoorPage *self = EVA_DOOR_PAGE (source);
-  g_autoptr(GPtrArray) refused = g_task_propagate_pointer (G_TASK (result), NULL);
-
-  self->uploading = FALSE;
-  for (guint i = 0; refused != NULL && i < refused->len; i++)
-    {
-      JsonObject *o = g_ptr_array_index (refused, i);
-      const char *holder = json_string (o, "holder_name");
-      Recent *r = find_recent (self, json_string (o, "nonce"));
-
-      if (self->conflicts->len > 0)
-        g_string_append (self->conflicts, "\n");
-      g_string_append_printf (self->conflicts,
-                              json_object_get_boolean_member_with_default (o, "conflict", FALSE)
-                              ? _("Conflict: %s was let in offline here, but another door had admitted the ticket first")
-                              : _("Refused by the server: %s"),
-                              holder != NULL && *holder != '\0' ? holder : _("No name"));
-      if (r != NULL)
-        {
-          r->conflict = TRUE;
-          update_recent_row (r);
-        }
-    }
-  if (self->conflicts->len > 0)
-    {
-      gtk_label_set_label (self->conflict_label, self->conflicts->str);
-      gtk_revealer_set_reveal_child (self->conflict_revealer, TRUE);
-    }
-  /* Upload results carry the server's check-in ids: undo works online. */
-  for (guint i = 0; i < self->recent->len; i++)
-    {
-      Recent *r = g_ptr_array_index (self->recent, i);
-
-      if (r->checkin_id != NULL && g_str_has_prefix (r->checkin_id, "local:") && !r->conflict)
-        {
-          g_clear_pointer (&r->checkin_id, g_free);
-          r->checkin_id = g_strdup (g_object_get_data (G_OBJECT (r->row), "server-id"));
-          update_recent_row (r);
-        }
-    }
-  refresh_waiting (self);
-  /* The next batch, if any; an empty one ends it. */
-  upload (self);
-}
-
-static void
-uploaded_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(EvaDoorPage) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EvaRecord) answer = eva_api_client_record_finish (EVA_API_CLIENT (source), result, &error);
-  g_autoptr(GTask) task = NULL;
-  JsonObject *root;
-  JsonArray *results;
-
-  if (answer == NULL)
-    {
-      self->uploading = FALSE;
-      if (eva_api_error_is_offline (error))
-        set_offline (self, TRUE);
-      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        eva_report_error (GTK_WIDGET (self), error);
-      return;
-    }
-  root = eva_record_get_object (answer);
-  results = json_object_get_array_member (root, "results");
-  for (guint i = 0; results != NULL && i < json_array_get_length (results); i++)
-    {
-      JsonObject *r = json_array_get_object_element (results, i);
-      Recent *recent = find_recent (self, json_string (r, "nonce"));
-
-      if (recent != NULL && json_string (r, "checkin_id") != NULL)
-        g_object_set_data_full (G_OBJECT (recent->row), "server-id",
-                                g_strdup (json_string (r, "checkin_id")), g_free);
-    }
-  if (self->store == NULL)
-    return;
-  store_run (self, self->cancellable, take_results_thread, json_array_ref (results),
-             (GDestroyNotify) json_array_unref, results_taken_cb);
-}
-
-static void
-waiting_thread (GTask        *task,
-                gpointer      source,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  g_task_return_pointer (task, eva_door_store_waiting (WORK (task_data)->store, WORK (task_data)->data, UPLOAD_BATCH),
-                         (GDestroyNotify) json_array_unref);
-}
-
-static void
-waiting_read_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  EvaDoorPage *self = EVA_DOOR_PAGE (source);
-  g_autoptr(JsonArray) scans = g_task_propagate_pointer (G_TASK (result), NULL);
-
-  if (scans == NULL)
-    return;
-  if (json_array_get_length (scans) == 0 || self->offline)
-    {
-      self->uploading = FALSE;
-      if (json_array_get_length (scans) == 0)
-        {
-          set_waiting (self, 0);
-          refresh_counts (self);
-        }
-      return;
-    }
-  eva_api_client_upload_scans_async (self->client, scans, self->cancellable, uploaded_cb, g_object_ref (self));
-}
-
-/* Sends what waits, a batch at a time (read from the store in a thread). */
-static void
-upload (EvaDoorPage *self)
-{
-  g_autoptr(GTask) task = NULL;
-
-  if (self->uploading || self->store == NULL || self->client == NULL || self->offline)
-    return;
-  self->uploading = TRUE;
-  store_run (self, self->cancellable, waiting_thread, g_strdup (self->device_id), g_free, waiting_read_cb);
-}
-
-static void
-apply_thread (GTask        *task,
-              gpointer      source,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  GError *error = NULL;
-
-  if (eva_door_store_apply_bundle (WORK (task_data)->store, WORK (task_data)->data, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-applied_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  EvaDoorPage *self = EVA_DOOR_PAGE (source);
-  g_autoptr(GError) error = NULL;
-
-  self->syncing = FALSE;
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        eva_report_error (GTK_WIDGET (self), error);
-      return;
-    }
-  self->synced = TRUE;
-  self->syncs++;
-  upload (self);
-  refresh_counts (self);
-}
-
-static void
-bundle_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(EvaDoorPage) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = eva_api_client_download_finish (EVA_API_CLIENT (source), result, NULL, &error);
-  g_autoptr(GTask) task = NULL;
-
-  if (bytes == NULL)
-    {
-      self->syncing = FALSE;
-      if (eva_api_error_is_offline (error))
-        set_offline (self, TRUE);
-      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        eva_report_error (GTK_WIDGET (self), error);
-      return;
-    }
-  set_offline (self, FALSE);
-  if (self->store == NULL)
-    return;
-  store_run (self, self->cancellable, apply_thread, g_steal_pointer (&bytes), (GDestroyNotify) g_bytes_unref,
-             applied_cb);
-}
-
-static void
-save_device_thread (GTask        *task,
-                    gpointer      source,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
-{
-  char **device = WORK (task_data)->data;
-
-  eva_door_store_set_meta (WORK (task_data)->store, "device_id", device[0]);
-  eva_door_store_set_meta (WORK (task_data)->store, "device_name", device[1]);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-device_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(EvaDoorPage) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EvaRecord) device = eva_api_client_record_finish (EVA_API_CLIENT (source), result, &error);
-
-  if (device == NULL)
-    {
-      self->syncing = FALSE;
-      if (eva_api_error_is_offline (error))
-        set_offline (self, TRUE);
-      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        eva_report_error (GTK_WIDGET (self), error);
-      return;
-    }
-  g_free (self->device_id);
-  self->device_id = g_strdup (eva_record_get_id (device));
-  if (self->store != NULL)
-    store_run (self, NULL, save_device_thread,
-               g_strdupv ((char *[]) { self->device_id, self->device_name, NULL }), (GDestroyNotify) g_strfreev,
-               NULL);
-  self->syncing = FALSE;
-  sync_now (self);
-}
-
-static void
-sync_now (EvaDoorPage *self)
-{
-  g_autofree char *cursor = NULL;
-
-  if (self->store == NULL || self->client == NULL || self->syncing)
-    return;
-  self->syncing = TRUE;
-  if (self->device_id == NULL)
-    {
-      eva_api_client_register_device_async (self->client, self->device_name, self->cancellable, device_cb,
-                                            g_object_ref (self));
-      return;
-    }
-  cursor = eva_door_store_dup_cursor (self->store);
-  eva_api_client_checkin_bundle_async (self->client, self->event_id, cursor, self->cancellable, bundle_cb,
-                                       g_object_ref (self));
-}
-
-static gboolean
-sync_tick_cb (gpointer data)
-{
-  sync_now (data);
-  return G_SOURCE_CONTINUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1196,7 +117,7 @@ key_pressed_cb (GtkEventControllerKey *controller,
               gtk_editable_set_text (GTK_EDITABLE (focus), trimmed);
             }
         }
-      process (self, code, 0, FALSE);
+      _eva_door_page_process (self, code, 0, FALSE);
       return TRUE;
     }
 
@@ -1257,7 +178,7 @@ code_cb (EvaDoorScanner *scanner,
          gint64          entered_us,
          EvaDoorPage    *self)
 {
-  process (self, code, entered_us, FALSE);
+  _eva_door_page_process (self, code, entered_us, FALSE);
 }
 
 static void
@@ -1292,87 +213,12 @@ camera_selected_cb (EvaDoorPage *self)
 }
 
 static void
-undo_thread (GTask        *task,
-             gpointer      source,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  eva_door_store_undo (WORK (task_data)->store, WORK (task_data)->data);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-undone_locally_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  EvaDoorPage *self = EVA_DOOR_PAGE (source);
-
-  if (!g_task_propagate_boolean (G_TASK (result), NULL))
-    return;
-  refresh_waiting (self);
-  refresh_counts (self);
-}
-
-static void
-undo_locally (EvaDoorPage *self,
-              const char  *checkin_id)
-{
-  if (self->store == NULL)
-    return;
-  store_run (self, self->cancellable, undo_thread, g_strdup (checkin_id), g_free, undone_locally_cb);
-}
-
-static void
-undo_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(EvaDoorPage) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EvaRecord) undone = eva_api_client_record_finish (EVA_API_CLIENT (source), result, &error);
-
-  if (undone == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        eva_report_error (GTK_WIDGET (self), error);
-      return;
-    }
-  undo_locally (self, eva_record_get_id (undone));
-}
-
-static void
-undo (EvaDoorPage *self,
-      Recent      *r)
-{
-  if (r->checkin_id == NULL || r->undone)
-    return;
-  r->undone = TRUE;
-  update_recent_row (r);
-  if (g_str_has_prefix (r->checkin_id, "local:"))
-    {
-      /* Never sent: it only leaves the queue. */
-      undo_locally (self, r->checkin_id);
-      return;
-    }
-  eva_api_client_undo_checkin_async (self->client, r->checkin_id, self->cancellable, undo_done_cb,
-                                     g_object_ref (self));
-}
-
-static void
-undo_clicked_cb (GtkButton   *button,
-                 EvaDoorPage *self)
-{
-  undo (self, g_object_get_data (G_OBJECT (button), "recent"));
-}
-
-static void
 pay_clicked_cb (EvaDoorPage *self)
 {
   g_autofree char *code = g_steal_pointer (&self->pay_code);
 
   if (code != NULL)
-    process (self, code, 0, TRUE);
+    _eva_door_page_process (self, code, 0, TRUE);
 }
 
 static void
@@ -1383,7 +229,7 @@ verdict_clicked_cb (GtkGestureClick *gesture,
                     EvaDoorPage     *self)
 {
   if (self->pay_code == NULL)
-    verdict_timeout_cb (self);
+    _eva_door_page_clear_verdict (self);
 }
 
 static void
@@ -1400,7 +246,7 @@ check_in_clicked_cb (GtkButton   *button,
   const char *code = g_object_get_data (G_OBJECT (button), "code");
 
   gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
-  process (self, code, 0, FALSE);
+  _eva_door_page_process (self, code, 0, FALSE);
 }
 
 static void
@@ -1419,7 +265,7 @@ searched_cb (GObject      *source,
         {
           GtkWidget *row = adw_action_row_new ();
 
-          set_offline (self, TRUE);
+          _eva_door_page_set_offline (self, TRUE);
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("The search needs the server: scan the ticket instead"));
           gtk_list_box_append (self->search_list, row);
         }
@@ -1433,15 +279,15 @@ searched_cb (GObject      *source,
   for (guint i = 0; i < items->len; i++)
     {
       JsonObject *item = eva_record_get_object (g_ptr_array_index (items, i));
-      JsonObject *ticket = json_object (item, "ticket");
-      const char *holder = json_string (ticket, "holder_name");
-      const char *name = holder != NULL && *holder != '\0' ? holder : json_string (item, "attendee_name");
-      const char *code = json_string (item, "code");
+      JsonObject *ticket = _eva_door_json_object (item, "ticket");
+      const char *holder = _eva_door_json_string (ticket, "holder_name");
+      const char *name = holder != NULL && *holder != '\0' ? holder : _eva_door_json_string (item, "attendee_name");
+      const char *code = _eva_door_json_string (item, "code");
       GtkWidget *row = adw_action_row_new ();
       g_autofree char *title = g_markup_escape_text (name != NULL ? name : _("No name"), -1);
-      g_autofree char *subtitle = g_markup_printf_escaped ("%s · %s · %s", json_string (ticket, "ticket_type"),
-                                                           json_string (ticket, "booking_reference"),
-                                                           json_string (item, "email"));
+      g_autofree char *subtitle = g_markup_printf_escaped ("%s · %s · %s", _eva_door_json_string (ticket, "ticket_type"),
+                                                           _eva_door_json_string (ticket, "booking_reference"),
+                                                           _eva_door_json_string (item, "email"));
       GtkWidget *button;
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
@@ -1893,7 +739,7 @@ eva_door_page_init (EvaDoorPage *self)
   self->events = g_ptr_array_new_with_free_func (g_object_unref);
   self->lists = g_ptr_array_new_with_free_func (g_object_unref);
   self->results = g_ptr_array_new ();
-  self->recent = g_ptr_array_new_with_free_func ((GDestroyNotify) recent_free);
+  self->recent = g_ptr_array_new_with_free_func ((GDestroyNotify) _eva_door_recent_free);
   self->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->burst = g_string_new (NULL);
   self->conflicts = g_string_new (NULL);
@@ -2007,9 +853,9 @@ store_opened_cb (GObject      *source,
   /* A new name for this door is a new device. */
   if (device_id != NULL && g_strcmp0 (device_name, self->device_name) == 0)
     self->device_id = g_steal_pointer (&device_id);
-  self->sync_source = g_timeout_add_seconds (self->offline ? SYNC_OFFLINE_S : SYNC_ONLINE_S, sync_tick_cb, self);
-  refresh_waiting (self);
-  sync_now (self);
+  self->sync_source = g_timeout_add_seconds (self->offline ? EVA_DOOR_SYNC_OFFLINE_S : EVA_DOOR_SYNC_ONLINE_S, _eva_door_page_sync_tick_cb, self);
+  _eva_door_page_refresh_waiting (self);
+  _eva_door_page_sync (self);
 }
 
 /* Starts scanning @list_id of @event_id: the camera, the keyboard
@@ -2041,7 +887,7 @@ eva_door_page_start (EvaDoorPage *self,
   adw_window_title_set_subtitle (self->scanner_title, list_name != NULL ? list_name : "");
   gtk_label_set_label (self->counts_label, "");
   gtk_stack_set_visible_child_name (self->door_stack, "scanner");
-  update_status (self);
+  _eva_door_page_update_status (self);
 
   /* The store opens (and is created) on a thread. */
   path = eva_door_store_path_for (self->client != NULL ? eva_api_client_get_base_url (self->client) : "",
@@ -2103,14 +949,14 @@ eva_door_page_scan (EvaDoorPage *self,
                     gint64       entered_us)
 {
   g_return_val_if_fail (EVA_IS_DOOR_PAGE (self), FALSE);
-  return process (self, code, entered_us, FALSE);
+  return _eva_door_page_process (self, code, entered_us, FALSE);
 }
 
 void
 eva_door_page_sync_now (EvaDoorPage *self)
 {
   g_return_if_fail (EVA_IS_DOOR_PAGE (self));
-  sync_now (self);
+  _eva_door_page_sync (self);
 }
 
 gboolean
@@ -2137,6 +983,41 @@ eva_door_page_get_locked (EvaDoorPage *self)
 /* ------------------------------------------------------------------ */
 /* Private API                                                        */
 /* ------------------------------------------------------------------ */
+
+void
+_eva_door_page_set_offline (EvaDoorPage *self,
+             gboolean     offline)
+{
+  if (self->offline == offline)
+    return;
+  self->offline = offline;
+  _eva_door_page_update_status (self);
+  /* Offline: try the server every few seconds; online: sync calmly. */
+  g_clear_handle_id (&self->sync_source, g_source_remove);
+  if (self->store != NULL)
+    self->sync_source = g_timeout_add_seconds (offline ? EVA_DOOR_SYNC_OFFLINE_S : EVA_DOOR_SYNC_ONLINE_S,
+                                               _eva_door_page_sync_tick_cb, self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE]);
+}
+
+void
+_eva_door_page_set_waiting (EvaDoorPage *self,
+             guint        waiting)
+{
+  if (self->waiting == waiting)
+    return;
+  self->waiting = waiting;
+  _eva_door_page_update_status (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WAITING]);
+}
+
+void
+_eva_door_page_emit_verdict_drawn (EvaDoorPage *self,
+                                   gint64       latency_us)
+{
+  g_signal_emit (self, signals[SIGNAL_VERDICT_DRAWN], 0, latency_us);
+}
+
 
 const char *
 _eva_door_page_get_verdict_kind (EvaDoorPage *self)
@@ -2222,7 +1103,7 @@ _eva_door_page_undo_recent (EvaDoorPage *self,
                             guint        index)
 {
   g_return_if_fail (index < self->recent->len);
-  undo (self, g_ptr_array_index (self->recent, index));
+  _eva_door_page_undo (self, g_ptr_array_index (self->recent, index));
 }
 
 GtkWidget *
