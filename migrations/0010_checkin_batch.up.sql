@@ -53,7 +53,9 @@ DROP FUNCTION eva_checkin_redeem(text, uuid, uuid, text, timestamptz, boolean, u
 -- check-ins were few (a hash of all nonces, say) would otherwise be kept
 -- while they grow to tens of thousands during the evening. Hence the
 -- planner settings below, and a LATERAL … LIMIT 1 (never hashed) where a
--- scan's own nonce is looked up for each scan.
+-- scan's own nonce is looked up for each scan. The plans are generic
+-- (planned once per connection, not again for each batch: planning the
+-- round's statement costs more than running it).
 CREATE FUNCTION eva_checkin_redeem_batch(p_nonce text[], p_list uuid[], p_ticket uuid[],
                                          p_kind text[], p_scanned timestamptz[],
                                          p_force boolean[], p_staff uuid[], p_device uuid[],
@@ -65,6 +67,7 @@ SET enable_seqscan TO off
 SET enable_bitmapscan TO off
 SET enable_hashjoin TO off
 SET enable_mergejoin TO off
+SET plan_cache_mode TO force_generic_plan
 AS $$
 DECLARE
     v_fate   text[];   -- per scan: NULL (to decide), 'signed_out', 'no_list', 'no_device'
