@@ -28,6 +28,7 @@ typedef struct
   gint64       scanned_us;
   gint64       entered_us;
   gboolean     force;
+  gboolean     timed_out;
   guint        timeout_id;
   GCancellable *cancellable;
 } Scan;
@@ -206,6 +207,8 @@ redeem_timeout_cb (gpointer data)
   Scan *scan = data;
 
   scan->timeout_id = 0;
+  scan->timed_out = TRUE;
+  g_debug ("no answer to a redeem in %d ms", REDEEM_TIMEOUT_MS);
   /* The server is too slow for the door: decide here; the nonce makes the
    * late answer and the later upload the same one scan. */
   g_cancellable_cancel (scan->cancellable);
@@ -226,10 +229,8 @@ redeemed_cb (GObject      *source,
   g_clear_handle_id (&scan->timeout_id, g_source_remove);
   if (record == NULL)
     {
-      gboolean timed_out = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-                           !g_cancellable_is_cancelled (self->cancellable);
-
-      if ((timed_out || eva_api_error_is_offline (error)) && self->store != NULL)
+      g_debug ("redeem failed: %s", error->message);
+      if ((scan->timed_out || eva_api_error_is_offline (error)) && self->store != NULL)
         {
           _eva_door_page_set_offline (self, TRUE);
           decide_locally (scan);
