@@ -1054,6 +1054,22 @@ test_camera_messages (void)
   g_assert_false (eva_door_scanner_get_running (scanner));
   g_unsetenv ("EVERATO_CAMERA_PIPELINE");
   eva_door_scanner_stop (scanner);
+
+  /* No camera at all (as on the test machines; a machine with one would
+   * open it, so this part only runs without). */
+  {
+    g_auto(GStrv) cameras = eva_door_scanner_list_cameras ();
+
+    if (cameras[0] == NULL)
+      {
+        eva_door_scanner_start (scanner, NULL);
+        g_assert_cmpstr (eva_door_scanner_get_message (scanner), ==,
+                         "No camera found. Connect a camera, or scan with a USB scanner or search by name.");
+        g_assert_false (eva_door_scanner_get_running (scanner));
+      }
+    else
+      g_test_message ("a camera is connected: the no-camera message is not tested");
+  }
   g_assert_finalize_object (g_steal_pointer (&scanner));
 }
 
