@@ -237,7 +237,17 @@ redeemed_cb (GObject      *source,
           return;
         }
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        eva_report_error (GTK_WIDGET (self), error);
+        {
+          /* The server refused the scan itself (the list is gone, the
+           * account may no longer scan): the door must not stay silent. */
+          g_autoptr(JsonObject) refusal = json_object_new ();
+
+          json_object_set_string_member (refusal, "status", "rejected");
+          json_object_set_string_member (refusal, "reason", "error");
+          json_object_set_string_member (refusal, "message", error->message);
+          json_object_set_null_member (refusal, "ticket");
+          _eva_door_page_show_verdict (self, refusal, scan->code, scan->nonce, scan->entered_us);
+        }
       scan_free (scan);
       return;
     }

@@ -110,6 +110,8 @@ describe (JsonObject *verdict)
     w.headline = _("CLOSED"), w.reason = g_strdup (_("This list does not admit at this time"));
   else if (g_strcmp0 (reason, "not_checked_in") == 0)
     w.headline = _("NOT IN"), w.reason = g_strdup (_("An exit of a ticket that never came in"));
+  else if (g_strcmp0 (reason, "error") == 0)
+    w.headline = _("ERROR"), w.reason = g_strdup (_eva_door_json_string (verdict, "message"));
   else if (g_strcmp0 (reason, "unknown_ticket") == 0)
     w.headline = _("UNKNOWN"), w.reason = g_strdup (_("No such ticket"));
   else

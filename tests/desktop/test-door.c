@@ -813,6 +813,25 @@ test_organizer_opens (void)
   eva_desktop_test_settle (100);
 }
 
+/* A scan the server refuses outright (here: a list that does not exist)
+ * is a red verdict in the server's words, not silence. */
+static void
+test_refused (void)
+{
+  EvaApiClient *client = door_client ();
+  EvaDoorPage *page;
+  GtkWindow *window = door_window (client, &page);
+
+  g_setenv ("EVERATO_CAMERA_PIPELINE", "videotestsrc pattern=black", TRUE);
+  eva_door_page_start (page, door.event_id, "Night Market", "00000000-0000-4000-8000-000000000000", "Gone");
+  g_assert_true (eva_door_page_scan (page, door.codes[0], 0));
+  wait_verdict (page, "the refusal");
+  assert_verdict (page, "deny", "ERROR", NULL, EVA_DOOR_SOUND_DENY);
+  g_assert_cmpstr (_eva_door_page_get_verdict_text (page, "reason"), !=, "");
+  g_assert_false (eva_door_page_get_offline (page));
+  close_window (window, client);
+}
+
 /* The local store: not world-readable; an offline decision queues. */
 static void
 test_store (void)
@@ -1107,6 +1126,7 @@ main (int   argc,
   g_test_add_func ("/door/keyboard-scanner", test_keyboard_scanner);
   g_test_add_func ("/door/sign-in-lands", test_sign_in_lands);
   g_test_add_func ("/door/organizer-opens", test_organizer_opens);
+  g_test_add_func ("/door/refused", test_refused);
   g_test_add_func ("/door/camera-verdicts", test_camera_verdicts);
   g_test_add_func ("/door/offline", test_offline);
   result = g_test_run ();
