@@ -1,6 +1,18 @@
--- 0011_analytics: what the analytics aggregates read, indexed by event
+-- 0011_analytics: running totals for the organizer's figures
 --
--- (0010 is taken by the door scanner's branch.)
+-- (0010 is the door scanner's.) The analytics of an event are read from
+-- small tables of running totals, kept exact by triggers in the same
+-- transaction as the change, so an event of 100,000 bookings is answered
+-- from a few thousand rows (bench/analytics). Totals are kept per local
+-- hour of the event's time zone (a "slot"), so hour, day and week buckets
+-- are sums of whole slots. An event moved afterwards to a zone whose
+-- offset differs by a fraction of an hour (Berlin → Kolkata) keeps its
+-- earlier sales in the old zone's hours: its hour buckets may then be up
+-- to 45 minutes off for them (days and weeks by as much at their edges).
+--
+-- What each counts: see server/services/analytics.c. Deleting bookings is
+-- not a product path (events with bookings cannot be deleted) and is not
+-- followed exactly.
 
 -- The start of the bucket (hour, day or week, weeks starting on Monday)
 -- that holds @t, in the time zone @tz, as an instant. Days and weeks start
@@ -17,17 +29,244 @@ AS $$
            END
 $$;
 
--- Sales: the bookings of an event that were sold, with everything the
--- aggregates sum, so they are read from the index alone.
-CREATE INDEX bookings_event_sold_idx ON bookings (event_id, confirmed_at)
-    INCLUDE (status, subtotal, discount, total, currency, coupon_id, payment_method, paid_at)
-    WHERE confirmed_at IS NOT NULL;
+-- The local hour of @t in @tz, as an instant: an hour of UTC shifted by
+-- the zone's offset past the hour (Kolkata's half hour, Kathmandu's 45
+-- minutes), so every local hour, day and week is a whole number of slots.
+CREATE FUNCTION eva_analytics_slot(t timestamptz, tz text) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT to_timestamp(floor((extract(epoch FROM t) - f) / 3600) * 3600 + f)
+      FROM (SELECT (extract(epoch FROM (t AT TIME ZONE tz) - (t AT TIME ZONE 'UTC'))::int % 3600) AS f) x
+$$;
 
--- Items with what the per-type sums need.
-CREATE INDEX booking_items_booking_sums_idx ON booking_items (booking_id)
-    INCLUDE (ticket_type_id, quantity, unit_price, discount);
+-- Bookings once confirmed, by their status now (confirmed, refunded,
+-- cancelled), coupon, payment method and whether paid.
+CREATE TABLE analytics_bookings (
+    event_id  uuid NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    status    text NOT NULL,
+    currency  text NOT NULL,                  -- '' for free bookings without one
+    coupon_id uuid NOT NULL,                  -- the nil uuid: none
+    method    text NOT NULL,                  -- '' : none
+    paid      boolean NOT NULL,
+    bookings  bigint NOT NULL DEFAULT 0,
+    subtotal  bigint NOT NULL DEFAULT 0,
+    discount  bigint NOT NULL DEFAULT 0,
+    total     bigint NOT NULL DEFAULT 0,
+    CONSTRAINT analytics_bookings_pkey PRIMARY KEY (event_id, status, currency, coupon_id, method, paid)
+);
 
--- Admissions over time.
-CREATE INDEX checkins_event_entries_idx ON checkins (event_id, scanned_at)
-    INCLUDE (ticket_id)
-    WHERE status = 'ok' AND kind = 'entry' AND undone_at IS NULL;
+-- Their items, per ticket type and slot of confirmation.
+CREATE TABLE analytics_sales (
+    event_id       uuid NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    ticket_type_id uuid NOT NULL,
+    slot           timestamptz NOT NULL,
+    status         text NOT NULL,
+    currency       text NOT NULL,
+    tickets        bigint NOT NULL DEFAULT 0,
+    gross          bigint NOT NULL DEFAULT 0,
+    discounts      bigint NOT NULL DEFAULT 0,
+    CONSTRAINT analytics_sales_pkey PRIMARY KEY (event_id, ticket_type_id, slot, status, currency)
+);
+
+-- Money given back (refunds succeeded, recorded or still to pay back).
+CREATE TABLE analytics_refunds (
+    event_id uuid NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    currency text NOT NULL,
+    refunds  bigint NOT NULL DEFAULT 0,
+    amount   bigint NOT NULL DEFAULT 0,
+    CONSTRAINT analytics_refunds_pkey PRIMARY KEY (event_id, currency)
+);
+
+-- Tickets admitted, each at the slot of its earliest admission that was
+-- not undone; spread over 8 shards by ticket so that a busy door does not
+-- queue on one row.
+CREATE TABLE analytics_checkins (
+    event_id uuid NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    slot     timestamptz NOT NULL,
+    shard    smallint NOT NULL,
+    admitted bigint NOT NULL DEFAULT 0,
+    CONSTRAINT analytics_checkins_pkey PRIMARY KEY (event_id, slot, shard)
+);
+
+-- --------------------------------------------------------------------
+-- Keeping them
+
+CREATE FUNCTION eva_analytics_add_items(b bookings, sign int) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO analytics_sales AS a (event_id, ticket_type_id, slot, status, currency, tickets, gross, discounts)
+    SELECT b.event_id, i.ticket_type_id, eva_analytics_slot(b.confirmed_at, e.timezone), b.status,
+           coalesce(b.currency::text, ''), sign * sum(i.quantity), sign * sum(i.quantity * i.unit_price),
+           sign * sum(i.discount)
+      FROM booking_items i, events e WHERE i.booking_id = b.id AND e.id = b.event_id
+     GROUP BY i.ticket_type_id, e.timezone
+    ON CONFLICT (event_id, ticket_type_id, slot, status, currency) DO UPDATE
+       SET tickets = a.tickets + EXCLUDED.tickets, gross = a.gross + EXCLUDED.gross,
+           discounts = a.discounts + EXCLUDED.discounts
+$$;
+
+CREATE FUNCTION eva_analytics_add_booking(b bookings, sign int) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO analytics_bookings AS a (event_id, status, currency, coupon_id, method, paid,
+                                         bookings, subtotal, discount, total)
+    VALUES (b.event_id, b.status, coalesce(b.currency::text, ''),
+            coalesce(b.coupon_id, '00000000-0000-0000-0000-000000000000'), coalesce(b.payment_method, ''),
+            b.paid_at IS NOT NULL, sign, sign * b.subtotal, sign * b.discount, sign * b.total)
+    ON CONFLICT (event_id, status, currency, coupon_id, method, paid) DO UPDATE
+       SET bookings = a.bookings + EXCLUDED.bookings, subtotal = a.subtotal + EXCLUDED.subtotal,
+           discount = a.discount + EXCLUDED.discount, total = a.total + EXCLUDED.total
+$$;
+
+-- A booking inserted already confirmed counts its items as they are
+-- inserted (possibly by the same statement); a change of a confirmed
+-- booking moves the booking and its items.
+CREATE FUNCTION eva_analytics_bookings_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.confirmed_at IS NOT NULL THEN
+        PERFORM eva_analytics_add_booking(OLD, -1);
+        PERFORM eva_analytics_add_items(OLD, -1);
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.confirmed_at IS NOT NULL THEN
+        PERFORM eva_analytics_add_booking(NEW, 1);
+        IF TG_OP = 'UPDATE' THEN
+            PERFORM eva_analytics_add_items(NEW, 1);
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER bookings_analytics_insert AFTER INSERT ON bookings
+    FOR EACH ROW WHEN (NEW.confirmed_at IS NOT NULL)
+    EXECUTE FUNCTION eva_analytics_bookings_changed();
+CREATE TRIGGER bookings_analytics_update AFTER UPDATE ON bookings
+    FOR EACH ROW WHEN ((OLD.confirmed_at IS NOT NULL OR NEW.confirmed_at IS NOT NULL)
+        AND (OLD.status, OLD.confirmed_at, OLD.currency, OLD.coupon_id, OLD.payment_method,
+             OLD.paid_at IS NULL, OLD.subtotal, OLD.discount, OLD.total, OLD.event_id)
+            IS DISTINCT FROM
+            (NEW.status, NEW.confirmed_at, NEW.currency, NEW.coupon_id, NEW.payment_method,
+             NEW.paid_at IS NULL, NEW.subtotal, NEW.discount, NEW.total, NEW.event_id))
+    EXECUTE FUNCTION eva_analytics_bookings_changed();
+CREATE TRIGGER bookings_analytics_delete AFTER DELETE ON bookings
+    FOR EACH ROW WHEN (OLD.confirmed_at IS NOT NULL)
+    EXECUTE FUNCTION eva_analytics_bookings_changed();
+
+CREATE FUNCTION eva_analytics_items_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    b bookings;
+BEGIN
+    SELECT * INTO b FROM bookings WHERE id = coalesce(NEW.booking_id, OLD.booking_id);
+    IF NOT FOUND OR b.confirmed_at IS NULL THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO analytics_sales AS a (event_id, ticket_type_id, slot, status, currency, tickets, gross, discounts)
+    SELECT b.event_id, x.ticket_type_id, eva_analytics_slot(b.confirmed_at, e.timezone), b.status,
+           coalesce(b.currency::text, ''), x.sign * x.quantity, x.sign * x.quantity * x.unit_price, x.sign * x.discount
+      FROM events e, (SELECT OLD.ticket_type_id, OLD.quantity, OLD.unit_price, OLD.discount, -1 AS sign WHERE TG_OP <> 'INSERT'
+            UNION ALL
+            SELECT NEW.ticket_type_id, NEW.quantity, NEW.unit_price, NEW.discount, 1 WHERE TG_OP <> 'DELETE') x
+     WHERE e.id = b.event_id
+    ON CONFLICT (event_id, ticket_type_id, slot, status, currency) DO UPDATE
+       SET tickets = a.tickets + EXCLUDED.tickets, gross = a.gross + EXCLUDED.gross,
+           discounts = a.discounts + EXCLUDED.discounts;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER booking_items_analytics AFTER INSERT OR UPDATE OR DELETE ON booking_items
+    FOR EACH ROW EXECUTE FUNCTION eva_analytics_items_changed();
+
+CREATE FUNCTION eva_analytics_refunds_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO analytics_refunds AS a (event_id, currency, refunds, amount)
+    SELECT b.event_id, x.currency, x.sign, x.sign * x.amount
+      FROM (SELECT OLD.booking_id, OLD.currency::text AS currency, OLD.amount, -1 AS sign
+             WHERE TG_OP <> 'INSERT' AND OLD.status IN ('succeeded', 'recorded', 'to_refund')
+            UNION ALL
+            SELECT NEW.booking_id, NEW.currency::text, NEW.amount, 1
+             WHERE TG_OP <> 'DELETE' AND NEW.status IN ('succeeded', 'recorded', 'to_refund')) x
+      JOIN bookings b ON b.id = x.booking_id
+    ON CONFLICT (event_id, currency) DO UPDATE
+       SET refunds = a.refunds + EXCLUDED.refunds, amount = a.amount + EXCLUDED.amount;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER refunds_analytics AFTER INSERT OR UPDATE OF status, amount, currency, booking_id OR DELETE ON refunds
+    FOR EACH ROW EXECUTE FUNCTION eva_analytics_refunds_changed();
+
+-- The earliest live admission of the ticket before and after the change;
+-- when it moved, the count moves with it (two index look-ups a scan).
+CREATE FUNCTION eva_analytics_checkins_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    t      uuid := coalesce(NEW.ticket_id, OLD.ticket_id);
+    ev     uuid := coalesce(NEW.event_id, OLD.event_id);
+    me     uuid := coalesce(NEW.id, OLD.id);
+    before timestamptz;
+    after  timestamptz;
+BEGIN
+    IF t IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT min(c.scanned_at) INTO before FROM checkins c
+     WHERE c.ticket_id = t AND c.status = 'ok' AND c.undone_at IS NULL AND c.kind = 'entry' AND c.id <> me;
+    after := before;
+    IF TG_OP <> 'INSERT' AND OLD.status = 'ok' AND OLD.kind = 'entry' AND OLD.undone_at IS NULL
+       AND OLD.ticket_id = t THEN
+        before := least(before, OLD.scanned_at);
+    END IF;
+    IF TG_OP <> 'DELETE' AND NEW.status = 'ok' AND NEW.kind = 'entry' AND NEW.undone_at IS NULL
+       AND NEW.ticket_id = t THEN
+        after := least(after, NEW.scanned_at);
+    END IF;
+    IF before IS NOT DISTINCT FROM after THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO analytics_checkins AS a (event_id, slot, shard, admitted)
+    SELECT ev, eva_analytics_slot(x.at, e.timezone), abs(hashtext(t::text)) % 8, sum(x.n)
+      FROM (SELECT before AS at, -1 AS n WHERE before IS NOT NULL
+            UNION ALL SELECT after, 1 WHERE after IS NOT NULL) x, events e
+     WHERE e.id = ev
+     GROUP BY 1, 2, 3
+    ON CONFLICT (event_id, slot, shard) DO UPDATE SET admitted = a.admitted + EXCLUDED.admitted;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER checkins_analytics_insert AFTER INSERT ON checkins
+    FOR EACH ROW WHEN (NEW.status = 'ok' AND NEW.kind = 'entry' AND NEW.undone_at IS NULL)
+    EXECUTE FUNCTION eva_analytics_checkins_changed();
+CREATE TRIGGER checkins_analytics_update AFTER UPDATE OF status, kind, undone_at, scanned_at, ticket_id ON checkins
+    FOR EACH ROW EXECUTE FUNCTION eva_analytics_checkins_changed();
+CREATE TRIGGER checkins_analytics_delete AFTER DELETE ON checkins
+    FOR EACH ROW WHEN (OLD.status = 'ok' AND OLD.kind = 'entry' AND OLD.undone_at IS NULL)
+    EXECUTE FUNCTION eva_analytics_checkins_changed();
+
+-- --------------------------------------------------------------------
+-- What is there already
+
+INSERT INTO analytics_bookings (event_id, status, currency, coupon_id, method, paid, bookings, subtotal, discount, total)
+SELECT event_id, status, coalesce(currency::text, ''), coalesce(coupon_id, '00000000-0000-0000-0000-000000000000'),
+       coalesce(payment_method, ''), paid_at IS NOT NULL, count(*), sum(subtotal), sum(discount), sum(total)
+  FROM bookings WHERE confirmed_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6;
+
+INSERT INTO analytics_sales (event_id, ticket_type_id, slot, status, currency, tickets, gross, discounts)
+SELECT b.event_id, i.ticket_type_id, eva_analytics_slot(b.confirmed_at, e.timezone), b.status,
+       coalesce(b.currency::text, ''), sum(i.quantity), sum(i.quantity * i.unit_price), sum(i.discount)
+  FROM bookings b JOIN booking_items i ON i.booking_id = b.id JOIN events e ON e.id = b.event_id
+ WHERE b.confirmed_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5;
+
+INSERT INTO analytics_refunds (event_id, currency, refunds, amount)
+SELECT b.event_id, r.currency::text, count(*), sum(r.amount)
+  FROM refunds r JOIN bookings b ON b.id = r.booking_id
+ WHERE r.status IN ('succeeded', 'recorded', 'to_refund') GROUP BY 1, 2;
+
+INSERT INTO analytics_checkins (event_id, slot, shard, admitted)
+SELECT x.event_id, eva_analytics_slot(x.at, e.timezone), abs(hashtext(x.ticket_id::text)) % 8, count(*)
+  FROM (SELECT c.event_id, c.ticket_id, min(c.scanned_at) AS at FROM checkins c
+         WHERE c.ticket_id IS NOT NULL AND c.status = 'ok' AND c.kind = 'entry' AND c.undone_at IS NULL
+         GROUP BY 1, 2) x JOIN events e ON e.id = x.event_id
+ GROUP BY 1, 2, 3;
