@@ -75,7 +75,13 @@ eva_analytics_figure_new (const char *value,
   gtk_label_set_xalign (GTK_LABEL (v), 0);
   gtk_label_set_xalign (GTK_LABEL (c), 0);
   gtk_label_set_wrap (GTK_LABEL (c), TRUE);
-  gtk_label_set_selectable (GTK_LABEL (v), TRUE);
+  for (GtkWidget *w = v; w != NULL; w = w == v ? c : NULL)
+    {
+      gtk_widget_set_margin_start (w, 14);
+      gtk_widget_set_margin_end (w, 14);
+    }
+  gtk_widget_set_margin_top (v, 10);
+  gtk_widget_set_margin_bottom (c, 10);
   gtk_box_append (GTK_BOX (box), v);
   gtk_box_append (GTK_BOX (box), c);
   return box;
@@ -109,12 +115,16 @@ eva_analytics_chart_section (const char *title,
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_widget_set_hexpand (label, TRUE);
   gtk_box_append (GTK_BOX (header), label);
-  if (extra != NULL)
-    gtk_box_append (GTK_BOX (header), extra);
   gtk_widget_set_tooltip_text (toggle, _("Show the figures as a table"));
   gtk_widget_add_css_class (toggle, "flat");
   gtk_box_append (GTK_BOX (header), toggle);
   gtk_box_append (GTK_BOX (box), header);
+  /* Its own row, so a narrow window keeps the title whole. */
+  if (extra != NULL)
+    {
+      gtk_widget_set_halign (extra, GTK_ALIGN_START);
+      gtk_box_append (GTK_BOX (box), extra);
+    }
 
   eva_chart_set_title (chart, title);
   gtk_widget_set_size_request (GTK_WIDGET (chart), -1, 220);

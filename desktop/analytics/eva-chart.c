@@ -6,7 +6,8 @@
  * dates are formatted for the user's locale. The pointer shows a point's
  * values as a tooltip; the chart takes focus and the arrow keys (Home,
  * End) walk through the points, each announced as the accessible
- * description. eva_chart_create_table() gives the same data as a table.
+ * description (actions chart.previous, .next, .first, .last).
+ * eva_chart_create_table() gives the same data as a table.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -120,6 +121,25 @@ format_number (double value,
                guint  decimals)
 {
   return g_strdup_printf ("%'.*f", (int) decimals, value);
+}
+
+/* A value-axis label: minor digits only if the ticks need them. */
+static char *
+format_tick (EvaChart *self,
+             double    value,
+             double    step)
+{
+  double scale;
+  guint decimals;
+  g_autofree char *number = NULL;
+
+  if (self->currency == NULL)
+    return format_number (value, fabs (step - round (step)) < 1e-9 ? 0 : 2);
+  scale = money_scale (self);
+  decimals = fabs (step / scale - round (step / scale)) < 1e-9 ? 0 : money_exponent (self);
+  number = format_number (value / scale, decimals);
+  /* Translators: an amount of money and its currency, e.g. "1,250.00 EUR" */
+  return g_strdup_printf (C_("money", "%s %s"), number, self->currency);
 }
 
 /* The stacked extent of a point: sum of positives and of negatives. */
@@ -261,7 +281,7 @@ eva_chart_draw (EvaChart *self,
   /* Margins from the widest tick label. */
   for (guint t = 0; t < n_ticks; t++)
     {
-      g_autofree char *text = eva_chart_format_value (self, first + t * step);
+      g_autofree char *text = format_tick (self, first + t * step, step);
       int w, h;
 
       text_size (cr, text, font, &w, &h);
@@ -311,7 +331,7 @@ eva_chart_draw (EvaChart *self,
     {
       double v = first + t * step;
       double y = round (Y_OF (v)) + 0.5;
-      g_autofree char *text = eva_chart_format_value (self, v);
+      g_autofree char *text = format_tick (self, v, step);
 
       cairo_set_source_rgba (cr, fg_r, fg_r, fg_r, fabs (v) < step / 2 ? 0.45 : 0.12);
       cairo_move_to (cr, left, y);
@@ -347,7 +367,11 @@ eva_chart_draw (EvaChart *self,
   if (self->kind == EVA_CHART_BARS)
     {
       double gap = MIN (band * 0.2, 6);
+      double inset = 0;
 
+      /* A few points are bars, not walls. */
+      if (band - gap > 72)
+        inset = (band - gap - 72) / 2;
       for (guint p = 0; p < self->n_points; p++)
         {
           double up = 0, down = 0;
@@ -370,8 +394,8 @@ eva_chart_draw (EvaChart *self,
                   to = down += v;
                 }
               set_rgb (cr, palette[s % n_palette], 0.9);
-              cairo_rectangle (cr, left + p * band + gap / 2, MIN (Y_OF (from), Y_OF (to)),
-                               MAX (band - gap, 1), MAX (fabs (Y_OF (to) - Y_OF (from)), 1));
+              cairo_rectangle (cr, left + p * band + gap / 2 + inset, MIN (Y_OF (from), Y_OF (to)),
+                               MAX (band - gap - 2 * inset, 1), MAX (fabs (Y_OF (to) - Y_OF (from)), 1));
               cairo_fill (cr);
             }
         }
@@ -452,41 +476,28 @@ eva_chart_draw (EvaChart *self,
 /* Callbacks                                                          */
 /* ------------------------------------------------------------------ */
 
-static gboolean
-key_pressed_cb (EvaChart              *self,
-                guint                  keyval,
-                guint                  keycode,
-                GdkModifierType        state,
-                GtkEventControllerKey *controller)
+/* chart.previous, chart.next, chart.first, chart.last: bound to the
+ * arrow keys, Home and End. */
+static void
+move_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
 {
+  EvaChart *self = EVA_CHART (widget);
   int last = (int) self->n_points - 1;
   int next = self->selected;
 
   if (self->n_points == 0)
-    return FALSE;
-  switch (keyval)
-    {
-    case GDK_KEY_Left:
-    case GDK_KEY_KP_Left:
-      next = self->selected <= 0 ? 0 : self->selected - 1;
-      break;
-    case GDK_KEY_Right:
-    case GDK_KEY_KP_Right:
-      next = self->selected < 0 ? 0 : MIN (self->selected + 1, last);
-      break;
-    case GDK_KEY_Home:
-    case GDK_KEY_KP_Home:
-      next = 0;
-      break;
-    case GDK_KEY_End:
-    case GDK_KEY_KP_End:
-      next = last;
-      break;
-    default:
-      return FALSE;
-    }
+    return;
+  if (g_str_equal (action_name, "chart.previous"))
+    next = self->selected <= 0 ? 0 : self->selected - 1;
+  else if (g_str_equal (action_name, "chart.next"))
+    next = self->selected < 0 ? 0 : MIN (self->selected + 1, last);
+  else if (g_str_equal (action_name, "chart.first"))
+    next = 0;
+  else
+    next = last;
   eva_chart_set_selected (self, next);
-  return TRUE;
 }
 
 static void
@@ -677,6 +688,18 @@ eva_chart_class_init (EvaChartClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  gtk_widget_class_install_action (widget_class, "chart.previous", NULL, move_action);
+  gtk_widget_class_install_action (widget_class, "chart.next", NULL, move_action);
+  gtk_widget_class_install_action (widget_class, "chart.first", NULL, move_action);
+  gtk_widget_class_install_action (widget_class, "chart.last", NULL, move_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, 0, "chart.previous", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Left, 0, "chart.previous", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, 0, "chart.next", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Right, 0, "chart.next", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, 0, "chart.first", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Home, 0, "chart.first", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_End, 0, "chart.last", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_End, 0, "chart.last", NULL);
   gtk_widget_class_set_css_name (widget_class, "chart");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
@@ -684,7 +707,6 @@ eva_chart_class_init (EvaChartClass *klass)
 static void
 eva_chart_init (EvaChart *self)
 {
-  GtkEventController *key = gtk_event_controller_key_new ();
   GtkEventController *motion = gtk_event_controller_motion_new ();
   GtkGesture *click = gtk_gesture_click_new ();
 
@@ -694,8 +716,6 @@ eva_chart_init (EvaChart *self)
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
 
-  g_signal_connect_swapped (key, "key-pressed", G_CALLBACK (key_pressed_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), key);
   g_signal_connect_swapped (motion, "motion", G_CALLBACK (motion_cb), self);
   g_signal_connect_swapped (motion, "leave", G_CALLBACK (leave_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), motion);
@@ -785,10 +805,15 @@ eva_chart_set_times (EvaChart     *self,
                      GTimeZone    *tz,
                      const char   *unit)
 {
+  int keep;
+
   g_return_if_fail (EVA_IS_CHART (self));
   g_return_if_fail (n == 0 || times != NULL);
 
+  /* New figures keep the point chosen (a refresh must not move it). */
+  keep = self->selected;
   eva_chart_clear (self);
+  self->selected = keep;
   self->times = g_memdup2 (times, sizeof (gint64) * MAX (n, 1));
   self->n_points = n;
   g_clear_pointer (&self->tz, g_time_zone_unref);
@@ -801,9 +826,13 @@ void
 eva_chart_set_categories (EvaChart           *self,
                           const char * const *labels)
 {
+  int keep;
+
   g_return_if_fail (EVA_IS_CHART (self));
 
+  keep = self->selected;
   eva_chart_clear (self);
+  self->selected = keep;
   self->labels = g_strdupv ((char **) labels);
   self->n_points = labels != NULL ? g_strv_length (self->labels) : 0;
   data_changed (self);
@@ -886,13 +915,7 @@ eva_chart_format_value (EvaChart *self,
   if (self->currency != NULL)
     {
       double major = value / money_scale (self);
-      guint decimals = money_exponent (self);
-      g_autofree char *number = NULL;
-
-      /* Whole amounts on the axis read better without the cents. */
-      if (fabs (major - round (major)) < 1e-9 && fabs (major) >= 100)
-        decimals = 0;
-      number = format_number (major, decimals);
+      g_autofree char *number = format_number (major, money_exponent (self));
       /* Translators: an amount of money and its currency, e.g. "1,250.00 EUR" */
       return g_strdup_printf (C_("money", "%s %s"), number, self->currency);
     }
