@@ -1,6 +1,6 @@
 -- 0011_analytics: running totals for the organizer's figures
 --
--- (0010 is the door scanner's.) The analytics of an event are read from
+-- The analytics of an event are read from
 -- small tables of running totals, kept exact by triggers in the same
 -- transaction as the change, so an event of 100,000 bookings is answered
 -- from a few thousand rows (bench/analytics). Totals are kept per local
