@@ -509,6 +509,13 @@ test_overview_live (void)
   pdf = eva_overview_page_create_report (page);
   g_assert_cmpuint (g_bytes_get_size (pdf), >, 1000);
   g_assert_true (memcmp (g_bytes_get_data (pdf, NULL), "%PDF", 4) == 0);
+  if (g_getenv ("EVERATO_SCREENSHOT_DIR") != NULL)
+    {
+      g_autofree char *path = g_build_filename (g_getenv ("EVERATO_SCREENSHOT_DIR"), "overview-report.pdf", NULL);
+
+      g_mkdir_with_parents (g_getenv ("EVERATO_SCREENSHOT_DIR"), 0755);
+      g_assert_true (g_file_set_contents (path, g_bytes_get_data (pdf, NULL), g_bytes_get_size (pdf), NULL));
+    }
 
   /* A sale while the page is shown comes in by itself. */
   grown.page = page;
