@@ -151,22 +151,20 @@ CREATE TRIGGER bookings_analytics_delete AFTER DELETE ON bookings
     FOR EACH ROW WHEN (OLD.confirmed_at IS NOT NULL)
     EXECUTE FUNCTION eva_analytics_bookings_changed();
 
-CREATE FUNCTION eva_analytics_items_changed() RETURNS trigger
+-- Items of bookings already confirmed (inserted confirmed, or changed
+-- afterwards): one statement per statement, so that the holds of a flash
+-- sale, whose bookings are not confirmed, pay one empty join and no more.
+CREATE FUNCTION eva_analytics_items_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    b bookings;
 BEGIN
-    SELECT * INTO b FROM bookings WHERE id = coalesce(NEW.booking_id, OLD.booking_id);
-    IF NOT FOUND OR b.confirmed_at IS NULL THEN
-        RETURN NULL;
-    END IF;
     INSERT INTO analytics_sales AS a (event_id, ticket_type_id, slot, status, currency, tickets, gross, discounts)
     SELECT b.event_id, x.ticket_type_id, eva_analytics_slot(b.confirmed_at, e.timezone), b.status,
-           coalesce(b.currency::text, ''), x.sign * x.quantity, x.sign * x.quantity * x.unit_price, x.sign * x.discount
-      FROM events e, (SELECT OLD.ticket_type_id, OLD.quantity, OLD.unit_price, OLD.discount, -1 AS sign WHERE TG_OP <> 'INSERT'
-            UNION ALL
-            SELECT NEW.ticket_type_id, NEW.quantity, NEW.unit_price, NEW.discount, 1 WHERE TG_OP <> 'DELETE') x
-     WHERE e.id = b.event_id
+           coalesce(b.currency::text, ''), sum(x.sign * x.quantity), sum(x.sign * x.quantity * x.unit_price),
+           sum(x.sign * x.discount)
+      FROM (SELECT booking_id, ticket_type_id, quantity, unit_price, discount, 1 AS sign FROM new_items) x
+      JOIN bookings b ON b.id = x.booking_id AND b.confirmed_at IS NOT NULL
+      JOIN events e ON e.id = b.event_id
+     GROUP BY 1, 2, 3, 4, 5
     ON CONFLICT (event_id, ticket_type_id, slot, status, currency) DO UPDATE
        SET tickets = a.tickets + EXCLUDED.tickets, gross = a.gross + EXCLUDED.gross,
            discounts = a.discounts + EXCLUDED.discounts;
@@ -174,8 +172,52 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER booking_items_analytics AFTER INSERT OR UPDATE OR DELETE ON booking_items
-    FOR EACH ROW EXECUTE FUNCTION eva_analytics_items_changed();
+CREATE FUNCTION eva_analytics_items_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO analytics_sales AS a (event_id, ticket_type_id, slot, status, currency, tickets, gross, discounts)
+    SELECT b.event_id, x.ticket_type_id, eva_analytics_slot(b.confirmed_at, e.timezone), b.status,
+           coalesce(b.currency::text, ''), sum(x.sign * x.quantity), sum(x.sign * x.quantity * x.unit_price),
+           sum(x.sign * x.discount)
+      FROM (SELECT booking_id, ticket_type_id, quantity, unit_price, discount, -1 AS sign FROM old_items) x
+      JOIN bookings b ON b.id = x.booking_id AND b.confirmed_at IS NOT NULL
+      JOIN events e ON e.id = b.event_id
+     GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (event_id, ticket_type_id, slot, status, currency) DO UPDATE
+       SET tickets = a.tickets + EXCLUDED.tickets, gross = a.gross + EXCLUDED.gross,
+           discounts = a.discounts + EXCLUDED.discounts;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION eva_analytics_items_updated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO analytics_sales AS a (event_id, ticket_type_id, slot, status, currency, tickets, gross, discounts)
+    SELECT b.event_id, x.ticket_type_id, eva_analytics_slot(b.confirmed_at, e.timezone), b.status,
+           coalesce(b.currency::text, ''), sum(x.sign * x.quantity), sum(x.sign * x.quantity * x.unit_price),
+           sum(x.sign * x.discount)
+      FROM (SELECT booking_id, ticket_type_id, quantity, unit_price, discount, -1 AS sign FROM old_items
+            UNION ALL SELECT booking_id, ticket_type_id, quantity, unit_price, discount, 1 FROM new_items) x
+      JOIN bookings b ON b.id = x.booking_id AND b.confirmed_at IS NOT NULL
+      JOIN events e ON e.id = b.event_id
+     GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (event_id, ticket_type_id, slot, status, currency) DO UPDATE
+       SET tickets = a.tickets + EXCLUDED.tickets, gross = a.gross + EXCLUDED.gross,
+           discounts = a.discounts + EXCLUDED.discounts;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER booking_items_analytics_insert AFTER INSERT ON booking_items
+    REFERENCING NEW TABLE AS new_items
+    FOR EACH STATEMENT EXECUTE FUNCTION eva_analytics_items_inserted();
+CREATE TRIGGER booking_items_analytics_update AFTER UPDATE ON booking_items
+    REFERENCING OLD TABLE AS old_items NEW TABLE AS new_items
+    FOR EACH STATEMENT EXECUTE FUNCTION eva_analytics_items_updated();
+CREATE TRIGGER booking_items_analytics_delete AFTER DELETE ON booking_items
+    REFERENCING OLD TABLE AS old_items
+    FOR EACH STATEMENT EXECUTE FUNCTION eva_analytics_items_deleted();
 
 CREATE FUNCTION eva_analytics_refunds_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
