@@ -455,30 +455,6 @@ eva_api_checkin_devices_create (EvaRequest *req)
 /* Redeem and upload                                                  */
 /* ------------------------------------------------------------------ */
 
-typedef struct
-{
-  char    *code;
-  char    *list_id;
-  char    *nonce;
-  char    *kind;
-  char    *scanned_at;
-  char    *device_id;
-  gboolean force;
-} Scan;
-
-static void
-scan_clear (gpointer data)
-{
-  Scan *s = data;
-
-  g_free (s->code);
-  g_free (s->list_id);
-  g_free (s->nonce);
-  g_free (s->kind);
-  g_free (s->scanned_at);
-  g_free (s->device_id);
-}
-
 static gboolean
 nonce_ok (const char *nonce)
 {
@@ -497,7 +473,7 @@ nonce_ok (const char *nonce)
 static char *
 parse_scan (JsonObject *object,
             gboolean    upload,
-            Scan       *scan)
+            EvaScan    *scan)
 {
   static const char * const known[] = {
     "code", "list_id", "nonce", "type", "scanned_at", "force", "device_id", NULL,
@@ -568,47 +544,23 @@ parse_scan (JsonObject *object,
   return NULL;
 }
 
-static gboolean
-redeem_one (EvaDbConn   *conn,
-            EvaRequest  *req,
-            Scan        *s,
-            char       **verdict,
-            GError     **error)
-{
-  EvaScan scan = {
-    .code = s->code, .list_id = s->list_id, .nonce = s->nonce, .kind = s->kind,
-    .scanned_at = s->scanned_at, .force = s->force, .staff_id = req->principal_id,
-    .device_id = s->device_id,
-  };
-
-  return eva_checkin_redeem (conn, &scan, verdict, error);
-}
-
-static void
-scan_free (gpointer data)
-{
-  scan_clear (data);
-  g_free (data);
-}
-
-/* Concurrent redeems share their commits: the HTTP threads queue them,
- * and up to BATCH_INFLIGHT pool jobs each take what is queued (up to
- * BATCH_MAX) and decide it in ONE transaction, one eva_checkin_redeem ()
- * after the other in arrival order — the same answers as one transaction
- * each, but one fsync for the lot instead of one per scan. A batch that
- * fails (a deadlock between two batches locking the same tickets in other
- * orders, a device id that names nothing) is rolled back and its scans
- * decided one by one, each in its own transaction. */
+/* Concurrent redeems share their statement and their commit: the HTTP
+ * threads check the code's signature, then queue the scan; up to
+ * BATCH_INFLIGHT pool jobs each take what is queued (up to BATCH_MAX) and
+ * decide it with ONE call of eva_checkin_redeem_batch(), which also checks
+ * that each door's sign-in still stands (the router leaves that to it:
+ * EVA_ROUTE_OWN_SIGN_IN) — the same answers as one transaction each, but
+ * one round trip and one fsync for the lot. A batch that fails (a device
+ * deleted meanwhile, a deadlock with a booking being cancelled) is decided
+ * again one scan at a time. */
 #define BATCH_MAX      256
 #define BATCH_INFLIGHT 3
 
 typedef struct
 {
   EvaRequest *req;
-  Scan       *scan;
-  char       *verdict;
+  EvaScan     scan;
   GError     *error;
-  gboolean    constraint_device;
 } Pending;
 
 static GMutex batch_lock;
@@ -631,19 +583,26 @@ pending_reply (Pending *p)
   EvaRequest *req = p->req;
 
   if (p->error != NULL)
-    {
-      if (p->constraint_device)
-        eva_request_reply_error (req, 422, "validation_failed", NULL, "device_id names no device");
-      else
-        eva_request_reply_gerror (req, p->error);
-    }
-  else if (p->verdict == NULL)
-    eva_request_reply_error (req, 404, "not_found", NULL, "No such check-in list");
+    eva_request_reply_gerror (req, p->error);
   else
-    eva_request_reply_json_text (req, 200, p->verdict);
+    switch (p->scan.outcome)
+      {
+      case EVA_SCAN_DECIDED:
+        eva_request_reply_json_text (req, 200, p->scan.verdict);
+        break;
+      case EVA_SCAN_SIGNED_OUT:
+        eva_request_reply_signed_out (req);
+        break;
+      case EVA_SCAN_NO_DEVICE:
+        eva_request_reply_error (req, 422, "validation_failed", NULL, "device_id names no device");
+        break;
+      case EVA_SCAN_NO_LIST:
+      default:
+        eva_request_reply_error (req, 404, "not_found", NULL, "No such check-in list");
+        break;
+      }
   g_clear_error (&p->error);
-  g_free (p->verdict);
-  scan_free (p->scan);
+  eva_scan_clear (&p->scan);
   g_free (p);
   g_main_context_invoke (req->context, finish_cb, req);
 }
@@ -653,41 +612,33 @@ batch_job (EvaDbConn *conn,
            gpointer   data)
 {
   g_autoptr(GPtrArray) batch = g_ptr_array_new ();
+  g_autoptr(GPtrArray) scans = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
-  gboolean ok;
   EvaDb *db = data;
 
   g_mutex_lock (&batch_lock);
   while (batch->len < BATCH_MAX && !g_queue_is_empty (&batch_queue))
-    g_ptr_array_add (batch, g_queue_pop_head (&batch_queue));
+    {
+      Pending *p = g_queue_pop_head (&batch_queue);
+
+      g_ptr_array_add (batch, p);
+      g_ptr_array_add (scans, &p->scan);
+    }
   g_mutex_unlock (&batch_lock);
 
-  ok = batch->len < 2 || eva_db_begin (conn, &error);
-  for (guint i = 0; ok && batch->len >= 2 && i < batch->len; i++)
+  if (!eva_checkin_redeem (conn, (EvaScan **) scans->pdata, scans->len, &error))
     {
-      Pending *p = g_ptr_array_index (batch, i);
-
-      ok = redeem_one (conn, p->req, p->scan, &p->verdict, &error);
-    }
-  if (ok && batch->len >= 2)
-    ok = eva_db_commit (conn, &error);
-  if (!ok || batch->len < 2)
-    {
-      if (!ok)
-        {
-          eva_db_rollback (conn);
-          g_debug ("a batch of %u redeems falls back: %s", batch->len,
-                   error != NULL ? error->message : "?");
-        }
-      /* One by one, each its own transaction. */
+      g_debug ("a batch of %u redeems is decided again one by one: %s", batch->len,
+               error->message);
       for (guint i = 0; i < batch->len; i++)
         {
           Pending *p = g_ptr_array_index (batch, i);
+          EvaScan *one = &p->scan;
 
-          g_clear_pointer (&p->verdict, g_free);
-          if (!redeem_one (conn, p->req, p->scan, &p->verdict, &p->error))
-            p->constraint_device = g_strcmp0 (eva_db_conn_last_constraint (conn),
-                                              "checkins_device_id_fkey") == 0;
+          if (batch->len == 1)
+            p->error = g_steal_pointer (&error);
+          else if (!eva_checkin_redeem (conn, &one, 1, &p->error))
+            g_debug ("a redeem fails: %s", p->error->message);
         }
     }
   for (guint i = 0; i < batch->len; i++)
@@ -703,13 +654,11 @@ batch_job (EvaDbConn *conn,
 
 static void
 enqueue (EvaRequest *req,
-         Scan       *scan)
+         Pending    *p)
 {
   EvaDb *db = eva_request_get_db (req);
-  Pending *p = g_new0 (Pending, 1);
 
   p->req = eva_request_ref (req);
-  p->scan = scan;
   /* Paused as eva_request_run () does; finish_cb () finishes it. */
   req->pending = TRUE;
   req->status = 0;
@@ -725,34 +674,54 @@ enqueue (EvaRequest *req,
   g_mutex_unlock (&batch_lock);
 }
 
-void
-eva_api_checkin_redeem (EvaRequest *req)
+static void
+reply_scan_problem (EvaRequest *req,
+                    const char *key,
+                    const char *problem,
+                    const char *message)
 {
-  g_auto(EvaInput) in = { 0 };
-  Scan *scan;
-  g_autofree char *problem = NULL;
+  g_autoptr(JsonObject) details = json_object_new ();
 
-  if (!eva_input_begin (&in, req))
-    return;
-  scan = g_new0 (Scan, 1);
-  problem = parse_scan (in.object, FALSE, scan);
-  if (problem != NULL)
+  if (key != NULL)
+    json_object_set_string_member (details, key, problem);
+  else
     {
-      g_autoptr(JsonObject) details = json_object_new ();
       const char *colon = strchr (problem, ':');
       g_autofree char *field = g_strndup (problem, colon - problem);
 
       json_object_set_string_member (details, field, colon + 2);
-      eva_request_reply_error (req, 400, "validation_failed", details, "Some fields are not valid");
-      scan_free (scan);
+    }
+  eva_request_reply_error (req, 400, "validation_failed", details, "%s", message);
+}
+
+void
+eva_api_checkin_redeem (EvaRequest *req)
+{
+  g_auto(EvaInput) in = { 0 };
+  Pending *p;
+  g_autofree char *problem = NULL;
+
+  if (!eva_input_begin (&in, req))
+    return;
+  p = g_new0 (Pending, 1);
+  problem = parse_scan (in.object, FALSE, &p->scan);
+  if (problem != NULL)
+    {
+      reply_scan_problem (req, NULL, problem, "Some fields are not valid");
+      eva_scan_clear (&p->scan);
+      g_free (p);
       return;
     }
-  enqueue (req, scan);
+  p->scan.staff_id = g_strdup (req->principal_id);
+  p->scan.session_id = g_strdup (req->session_id);
+  /* Here, not on a database thread, whenever the key is known. */
+  eva_checkin_verify_cached (&p->scan);
+  enqueue (req, p);
 }
 
 typedef struct
 {
-  GArray *scans;   /* Scan */
+  GArray *scans;   /* EvaScan */
 } Upload;
 
 static void
@@ -771,33 +740,55 @@ upload_work (EvaRequest *req,
 {
   Upload *u = data;
   g_autoptr(GString) out = g_string_new ("{\"results\":[");
+  g_autoptr(GPtrArray) scans = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
 
   for (guint i = 0; i < u->scans->len; i++)
+    g_ptr_array_add (scans, &g_array_index (u->scans, EvaScan, i));
+
+  /* All in one statement; should that fail (a device deleted meanwhile),
+   * each scan on its own, so that one does not undo the others. */
+  if (!eva_checkin_redeem (conn, (EvaScan **) scans->pdata, scans->len, &error))
+    for (guint i = 0; i < scans->len; i++)
+      {
+        EvaScan *one = g_ptr_array_index (scans, i);
+        g_autoptr(GError) local = NULL;
+
+        if (eva_checkin_redeem (conn, &one, 1, &local))
+          continue;
+        if (!g_error_matches (local, EVA_ERROR, EVA_ERROR_CONFLICT) &&
+            !g_error_matches (local, EVA_ERROR, EVA_ERROR_INVALID))
+          {
+            eva_request_reply_gerror (req, local);
+            return;
+          }
+        one->outcome = EVA_SCAN_NO_DEVICE;
+      }
+
+  for (guint i = 0; i < scans->len; i++)
     {
-      Scan *s = &g_array_index (u->scans, Scan, i);
-      g_autoptr(GError) error = NULL;
-      g_autofree char *verdict = NULL;
+      EvaScan *s = g_ptr_array_index (scans, i);
       g_autoptr(JsonNode) node = NULL;
       g_autoptr(JsonBuilder) b = json_builder_new ();
       g_autoptr(JsonNode) result = NULL;
       g_autofree char *text = NULL;
+      const char *verdict;
       JsonObject *v;
 
-      /* Each scan is its own statement: one that fails (a device the
-       * server does not know) does not undo the others. */
-      if (!redeem_one (conn, req, s, &verdict, &error))
+      switch (s->outcome)
         {
-          if (!g_error_matches (error, EVA_ERROR, EVA_ERROR_CONFLICT) &&
-              !g_error_matches (error, EVA_ERROR, EVA_ERROR_INVALID))
-            {
-              eva_request_reply_gerror (req, error);
-              return;
-            }
-          verdict = g_strdup ("{\"status\":\"rejected\",\"reason\":\"unknown_device\",\"conflict\":false}");
+        case EVA_SCAN_DECIDED:
+          verdict = s->verdict;
+          break;
+        case EVA_SCAN_NO_DEVICE:
+          verdict = "{\"status\":\"rejected\",\"reason\":\"unknown_device\",\"conflict\":false}";
+          break;
+        case EVA_SCAN_SIGNED_OUT:   /* the router checked the sign-in */
+        case EVA_SCAN_NO_LIST:
+        default:
+          verdict = "{\"status\":\"rejected\",\"reason\":\"unknown_list\",\"conflict\":false}";
+          break;
         }
-      else if (verdict == NULL)
-        verdict = g_strdup ("{\"status\":\"rejected\",\"reason\":\"unknown_list\",\"conflict\":false}");
-
       node = json_from_string (verdict, NULL);
       v = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
       json_builder_begin_object (b);
@@ -850,12 +841,12 @@ eva_api_checkin_upload (EvaRequest *req)
 
   array = json_node_get_array (scans);
   u = g_new0 (Upload, 1);
-  u->scans = g_array_new (FALSE, TRUE, sizeof (Scan));
-  g_array_set_clear_func (u->scans, scan_clear);
+  u->scans = g_array_new (FALSE, TRUE, sizeof (EvaScan));
+  g_array_set_clear_func (u->scans, (GDestroyNotify) eva_scan_clear);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonNode *node = json_array_get_element (array, i);
-      Scan scan = { 0 };
+      EvaScan scan = { 0 };
       g_autofree char *problem = NULL;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -864,15 +855,15 @@ eva_api_checkin_upload (EvaRequest *req)
         problem = parse_scan (json_node_get_object (node), TRUE, &scan);
       if (problem != NULL)
         {
-          g_autoptr(JsonObject) details = json_object_new ();
           g_autofree char *key = g_strdup_printf ("scans[%u]", i);
 
-          scan_clear (&scan);
-          json_object_set_string_member (details, key, problem);
-          eva_request_reply_error (req, 400, "validation_failed", details, "Some scans are not valid");
+          eva_scan_clear (&scan);
+          reply_scan_problem (req, key, problem, "Some scans are not valid");
           upload_free (u);
           return;
         }
+      scan.staff_id = g_strdup (req->principal_id);
+      eva_checkin_verify_cached (&scan);
       g_array_append_val (u->scans, scan);
     }
   eva_request_run (req, upload_work, u, upload_free);

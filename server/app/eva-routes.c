@@ -20,6 +20,7 @@
 #define ORGANIZER   EVA_ROLE_ORGANIZER
 #define SUPER       EVA_ROLE_SUPER_ADMIN
 #define BODY        EVA_ROUTE_BODY
+#define OWN_SIGN_IN EVA_ROUTE_OWN_SIGN_IN
 
 static const EvaRoute routes[] = {
   { "GET",    "/healthz",                                   eva_api_healthz,             PUBLIC,    0 },
@@ -114,7 +115,7 @@ static const EvaRoute routes[] = {
   { "PATCH",  "/api/v1/admin/checkin-lists/{id}",           eva_api_checkin_lists_update, ORGANIZER, BODY },
   { "DELETE", "/api/v1/admin/checkin-lists/{id}",           eva_api_checkin_lists_delete, ORGANIZER, 0 },
   { "POST",   "/api/v1/admin/checkin/devices",              eva_api_checkin_devices_create, DOOR,   BODY },
-  { "POST",   "/api/v1/admin/checkin/redeem",               eva_api_checkin_redeem,      DOOR,      BODY },
+  { "POST",   "/api/v1/admin/checkin/redeem",               eva_api_checkin_redeem,      DOOR,      BODY | OWN_SIGN_IN },
   { "POST",   "/api/v1/admin/checkin/upload",               eva_api_checkin_upload,      DOOR,      BODY },
   { "POST",   "/api/v1/admin/checkins/{id}/undo",           eva_api_checkins_undo,       DOOR,      0 },
   { "GET",    "/api/v1/admin/events/{id}/checkin/search",   eva_api_checkin_search,      DOOR,      0 },

@@ -274,6 +274,15 @@ eva_request_reply_error (EvaRequest *req,
 }
 
 void
+eva_request_reply_signed_out (EvaRequest *req)
+{
+  eva_request_add_header (req, "WWW-Authenticate",
+                          "Bearer realm=\"everato\", error=\"invalid_token\"");
+  eva_request_reply_error (req, 401, "invalid_token", NULL,
+                           "This sign-in has ended; sign in again");
+}
+
+void
 eva_request_reply_gerror (EvaRequest   *req,
                           const GError *error)
 {

@@ -173,6 +173,9 @@ void        eva_request_reply_error     (EvaRequest        *req,
 /* Maps an EVA_ERROR to its HTTP status and envelope. */
 void        eva_request_reply_gerror    (EvaRequest        *req,
                                          const GError      *error);
+/* 401 invalid_token: the sign-in this staff token was issued for has
+ * ended (logout, disabled account, password change). */
+void        eva_request_reply_signed_out (EvaRequest       *req);
 void        eva_request_add_header      (EvaRequest        *req,
                                          const char        *name,
                                          const char        *value);

@@ -191,10 +191,7 @@ staff_check_work (EvaRequest *req,
 
   if (PQntuples (result) == 0 || !eva_role_from_string (PQgetvalue (result, 0, 0), &role))
     {
-      eva_request_add_header (req, "WWW-Authenticate",
-                              "Bearer realm=\"everato\", error=\"invalid_token\"");
-      eva_request_reply_error (req, 401, "invalid_token", NULL,
-                               "This sign-in has ended; sign in again");
+      eva_request_reply_signed_out (req);
       return;
     }
 
@@ -330,7 +327,10 @@ eva_router_dispatch (EvaRequest *req)
                                    "This token belongs to no sign-in; sign in again");
           return;
         }
-      eva_request_run_then (req, staff_check_work, NULL, NULL, dispatch_authenticated);
+      if ((req->route->flags & EVA_ROUTE_OWN_SIGN_IN) && req->role >= req->route->role)
+        dispatch_authenticated (req);
+      else
+        eva_request_run_then (req, staff_check_work, NULL, NULL, dispatch_authenticated);
       return;
     }
 

@@ -12,7 +12,12 @@ typedef void (*EvaHandler) (EvaRequest *req);
 
 typedef enum
 {
-  EVA_ROUTE_BODY = 1 << 0,   /* a JSON object body is required */
+  EVA_ROUTE_BODY        = 1 << 0,   /* a JSON object body is required */
+  /* A staff route whose handler checks that the sign-in still stands in
+   * its own transaction (with eva_request_reply_signed_out () when it has
+   * ended) instead of the router doing it first: only for a route where
+   * a door's latency counts, and only when every staff role may call it. */
+  EVA_ROUTE_OWN_SIGN_IN = 1 << 1,
 } EvaRouteFlags;
 
 struct _EvaRoute

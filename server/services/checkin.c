@@ -2,12 +2,15 @@
  *
  * A scan's code is verified in C (Ed25519, libsodium) against the public
  * key its key id names; the keys are read once per process and kept (a
- * key never changes; a rotated one is a new id, read when first seen).
- * A code that does not verify is still recorded, as rejected "invalid",
- * so its nonce answers the same on a retry. Everything else — the ticket,
- * its booking, the list's rules, earlier scans — the database decides in
- * eva_checkin_redeem() with the ticket row locked: one round trip, and two
- * doors scanning one ticket at once are decided one after the other.
+ * key never changes; a rotated one is a new id, read when first seen), so
+ * the HTTP threads verify almost every code before a database thread sees
+ * it. A code that does not verify is still recorded, as rejected
+ * "invalid", so its nonce answers the same on a retry. Everything else —
+ * the sign-in, the ticket, its booking, the list's rules, earlier scans —
+ * the database decides in eva_checkin_redeem_batch(), for all the scans
+ * that arrived together, with their tickets locked: one round trip and
+ * one commit for the lot, and two doors scanning one ticket at once are
+ * decided one after the other.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -22,83 +25,222 @@
 #include "services/checkin.h"
 
 static GMutex      keys_lock;
-static GHashTable *keys;   /* key id → GBytes (32-byte public key) */
+static GHashTable *keys;   /* key id → GBytes (32-byte public key, or empty: no such key) */
 
 static const char sql_key[] =
   "SELECT public_key FROM signing_keys WHERE id = $1";
 
 static const char sql_redeem[] =
-  "SELECT eva_checkin_redeem($1, $2::uuid, $3::uuid, $4, coalesce($5::timestamptz, now()),"
-  "                          $6::boolean, $7::uuid, $8::uuid)::text";
+  "SELECT outcome, verdict::text"
+  "  FROM eva_checkin_redeem_batch($1::text[], $2::uuid[], $3::uuid[], $4::text[],"
+  "                                $5::timestamptz[], $6::boolean[], $7::uuid[], $8::uuid[],"
+  "                                $9::uuid[])";
 
-/* The public key of @key_id, or NULL when there is none. */
+void
+eva_scan_reset_answer (EvaScan *scan)
+{
+  scan->outcome = EVA_SCAN_DECIDED;
+  g_clear_pointer (&scan->verdict, g_free);
+}
+
+void
+eva_scan_clear (EvaScan *scan)
+{
+  g_free (scan->code);
+  g_free (scan->list_id);
+  g_free (scan->nonce);
+  g_free (scan->kind);
+  g_free (scan->scanned_at);
+  g_free (scan->device_id);
+  g_free (scan->staff_id);
+  g_free (scan->session_id);
+  g_free (scan->ticket_id);
+  g_free (scan->verdict);
+  memset (scan, 0, sizeof *scan);
+}
+
+static GBytes *
+cached_key (const char *key_id)
+{
+  GBytes *key;
+
+  g_mutex_lock (&keys_lock);
+  key = keys != NULL ? g_hash_table_lookup (keys, key_id) : NULL;
+  if (key != NULL)
+    g_bytes_ref (key);
+  g_mutex_unlock (&keys_lock);
+  return key;
+}
+
+/* The public key of @key_id (empty when there is none), or NULL on a
+ * database error. */
 static GBytes *
 public_key (EvaDbConn   *conn,
             const char  *key_id,
             GError     **error)
 {
   g_autoptr(PGresult) r = NULL;
-  GBytes *key;
+  guint8 bytes[crypto_sign_PUBLICKEYBYTES];
+  const char *hex;
+  GBytes *key = cached_key (key_id);
 
-  g_mutex_lock (&keys_lock);
-  if (keys == NULL)
-    keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
-  key = g_hash_table_lookup (keys, key_id);
-  if (key != NULL)
-    g_bytes_ref (key);
-  g_mutex_unlock (&keys_lock);
   if (key != NULL)
     return key;
 
   r = eva_db_query (conn, sql_key, error, key_id);
   if (r == NULL)
     return NULL;
-  if (PQntuples (r) == 0 || PQgetlength (r, 0, 0) != 2 + 2 * crypto_sign_PUBLICKEYBYTES)
-    return g_bytes_new (NULL, 0);
-  {
-    guint8 bytes[crypto_sign_PUBLICKEYBYTES];
-    const char *hex = PQgetvalue (r, 0, 0);   /* "\\x…" */
-
-    if (sodium_hex2bin (bytes, sizeof bytes, hex + 2, strlen (hex + 2), NULL, NULL, NULL) != 0)
-      return g_bytes_new (NULL, 0);
-    key = g_bytes_new (bytes, sizeof bytes);
-  }
+  hex = PQntuples (r) > 0 ? PQgetvalue (r, 0, 0) : "";   /* "\\x…" */
+  if (strlen (hex) != 2 + 2 * crypto_sign_PUBLICKEYBYTES ||
+      sodium_hex2bin (bytes, sizeof bytes, hex + 2, strlen (hex + 2), NULL, NULL, NULL) != 0)
+    return g_bytes_new (NULL, 0);   /* not remembered: the key may be made later */
+  key = g_bytes_new (bytes, sizeof bytes);
   g_mutex_lock (&keys_lock);
+  if (keys == NULL)
+    keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
   g_hash_table_replace (keys, g_strdup (key_id), g_bytes_ref (key));
   g_mutex_unlock (&keys_lock);
   return key;
 }
 
+static void
+verify_with (EvaScan *scan,
+             GBytes  *key)
+{
+  EvaTicketCode code;
+
+  scan->verified = TRUE;
+  if (key != NULL && g_bytes_get_size (key) == crypto_sign_PUBLICKEYBYTES &&
+      eva_ticket_code_verify (scan->code, g_bytes_get_data (key, NULL), &code, NULL))
+    scan->ticket_id = eva_uuid_format (code.ticket_id);
+}
+
 gboolean
-eva_checkin_redeem (EvaDbConn      *conn,
-                    const EvaScan  *scan,
-                    char          **verdict,
-                    GError        **error)
+eva_checkin_verify_cached (EvaScan *scan)
 {
   char key_id[EVA_TICKET_KEY_ID_LEN + 1];
-  g_autofree char *ticket_id = NULL;
+  g_autoptr(GBytes) key = NULL;
+
+  if (scan->verified)
+    return TRUE;
+  if (!eva_ticket_code_peek_key_id (scan->code, key_id))
+    {
+      scan->verified = TRUE;   /* not a code of ours at all */
+      return TRUE;
+    }
+  key = cached_key (key_id);
+  if (key == NULL)
+    return FALSE;
+  verify_with (scan, key);
+  return TRUE;
+}
+
+static gboolean
+verify (EvaDbConn  *conn,
+        EvaScan    *scan,
+        GError    **error)
+{
+  char key_id[EVA_TICKET_KEY_ID_LEN + 1];
+  g_autoptr(GBytes) key = NULL;
+
+  if (eva_checkin_verify_cached (scan))
+    return TRUE;
+  if (!eva_ticket_code_peek_key_id (scan->code, key_id))
+    return TRUE;
+  key = public_key (conn, key_id, error);
+  if (key == NULL)
+    return FALSE;
+  verify_with (scan, key);
+  return TRUE;
+}
+
+/* Appends @value to the array literal @out: quoted, or NULL. */
+static void
+append_element (GString    *out,
+                const char *value)
+{
+  if (out->len > 1)
+    g_string_append_c (out, ',');
+  if (value == NULL)
+    {
+      g_string_append (out, "NULL");
+      return;
+    }
+  g_string_append_c (out, '"');
+  for (const char *c = value; *c != '\0'; c++)
+    {
+      if (*c == '"' || *c == '\\')
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, *c);
+    }
+  g_string_append_c (out, '"');
+}
+
+enum { COL_NONCE, COL_LIST, COL_TICKET, COL_KIND, COL_SCANNED, COL_FORCE, COL_STAFF,
+       COL_DEVICE, COL_SESSION, N_COLS };
+
+gboolean
+eva_checkin_redeem (EvaDbConn  *conn,
+                    EvaScan   **scans,
+                    guint       n,
+                    GError    **error)
+{
+  GString *cols[N_COLS];
+  const char *params[N_COLS];
   g_autoptr(PGresult) r = NULL;
 
-  *verdict = NULL;
-  if (eva_ticket_code_peek_key_id (scan->code, key_id))
+  for (guint i = 0; i < n; i++)
     {
-      g_autoptr(GError) local = NULL;
-      g_autoptr(GBytes) key = public_key (conn, key_id, error);
-      EvaTicketCode code;
-
-      if (key == NULL)
+      eva_scan_reset_answer (scans[i]);
+      if (!verify (conn, scans[i], error))
         return FALSE;
-      if (g_bytes_get_size (key) == crypto_sign_PUBLICKEYBYTES &&
-          eva_ticket_code_verify (scan->code, g_bytes_get_data (key, NULL), &code, &local))
-        ticket_id = eva_uuid_format (code.ticket_id);
     }
 
-  r = eva_db_query (conn, sql_redeem, error, scan->nonce, scan->list_id, ticket_id, scan->kind,
-                    scan->scanned_at, scan->force ? "true" : "false", scan->staff_id,
-                    scan->device_id);
+  for (guint c = 0; c < N_COLS; c++)
+    cols[c] = g_string_new ("{");
+  for (guint i = 0; i < n; i++)
+    {
+      EvaScan *s = scans[i];
+
+      append_element (cols[COL_NONCE], s->nonce);
+      append_element (cols[COL_LIST], s->list_id);
+      append_element (cols[COL_TICKET], s->ticket_id);
+      append_element (cols[COL_KIND], s->kind);
+      append_element (cols[COL_SCANNED], s->scanned_at);
+      append_element (cols[COL_FORCE], s->force ? "t" : "f");
+      append_element (cols[COL_STAFF], s->staff_id);
+      append_element (cols[COL_DEVICE], s->device_id);
+      append_element (cols[COL_SESSION], s->session_id);
+    }
+  for (guint c = 0; c < N_COLS; c++)
+    {
+      g_string_append_c (cols[c], '}');
+      params[c] = cols[c]->str;
+    }
+  r = eva_db_exec (conn, sql_redeem, N_COLS, params, error);
+  for (guint c = 0; c < N_COLS; c++)
+    g_string_free (cols[c], TRUE);
   if (r == NULL)
     return FALSE;
-  if (!PQgetisnull (r, 0, 0))
-    *verdict = g_strdup (PQgetvalue (r, 0, 0));
+  if ((guint) PQntuples (r) != n)
+    {
+      g_set_error (error, EVA_ERROR, EVA_ERROR_INTERNAL, "a batch of %u scans got %d answers",
+                   n, PQntuples (r));
+      return FALSE;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *outcome = PQgetvalue (r, i, 0);
+
+      if (g_str_equal (outcome, "decided"))
+        scans[i]->verdict = g_strdup (PQgetvalue (r, i, 1));
+      else if (g_str_equal (outcome, "signed_out"))
+        scans[i]->outcome = EVA_SCAN_SIGNED_OUT;
+      else if (g_str_equal (outcome, "no_device"))
+        scans[i]->outcome = EVA_SCAN_NO_DEVICE;
+      else
+        scans[i]->outcome = EVA_SCAN_NO_LIST;
+    }
   return TRUE;
 }

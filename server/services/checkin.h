@@ -10,26 +10,53 @@
 
 G_BEGIN_DECLS
 
+typedef enum
+{
+  EVA_SCAN_DECIDED,      /* verdict holds the answer */
+  EVA_SCAN_SIGNED_OUT,   /* the staff member's sign-in has ended: nothing recorded */
+  EVA_SCAN_NO_LIST,      /* no such check-in list: nothing recorded */
+  EVA_SCAN_NO_DEVICE,    /* device_id names no device: nothing recorded */
+} EvaScanOutcome;
+
 typedef struct
 {
-  const char *code;
-  const char *list_id;
-  const char *nonce;
-  const char *kind;         /* "entry" | "exit" */
-  const char *scanned_at;   /* ISO 8601, or NULL: now */
-  gboolean    force;
-  const char *staff_id;
-  const char *device_id;    /* NULL: none */
+  /* What was scanned (all owned; NULL where optional and absent). */
+  char          *code;
+  char          *list_id;
+  char          *nonce;
+  char          *kind;         /* "entry" | "exit" */
+  char          *scanned_at;   /* ISO 8601, or NULL: now */
+  char          *device_id;
+  gboolean       force;
+  char          *staff_id;
+  char          *session_id;   /* the sign-in still to check, or NULL: checked */
+
+  /* The code's signature, once checked. */
+  gboolean       verified;
+  char          *ticket_id;    /* NULL: not a valid code of ours */
+
+  /* The answer. */
+  EvaScanOutcome outcome;
+  char          *verdict;      /* JSON text */
 } EvaScan;
 
-/* Decides and records @scan in one statement (migration 0009's
- * eva_checkin_redeem()): the code's signature is checked here against the
- * published keys (docs/ticket-codes.md), the rest by the database. Sets
- * *@verdict to the answer as JSON text, or to NULL when the list does not
- * exist. The same nonce always gets the same answer. */
-gboolean eva_checkin_redeem (EvaDbConn   *conn,
-                             const EvaScan *scan,
-                             char       **verdict,
-                             GError     **error);
+void     eva_scan_clear            (EvaScan    *scan);
+void     eva_scan_reset_answer     (EvaScan    *scan);
+
+/* Checks @scan's signature without the database when the key it names
+ * has been read before (the usual case, so HTTP threads do it): returns
+ * TRUE when scan->verified is now set. */
+gboolean eva_checkin_verify_cached (EvaScan    *scan);
+
+/* Decides and records @n scans in one statement and one transaction
+ * (migration 0010's eva_checkin_redeem_batch()), with the answers they
+ * would get one after the other: signatures not checked yet are checked
+ * here against the published keys (docs/ticket-codes.md), the rest by the
+ * database. Sets each scan's outcome and verdict. The same nonce always
+ * gets the same answer. On error nothing is recorded. */
+gboolean eva_checkin_redeem        (EvaDbConn  *conn,
+                                    EvaScan   **scans,
+                                    guint       n,
+                                    GError    **error);
 
 G_END_DECLS

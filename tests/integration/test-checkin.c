@@ -341,6 +341,7 @@ typedef struct
   const char *list;
   const char *token;
   char       *status;
+  guint       http_status;
 } Racer;
 
 static gpointer
@@ -361,6 +362,7 @@ racer_thread (gpointer data)
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
   soup_message_set_request_body_from_bytes (msg, "application/json", request);
   reply = soup_session_send_and_read (session, msg, NULL, NULL);
+  racer->http_status = soup_message_get_status (msg);
   if (reply != NULL && soup_message_get_status (msg) == 200)
     {
       json = json_from_string (g_bytes_get_data (reply, NULL), NULL);
@@ -531,6 +533,114 @@ test_offline_upload (void)
   g_assert_cmpint (sql_int (server->pg, "SELECT count(*) FROM checkins WHERE list_id = $1::uuid", e->list), ==, 3);
   assert_sql (server->pg, "SELECT d.name FROM checkins c JOIN checkin_devices d ON d.id = c.device_id"
                           " WHERE c.client_nonce = $1", n2, "Door 2");
+}
+
+/* Scans that arrive together are decided together, in arrival order:
+ * one upload scanning one ticket in and out of a re-entry list and a
+ * second ticket in between gets the answers one scan at a time would. */
+static void
+test_batch_order (void)
+{
+  g_autoptr(Event) e = make_checkin_event ();
+  g_auto(GStrv) codes = tickets_of (e->event, e->type, 2, FALSE);
+  g_autofree char *lounge = make_list (e->event, "{\"name\":\"Lounge\",\"allow_reentry\":true}");
+  g_autofree char *laptop = make_device (door, "Door 5");
+  const char *steps[][4] = {   /* ticket, type, status, reason */
+    { "0", "entry", "ok", NULL }, { "1", "entry", "ok", NULL },
+    { "0", "exit", "ok", NULL }, { "0", "exit", "rejected", "not_checked_in" },
+    { "0", "entry", "ok", NULL }, { "1", "entry", "rejected", "already_checked_in" },
+    { "0", "entry", "rejected", "already_checked_in" },
+  };
+  g_autoptr(GString) body = g_string_new ("{\"scans\":[");
+  g_autoptr(EvaTestResponse) r = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_autofree char *n = nonce ();
+
+      g_string_append_printf (body, "%s{\"nonce\":\"%s\",\"code\":\"%s\",\"list_id\":\"%s\","
+                              "\"type\":\"%s\",\"scanned_at\":\"2030-06-01T19:%02u:00+02:00\","
+                              "\"device_id\":\"%s\"}",
+                              i > 0 ? "," : "", n, codes[steps[i][0][0] - '0'], lounge, steps[i][1],
+                              i, laptop);
+    }
+  g_string_append (body, "]}");
+  r = as (door, "POST", "/api/v1/admin/checkin/upload", body->str);
+  eva_test_assert_status (r, 200);
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_autofree char *status = g_strdup_printf ("results.%u.status", i);
+      g_autofree char *reason = g_strdup_printf ("results.%u.reason", i);
+      g_autofree char *conflict = g_strdup_printf ("results.%u.conflict", i);
+
+      g_assert_cmpstr (eva_test_json_string (r->json, status), ==, steps[i][2]);
+      if (steps[i][3] == NULL)
+        g_assert_true (JSON_NODE_HOLDS_NULL (eva_test_json_get (r->json, reason)));
+      else
+        g_assert_cmpstr (eva_test_json_string (r->json, reason), ==, steps[i][3]);
+      /* One laptop's own scans never conflict with each other. */
+      g_assert_false (json_node_get_boolean (eva_test_json_get (r->json, conflict)));
+    }
+  g_assert_cmpint (entries (codes[0], lounge), ==, 2);
+  g_assert_cmpint (entries (codes[1], lounge), ==, 1);
+}
+
+/* A door whose sign-in has ended is refused with 401 — also when its scan
+ * is decided in the same batch as other doors' — and nothing of it is
+ * recorded; the scans beside it are decided as usual. */
+static void
+test_signed_out (void)
+{
+  g_autoptr(Event) e = make_checkin_event ();
+  g_auto(GStrv) codes = tickets_of (e->event, e->type, 10, FALSE);
+  g_autofree char *gone = eva_test_token_for_role (server, "door_staff");
+  g_autofree char *disabled_email = NULL;
+  g_autofree char *disabled = eva_test_token_for_role (server, "door_staff");
+  g_autofree char *gone_nonce = nonce ();
+  Racer racers[10];
+  GThread *threads[10];
+  guint ok = 0;
+
+  /* A logged-out door and a disabled one, both with tokens still unexpired. */
+  {
+    g_autoptr(EvaTestResponse) out = as (gone, "POST", "/api/v1/admin/auth/logout", NULL);
+
+    eva_test_assert_status (out, 204);
+  }
+  {
+    g_autoptr(EvaTestResponse) me = as (disabled, "GET", "/api/v1/admin/me", NULL);
+
+    eva_test_assert_status (me, 200);
+    disabled_email = g_strdup (eva_test_json_string (me->json, "email"));
+    g_free (eva_test_sql (server->pg, "UPDATE staff SET disabled_at = now() WHERE email = $1 RETURNING id",
+                          disabled_email, NULL));
+  }
+
+  {
+    g_autoptr(EvaTestResponse) r = redeem_full (gone, codes[9], e->list, "entry", gone_nonce, NULL);
+
+    eva_test_assert_error (r, 401, "invalid_token");
+    g_assert_nonnull (soup_message_headers_get_one (r->headers, "WWW-Authenticate"));
+  }
+
+  /* Ten doors at once: every fifth signed out or disabled. */
+  for (guint i = 0; i < 10; i++)
+    racers[i] = (Racer) { .code = codes[i], .list = e->list,
+                          .token = i % 5 == 0 ? gone : i % 5 == 1 ? disabled : door };
+  for (guint i = 0; i < 10; i++)
+    threads[i] = g_thread_new ("door", racer_thread, &racers[i]);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_thread_join (threads[i]);
+      if (i % 5 <= 1)
+        g_assert_cmpuint (racers[i].http_status, ==, 401);
+      else
+        ok += g_strcmp0 (racers[i].status, "ok") == 0;
+      g_free (racers[i].status);
+    }
+  g_assert_cmpuint (ok, ==, 6);
+  g_assert_cmpint (sql_int (server->pg, "SELECT count(*) FROM checkins WHERE list_id = $1::uuid", e->list), ==, 6);
+  g_assert_cmpint (sql_int (server->pg, "SELECT count(*) FROM checkins WHERE client_nonce = $1", gone_nonce), ==, 0);
 }
 
 /* Undo: the door that scanned, within a minute; an organizer any time;
@@ -883,6 +993,8 @@ main (int    argc,
   g_test_add_func ("/checkin/nonce-replay", test_nonce_replay);
   g_test_add_func ("/checkin/reentry", test_reentry);
   g_test_add_func ("/checkin/offline-upload", test_offline_upload);
+  g_test_add_func ("/checkin/batch-order", test_batch_order);
+  g_test_add_func ("/checkin/signed-out", test_signed_out);
   g_test_add_func ("/checkin/undo", test_undo);
   g_test_add_func ("/checkin/lists-and-roles", test_lists_and_roles);
   g_test_add_func ("/checkin/bad-input", test_bad_input);

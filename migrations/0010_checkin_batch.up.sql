@@ -1,0 +1,206 @@
+-- Redeem decides scans a batch at a time (server/api/checkin.c gathers
+-- the scans that arrive together): set-based statements over the whole
+-- batch instead of a function call of seven statements per scan.
+
+-- A ticket as door staff see it, from rows the caller has joined already.
+CREATE FUNCTION eva_checkin_ticket_json(t tickets, b bookings, tt ticket_types) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT jsonb_build_object(
+        'id',                t.id,
+        'holder_name',       t.holder_name,
+        'ticket_type',       tt.name,
+        'ticket_type_id',    t.ticket_type_id,
+        'booking_id',        b.id,
+        'booking_reference', upper(left(b.id::text, 8)),
+        'unpaid',            b.paid_at IS NULL AND b.total > 0,
+        'status',            t.status)
+$$;
+
+CREATE OR REPLACE FUNCTION eva_checkin_ticket_json(t tickets) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT eva_checkin_ticket_json(t, b, tt)
+      FROM bookings b, ticket_types tt
+     WHERE b.id = t.booking_id AND tt.id = t.ticket_type_id
+$$;
+
+DROP FUNCTION eva_checkin_redeem(text, uuid, uuid, text, timestamptz, boolean, uuid, uuid);
+
+-- Decides and records a batch of scans in one transaction; scan i is
+-- (p_nonce[i], p_list[i], p_ticket[i], …). p_ticket[i] is NULL when the
+-- code did not verify (reason invalid); p_scanned[i] NULL means now;
+-- p_session[i] is the sign-in (staff_sessions.family_id) of p_staff[i]
+-- still to be checked, or NULL when the caller has checked it.
+--
+-- Returns a row per scan, in order: outcome 'decided' with the verdict
+-- (the stored one for a nonce seen before: a retry gets the first answer),
+-- or 'signed_out', 'no_list', 'no_device' without one, and nothing
+-- recorded.
+--
+-- The rules are those of a single scan, and the answers are those the
+-- scans would get one after the other in batch order:
+--  * the batch's tickets are locked first, in id order (two batches lock
+--    them in the same order, so they wait for each other, never deadlock);
+--  * the scans are decided in rounds: round k decides every ticket's k-th
+--    scan of the batch, so a round holds each ticket once and sees the
+--    check-ins of the rounds before it;
+--  * a nonce taken meanwhile by a concurrent retry makes its insert do
+--    nothing, and the answer read back is that retry's.
+--
+-- Every row is reached by key, through an index, a row at a time: the
+-- plans are cached per connection, and one made when the event's
+-- check-ins were few (a hash of all nonces, say) would otherwise be kept
+-- while they grow to tens of thousands during the evening. Hence the
+-- planner settings below, and a LATERAL … LIMIT 1 (never hashed) where a
+-- scan's own nonce is looked up for each scan. The plans are generic
+-- (planned once per connection, not again for each batch: planning the
+-- round's statement costs more than running it).
+CREATE FUNCTION eva_checkin_redeem_batch(p_nonce text[], p_list uuid[], p_ticket uuid[],
+                                         p_kind text[], p_scanned timestamptz[],
+                                         p_force boolean[], p_staff uuid[], p_device uuid[],
+                                         p_session uuid[])
+RETURNS TABLE (outcome text, verdict jsonb)
+LANGUAGE plpgsql
+SET TimeZone TO 'UTC'
+SET enable_seqscan TO off
+SET enable_bitmapscan TO off
+SET enable_hashjoin TO off
+SET enable_mergejoin TO off
+SET plan_cache_mode TO force_generic_plan
+AS $$
+DECLARE
+    v_fate   text[];   -- per scan: NULL (to decide), 'signed_out', 'no_list', 'no_device'
+    v_round  int[];    -- per scan: the round that decides it
+    v_rounds int;
+BEGIN
+    SELECT array_agg(f.fate ORDER BY f.i), array_agg(f.rnd ORDER BY f.i), max(f.rnd)
+      INTO v_fate, v_round, v_rounds
+      FROM (SELECT u.i,
+                   row_number() OVER (PARTITION BY coalesce(u.ticket::text, 'scan ' || u.i)
+                                      ORDER BY u.i)::int AS rnd,
+                   CASE
+                     WHEN u.session IS NOT NULL AND NOT EXISTS (
+                            SELECT 1 FROM staff st JOIN staff_sessions ss ON ss.staff_id = st.id
+                             WHERE st.id = u.staff AND st.disabled_at IS NULL
+                               AND ss.family_id = u.session AND ss.revoked_at IS NULL)
+                       THEN 'signed_out'
+                     WHEN seen.nonce IS NOT NULL THEN NULL
+                     WHEN NOT EXISTS (SELECT 1 FROM checkin_lists l WHERE l.id = u.list)
+                       THEN 'no_list'
+                     WHEN u.device IS NOT NULL AND NOT EXISTS (
+                            SELECT 1 FROM checkin_devices d WHERE d.id = u.device)
+                       THEN 'no_device'
+                   END AS fate
+              FROM unnest(p_nonce, p_list, p_ticket, p_staff, p_device, p_session)
+                   WITH ORDINALITY AS u(nonce, list, ticket, staff, device, session, i)
+              LEFT JOIN LATERAL (SELECT c.client_nonce AS nonce FROM checkins c
+                                  WHERE c.client_nonce = u.nonce LIMIT 1) seen ON true) f;
+
+    PERFORM 1
+       FROM (SELECT DISTINCT u.ticket FROM unnest(p_ticket, v_fate) AS u(ticket, fate)
+              WHERE u.fate IS NULL) u
+       JOIN tickets t ON t.id = u.ticket
+      ORDER BY t.id FOR UPDATE OF t;
+
+    FOR r IN 1 .. coalesce(v_rounds, 0) LOOP
+        WITH s AS MATERIALIZED (
+            SELECT u.*, coalesce(u.at, now()) AS scanned_at
+              FROM unnest(p_nonce, p_list, p_ticket, p_kind, p_scanned, p_force, p_staff,
+                          p_device, v_fate, v_round)
+                   WITH ORDINALITY AS u(nonce, list_id, ticket_id, kind, at, force, staff_id,
+                                        device_id, fate, rnd, i)
+             WHERE u.rnd = r AND u.fate IS NULL
+               AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.client_nonce = u.nonce)),
+        d AS MATERIALIZED (
+            SELECT s.*, l.event_id, l.allow_reentry, t.id AS tid, gen_random_uuid() AS new_id,
+                   CASE WHEN t.id IS NOT NULL THEN eva_checkin_ticket_json(t, b, tt) END AS ticket,
+                   fi.first, fi.first_device,
+                   CASE
+                     WHEN s.ticket_id IS NULL THEN 'invalid'
+                     WHEN t.id IS NULL THEN 'unknown_ticket'
+                     WHEN t.event_id <> l.event_id THEN 'wrong_event'
+                     WHEN t.status = 'reissued' THEN 'revoked'
+                     WHEN t.status <> 'valid' THEN 'cancelled'
+                     WHEN NOT l.all_types AND NOT (t.ticket_type_id = ANY (l.ticket_type_ids))
+                       THEN 'not_on_list'
+                     WHEN (l.opens_at IS NOT NULL AND s.scanned_at < l.opens_at)
+                          OR (l.closes_at IS NOT NULL AND s.scanned_at > l.closes_at)
+                       THEN 'outside_time_window'
+                     WHEN s.kind = 'entry' AND b.paid_at IS NULL AND b.total > 0
+                          AND NOT l.allow_unpaid THEN 'unpaid'
+                     WHEN s.kind = 'entry' AND la.kind = 'entry' THEN 'already_checked_in'
+                     WHEN s.kind = 'entry' AND NOT l.allow_reentry AND fi.first IS NOT NULL
+                       THEN 'already_checked_in'
+                     WHEN s.kind = 'exit' AND (la.kind IS NULL OR la.kind <> 'entry')
+                       THEN 'not_checked_in'
+                   END AS reason
+              FROM s
+              JOIN checkin_lists l ON l.id = s.list_id
+              LEFT JOIN tickets t ON t.id = s.ticket_id
+              LEFT JOIN bookings b ON b.id = t.booking_id
+              LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id
+              LEFT JOIN LATERAL (
+                  SELECT jsonb_build_object('at', c.scanned_at, 'by', st.name,
+                                            'device', dv.name) AS first,
+                         c.device_id AS first_device
+                    FROM checkins c
+                    LEFT JOIN staff st ON st.id = c.staff_id
+                    LEFT JOIN checkin_devices dv ON dv.id = c.device_id
+                   WHERE c.ticket_id = t.id AND c.list_id = l.id AND c.status = 'ok'
+                     AND c.kind = 'entry' AND c.undone_at IS NULL
+                   ORDER BY c.scanned_at, c.created_at LIMIT 1) fi ON true
+              LEFT JOIN LATERAL (
+                  SELECT c.kind FROM checkins c
+                   WHERE c.ticket_id = t.id AND c.list_id = l.id AND c.status = 'ok'
+                     AND c.undone_at IS NULL
+                   ORDER BY c.scanned_at DESC, c.created_at DESC LIMIT 1) la ON true),
+        -- An offline scan uploaded later (force): the person is in; record
+        -- it (marked forced) unless that would count them twice.
+        e AS (
+            SELECT d.*,
+                   d.force AND coalesce(d.reason IN ('revoked', 'cancelled', 'not_on_list',
+                                                     'outside_time_window', 'unpaid'), false)
+                     AS forced,
+                   d.force AND coalesce(d.reason = 'already_checked_in', false)
+                     AND d.first_device IS DISTINCT FROM d.device_id AS conflict
+              FROM d),
+        v AS (
+            SELECT e.*, e.reason IS NULL OR e.forced AS accepted FROM e)
+        INSERT INTO checkins (id, client_nonce, event_id, list_id, ticket_id, kind, status,
+                              reason, forced, conflict, single, staff_id, device_id, scanned_at,
+                              verdict)
+        SELECT v.new_id, v.nonce, v.event_id, v.list_id, v.tid, v.kind,
+               CASE WHEN v.accepted THEN 'ok' ELSE 'rejected' END, v.reason, v.forced,
+               v.conflict, NOT v.allow_reentry, v.staff_id, v.device_id, v.scanned_at,
+               jsonb_build_object(
+                   'status',        CASE WHEN v.accepted THEN 'ok' ELSE 'rejected' END,
+                   'reason',        CASE WHEN v.accepted THEN NULL ELSE v.reason END,
+                   'forced_reason', CASE WHEN v.forced THEN v.reason END,
+                   'type',          v.kind,
+                   'ticket',        v.ticket,
+                   'first_checkin', CASE WHEN v.accepted AND v.kind = 'entry' THEN NULL
+                                         ELSE v.first END,
+                   'checkin_id',    CASE WHEN v.accepted THEN v.new_id END,
+                   'forced',        v.forced,
+                   'conflict',      v.conflict)
+          FROM v ORDER BY v.i
+        ON CONFLICT (client_nonce) DO NOTHING;
+    END LOOP;
+
+    -- When each door was last heard of: at most once a minute, and never
+    -- waiting for another batch that is writing the same row.
+    UPDATE checkin_devices d SET last_seen_at = now()
+     WHERE d.id IN (SELECT x.id FROM checkin_devices x
+                     WHERE x.id = ANY (p_device)
+                       AND x.last_seen_at < now() - interval '1 minute'
+                     FOR UPDATE SKIP LOCKED);
+
+    RETURN QUERY
+        SELECT coalesce(u.fate, CASE WHEN c.verdict IS NULL THEN 'no_list' ELSE 'decided' END),
+               c.verdict
+          FROM unnest(p_nonce, v_fate) WITH ORDINALITY AS u(nonce, fate, i)
+          LEFT JOIN checkins c ON c.client_nonce = u.nonce AND u.fate IS NULL
+         ORDER BY u.i;
+END
+$$;
