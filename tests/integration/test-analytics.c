@@ -95,7 +95,8 @@ confirmed_at (const char *booking,
                                     " WHERE id = $1::uuid RETURNING id", booking, instant, NULL));
 }
 
-static void
+/* Admits the first valid ticket of @booking; returns the check-in's id. */
+static char *
 check_in (const char *booking,
           const char *list)
 {
@@ -108,6 +109,9 @@ check_in (const char *booking,
                                                    "application/json", body, -1);
 
   eva_test_assert_status (r, 200);
+  if (g_strcmp0 (eva_test_json_string (r->json, "status"), "ok") != 0)
+    g_error ("check-in refused: %s", r->body);
+  return g_strdup (eva_test_json_string (r->json, "checkin_id"));
 }
 
 /* The start, as an ISO instant in UTC, of the local day (Europe/Berlin)
@@ -239,8 +243,8 @@ seed_sales (void)
                         sales.b6, NULL));
   confirmed_at (sales.b6, "2026-03-29T22:30:00Z");
   /* Two of b1's and b2's tickets are checked in, one of them twice. */
-  check_in (sales.b1, sales.list);
-  check_in (sales.b2, sales.list);
+  g_free (check_in (sales.b1, sales.list));
+  g_free (check_in (sales.b2, sales.list));
 }
 
 static void
@@ -526,6 +530,51 @@ test_bad_input (void)
   }
 }
 
+static gint64
+checked_in_now (void)
+{
+  g_autoptr(EvaTestResponse) r = analytics (sales.event, NULL);
+
+  eva_test_assert_status (r, 200);
+  /* Always what the check-ins themselves say. */
+  g_assert_cmpint (eva_test_json_int (r->json, "checkins.checked_in"), ==,
+                   sql_int (server->pg, "SELECT count(DISTINCT ticket_id) FROM checkins WHERE event_id = $1::uuid"
+                                        " AND status = 'ok' AND kind = 'entry' AND undone_at IS NULL", sales.event));
+  return eva_test_json_int (r->json, "checkins.checked_in");
+}
+
+/* Admissions undone and made again move the count; an earlier admission
+ * uploaded later moves the ticket to its bucket. */
+static void
+test_checkins_follow (void)
+{
+  g_autofree char *id = NULL;
+  g_autofree char *undo = NULL;
+  g_autoptr(EvaTestResponse) undone = NULL;
+  g_autoptr(EvaTestResponse) r = NULL;
+
+  g_assert_cmpint (checked_in_now (), ==, 2);
+  /* b6 is still to pay at the door. */
+  g_free (eva_test_sql (server->pg, "UPDATE checkin_lists SET allow_unpaid = true WHERE id = $1::uuid RETURNING id",
+                        sales.list, NULL));
+  id = check_in (sales.b6, sales.list);
+  g_assert_cmpint (checked_in_now (), ==, 3);
+  undo = g_strdup_printf ("/api/v1/admin/checkins/%s/undo", id);
+  undone = eva_test_request (server, "POST", undo, door, NULL, NULL, -1);
+  eva_test_assert_status (undone, 200);
+  g_assert_cmpint (checked_in_now (), ==, 2);
+
+  /* An admission a day earlier than the others, straight in the table. */
+  g_free (eva_test_sql (server->pg, "UPDATE checkins SET undone_at = NULL, scanned_at = '2026-03-01T12:00:00Z'"
+                                    " WHERE id = $1::uuid RETURNING id", id, NULL));
+  r = analytics (sales.event, NULL);
+  g_assert_cmpint (eva_test_json_int (r->json, "checkins.checked_in"), ==, 3);
+  g_assert_cmpstr (eva_test_json_string (r->json, "checkins_over_time.0.bucket_start"), ==, "2026-02-28T23:00:00+00:00");
+  g_assert_cmpint (eva_test_json_int (r->json, "checkins_over_time.0.checked_in"), ==, 1);
+  g_free (eva_test_sql (server->pg, "DELETE FROM checkins WHERE id = $1::uuid RETURNING id", id, NULL));
+  g_assert_cmpint (checked_in_now (), ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -544,6 +593,7 @@ main (int    argc,
   g_test_add_func ("/analytics/summary", test_summary);
   g_test_add_func ("/analytics/csv", test_csv);
   g_test_add_func ("/analytics/bad-input", test_bad_input);
+  g_test_add_func ("/analytics/checkins-follow", test_checkins_follow);
 
   ret = g_test_run ();
   g_free (door);
