@@ -464,8 +464,13 @@ eva_chart_draw (EvaChart *self,
     for (guint p = 0; p < self->n_points; p += label_every)
       {
         g_autofree char *text = eva_chart_point_label (self, p);
+        int w, h;
+        double x;
 
-        show_text (cr, text, font, left + (p + 0.5) * band, bottom + 4, 0.5);
+        /* Centred under the point, but never cut at the edges. */
+        text_size (cr, text, font, &w, &h);
+        x = CLAMP (left + (p + 0.5) * band - w / 2.0, 2, MAX (2, width - w - 2));
+        show_text (cr, text, font, x, bottom + 4, 0);
       }
   }
 #undef Y_OF
