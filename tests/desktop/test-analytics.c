@@ -613,6 +613,22 @@ page_content (EvaOverviewPage *page)
   return GTK_IS_VIEWPORT (viewport) ? gtk_viewport_get_child (GTK_VIEWPORT (viewport)) : viewport;
 }
 
+/* Presses every "Table" toggle under @widget. */
+static guint
+show_tables (GtkWidget *widget)
+{
+  guint n = 0;
+
+  if (GTK_IS_TOGGLE_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), "_Table") == 0)
+    {
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (widget), TRUE);
+      return 1;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    n += show_tables (c);
+  return n;
+}
+
 static void
 test_screenshots (void)
 {
@@ -648,6 +664,12 @@ test_screenshots (void)
         gdk_rgba_parse (&bg, shots[i].dark ? "#242424" : "#fafafa");
         save_png (window, shots[i].name);
         save_png_on (page_content (page), full, &bg);
+        if (i == 0)
+          {
+            /* Every chart as its table. */
+            g_assert_cmpuint (show_tables (GTK_WIDGET (page)), ==, 3);
+            save_png_on (page_content (page), "overview-tables-light-wide-full.png", &bg);
+          }
       }
       gtk_window_destroy (GTK_WINDOW (window));
     }
