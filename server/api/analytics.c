@@ -33,7 +33,7 @@ typedef struct
 {
   const char *name;           /* ?table= */
   const char *array;          /* member of the document holding the rows */
-  const char *columns[12];
+  const char *columns[16];
 } CsvTable;
 
 static const CsvTable csv_tables[] = {
@@ -56,7 +56,7 @@ static const CsvTable csv_tables[] = {
 static const CsvTable csv_summary = {
   "events", "events",
   { "event_id", "title", "starts_at", "status", "currency", "capacity", "sold", "gross",
-    "discounts", "refunds", "net", "checked_in" },
+    "discounts", "refunds", "net", "checked_in", "expected", "checkin_rate" },
 };
 
 static const char * const buckets[] = { "hour", "day", "week" };

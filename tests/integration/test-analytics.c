@@ -476,6 +476,20 @@ test_csv (void)
   eva_test_assert_status (sum, 200);
   sumrows = parse_csv (sum->body);
   g_assert_cmpstr (cell (sumrows, 0, 0), ==, "event_id");
+  g_assert_cmpstr (cell (sumrows, 0, 13), ==, "checkin_rate");
+  {
+    gboolean found = FALSE;
+
+    for (guint i = 1; i < json_array_get_length (json_node_get_array (sumrows)); i++)
+      if (g_strcmp0 (cell (sumrows, i, 0), sales.event) == 0)
+        {
+          g_assert_true (g_str_has_prefix (cell (sumrows, i, 1), "Concert "));
+          g_assert_cmpstr (cell (sumrows, i, 10), ==, "3750");
+          g_assert_cmpstr (cell (sumrows, i, 13), ==, "0.5000");
+          found = TRUE;
+        }
+    g_assert_true (found);
+  }
   g_assert_cmpuint (json_array_get_length (json_node_get_array (sumrows)), >=, 2);
 }
 
