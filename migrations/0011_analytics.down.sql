@@ -1,6 +1,7 @@
 DROP TRIGGER checkins_analytics_delete ON checkins;
 DROP TRIGGER checkins_analytics_update ON checkins;
 DROP TRIGGER checkins_analytics_insert ON checkins;
+DROP FUNCTION eva_analytics_checkins_inserted();
 DROP FUNCTION eva_analytics_checkins_changed();
 DROP TRIGGER refunds_analytics ON refunds;
 DROP FUNCTION eva_analytics_refunds_changed();

@@ -239,8 +239,9 @@ $$;
 CREATE TRIGGER refunds_analytics AFTER INSERT OR UPDATE OF status, amount, currency, booking_id OR DELETE ON refunds
     FOR EACH ROW EXECUTE FUNCTION eva_analytics_refunds_changed();
 
--- The earliest live admission of the ticket before and after the change;
--- when it moved, the count moves with it (two index look-ups a scan).
+-- Undoing, changing or deleting a scan (one at a time): the earliest live
+-- admission of the ticket before and after the change; when it moved, the
+-- count moves with it.
 CREATE FUNCTION eva_analytics_checkins_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -278,9 +279,39 @@ BEGIN
 END
 $$;
 
+-- Scans are inserted in batches (eva_checkin_redeem_batch(), uploads):
+-- admissions are counted once per statement, with one look-up a ticket
+-- for its earlier admissions.
+CREATE FUNCTION eva_analytics_checkins_inserted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO analytics_checkins AS a (event_id, slot, shard, admitted)
+    SELECT x.event_id, eva_analytics_slot(x.at, e.timezone), abs(hashtext(x.ticket_id::text)) % 8, sum(x.n)
+      FROM (WITH t AS (SELECT ticket_id, (array_agg(event_id))[1] AS event_id, min(scanned_at) AS first,
+                              array_agg(id) AS ids
+                         FROM new_checkins
+                        WHERE ticket_id IS NOT NULL AND status = 'ok' AND kind = 'entry' AND undone_at IS NULL
+                        GROUP BY 1),
+                 b AS (SELECT t.ticket_id, min(c.scanned_at) AS before
+                         FROM t JOIN checkins c ON c.ticket_id = t.ticket_id
+                        WHERE c.status = 'ok' AND c.kind = 'entry' AND c.undone_at IS NULL
+                          AND c.id <> ALL (t.ids)
+                        GROUP BY 1),
+                 m AS (SELECT t.ticket_id, t.event_id, b.before, least (b.before, t.first) AS after
+                         FROM t LEFT JOIN b ON b.ticket_id = t.ticket_id)
+            SELECT m.event_id, m.ticket_id, y.at, y.n
+              FROM m CROSS JOIN LATERAL (VALUES (m.before, -1), (m.after, 1)) AS y (at, n)
+             WHERE m.before IS DISTINCT FROM m.after AND y.at IS NOT NULL) x
+      JOIN events e ON e.id = x.event_id
+     GROUP BY 1, 2, 3
+    ON CONFLICT (event_id, slot, shard) DO UPDATE SET admitted = a.admitted + EXCLUDED.admitted;
+    RETURN NULL;
+END
+$$;
+
 CREATE TRIGGER checkins_analytics_insert AFTER INSERT ON checkins
-    FOR EACH ROW WHEN (NEW.status = 'ok' AND NEW.kind = 'entry' AND NEW.undone_at IS NULL)
-    EXECUTE FUNCTION eva_analytics_checkins_changed();
+    REFERENCING NEW TABLE AS new_checkins
+    FOR EACH STATEMENT EXECUTE FUNCTION eva_analytics_checkins_inserted();
 CREATE TRIGGER checkins_analytics_update AFTER UPDATE OF status, kind, undone_at, scanned_at, ticket_id ON checkins
     FOR EACH ROW EXECUTE FUNCTION eva_analytics_checkins_changed();
 CREATE TRIGGER checkins_analytics_delete AFTER DELETE ON checkins
