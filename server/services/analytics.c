@@ -69,7 +69,9 @@ static const char sql_event[] =
   "               coalesce(sum(tickets) FILTER (WHERE status = 'refunded'), 0)::bigint AS refunded,"
   "               coalesce(sum(tickets) FILTER (WHERE status = 'cancelled'), 0)::bigint AS cancelled"
   "          FROM asl GROUP BY 1),"
-  " sot AS (SELECT eva_analytics_bucket(slot, $2, (SELECT timezone FROM e)) AS bucket,"
+  /* A slot is a local hour already: hours need no conversion. */
+  " sot AS (SELECT CASE WHEN $2 = 'hour' THEN slot"
+  "                     ELSE eva_analytics_bucket(slot, $2, (SELECT timezone FROM e)) END AS bucket,"
   "                ticket_type_id, sum(tickets)::bigint AS tickets,"
   "                coalesce(sum(gross) FILTER (WHERE currency = (SELECT c FROM cur)), 0)::bigint AS gross"
   "           FROM asl WHERE status IN " SOLD " GROUP BY 1, 2),"
