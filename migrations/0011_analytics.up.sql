@@ -155,7 +155,14 @@ CREATE TRIGGER bookings_analytics_delete AFTER DELETE ON bookings
 -- afterwards): one statement per statement, so that the holds of a flash
 -- sale, whose bookings are not confirmed, pay one empty join and no more.
 CREATE FUNCTION eva_analytics_items_inserted() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- Index look-ups a row, whatever the statistics say: a table that grew
+-- since it was last analysed (scans during an evening, a bulk import)
+-- must not be scanned whole for each row.
+SET enable_seqscan TO off
+SET enable_hashjoin TO off
+SET enable_mergejoin TO off
+AS $$
 BEGIN
     INSERT INTO analytics_sales AS a (event_id, ticket_type_id, slot, status, currency, tickets, gross, discounts)
     SELECT b.event_id, x.ticket_type_id, eva_analytics_slot(b.confirmed_at, e.timezone), b.status,
@@ -173,7 +180,14 @@ END
 $$;
 
 CREATE FUNCTION eva_analytics_items_deleted() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- Index look-ups a row, whatever the statistics say: a table that grew
+-- since it was last analysed (scans during an evening, a bulk import)
+-- must not be scanned whole for each row.
+SET enable_seqscan TO off
+SET enable_hashjoin TO off
+SET enable_mergejoin TO off
+AS $$
 BEGIN
     INSERT INTO analytics_sales AS a (event_id, ticket_type_id, slot, status, currency, tickets, gross, discounts)
     SELECT b.event_id, x.ticket_type_id, eva_analytics_slot(b.confirmed_at, e.timezone), b.status,
@@ -191,7 +205,14 @@ END
 $$;
 
 CREATE FUNCTION eva_analytics_items_updated() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- Index look-ups a row, whatever the statistics say: a table that grew
+-- since it was last analysed (scans during an evening, a bulk import)
+-- must not be scanned whole for each row.
+SET enable_seqscan TO off
+SET enable_hashjoin TO off
+SET enable_mergejoin TO off
+AS $$
 BEGIN
     INSERT INTO analytics_sales AS a (event_id, ticket_type_id, slot, status, currency, tickets, gross, discounts)
     SELECT b.event_id, x.ticket_type_id, eva_analytics_slot(b.confirmed_at, e.timezone), b.status,
@@ -283,7 +304,14 @@ $$;
 -- admissions are counted once per statement, with one look-up a ticket
 -- for its earlier admissions.
 CREATE FUNCTION eva_analytics_checkins_inserted() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- Index look-ups a row, whatever the statistics say: a table that grew
+-- since it was last analysed (scans during an evening, a bulk import)
+-- must not be scanned whole for each row.
+SET enable_seqscan TO off
+SET enable_hashjoin TO off
+SET enable_mergejoin TO off
+AS $$
 BEGIN
     INSERT INTO analytics_checkins AS a (event_id, slot, shard, admitted)
     SELECT x.event_id, eva_analytics_slot(x.at, e.timezone), abs(hashtext(x.ticket_id::text)) % 8, sum(x.n)
