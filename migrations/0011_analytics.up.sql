@@ -169,8 +169,8 @@ BEGIN
            coalesce(b.currency::text, ''), sum(x.sign * x.quantity), sum(x.sign * x.quantity * x.unit_price),
            sum(x.sign * x.discount)
       FROM (SELECT booking_id, ticket_type_id, quantity, unit_price, discount, 1 AS sign FROM new_items) x
-      JOIN bookings b ON b.id = x.booking_id AND b.confirmed_at IS NOT NULL
-      JOIN events e ON e.id = b.event_id
+      CROSS JOIN LATERAL (SELECT * FROM bookings WHERE id = x.booking_id AND confirmed_at IS NOT NULL) b
+      CROSS JOIN LATERAL (SELECT timezone FROM events WHERE id = b.event_id) e
      GROUP BY 1, 2, 3, 4, 5
     ON CONFLICT (event_id, ticket_type_id, slot, status, currency) DO UPDATE
        SET tickets = a.tickets + EXCLUDED.tickets, gross = a.gross + EXCLUDED.gross,
@@ -194,8 +194,8 @@ BEGIN
            coalesce(b.currency::text, ''), sum(x.sign * x.quantity), sum(x.sign * x.quantity * x.unit_price),
            sum(x.sign * x.discount)
       FROM (SELECT booking_id, ticket_type_id, quantity, unit_price, discount, -1 AS sign FROM old_items) x
-      JOIN bookings b ON b.id = x.booking_id AND b.confirmed_at IS NOT NULL
-      JOIN events e ON e.id = b.event_id
+      CROSS JOIN LATERAL (SELECT * FROM bookings WHERE id = x.booking_id AND confirmed_at IS NOT NULL) b
+      CROSS JOIN LATERAL (SELECT timezone FROM events WHERE id = b.event_id) e
      GROUP BY 1, 2, 3, 4, 5
     ON CONFLICT (event_id, ticket_type_id, slot, status, currency) DO UPDATE
        SET tickets = a.tickets + EXCLUDED.tickets, gross = a.gross + EXCLUDED.gross,
@@ -220,8 +220,8 @@ BEGIN
            sum(x.sign * x.discount)
       FROM (SELECT booking_id, ticket_type_id, quantity, unit_price, discount, -1 AS sign FROM old_items
             UNION ALL SELECT booking_id, ticket_type_id, quantity, unit_price, discount, 1 FROM new_items) x
-      JOIN bookings b ON b.id = x.booking_id AND b.confirmed_at IS NOT NULL
-      JOIN events e ON e.id = b.event_id
+      CROSS JOIN LATERAL (SELECT * FROM bookings WHERE id = x.booking_id AND confirmed_at IS NOT NULL) b
+      CROSS JOIN LATERAL (SELECT timezone FROM events WHERE id = b.event_id) e
      GROUP BY 1, 2, 3, 4, 5
     ON CONFLICT (event_id, ticket_type_id, slot, status, currency) DO UPDATE
        SET tickets = a.tickets + EXCLUDED.tickets, gross = a.gross + EXCLUDED.gross,
@@ -320,17 +320,15 @@ BEGIN
                          FROM new_checkins
                         WHERE ticket_id IS NOT NULL AND status = 'ok' AND kind = 'entry' AND undone_at IS NULL
                         GROUP BY 1),
-                 b AS (SELECT t.ticket_id, min(c.scanned_at) AS before
-                         FROM t JOIN checkins c ON c.ticket_id = t.ticket_id
-                        WHERE c.status = 'ok' AND c.kind = 'entry' AND c.undone_at IS NULL
-                          AND c.id <> ALL (t.ids)
-                        GROUP BY 1),
                  m AS (SELECT t.ticket_id, t.event_id, b.before, least (b.before, t.first) AS after
-                         FROM t LEFT JOIN b ON b.ticket_id = t.ticket_id)
+                         FROM t CROSS JOIN LATERAL (
+                              SELECT min(c.scanned_at) AS before FROM checkins c
+                               WHERE c.ticket_id = t.ticket_id AND c.status = 'ok' AND c.kind = 'entry'
+                                 AND c.undone_at IS NULL AND c.id <> ALL (t.ids)) b)
             SELECT m.event_id, m.ticket_id, y.at, y.n
               FROM m CROSS JOIN LATERAL (VALUES (m.before, -1), (m.after, 1)) AS y (at, n)
              WHERE m.before IS DISTINCT FROM m.after AND y.at IS NOT NULL) x
-      JOIN events e ON e.id = x.event_id
+      CROSS JOIN LATERAL (SELECT timezone FROM events WHERE id = x.event_id) e
      GROUP BY 1, 2, 3
     ON CONFLICT (event_id, slot, shard) DO UPDATE SET admitted = a.admitted + EXCLUDED.admitted;
     RETURN NULL;
