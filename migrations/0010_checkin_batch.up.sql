@@ -70,32 +70,54 @@ SET enable_mergejoin TO off
 SET plan_cache_mode TO force_generic_plan
 AS $$
 DECLARE
-    v_fate   text[];   -- per scan: NULL (to decide), 'signed_out', 'no_list', 'no_device'
+    v_fate   text[];   -- per scan: NULL (to decide), 'signed_out', 'copy', 'no_list', 'no_device'
+    v_first  int[];    -- per scan: the scan whose answer it gets (itself, or its nonce's first)
     v_round  int[];    -- per scan: the round that decides it
     v_rounds int;
+    v_outcome text[];
+    v_verdict jsonb[];
 BEGIN
-    SELECT array_agg(f.fate ORDER BY f.i), array_agg(f.rnd ORDER BY f.i), max(f.rnd)
-      INTO v_fate, v_round, v_rounds
-      FROM (SELECT u.i,
-                   row_number() OVER (PARTITION BY coalesce(u.ticket::text, 'scan ' || u.i)
-                                      ORDER BY u.i)::int AS rnd,
-                   CASE
-                     WHEN u.session IS NOT NULL AND NOT EXISTS (
-                            SELECT 1 FROM staff st JOIN staff_sessions ss ON ss.staff_id = st.id
-                             WHERE st.id = u.staff AND st.disabled_at IS NULL
-                               AND ss.family_id = u.session AND ss.revoked_at IS NULL)
-                       THEN 'signed_out'
-                     WHEN seen.nonce IS NOT NULL THEN NULL
-                     WHEN NOT EXISTS (SELECT 1 FROM checkin_lists l WHERE l.id = u.list)
-                       THEN 'no_list'
-                     WHEN u.device IS NOT NULL AND NOT EXISTS (
-                            SELECT 1 FROM checkin_devices d WHERE d.id = u.device)
-                       THEN 'no_device'
-                   END AS fate
-              FROM unnest(p_nonce, p_list, p_ticket, p_staff, p_device, p_session)
-                   WITH ORDINALITY AS u(nonce, list, ticket, staff, device, session, i)
-              LEFT JOIN LATERAL (SELECT c.client_nonce AS nonce FROM checkins c
-                                  WHERE c.client_nonce = u.nonce LIMIT 1) seen ON true) f;
+    -- What each scan is: from a door signed out (refused, nothing
+    -- recorded); a later copy of a nonce in this batch (it gets the first
+    -- copy's answer, as a retry would); a nonce answered before (its
+    -- stored answer); for a list or a device that does not exist; or to
+    -- be decided, in the round of its ticket's how-manieth scan it is.
+    SELECT array_agg(g.fate ORDER BY g.i), array_agg(g.first ORDER BY g.i),
+           array_agg(g.rnd ORDER BY g.i), max(g.rnd)
+      INTO v_fate, v_first, v_round, v_rounds
+      FROM (SELECT f.i, f.fate, f.first,
+                   row_number() OVER (PARTITION BY CASE WHEN f.fate IS NULL
+                                                        THEN coalesce(f.ticket::text, 'scan ' || f.i)
+                                                        ELSE 'apart ' || f.i END
+                                      ORDER BY f.i)::int AS rnd
+              FROM (SELECT c.i, c.ticket, c.first,
+                           CASE
+                             WHEN c.signed_out THEN 'signed_out'
+                             WHEN c.first <> c.i THEN 'copy'
+                             WHEN seen.nonce IS NOT NULL THEN NULL
+                             WHEN NOT EXISTS (SELECT 1 FROM checkin_lists l WHERE l.id = c.list)
+                               THEN 'no_list'
+                             WHEN c.device IS NOT NULL AND NOT EXISTS (
+                                    SELECT 1 FROM checkin_devices d WHERE d.id = c.device)
+                               THEN 'no_device'
+                           END AS fate
+                      FROM (SELECT o.*,
+                                   CASE WHEN o.signed_out THEN o.i
+                                        ELSE min(o.i) OVER (PARTITION BY o.signed_out, o.nonce) END
+                                     AS first
+                              FROM (SELECT u.*,
+                                           u.session IS NOT NULL AND NOT EXISTS (
+                                             SELECT 1 FROM staff st
+                                               JOIN staff_sessions ss ON ss.staff_id = st.id
+                                              WHERE st.id = u.staff AND st.disabled_at IS NULL
+                                                AND ss.family_id = u.session
+                                                AND ss.revoked_at IS NULL) AS signed_out
+                                      FROM unnest(p_nonce, p_list, p_ticket, p_staff, p_device,
+                                                  p_session)
+                                           WITH ORDINALITY AS u(nonce, list, ticket, staff, device,
+                                                                session, i)) o) c
+                      LEFT JOIN LATERAL (SELECT x.client_nonce AS nonce FROM checkins x
+                                          WHERE x.client_nonce = c.nonce LIMIT 1) seen ON true) f) g;
 
     PERFORM 1
        FROM (SELECT DISTINCT u.ticket FROM unnest(p_ticket, v_fate) AS u(ticket, fate)
@@ -105,7 +127,7 @@ BEGIN
 
     FOR r IN 1 .. coalesce(v_rounds, 0) LOOP
         WITH s AS MATERIALIZED (
-            SELECT u.*, coalesce(u.at, now()) AS scanned_at
+            SELECT u.*, coalesce(u.at, clock_timestamp()) AS scanned_at
               FROM unnest(p_nonce, p_list, p_ticket, p_kind, p_scanned, p_force, p_staff,
                           p_device, v_fate, v_round)
                    WITH ORDINALITY AS u(nonce, list_id, ticket_id, kind, at, force, staff_id,
@@ -134,7 +156,10 @@ BEGIN
                        THEN 'already_checked_in'
                      WHEN s.kind = 'exit' AND (la.kind IS NULL OR la.kind <> 'entry')
                        THEN 'not_checked_in'
-                   END AS reason
+                   END AS reason,
+                   s.kind = 'entry' AND (coalesce(la.kind = 'entry', false)
+                                         OR (NOT l.allow_reentry AND fi.first IS NOT NULL))
+                     AS already_in
               FROM s
               JOIN checkin_lists l ON l.id = s.list_id
               LEFT JOIN tickets t ON t.id = s.ticket_id
@@ -149,34 +174,41 @@ BEGIN
                     LEFT JOIN checkin_devices dv ON dv.id = c.device_id
                    WHERE c.ticket_id = t.id AND c.list_id = l.id AND c.status = 'ok'
                      AND c.kind = 'entry' AND c.undone_at IS NULL
-                   ORDER BY c.scanned_at, c.created_at LIMIT 1) fi ON true
+                   ORDER BY c.scanned_at, c.changed_at LIMIT 1) fi ON true
               LEFT JOIN LATERAL (
                   SELECT c.kind FROM checkins c
                    WHERE c.ticket_id = t.id AND c.list_id = l.id AND c.status = 'ok'
                      AND c.undone_at IS NULL
-                   ORDER BY c.scanned_at DESC, c.created_at DESC LIMIT 1) la ON true),
+                   ORDER BY c.scanned_at DESC, c.changed_at DESC LIMIT 1) la ON true),
         -- An offline scan uploaded later (force): the person is in; record
-        -- it (marked forced) unless that would count them twice.
+        -- it (marked forced) whatever the door could not know then, unless
+        -- that would count them twice: a ticket already in is refused, and
+        -- a conflict when another device let it in.
         e AS (
             SELECT d.*,
-                   d.force AND coalesce(d.reason IN ('revoked', 'cancelled', 'not_on_list',
-                                                     'outside_time_window', 'unpaid'), false)
-                     AS forced,
-                   d.force AND coalesce(d.reason = 'already_checked_in', false)
-                     AND d.first_device IS DISTINCT FROM d.device_id AS conflict
+                   CASE WHEN d.force AND d.already_in THEN 'already_checked_in'
+                        ELSE d.reason END AS why
               FROM d),
+        f AS (
+            SELECT e.*,
+                   e.force AND coalesce(e.why IN ('revoked', 'cancelled', 'not_on_list',
+                                                  'outside_time_window', 'unpaid'), false)
+                     AS forced,
+                   e.force AND coalesce(e.why = 'already_checked_in', false)
+                     AND e.first_device IS DISTINCT FROM e.device_id AS conflict
+              FROM e),
         v AS (
-            SELECT e.*, e.reason IS NULL OR e.forced AS accepted FROM e)
+            SELECT f.*, f.why IS NULL OR f.forced AS accepted FROM f)
         INSERT INTO checkins (id, client_nonce, event_id, list_id, ticket_id, kind, status,
                               reason, forced, conflict, single, staff_id, device_id, scanned_at,
                               verdict)
         SELECT v.new_id, v.nonce, v.event_id, v.list_id, v.tid, v.kind,
-               CASE WHEN v.accepted THEN 'ok' ELSE 'rejected' END, v.reason, v.forced,
+               CASE WHEN v.accepted THEN 'ok' ELSE 'rejected' END, v.why, v.forced,
                v.conflict, NOT v.allow_reentry, v.staff_id, v.device_id, v.scanned_at,
                jsonb_build_object(
                    'status',        CASE WHEN v.accepted THEN 'ok' ELSE 'rejected' END,
-                   'reason',        CASE WHEN v.accepted THEN NULL ELSE v.reason END,
-                   'forced_reason', CASE WHEN v.forced THEN v.reason END,
+                   'reason',        CASE WHEN v.accepted THEN NULL ELSE v.why END,
+                   'forced_reason', CASE WHEN v.forced THEN v.why END,
                    'type',          v.kind,
                    'ticket',        v.ticket,
                    'first_checkin', CASE WHEN v.accepted AND v.kind = 'entry' THEN NULL
@@ -188,19 +220,28 @@ BEGIN
         ON CONFLICT (client_nonce) DO NOTHING;
     END LOOP;
 
-    -- When each door was last heard of: at most once a minute, and never
-    -- waiting for another batch that is writing the same row.
+    -- When each door was last heard of: at most once a minute, never
+    -- waiting for another batch that is writing the same row, and never
+    -- blocking one that records a scan of that door (a no-key lock).
     UPDATE checkin_devices d SET last_seen_at = now()
      WHERE d.id IN (SELECT x.id FROM checkin_devices x
-                     WHERE x.id = ANY (p_device)
+                     WHERE x.id = ANY (ARRAY (SELECT u.device FROM unnest(p_device, v_fate)
+                                                     AS u(device, fate)
+                                               WHERE u.fate IS NULL))
                        AND x.last_seen_at < now() - interval '1 minute'
-                     FOR UPDATE SKIP LOCKED);
+                     FOR NO KEY UPDATE SKIP LOCKED);
+
+    -- The answers: each first copy's, read back (also those stored
+    -- before, or by a concurrent retry); a later copy gets its first's.
+    SELECT array_agg(coalesce(u.fate, CASE WHEN c.verdict IS NULL THEN 'no_list'
+                                           ELSE 'decided' END) ORDER BY u.i),
+           array_agg(c.verdict ORDER BY u.i)
+      INTO v_outcome, v_verdict
+      FROM unnest(p_nonce, v_fate, v_first) WITH ORDINALITY AS u(nonce, fate, first, i)
+      LEFT JOIN checkins c ON c.client_nonce = u.nonce AND u.fate IS NULL AND u.first = u.i;
 
     RETURN QUERY
-        SELECT coalesce(u.fate, CASE WHEN c.verdict IS NULL THEN 'no_list' ELSE 'decided' END),
-               c.verdict
-          FROM unnest(p_nonce, v_fate) WITH ORDINALITY AS u(nonce, fate, i)
-          LEFT JOIN checkins c ON c.client_nonce = u.nonce AND u.fate IS NULL
-         ORDER BY u.i;
+        SELECT v_outcome[v_first[k]], v_verdict[v_first[k]]
+          FROM generate_subscripts(p_nonce, 1) AS k ORDER BY k;
 END
 $$;

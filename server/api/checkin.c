@@ -746,23 +746,21 @@ upload_work (EvaRequest *req,
   for (guint i = 0; i < u->scans->len; i++)
     g_ptr_array_add (scans, &g_array_index (u->scans, EvaScan, i));
 
-  /* All in one statement; should that fail (a device deleted meanwhile),
-   * each scan on its own, so that one does not undo the others. */
+  /* All in one statement; should that fail (a device deleted meanwhile,
+   * a deadlock with a booking being cancelled), each scan on its own. A
+   * scan that fails even so fails the upload, which the laptop then
+   * sends again: what was recorded answers the same by its nonce. */
   if (!eva_checkin_redeem (conn, (EvaScan **) scans->pdata, scans->len, &error))
     for (guint i = 0; i < scans->len; i++)
       {
         EvaScan *one = g_ptr_array_index (scans, i);
         g_autoptr(GError) local = NULL;
 
-        if (eva_checkin_redeem (conn, &one, 1, &local))
-          continue;
-        if (!g_error_matches (local, EVA_ERROR, EVA_ERROR_CONFLICT) &&
-            !g_error_matches (local, EVA_ERROR, EVA_ERROR_INVALID))
+        if (!eva_checkin_redeem (conn, &one, 1, &local))
           {
             eva_request_reply_gerror (req, local);
             return;
           }
-        one->outcome = EVA_SCAN_NO_DEVICE;
       }
 
   for (guint i = 0; i < scans->len; i++)
@@ -862,8 +860,9 @@ eva_api_checkin_upload (EvaRequest *req)
           upload_free (u);
           return;
         }
+      /* Signatures are checked on the pool thread: a thousand of them
+       * would hold this one up. */
       scan.staff_id = g_strdup (req->principal_id);
-      eva_checkin_verify_cached (&scan);
       g_array_append_val (u->scans, scan);
     }
   eva_request_run (req, upload_work, u, upload_free);

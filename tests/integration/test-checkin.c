@@ -585,6 +585,76 @@ test_batch_order (void)
   g_assert_cmpint (entries (codes[1], lounge), ==, 1);
 }
 
+static EvaTestResponse *
+upload_steps (const char  *list,
+              const char  *device,
+              GStrv        codes,
+              const char *(*steps)[3],
+              guint        n)
+{
+  g_autoptr(GString) body = g_string_new ("{\"scans\":[");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (body, "%s{\"nonce\":\"%s\",\"code\":\"%s\",\"list_id\":\"%s\","
+                            "\"type\":\"entry\",\"scanned_at\":\"2030-06-01T20:%02u:00+02:00\","
+                            "\"device_id\":\"%s\"}",
+                            i > 0 ? "," : "", steps[i][0], codes[steps[i][1][0] - '0'], list, 10 + i, device);
+  g_string_append (body, "]}");
+  return as (door, "POST", "/api/v1/admin/checkin/upload", body->str);
+}
+
+/* An offline scan of a ticket already in is refused already_checked_in
+ * even when a rule the door could not know (the list closed at 20:00)
+ * would be forced through: never a second entry, never a failed batch. */
+static void
+test_forced_already_in (void)
+{
+  g_autoptr(Event) e = make_checkin_event ();
+  g_auto(GStrv) codes = tickets_of (e->event, e->type, 2, FALSE);
+  g_autofree char *closed = make_list (e->event, "{\"name\":\"Early\",\"closes_at\":\"2030-06-01T20:00:00+02:00\"}");
+  g_autofree char *laptop = make_device (door, "Door 6");
+  g_autofree char *n0 = nonce ();
+  g_autofree char *n1 = nonce ();
+  g_autofree char *n2 = nonce ();
+  const char *steps[][3] = { { n0, "0", NULL }, { n1, "0", NULL }, { n2, "1", NULL } };
+  g_autoptr(EvaTestResponse) r = upload_steps (closed, laptop, codes, steps, 3);
+
+  eva_test_assert_status (r, 200);
+  g_assert_cmpstr (eva_test_json_string (r->json, "results.0.status"), ==, "ok");
+  g_assert_true (json_node_get_boolean (eva_test_json_get (r->json, "results.0.forced")));
+  g_assert_cmpstr (eva_test_json_string (r->json, "results.1.status"), ==, "rejected");
+  g_assert_cmpstr (eva_test_json_string (r->json, "results.1.reason"), ==, "already_checked_in");
+  g_assert_false (json_node_get_boolean (eva_test_json_get (r->json, "results.1.forced")));
+  g_assert_false (json_node_get_boolean (eva_test_json_get (r->json, "results.1.conflict")));
+  g_assert_cmpstr (eva_test_json_string (r->json, "results.2.status"), ==, "ok");
+  g_assert_cmpint (entries (codes[0], closed), ==, 1);
+  g_assert_cmpint (entries (codes[1], closed), ==, 1);
+}
+
+/* One nonce twice in one batch: the second copy gets the first copy's
+ * answer, whatever it scanned — as a retry would — also when the first
+ * copy is its ticket's second scan in the batch. */
+static void
+test_batch_nonce_copies (void)
+{
+  g_autoptr(Event) e = make_checkin_event ();
+  g_auto(GStrv) codes = tickets_of (e->event, e->type, 2, FALSE);
+  g_autofree char *laptop = make_device (door, "Door 7");
+  g_autofree char *n = nonce ();
+  g_autofree char *m = nonce ();
+  const char *steps[][3] = { { n, "0", NULL }, { m, "0", NULL }, { m, "1", NULL } };
+  g_autoptr(EvaTestResponse) r = upload_steps (e->list, laptop, codes, steps, 3);
+
+  eva_test_assert_status (r, 200);
+  g_assert_cmpstr (eva_test_json_string (r->json, "results.0.status"), ==, "ok");
+  g_assert_cmpstr (eva_test_json_string (r->json, "results.1.reason"), ==, "already_checked_in");
+  g_assert_cmpstr (eva_test_json_string (r->json, "results.2.nonce"), ==, m);
+  g_assert_cmpstr (eva_test_json_string (r->json, "results.2.reason"), ==, "already_checked_in");
+  g_assert_cmpint (entries (codes[0], e->list), ==, 1);
+  g_assert_cmpint (entries (codes[1], e->list), ==, 0);
+  g_assert_cmpint (sql_int (server->pg, "SELECT count(*) FROM checkins WHERE list_id = $1::uuid", e->list), ==, 2);
+}
+
 /* A door whose sign-in has ended is refused with 401 — also when its scan
  * is decided in the same batch as other doors' — and nothing of it is
  * recorded; the scans beside it are decided as usual. */
@@ -994,6 +1064,8 @@ main (int    argc,
   g_test_add_func ("/checkin/reentry", test_reentry);
   g_test_add_func ("/checkin/offline-upload", test_offline_upload);
   g_test_add_func ("/checkin/batch-order", test_batch_order);
+  g_test_add_func ("/checkin/forced-already-in", test_forced_already_in);
+  g_test_add_func ("/checkin/batch-nonce-copies", test_batch_nonce_copies);
   g_test_add_func ("/checkin/signed-out", test_signed_out);
   g_test_add_func ("/checkin/undo", test_undo);
   g_test_add_func ("/checkin/lists-and-roles", test_lists_and_roles);
