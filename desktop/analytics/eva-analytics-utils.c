@@ -421,12 +421,16 @@ eva_report_chart (EvaReport *report,
                   EvaChart  *chart)
 {
   double w = PAGE_W - 2 * MARGIN, h = 200;
+  int selected = eva_chart_get_selected (chart);
 
   report_need (report, h + 10);
+  /* Paper shows no point chosen on the screen. */
+  eva_chart_set_selected (chart, -1);
   cairo_save (report->cr);
   cairo_translate (report->cr, MARGIN, report->y);
   eva_chart_draw (chart, report->cr, (int) w, (int) h, FALSE);
   cairo_restore (report->cr);
+  eva_chart_set_selected (chart, selected);
   report->y += h + 10;
 }
 

@@ -920,7 +920,8 @@ eva_overview_page_create_report (EvaOverviewPage *self)
           JsonObject *c = json_array_get_object_element (coupons, i);
           g_autofree char *uses = eva_analytics_format_count (json_object_get_int_member_with_default (c, "uses", 0));
           g_autofree char *discount = eva_analytics_format_money (json_object_get_int_member_with_default (c, "discount", 0), cur);
-          g_autofree char *value = g_strdup_printf ("%s × · −%s", uses, discount);
+          /* Translators: a coupon in the report: how often used, the discount given */
+          g_autofree char *value = g_strdup_printf (_("used %s× · −%s"), uses, discount);
 
           eva_report_line (report, json_object_get_string_member_with_default (c, "code", ""), value);
         }
