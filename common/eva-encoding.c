@@ -347,3 +347,36 @@ eva_payment_reference_check (const char  *text,
     *normalized = g_strdup (ref);
   return TRUE;
 }
+
+/* ------------------------------------------------------------------ */
+/* CSV                                                                */
+/* ------------------------------------------------------------------ */
+
+void
+eva_csv_append_cell (GString    *out,
+                     const char *value,
+                     gboolean    last)
+{
+  gboolean formula;
+  gboolean quote;
+
+  g_return_if_fail (out != NULL);
+
+  if (value == NULL)
+    value = "";
+  formula = value[0] != '\0' && strchr ("=+-@\t\r", value[0]) != NULL;
+  quote = formula || strpbrk (value, ",\"\r\n") != NULL;
+  if (quote)
+    g_string_append_c (out, '"');
+  if (formula)
+    g_string_append_c (out, '\'');
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  if (quote)
+    g_string_append_c (out, '"');
+  g_string_append (out, last ? "\r\n" : ",");
+}

@@ -1,4 +1,4 @@
-/* eva-encoding.h: base64url, base32, random tokens and token hashes
+/* eva-encoding.h: base64url, base32, random tokens and token hashes, CSV cells
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -37,5 +37,12 @@ char     *eva_payment_reference_new   (void);
  * ignored); with @normalized, the canonical form (free with g_free). */
 gboolean  eva_payment_reference_check (const char   *text,
                                        char        **normalized);
+
+/* One RFC 4180 cell of @value appended to @out, then "," or, if @last,
+ * "\r\n". A cell beginning with = + - @ (or a tab / carriage return) is
+ * prefixed with ' so that spreadsheets do not run it as a formula. */
+void      eva_csv_append_cell     (GString      *out,
+                                   const char   *value,
+                                   gboolean      last);
 
 G_END_DECLS

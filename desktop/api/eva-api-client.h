@@ -308,6 +308,35 @@ GBytes       *eva_api_client_export_bookings_finish (EvaApiClient       *self,
                                                      GAsyncResult       *result,
                                                      GError            **error);
 
+/* Analytics (organizer+): an event's figures (@bucket "hour", "day" or
+ * "week") and the summary of the events starting between the local days
+ * @from and @to ("YYYY-MM-DD", NULL for no bound) → record_finish; a table
+ * of either as CSV (@event_id NULL: the summary) → export_analytics_finish. */
+void          eva_api_client_get_analytics_async   (EvaApiClient        *self,
+                                                    const char          *event_id,
+                                                    const char          *bucket,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_get_analytics_summary_async (EvaApiClient  *self,
+                                                    const char          *from,
+                                                    const char          *to,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_export_analytics_async (EvaApiClient       *self,
+                                                    const char          *event_id,
+                                                    const char          *table,
+                                                    const char          *bucket,
+                                                    const char          *from,
+                                                    const char          *to,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+GBytes       *eva_api_client_export_analytics_finish (EvaApiClient      *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+
 /* Payments of a booking (docs/PAYMENTS.md): refund and mark-paid →
  * payment_finish, which gives the booking as it is now (and the refund
  * made, for a refund). */

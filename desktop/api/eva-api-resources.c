@@ -668,6 +668,99 @@ eva_api_client_export_bookings_finish (EvaApiClient  *self,
 }
 
 /* ------------------------------------------------------------------ */
+/* Public API: analytics                                              */
+/* ------------------------------------------------------------------ */
+
+/* → record_finish: the figures of services/analytics.c */
+void
+eva_api_client_get_analytics_async (EvaApiClient        *self,
+                                    const char          *event_id,
+                                    const char          *bucket,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (event_id != NULL);
+
+  escaped = _eva_api_escape (event_id);
+  path = g_strconcat ("/api/v1/admin/events/", escaped, "/analytics", NULL);
+  _eva_api_client_call (self, "GET", _eva_api_build_path (path, "bucket", bucket, NULL),
+                        NULL, EVA_API_RESULT_RECORD, eva_api_client_get_analytics_async,
+                        cancellable, callback, user_data);
+}
+
+/* → record_finish: {"events": […], "totals_by_currency": […], …} */
+void
+eva_api_client_get_analytics_summary_async (EvaApiClient        *self,
+                                            const char          *from,
+                                            const char          *to,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+
+  _eva_api_client_call (self, "GET",
+                        _eva_api_build_path ("/api/v1/admin/analytics/events", "from", from, "to", to, NULL),
+                        NULL, EVA_API_RESULT_RECORD, eva_api_client_get_analytics_summary_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_export_analytics_async (EvaApiClient        *self,
+                                       const char          *event_id,
+                                       const char          *table,
+                                       const char          *bucket,
+                                       const char          *from,
+                                       const char          *to,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+  GTask *task;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+
+  if (event_id != NULL)
+    {
+      g_autofree char *escaped = _eva_api_escape (event_id);
+      g_autofree char *base = g_strconcat ("/api/v1/admin/events/", escaped, "/analytics", NULL);
+
+      path = _eva_api_build_path (base, "table", table, "bucket", bucket, NULL);
+    }
+  else
+    path = _eva_api_build_path ("/api/v1/admin/analytics/events", "from", from, "to", to, NULL);
+  task = _eva_api_client_request_new (self, "GET", g_steal_pointer (&path), NULL, EVA_API_RESULT_BYTES, TRUE,
+                                      eva_api_client_export_analytics_async,
+                                      cancellable, callback, user_data);
+  _eva_api_client_request_set_accept (task, "text/csv");
+  _eva_api_client_send (task);
+}
+
+/**
+ * eva_api_client_export_analytics_finish:
+ *
+ * Returns: (transfer full): the CSV text (UTF-8, CRLF line ends, a header
+ *   line first)
+ */
+GBytes *
+eva_api_client_export_analytics_finish (EvaApiClient  *self,
+                                        GAsyncResult  *result,
+                                        GError       **error)
+{
+  g_autoptr(EvaApiResponse) resp = _eva_api_client_response_finish (self, result, error);
+
+  if (resp == NULL)
+    return NULL;
+  return g_steal_pointer (&resp->bytes);
+}
+
+/* ------------------------------------------------------------------ */
 /* Public API: payments                                               */
 /* ------------------------------------------------------------------ */
 

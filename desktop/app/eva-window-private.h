@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include "analytics/eva-overview-page.h"
 #include "app/eva-window.h"
 #include "bookings/eva-bookings-view.h"
 #include "coupons/eva-coupons-view.h"
@@ -38,10 +39,12 @@ struct _EvaWindow
   GtkStack             *content_stack;
   AdwViewStack         *event_stack;
   EvaEventEditor       *editor;
+  AdwViewStackPage     *overview_page;
   AdwViewStackPage     *tickets_page;
   AdwViewStackPage     *checkin_page;
   AdwViewStackPage     *coupons_page;
   AdwViewStackPage     *bookings_page;
+  EvaOverviewPage      *overview;
   EvaTicketTypesView   *ticket_types_view;
   EvaCheckinListsView  *checkin_lists_view;
   EvaCouponsView       *coupons_view;

@@ -26,6 +26,7 @@
 #include "api/eva-keyring.h"
 #include "app/eva-window-private.h"
 #include "staff/eva-staff-window.h"
+#include "analytics/eva-summary-window.h"
 #include "widgets/eva-utils.h"
 
 #define MAX_SERVERS 8
@@ -116,12 +117,15 @@ _eva_window_update_actions (EvaWindow *self)
   set_action_enabled (self, "delete-event", on_events && !busy && g_strcmp0 (status, "draft") == 0);
   set_action_enabled (self, "refund-all", on_events && !busy && g_strcmp0 (status, "cancelled") == 0);
   set_action_enabled (self, "staff", on_events && eva_api_client_is_super_admin (self->client));
+  set_action_enabled (self, "analytics", on_events && eva_api_client_can_organize (self->client));
   set_action_enabled (self, "new-event", on_events);
   set_action_enabled (self, "search", on_events);
   set_action_enabled (self, "sign-out", on_events || on_door);
   set_action_enabled (self, "door-mode", on_events && has_event && g_strcmp0 (status, "published") == 0);
   gtk_widget_set_visible (GTK_WIDGET (self->event_menu_button), has_event);
   update_save_button (self);
+  adw_view_stack_page_set_visible (self->overview_page,
+                                   has_event && eva_api_client_can_organize (self->client));
   adw_view_stack_page_set_visible (self->tickets_page, has_event);
   adw_view_stack_page_set_visible (self->checkin_page, has_event);
   adw_view_stack_page_set_visible (self->coupons_page, has_event);
@@ -192,6 +196,7 @@ void
 _eva_window_load_event_views (EvaWindow *self,
                               EvaRecord *event)
 {
+  eva_overview_page_set_event (self->overview, event);
   eva_ticket_types_view_set_event (self->ticket_types_view, event);
   eva_checkin_lists_view_set_event (self->checkin_lists_view, event);
   eva_coupons_view_set_event (self->coupons_view, event);
@@ -289,6 +294,18 @@ staff_activated (GSimpleAction *action,
   gtk_window_present (staff);
 }
 
+static void
+analytics_activated (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       user_data)
+{
+  EvaWindow *self = EVA_WINDOW (user_data);
+  EvaSummaryWindow *summary = eva_summary_window_new (GTK_WINDOW (self), self->client);
+
+  gtk_window_present (GTK_WINDOW (summary));
+  eva_summary_window_reload (summary);
+}
+
 /* EVA_ACTION_SET_OFFLINE, activated by eva_report_error() from the pages
  * of the window: a class action, so it is found from them but is not one
  * of the window's "win." actions. */
@@ -316,6 +333,7 @@ static const GActionEntry actions[] = {
   { "refresh", refresh_activated },
   { "sign-out", sign_out_activated },
   { "staff", staff_activated },
+  { "analytics", analytics_activated },
 };
 
 /* ------------------------------------------------------------------ */
@@ -525,6 +543,7 @@ eva_window_class_init (EvaWindowClass *klass)
   object_class->finalize = eva_window_finalize;
   window_class->close_request = eva_window_close_request;
 
+  g_type_ensure (EVA_TYPE_OVERVIEW_PAGE);
   g_type_ensure (EVA_TYPE_SIGN_IN_PAGE);
   g_type_ensure (EVA_TYPE_EVENTS_VIEW);
   g_type_ensure (EVA_TYPE_EVENT_EDITOR);
@@ -555,6 +574,8 @@ eva_window_class_init (EvaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, tickets_page);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, checkin_page);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, coupons_page);
+  gtk_widget_class_bind_template_child (widget_class, EvaWindow, overview_page);
+  gtk_widget_class_bind_template_child (widget_class, EvaWindow, overview);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, bookings_page);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, ticket_types_view);
   gtk_widget_class_bind_template_child (widget_class, EvaWindow, checkin_lists_view);
@@ -608,6 +629,7 @@ eva_window_init (EvaWindow *self)
   eva_ticket_types_view_set_client (self->ticket_types_view, self->client);
   eva_checkin_lists_view_set_client (self->checkin_lists_view, self->client);
   eva_coupons_view_set_client (self->coupons_view, self->client);
+  eva_overview_page_set_client (self->overview, self->client);
   eva_bookings_view_set_client (self->bookings_view, self->client);
   eva_door_page_set_client (self->door_page, self->client);
 
@@ -716,6 +738,8 @@ eva_window_get_page (EvaWindow  *self,
     return GTK_WIDGET (self->checkin_lists_view);
   if (g_str_equal (name, "coupons"))
     return GTK_WIDGET (self->coupons_view);
+  if (g_str_equal (name, "overview"))
+    return GTK_WIDGET (self->overview);
   if (g_str_equal (name, "bookings"))
     return GTK_WIDGET (self->bookings_view);
   if (g_str_equal (name, "door"))

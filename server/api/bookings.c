@@ -468,30 +468,6 @@ eva_api_my_bookings_list (EvaRequest *req)
     eva_request_run (req, my_list_work, q, (GDestroyNotify) list_query_free);
 }
 
-/* RFC 4180 cell, with formula injection neutralised. */
-static void
-csv_cell (GString    *out,
-          const char *value,
-          gboolean    last)
-{
-  gboolean formula = strchr ("=+-@\t\r", value[0]) != NULL && value[0] != '\0';
-  gboolean quote = formula || strpbrk (value, ",\"\r\n") != NULL;
-
-  if (quote)
-    g_string_append_c (out, '"');
-  if (formula)
-    g_string_append_c (out, '\'');
-  for (const char *p = value; *p != '\0'; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *p);
-    }
-  if (quote)
-    g_string_append_c (out, '"');
-  g_string_append (out, last ? "\r\n" : ",");
-}
-
 static void
 admin_csv (EvaRequest *req,
            EvaDbConn  *conn,
@@ -531,10 +507,10 @@ admin_csv (EvaRequest *req,
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (header); i++)
-    csv_cell (out, header[i], i + 1 == G_N_ELEMENTS (header));
+    eva_csv_append_cell (out, header[i], i + 1 == G_N_ELEMENTS (header));
   for (int row = 0; row < PQntuples (r); row++)
     for (int col = 0; col < PQnfields (r); col++)
-      csv_cell (out, PQgetvalue (r, row, col), col + 1 == PQnfields (r));
+      eva_csv_append_cell (out, PQgetvalue (r, row, col), col + 1 == PQnfields (r));
 
   disposition = g_strdup_printf ("attachment; filename=\"bookings-%s.csv\"", id);
   eva_request_add_header (req, "Content-Disposition", disposition);

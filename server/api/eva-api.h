@@ -25,6 +25,10 @@ void eva_api_staff_get            (EvaRequest *req);
 void eva_api_staff_update         (EvaRequest *req);
 void eva_api_staff_delete         (EvaRequest *req);
 
+/* api/analytics.c */
+void eva_api_analytics_event      (EvaRequest *req);
+void eva_api_analytics_summary    (EvaRequest *req);
+
 /* api/events.c */
 void eva_api_events_list          (EvaRequest *req);
 void eva_api_events_create        (EvaRequest *req);

@@ -49,6 +49,10 @@ static const EvaRoute routes[] = {
   { "POST",   "/api/v1/admin/events/{id}/cancel",           eva_api_events_cancel,       ORGANIZER, 0 },
   { "POST",   "/api/v1/admin/events/{id}/archive",          eva_api_events_archive,      ORGANIZER, 0 },
 
+  /* Analytics */
+  { "GET",    "/api/v1/admin/events/{id}/analytics",        eva_api_analytics_event,     ORGANIZER, 0 },
+  { "GET",    "/api/v1/admin/analytics/events",             eva_api_analytics_summary,   ORGANIZER, 0 },
+
   /* Ticket types */
   { "GET",    "/api/v1/admin/events/{id}/ticket-types",     eva_api_ticket_types_list,   ORGANIZER, 0 },
   { "POST",   "/api/v1/admin/events/{id}/ticket-types",     eva_api_ticket_types_create, ORGANIZER, BODY },

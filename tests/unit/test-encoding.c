@@ -300,6 +300,36 @@ test_payment_reference (void)
   g_assert_false (eva_payment_reference_check ("EV2345678OA", NULL));
 }
 
+static void
+test_csv_cell (void)
+{
+  static const struct { const char *in; const char *out; } cases[] = {
+    { "plain", "plain," },
+    { "", "," },
+    { "a,b", "\"a,b\"," },
+    { "say \"hi\"", "\"say \"\"hi\"\"\"," },
+    { "two\nlines", "\"two\nlines\"," },
+    { "=SUM(A1)", "\"'=SUM(A1)\"," },
+    { "+1", "\"'+1\"," },
+    { "-5", "\"'-5\"," },
+    { "@cmd", "\"'@cmd\"," },
+    { "\tx", "\"'\tx\"," },
+    { "a=b", "a=b," },
+  };
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_string_truncate (out, 0);
+      eva_csv_append_cell (out, cases[i].in, FALSE);
+      g_assert_cmpstr (out->str, ==, cases[i].out);
+    }
+  g_string_truncate (out, 0);
+  eva_csv_append_cell (out, "x", TRUE);
+  eva_csv_append_cell (out, NULL, TRUE);
+  g_assert_cmpstr (out->str, ==, "x\r\n\r\n");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -317,6 +347,7 @@ main (int   argc,
   g_test_add_func ("/encoding/token-hash", test_token_hash);
   g_test_add_func ("/encoding/constant-time-equal", test_constant_time_equal);
   g_test_add_func ("/encoding/payment-reference", test_payment_reference);
+  g_test_add_func ("/encoding/csv-cell", test_csv_cell);
 
   return g_test_run ();
 }
