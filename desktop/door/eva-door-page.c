@@ -1116,6 +1116,8 @@ _eva_door_page_get_widget (EvaDoorPage *self,
     return self->verdict_box;
   if (g_str_equal (name, "camera"))
     return GTK_WIDGET (self->camera_picture);
+  if (g_str_equal (name, "cameras"))
+    return GTK_WIDGET (self->camera_dropdown);
   if (g_str_equal (name, "camera-message"))
     return GTK_WIDGET (self->camera_message);
   if (g_str_equal (name, "stack"))

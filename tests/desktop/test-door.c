@@ -11,7 +11,8 @@
  * before the last sync is red) and queued; restarted on the same port,
  * a second door admits one of the queued tickets first, the queue
  * uploads, the conflict is shown and the counts are the server's. The
- * store's file modes, the sounds, the camera messages and the page
+ * store's file modes, the sounds, the camera messages, the camera picker
+ * (two cameras of a device provider of the test's own) and the page
  * finalizing. Screenshots of each state go to $EVERATO_SCREENSHOT_DIR.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
@@ -22,6 +23,7 @@
 #include <X11/extensions/XTest.h>
 #include <gdk/x11/gdkx.h>
 #include <glib/gstdio.h>
+#include <gst/gst.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -783,6 +785,152 @@ event_chosen (gpointer data)
   return gtk_widget_get_sensitive (_eva_door_page_get_widget (page, "start"));
 }
 
+/* ------------------------------------------------------------------ */
+/* Two cameras                                                        */
+/* ------------------------------------------------------------------ */
+
+/* A GStreamer device provider of the test's own lists two cameras, as
+ * v4l2 or PipeWire list the ones plugged in: "Left Camera" shows black,
+ * "Right Camera" white (videotestsrc), so a frame tells which is open. */
+
+typedef struct { GstDevice parent; } TestCamera;
+typedef struct { GstDeviceClass parent_class; } TestCameraClass;
+typedef struct { GstDeviceProvider parent; } TestCameraProvider;
+typedef struct { GstDeviceProviderClass parent_class; } TestCameraProviderClass;
+
+static GType test_camera_get_type (void);
+static GType test_camera_provider_get_type (void);
+G_DEFINE_TYPE (TestCamera, test_camera, GST_TYPE_DEVICE)
+G_DEFINE_TYPE (TestCameraProvider, test_camera_provider, GST_TYPE_DEVICE_PROVIDER)
+
+static GstElement *
+test_camera_create_element (GstDevice  *device,
+                            const char *name)
+{
+  g_autofree char *display = gst_device_get_display_name (device);
+  GstElement *source = gst_element_factory_make ("videotestsrc", name);
+
+  gst_util_set_object_arg (G_OBJECT (source), "pattern", g_str_equal (display, "Left Camera") ? "black" : "white");
+  g_object_set (source, "is-live", TRUE, NULL);
+  return source;
+}
+
+static void
+test_camera_class_init (TestCameraClass *klass)
+{
+  GST_DEVICE_CLASS (klass)->create_element = test_camera_create_element;
+}
+
+static void
+test_camera_init (TestCamera *self)
+{
+}
+
+static GList *
+test_camera_provider_probe (GstDeviceProvider *provider)
+{
+  GList *devices = NULL;
+  const char *names[] = { "Left Camera", "Right Camera" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(GstCaps) caps = gst_caps_from_string ("video/x-raw");
+
+      devices = g_list_append (devices, g_object_new (test_camera_get_type (), "display-name", names[i],
+                                                      "device-class", "Video/Source", "caps", caps, NULL));
+    }
+  return devices;
+}
+
+static void
+test_camera_provider_class_init (TestCameraProviderClass *klass)
+{
+  GST_DEVICE_PROVIDER_CLASS (klass)->probe = test_camera_provider_probe;
+  gst_device_provider_class_set_static_metadata (GST_DEVICE_PROVIDER_CLASS (klass), "Test cameras", "Source/Video",
+                                                 "Two cameras of the door tests", "Everato");
+}
+
+static void
+test_camera_provider_init (TestCameraProvider *self)
+{
+}
+
+typedef struct
+{
+  EvaDoorPage *page;
+  guint8       value;
+} FrameWait;
+
+/* The picture shows a frame whose first pixel is about @value (0 black, 255 white). */
+static gboolean
+frame_is (gpointer data)
+{
+  FrameWait *w = data;
+  GdkPaintable *paintable = gtk_picture_get_paintable (GTK_PICTURE (_eva_door_page_get_widget (w->page, "camera")));
+  g_autofree guint8 *pixels = NULL;
+  gsize stride;
+
+  if (!GDK_IS_TEXTURE (paintable))
+    return FALSE;
+  stride = (gsize) gdk_texture_get_width (GDK_TEXTURE (paintable)) * 4;
+  pixels = g_malloc (stride * (gsize) gdk_texture_get_height (GDK_TEXTURE (paintable)));
+  gdk_texture_download (GDK_TEXTURE (paintable), pixels, stride);
+  /* Video range: black may come as 16, white as 235. */
+  for (guint i = 0; i < 3; i++)
+    if (ABS ((int) pixels[i] - (int) w->value) > 24)
+      return FALSE;
+  return TRUE;
+}
+
+/* The camera picker: both cameras offered, the first one shown; the
+ * other chosen is opened and remembered, and offered first next time. */
+static void
+test_camera_picker (void)
+{
+  EvaApiClient *client = door_client ();
+  EvaDoorPage *page;
+  GtkWindow *window;
+  GtkDropDown *dropdown;
+  GListModel *model;
+  FrameWait wait;
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *camera = NULL;
+
+  g_assert_true (gst_device_provider_register (NULL, "everatotestcameras", GST_RANK_PRIMARY,
+                                               test_camera_provider_get_type ()));
+  g_unsetenv ("EVERATO_CAMERA_PIPELINE");
+  window = door_window (client, &page);
+  dropdown = GTK_DROP_DOWN (_eva_door_page_get_widget (page, "cameras"));
+  settings = g_settings_new_with_path (SETTINGS_SCHEMA, SETTINGS_PATH);
+  g_settings_set_string (settings, "door-camera", "");
+
+  eva_door_page_start (page, door.event_id, "Night Market", door.list_id, "Main entrance");
+  model = gtk_drop_down_get_model (dropdown);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (model), 0), ==, "Left Camera");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (model), 1), ==, "Right Camera");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dropdown)));
+  g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, 0);
+  wait = (FrameWait) { page, 0 };
+  eva_desktop_test_wait (frame_is, &wait, 10, "the left camera's frame");
+
+  /* The other one, as a person picks it. */
+  gtk_drop_down_set_selected (dropdown, 1);
+  wait.value = 255;
+  eva_desktop_test_wait (frame_is, &wait, 10, "the right camera's frame");
+  camera = g_settings_get_string (settings, "door-camera");
+  g_assert_cmpstr (camera, ==, "Right Camera");
+  save_png (GTK_WIDGET (window), "door-cameras.png");
+
+  /* Next time, the camera used last comes first. */
+  eva_door_page_stop (page);
+  eva_door_page_start (page, door.event_id, "Night Market", door.list_id, "Main entrance");
+  g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, 1);
+  eva_desktop_test_wait (frame_is, &wait, 10, "the remembered camera's frame");
+  eva_door_page_stop (page);
+  close_window (window, client);
+}
+
 /* Organizers open door mode from their event: it is chosen already; they
  * leave back to the events. */
 static void
@@ -1126,6 +1274,7 @@ main (int   argc,
   g_test_add_func ("/door/keyboard-scanner", test_keyboard_scanner);
   g_test_add_func ("/door/sign-in-lands", test_sign_in_lands);
   g_test_add_func ("/door/organizer-opens", test_organizer_opens);
+  g_test_add_func ("/door/camera-picker", test_camera_picker);
   g_test_add_func ("/door/refused", test_refused);
   g_test_add_func ("/door/camera-verdicts", test_camera_verdicts);
   g_test_add_func ("/door/offline", test_offline);
