@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <sodium.h>
 #include <stdlib.h>
 
@@ -140,6 +141,38 @@ bad:
 /* ------------------------------------------------------------------ */
 /* Public API                                                         */
 /* ------------------------------------------------------------------ */
+
+/* "10.0.0.0/8, 192.0.2.7, ::1": addresses and CIDR ranges, separated by
+ * commas or spaces; an address alone is one host. */
+static gboolean
+parse_proxies (const char  *value,
+               GPtrArray   *out,
+               GError     **error)
+{
+  g_auto(GStrv) items = NULL;
+
+  if (value == NULL)
+    return TRUE;
+  items = g_strsplit_set (value, ", \t", -1);
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      g_autoptr(GError) local = NULL;
+      GInetAddressMask *mask;
+
+      if (*items[i] == '\0')
+        continue;
+      mask = g_inet_address_mask_new_from_string (items[i], &local);
+      if (mask == NULL)
+        {
+          g_set_error (error, EVA_CONFIG_ERROR, 0,
+                       "EVERATO_TRUSTED_PROXIES must list IP addresses or CIDR ranges "
+                       "(such as 10.0.0.0/8 or ::1), not \"%s\"", items[i]);
+          return FALSE;
+        }
+      g_ptr_array_add (out, mask);
+    }
+  return TRUE;
+}
 
 EvaConfig *
 eva_config_load_from (char   **envp,
@@ -321,6 +354,10 @@ eva_config_load_from (char   **envp,
     return NULL;
   config->shutdown_timeout_ms = n;
 
+  config->trusted_proxies = g_ptr_array_new_with_free_func (g_object_unref);
+  if (!parse_proxies (lookup (envp, "EVERATO_TRUSTED_PROXIES"), config->trusted_proxies, error))
+    return NULL;
+
   value = lookup (envp, "EVERATO_LOG_FORMAT");
   if (value == NULL || g_str_equal (value, "text"))
     config->log_format = EVA_LOG_TEXT;
@@ -361,6 +398,7 @@ eva_config_free (EvaConfig *config)
   g_free (config->transfer_details);
   g_free (config->data_dir);
   g_free (config->web_dir);
+  g_clear_pointer (&config->trusted_proxies, g_ptr_array_unref);
   sodium_memzero (config->master_key, sizeof config->master_key);
   g_free (config);
 }

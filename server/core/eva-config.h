@@ -48,6 +48,9 @@ typedef struct
   gsize         max_body;
   EvaLogFormat  log_format;
   guint         shutdown_timeout_ms;
+  /* EVERATO_TRUSTED_PROXIES: GInetAddressMask of the reverse proxies whose
+   * X-Forwarded-For and X-Forwarded-Proto are believed; empty: none. */
+  GPtrArray    *trusted_proxies;
 } EvaConfig;
 
 #define EVA_CONFIG_ERROR (eva_config_error_quark ())

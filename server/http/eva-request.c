@@ -58,6 +58,67 @@ make_request_id (SoupServerMessage *msg)
   return g_strdup_printf ("%s%x-%" G_GUINT64_FORMAT, prefix, thread_tag, ++counter);
 }
 
+static gboolean
+trusted (GPtrArray    *proxies,
+         GInetAddress *address)
+{
+  for (guint i = 0; i < proxies->len; i++)
+    if (g_inet_address_mask_matches (g_ptr_array_index (proxies, i), address))
+      return TRUE;
+  return FALSE;
+}
+
+/* The client behind trusted proxies: X-Forwarded-For read from the right
+ * (the hops nearest to us), past every trusted proxy, to the first address
+ * that is not one; that one is the client. Only when the peer itself is a
+ * trusted proxy; an entry that is not an address ends the walk at the
+ * last trusted hop (whatever stands left of it may be forged). */
+static void
+apply_forwarded (EvaRequest        *req,
+                 SoupServerMessage *msg,
+                 GPtrArray         *proxies)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_autoptr(GInetAddress) peer = NULL;
+  g_autofree char *forwarded = NULL;
+  const char *proto;
+
+  if (proxies == NULL || proxies->len == 0)
+    return;
+  peer = g_inet_address_new_from_string (req->client_ip);
+  if (peer == NULL || !trusted (proxies, peer))
+    return;
+
+  /* The scheme the client used: the first of the list, set by the proxy
+   * that took the client's connection. */
+  proto = soup_message_headers_get_list (headers, "X-Forwarded-Proto");
+  if (proto != NULL)
+    {
+      g_auto(GStrv) schemes = g_strsplit (proto, ",", 2);
+
+      req->https = g_ascii_strcasecmp (g_strstrip (schemes[0]), "https") == 0;
+    }
+
+  /* Several X-Forwarded-For headers read as one list (RFC 9110 5.3). */
+  forwarded = g_strdup (soup_message_headers_get_list (headers, "X-Forwarded-For"));
+  if (forwarded != NULL)
+    {
+      g_auto(GStrv) hops = g_strsplit (forwarded, ",", -1);
+
+      for (guint i = g_strv_length (hops); i > 0; i--)
+        {
+          g_autoptr(GInetAddress) hop = g_inet_address_new_from_string (g_strstrip (hops[i - 1]));
+
+          if (hop == NULL)
+            break;
+          g_free (req->client_ip);
+          req->client_ip = g_inet_address_to_string (hop);
+          if (!trusted (proxies, hop))
+            break;
+        }
+    }
+}
+
 EvaRequest *
 eva_request_new (const EvaHost     *host,
                  SoupServerMessage *msg,
@@ -76,6 +137,7 @@ eva_request_new (const EvaHost     *host,
   req->path = g_strdup (path);
   remote = soup_server_message_get_remote_host (msg);
   req->client_ip = g_strdup (remote != NULL ? remote : "");
+  apply_forwarded (req, msg, host->config != NULL ? host->config->trusted_proxies : NULL);
   req->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   req->query = query != NULL ? g_hash_table_ref (query) : NULL;
   req->started_us = g_get_monotonic_time ();

@@ -49,7 +49,7 @@ struct _EvaRequest
   char               *request_id;
   char               *method;
   char               *path;
-  char               *client_ip;
+  char               *client_ip;      /* the peer, or the client a trusted proxy names */
   GHashTable         *params;       /* path parameters */
   GHashTable         *query;        /* decoded query string, may be NULL */
   JsonNode           *json;         /* parsed body, when the route takes one */
@@ -71,6 +71,7 @@ struct _EvaRequest
   GDestroyNotify      state_free;
   guint               pending : 1;
   guint               finished : 1;
+  guint               https : 1;      /* a trusted proxy says the client used https */
 };
 
 /* Work that a handler sends to the database pool. It replies through

@@ -2,14 +2,15 @@
  * authentication of ATTENDEE routes
  *
  * The web site signs attendees in with an HttpOnly cookie, everato_session
- * (Path=/, SameSite=Lax, Secure when EVERATO_PUBLIC_URL is https), holding
- * a random secret of which only the BLAKE2b hash is stored
- * (attendee_sessions.token_hash). Each sign-in makes a new session and
- * revokes the one the browser presented, if any. A session ends when it is
- * revoked (sign-out, password change, the account disabled or deleted),
- * after EVA_SESSION_IDLE_TTL without use (the idle deadline slides, written
- * at most once per EVA_SESSION_TOUCH_INTERVAL), or EVA_SESSION_ABSOLUTE_TTL
- * after sign-in, however active.
+ * (Path=/, SameSite=Lax, Secure when EVERATO_PUBLIC_URL is https or a
+ * trusted proxy says the client used https), holding a random secret of
+ * which only the BLAKE2b hash is stored (attendee_sessions.token_hash).
+ * Each sign-in makes a new session and revokes the one the browser
+ * presented, if any. A session ends when it is revoked (sign-out, password
+ * change, the account disabled or deleted), after EVA_SESSION_IDLE_TTL
+ * without use (the idle deadline slides, written at most once per
+ * EVA_SESSION_TOUCH_INTERVAL), or EVA_SESSION_ABSOLUTE_TTL after sign-in,
+ * however active.
  *
  * Beside it goes everato_signed_in=1, the same but not HttpOnly and holding
  * no secret: the site's scripts read it to know whether asking GET
@@ -99,7 +100,7 @@ add_cookie (EvaRequest *req,
             const char *value,
             int         max_age)
 {
-  gboolean secure = eva_request_get_config (req)->public_url_https;
+  gboolean secure = eva_request_get_config (req)->public_url_https || req->https;
   g_autofree char *cookie =
     g_strdup_printf (EVA_SESSION_COOKIE "=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
                      value, max_age, secure ? "; Secure" : "");

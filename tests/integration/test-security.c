@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "core/eva-auth.h"
 #include "db/eva-db.h"
 #include "eva-common.h"
 #include "eva-test.h"
@@ -72,13 +73,18 @@ read_all (GIOStream *stream,
 
 
 /* Sends @body to @path from the local address @from (any 127.x.y.z), so
- * that the server sees several clients. */
+ * that the server sees several clients; with X-Forwarded-For when
+ * @forwarded_for is given and the headers of @extra ("name", "value", …,
+ * NULL). The response headers go to @headers_out when it is not NULL. */
 static guint
-post_from (EvaTestServer *server,
-           const char    *from,
-           const char    *path,
-           const char    *body,
-           char         **retry_after)
+post_forwarded (EvaTestServer       *server,
+                const char          *from,
+                const char          *forwarded_for,
+                const char * const  *extra,
+                const char          *path,
+                const char          *body,
+                char               **retry_after,
+                SoupMessageHeaders **headers_out)
 {
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (from);
   g_autoptr(GSocketAddress) local = g_inet_socket_address_new (address, 0);
@@ -89,14 +95,31 @@ post_from (EvaTestServer *server,
   g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
   g_autoptr(GBytes) reply = NULL;
   g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
 
+  if (forwarded_for != NULL)
+    soup_message_headers_append (headers, "X-Forwarded-For", forwarded_for);
+  for (guint i = 0; extra != NULL && extra[i] != NULL && extra[i + 1] != NULL; i += 2)
+    soup_message_headers_append (headers, extra[i], extra[i + 1]);
   soup_message_set_request_body_from_bytes (msg, "application/json", request);
   reply = soup_session_send_and_read (session, msg, NULL, &error);
   g_assert_no_error (error);
   if (retry_after != NULL)
     *retry_after = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                            "Retry-After"));
+  if (headers_out != NULL)
+    *headers_out = soup_message_headers_ref (soup_message_get_response_headers (msg));
   return soup_message_get_status (msg);
+}
+
+static guint
+post_from (EvaTestServer *server,
+           const char    *from,
+           const char    *path,
+           const char    *body,
+           char         **retry_after)
+{
+  return post_forwarded (server, from, NULL, NULL, path, body, retry_after, NULL);
 }
 
 /* Many requests at once, each on a connection of its own. */
@@ -379,6 +402,108 @@ test_signup_throttle (void)
   eva_test_server_stop (server);
 }
 
+/* Sign-ups from @from through X-Forwarded-For @xff until refused: how
+ * many were accepted (at most @max + 1 tried). */
+static guint
+signups_until_refused (EvaTestServer *server,
+                       const char    *from,
+                       const char    *xff,
+                       guint          max,
+                       guint         *n)
+{
+  for (guint i = 0; i <= max; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"email\":\"p%u@example.test\",\"password\":\"" PASSWORD "\"}",
+                                               (*n)++);
+      guint status = post_forwarded (server, from, xff, NULL, "/api/v1/auth/register", body, NULL, NULL);
+
+      if (status == 429)
+        return i;
+      g_assert_cmpuint (status, ==, 202);
+    }
+  return max + 1;
+}
+
+/* Behind a reverse proxy: X-Forwarded-For names the client only when the
+ * peer is a trusted proxy (EVERATO_TRUSTED_PROXIES), read from the right
+ * past the trusted hops; from anyone else it is ignored, so a forged one
+ * does not escape the per-client throttle. X-Forwarded-Proto: https from a
+ * trusted proxy makes the session cookie Secure. */
+static void
+test_trusted_proxies (void)
+{
+  const char *env[] = { "EVERATO_SIGNUP_LIMIT=2", "EVERATO_SIGNUP_LIMIT_GLOBAL=1000",
+                        "EVERATO_TRUSTED_PROXIES=127.0.0.2, 10.0.0.0/8", NULL };
+  const char *bad[] = { "EVERATO_TRUSTED_PROXIES=10.0.0.0/33", NULL };
+  g_autoptr(EvaTestServer) server = eva_test_server_start (env);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *keys = NULL;
+  guint n = 0;
+
+  /* An untrusted peer (127.0.0.1) forging a new address each time is still
+   * one client. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"email\":\"f%u@example.test\",\"password\":\"" PASSWORD "\"}", i);
+      g_autofree char *forged = g_strdup_printf ("198.51.100.%u", i + 1);
+
+      g_assert_cmpuint (post_forwarded (server, "127.0.0.1", forged, NULL, "/api/v1/auth/register", body,
+                                        NULL, NULL), ==, i < 2 ? 202 : 429);
+    }
+
+  /* Through the trusted proxy 127.0.0.2, each client has its own budget;
+   * the hops nearest to us that are trusted proxies (10.x) are passed over,
+   * and what stands left of the client is not believed. */
+  g_assert_cmpuint (signups_until_refused (server, "127.0.0.2", "203.0.113.7", 5, &n), ==, 2);
+  g_assert_cmpuint (signups_until_refused (server, "127.0.0.2", "203.0.113.8, 10.1.2.3", 5, &n), ==, 2);
+  g_assert_cmpuint (signups_until_refused (server, "127.0.0.2", "192.0.2.1, 203.0.113.9", 5, &n), ==, 2);
+  /* 203.0.113.7 has spent its budget whatever the proxy puts before it. */
+  g_assert_cmpuint (signups_until_refused (server, "127.0.0.2", "192.0.2.55, 203.0.113.7, 10.9.9.9", 5, &n), ==, 0);
+  /* Not an address: the walk stops at the last trusted hop, here the peer. */
+  g_assert_cmpuint (signups_until_refused (server, "127.0.0.2", "not-an-address", 5, &n), ==, 2);
+
+  keys = eva_test_sql (server->pg,
+                       "SELECT string_agg(DISTINCT split_part(key, ':ip:', 2), ' ' ORDER BY split_part(key, ':ip:', 2))"
+                       " FROM rate_limits WHERE key LIKE '%:ip:%'", NULL);
+  g_test_message ("client addresses throttled: %s", keys);
+  g_assert_cmpstr (keys, ==, "127.0.0.1 127.0.0.2 203.0.113.7 203.0.113.8 203.0.113.9");
+
+  /* The Secure cookie: https through the trusted proxy, not from others
+   * (seen on the cookie that signing out clears). */
+  for (guint trusted = 0; trusted < 2; trusted++)
+    {
+      g_autofree char *token = eva_random_token (32);
+      g_autofree char *csrf = eva_random_token (32);
+      g_autofree char *hash = eva_auth_token_hash_hex (token);
+      g_autofree char *cookie_header = g_strconcat ("everato_session=", token, NULL);
+      g_autofree char *email = g_strdup_printf ("secure%u@example.test", trusted);
+      g_autofree char *id = eva_test_sql (server->pg, "INSERT INTO attendees (email, name, status, email_verified_at)"
+                                          " VALUES ($1, 'Ada', 'active', now()) RETURNING id", email, NULL);
+      const char *extra[] = { "Cookie", cookie_header, "X-CSRF-Token", csrf, "X-Forwarded-Proto", "https", NULL };
+      g_autoptr(SoupMessageHeaders) headers = NULL;
+      const char *cookie;
+
+      g_free (eva_test_sql (server->pg,
+                            "INSERT INTO attendee_sessions (attendee_id, token_hash, csrf_token, idle_expires_at,"
+                            " expires_at) VALUES ($1::uuid, decode($2, 'hex'), $3, now() + interval '1 day',"
+                            " now() + interval '1 day') RETURNING id", id, hash, csrf, NULL));
+      g_assert_cmpuint (post_forwarded (server, trusted ? "127.0.0.2" : "127.0.0.1", "203.0.113.50", extra,
+                                        "/api/v1/auth/logout", "{}", NULL, &headers), ==, 204);
+      cookie = eva_test_set_cookie (headers, "everato_session");
+      g_assert_nonnull (cookie);
+      if (trusted)
+        g_assert_nonnull (strstr (cookie, "; Secure"));
+      else
+        g_assert_null (strstr (cookie, "Secure"));
+    }
+  eva_test_server_stop (server);
+
+  /* A setting that is not a list of addresses stops the server at once. */
+  g_assert_cmpint (eva_test_run_cli_env ("dbname=none", bad, NULL, &out, &err, "serve", NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "EVERATO_TRUSTED_PROXIES"));
+}
+
 /* Password hashing runs on its own small pool: a burst of anonymous
  * sign-ins raises the server's peak memory by at most its workers' share
  * (64 MiB each), and public reads do not wait behind the hashing. */
@@ -652,6 +777,7 @@ main (int    argc,
   g_test_add_func ("/security/chunked-body-limit", test_chunked_body_limit);
   g_test_add_func ("/security/commit-of-aborted-transaction", test_commit_of_aborted_transaction);
   g_test_add_func ("/security/signup-throttle", test_signup_throttle);
+  g_test_add_func ("/security/trusted-proxies", test_trusted_proxies);
   g_test_add_func ("/security/hashing-pool", test_hashing_pool);
   g_test_add_func ("/security/queue-bounds", test_queue_bounds);
   g_test_add_func ("/security/connection-limits", test_connection_limits);
