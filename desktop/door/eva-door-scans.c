@@ -61,7 +61,8 @@ static void
 scan_free (Scan *scan)
 {
   g_clear_handle_id (&scan->timeout_id, g_source_remove);
-  if (scan->self->in_flight != NULL)
+  /* A scan that timed out handed its place in flight to its local copy. */
+  if (scan->self->in_flight != NULL && !scan->timed_out)
     g_hash_table_remove (scan->self->in_flight, scan->code);
   g_object_unref (scan->self);
   g_free (scan->code);
@@ -205,12 +206,23 @@ static gboolean
 redeem_timeout_cb (gpointer data)
 {
   Scan *scan = data;
+  Scan *local = g_new0 (Scan, 1);
 
   scan->timeout_id = 0;
   scan->timed_out = TRUE;
   g_debug ("no answer to a redeem in %d ms", REDEEM_TIMEOUT_MS);
-  /* The server is too slow for the door: decide here; the nonce makes the
-   * late answer and the later upload the same one scan. */
+  /* The server is too slow for the door: decide here at once, without
+   * waiting for the request to end; the nonce makes the late answer and
+   * the later upload the same one scan. */
+  local->self = g_object_ref (scan->self);
+  local->code = g_strdup (scan->code);
+  local->nonce = g_strdup (scan->nonce);
+  local->list_id = g_strdup (scan->list_id);
+  local->scanned_us = scan->scanned_us;
+  local->entered_us = scan->entered_us;
+  local->force = scan->force;
+  _eva_door_page_set_offline (scan->self, TRUE);
+  decide_locally (local);
   g_cancellable_cancel (scan->cancellable);
   return G_SOURCE_REMOVE;
 }
@@ -227,10 +239,16 @@ redeemed_cb (GObject      *source,
   JsonObject *verdict;
 
   g_clear_handle_id (&scan->timeout_id, g_source_remove);
+  if (scan->timed_out)
+    {
+      /* Decided here already (redeem_timeout_cb()). */
+      scan_free (scan);
+      return;
+    }
   if (record == NULL)
     {
       g_debug ("redeem failed: %s", error->message);
-      if ((scan->timed_out || eva_api_error_is_offline (error)) && self->store != NULL)
+      if (eva_api_error_is_offline (error) && self->store != NULL)
         {
           _eva_door_page_set_offline (self, TRUE);
           decide_locally (scan);
