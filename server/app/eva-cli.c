@@ -6,6 +6,8 @@
  *   everato-server rotate-master-key
  *   everato-server rotate-token-key
  *   everato-server rotate-ticket-key
+ *   everato-server backup FILE
+ *   everato-server restore FILE [--force]
  *   everato-server --version
  *
  * Exit codes: 0 success, 1 failure, 2 bad usage or configuration.
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/eva-auth.h"
+#include "app/eva-backup.h"
 #include "app/eva-cli.h"
 #include "eva-common.h"
 #include "core/eva-config.h"
@@ -39,6 +42,8 @@ static const char usage[] =
   "  everato-server rotate-master-key\n"
   "  everato-server rotate-token-key\n"
   "  everato-server rotate-ticket-key\n"
+  "  everato-server backup FILE\n"
+  "  everato-server restore FILE [--force]\n"
   "  everato-server --version\n"
   "\n"
   "Configuration comes from EVERATO_* environment variables; see README.md.\n";
@@ -468,7 +473,8 @@ eva_cli_main (int    argc,
     }
   if (!g_str_equal (command, "serve") && !g_str_equal (command, "migrate") &&
       !g_str_equal (command, "create-admin") && !g_str_equal (command, "rotate-master-key") &&
-      !g_str_equal (command, "rotate-token-key") && !g_str_equal (command, "rotate-ticket-key"))
+      !g_str_equal (command, "rotate-token-key") && !g_str_equal (command, "rotate-ticket-key") &&
+      !g_str_equal (command, "backup") && !g_str_equal (command, "restore"))
     {
       g_autofree char *message = g_strdup_printf ("unknown command \"%s\"", command);
 
@@ -493,6 +499,22 @@ eva_cli_main (int    argc,
     }
   if (g_str_equal (command, "migrate"))
     return cmd_migrate (config, argc - 2, argv + 2);
+  if (g_str_equal (command, "backup"))
+    {
+      if (argc != 3)
+        return fail_usage ("backup takes the archive's file name");
+      return eva_backup_run (config, argv[2]);
+    }
+  if (g_str_equal (command, "restore"))
+    {
+      gboolean force = argc == 4 && g_str_equal (argv[3], "--force");
+
+      if (argc == 4 && g_str_equal (argv[2], "--force"))
+        return eva_restore_run (config, argv[3], TRUE);
+      if (argc != 3 && !force)
+        return fail_usage ("restore takes the archive's file name and, optionally, --force");
+      return eva_restore_run (config, argv[2], force);
+    }
   if (g_str_equal (command, "rotate-ticket-key"))
     {
       if (argc > 2)
