@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 /* api/health.c */
 void eva_api_healthz              (EvaRequest *req);
 void eva_api_readyz               (EvaRequest *req);
+void eva_api_metrics              (EvaRequest *req);
 
 /* api/admin-auth.c */
 void eva_api_admin_login          (EvaRequest *req);

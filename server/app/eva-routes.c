@@ -25,6 +25,7 @@
 static const EvaRoute routes[] = {
   { "GET",    "/healthz",                                   eva_api_healthz,             PUBLIC,    0 },
   { "GET",    "/readyz",                                    eva_api_readyz,              PUBLIC,    0 },
+  { "GET",    "/metrics",                                   eva_api_metrics,             PUBLIC,    0 },
 
   /* Staff sign-in */
   { "POST",   "/api/v1/admin/auth/login",                   eva_api_admin_login,         PUBLIC,    BODY },

@@ -33,6 +33,7 @@
 #include "mail/eva-outbox.h"
 #include "jobs/eva-sweeper.h"
 #include "services/tickets.h"
+#include "http/eva-metrics.h"
 #include "http/eva-request.h"
 #include "http/eva-router.h"
 #include "app/eva-routes.h"
@@ -504,6 +505,7 @@ eva_server_request_done (EvaServer  *server,
                     "MESSAGE", "%s %s %u %.1fms [%s]", req->method, req->path,
                     req->status, elapsed / 1000.0, req->request_id);
 
+  eva_metrics_observe_request (req->method, req->route != NULL ? req->route->pattern : NULL, req->status, elapsed);
   untrack_client (req);
   g_atomic_int_dec_and_test (&server->inflight);
 }

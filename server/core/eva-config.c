@@ -358,6 +358,17 @@ eva_config_load_from (char   **envp,
   if (!parse_proxies (lookup (envp, "EVERATO_TRUSTED_PROXIES"), config->trusted_proxies, error))
     return NULL;
 
+  value = lookup (envp, "EVERATO_METRICS_TOKEN");
+  if (value != NULL)
+    {
+      if (strlen (value) < 16)
+        {
+          g_set_error (error, EVA_CONFIG_ERROR, 0, "EVERATO_METRICS_TOKEN must be at least 16 characters long");
+          return NULL;
+        }
+      config->metrics_token = g_strdup (value);
+    }
+
   value = lookup (envp, "EVERATO_LOG_FORMAT");
   if (value == NULL || g_str_equal (value, "text"))
     config->log_format = EVA_LOG_TEXT;
@@ -399,6 +410,7 @@ eva_config_free (EvaConfig *config)
   g_free (config->data_dir);
   g_free (config->web_dir);
   g_clear_pointer (&config->trusted_proxies, g_ptr_array_unref);
+  g_free (config->metrics_token);
   sodium_memzero (config->master_key, sizeof config->master_key);
   g_free (config);
 }

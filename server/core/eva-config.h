@@ -51,6 +51,9 @@ typedef struct
   /* EVERATO_TRUSTED_PROXIES: GInetAddressMask of the reverse proxies whose
    * X-Forwarded-For and X-Forwarded-Proto are believed; empty: none. */
   GPtrArray    *trusted_proxies;
+  /* EVERATO_METRICS_TOKEN: the bearer token GET /metrics asks for; NULL:
+   * /metrics is off (404). Secret. */
+  char         *metrics_token;
 } EvaConfig;
 
 #define EVA_CONFIG_ERROR (eva_config_error_quark ())

@@ -35,6 +35,7 @@ typedef struct
 {
   EvaDbFunc func;
   gpointer  data;
+  gint64    queued_us;
 } Job;
 
 struct _EvaDb
@@ -45,6 +46,11 @@ struct _EvaDb
   GMutex       cancel_lock;
   char        *conninfo;
   guint        size;
+  /* For /metrics: jobs run, their total wait for a connection, and the
+   * connections at work now. */
+  guint64      jobs;
+  guint64      wait_us;
+  gint         busy;
 };
 
 static Job stop_job;
@@ -425,9 +431,14 @@ pool_thread (gpointer user_data)
       if (job == &stop_job)
         break;
 
+      g_atomic_int_inc (&db->busy);
+      __atomic_add_fetch (&db->jobs, 1, __ATOMIC_RELAXED);
+      __atomic_add_fetch (&db->wait_us, (guint64) MAX (g_get_monotonic_time () - job->queued_us, 0),
+                          __ATOMIC_RELAXED);
       /* Connect lazily; if it fails, the work's first query reports it. */
       conn_ensure (conn, NULL);
       job->func (conn, job->data);
+      g_atomic_int_dec_and_test (&db->busy);
       /* Never hand a connection on in the middle of a transaction. */
       eva_db_rollback (conn);
       g_free (job);
@@ -472,6 +483,7 @@ eva_db_push (EvaDb     *db,
 
   job->func = func;
   job->data = data;
+  job->queued_us = g_get_monotonic_time ();
   g_async_queue_push (db->queue, job);
 }
 
@@ -496,6 +508,17 @@ guint
 eva_db_get_size (EvaDb *db)
 {
   return db->size;
+}
+
+void
+eva_db_get_stats (EvaDb      *db,
+                  EvaDbStats *stats)
+{
+  stats->size = db->size;
+  stats->busy = (guint) MAX (g_atomic_int_get (&db->busy), 0);
+  stats->queued = eva_db_get_queued (db);
+  stats->jobs = __atomic_load_n (&db->jobs, __ATOMIC_RELAXED);
+  stats->wait_us = __atomic_load_n (&db->wait_us, __ATOMIC_RELAXED);
 }
 
 guint

@@ -28,6 +28,18 @@ guint       eva_db_get_size            (EvaDb        *db);
 /* Asks PostgreSQL to cancel whatever the pool's connections are running. */
 void        eva_db_cancel_all          (EvaDb        *db);
 guint       eva_db_get_queued          (EvaDb        *db);
+
+typedef struct
+{
+  guint   size;      /* connections */
+  guint   busy;      /* running a job now */
+  guint   queued;    /* jobs waiting for one */
+  guint64 jobs;      /* jobs started since the process began */
+  guint64 wait_us;   /* their waits for a connection, summed */
+} EvaDbStats;
+
+void        eva_db_get_stats           (EvaDb        *db,
+                                        EvaDbStats   *stats);
 void        eva_db_free                (EvaDb        *db);
 
 /* A connection outside the pool, for the command line and start-up. */
