@@ -198,7 +198,7 @@ reply_csv (EvaRequest     *req,
     }
   disposition = g_strdup_printf ("attachment; filename=\"analytics-%s-%s.csv\"", table->name, what);
   eva_request_add_header (req, "Content-Disposition", disposition);
-  eva_request_add_header (req, "Cache-Control", "no-store");
+  eva_request_add_header (req, "Cache-Control", "private, no-store");
   eva_request_reply_raw (req, 200, "text/csv; charset=utf-8", body);
 }
 

@@ -514,7 +514,7 @@ admin_csv (EvaRequest *req,
 
   disposition = g_strdup_printf ("attachment; filename=\"bookings-%s.csv\"", id);
   eva_request_add_header (req, "Content-Disposition", disposition);
-  eva_request_add_header (req, "Cache-Control", "no-store");
+  eva_request_add_header (req, "Cache-Control", "private, no-store");
   len = out->len;
   body = g_bytes_new_take (g_string_free (g_steal_pointer (&out), FALSE), len);
   eva_request_reply_raw (req, 200, "text/csv; charset=utf-8", body);

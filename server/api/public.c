@@ -3,7 +3,8 @@
  * The hottest path of a sale announcement, so each reply is one SQL
  * statement that returns the final JSON text, served through the
  * per-process one-second cache (eva_request_run_cached(), which also sets
- * Cache-Control: public, max-age=1).
+ * Cache-Control: public, max-age=1, stale-while-revalidate=5, so a proxy
+ * in front may keep it too).
  *
  * Visible: published events that have not ended in the list; published and
  * cancelled ones (so a link shows the cancellation) by id or slug. Drafts

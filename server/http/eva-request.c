@@ -650,7 +650,9 @@ eva_request_run_cached (EvaRequest     *req,
   const char *query = g_uri_get_query (uri);
   g_autoptr(GBytes) body = NULL;
   g_autofree char *key = g_strconcat (req->path, "?", query != NULL ? query : "", NULL);
-  g_autofree char *max_age = g_strdup_printf ("public, max-age=%u", MAX (ttl_ms / 1000, 1));
+  /* A proxy in front may keep it as long as this process does, and serve
+   * it a little longer while it fetches the next (deploy/ does). */
+  g_autofree char *max_age = g_strdup_printf ("public, max-age=%u, stale-while-revalidate=5", MAX (ttl_ms / 1000, 1));
 
   eva_request_add_header (req, "Cache-Control", max_age);
 
@@ -694,7 +696,7 @@ eva_request_finish (EvaRequest *req)
   if (req->content_type != NULL &&
       g_str_has_prefix (req->content_type, "application/json") &&
       !has_reply_header (req, "Cache-Control"))
-    soup_message_headers_replace (headers, "Cache-Control", "no-store");
+    soup_message_headers_replace (headers, "Cache-Control", "private, no-store");
 
   if (req->status == 0)
     eva_request_reply_error (req, 500, "internal_error", NULL, "No reply was produced");
