@@ -91,6 +91,9 @@ void             eva_test_server_kill        (EvaTestServer  *server);
 void             eva_test_server_free        (EvaTestServer  *server);
 char            *eva_test_server_log         (EvaTestServer  *server);
 
+/* A loopback TCP port free at the time of the call. */
+guint16          eva_test_free_port          (void);
+
 /* HTTP */
 EvaTestResponse *eva_test_request            (EvaTestServer  *server,
                                               const char     *method,

@@ -82,20 +82,6 @@ receiver_stop (Receiver *r)
   g_free (r);
 }
 
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 /* The received messages, sorted by file name. */
 static GPtrArray *
 received (const char *dir)
@@ -882,7 +868,7 @@ static void
 test_dead_and_retry (void)
 {
   g_autofree char *dir = tmp_dir ();
-  guint16 port = free_port ();   /* nothing listens there yet */
+  guint16 port = eva_test_free_port ();   /* nothing listens there yet */
   g_autoptr(EvaTestServer) server = start_server (NULL, port, NULL, NULL);
   g_autofree char *organizer = eva_test_token_for_role (server, "organizer");
   g_autofree char *door = eva_test_token_for_role (server, "door_staff");
@@ -1101,7 +1087,7 @@ static void
 test_outage (void)
 {
   g_autofree char *dir = tmp_dir ();
-  guint16 port = free_port ();
+  guint16 port = eva_test_free_port ();
   g_autoptr(EvaTestServer) server = start_server (NULL, port, NULL, NULL);
   g_autoptr(EvaDbConn) conn = connect_db (server);
   g_autoptr(GError) error = NULL;

@@ -20,19 +20,6 @@
 #include "eva-common.h"
 #include "eva-test-booking.h"
 
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 /* @text with every @from replaced by @to; fails if @from is not there. */
 static char *
 replace (const char *text,
@@ -65,7 +52,7 @@ proxy_start (guint16 port_a,
   g_autofree char *site_out = NULL;
   g_autofree char *nginx = g_find_program_in_path ("nginx");
   g_autoptr(GError) error = NULL;
-  guint16 port = free_port ();
+  guint16 port = eva_test_free_port ();
   char *a, *b;
 
   if (nginx == NULL && g_file_test ("/usr/sbin/nginx", G_FILE_TEST_IS_EXECUTABLE))
