@@ -12,6 +12,10 @@ G_BEGIN_DECLS
 void eva_api_healthz              (EvaRequest *req);
 void eva_api_readyz               (EvaRequest *req);
 
+/* api/docs.c */
+void eva_api_docs_openapi         (EvaRequest *req);
+void eva_api_docs_reference       (EvaRequest *req);
+
 /* api/admin-auth.c */
 void eva_api_admin_login          (EvaRequest *req);
 void eva_api_admin_refresh        (EvaRequest *req);

@@ -25,6 +25,8 @@
 static const EvaRoute routes[] = {
   { "GET",    "/healthz",                                   eva_api_healthz,             PUBLIC,    0 },
   { "GET",    "/readyz",                                    eva_api_readyz,              PUBLIC,    0 },
+  { "GET",    "/api/v1/openapi.yaml",                       eva_api_docs_openapi,        PUBLIC,    0 },
+  { "GET",    "/api/v1/docs",                               eva_api_docs_reference,      PUBLIC,    0 },
 
   /* Staff sign-in */
   { "POST",   "/api/v1/admin/auth/login",                   eva_api_admin_login,         PUBLIC,    BODY },
