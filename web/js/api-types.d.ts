@@ -15,7 +15,7 @@ export interface ErrorEnvelope {
 }
 
 /** What went wrong, for programs to match. Each route's responses say which codes it gives. */
-export type ErrorCode = 'account_deleted' | 'account_disabled' | 'already_undone' | 'amount_mismatch' | 'amount_too_large' | 'bad_signature' | 'cannot_change_self' | 'capacity_below_committed' | 'code_taken' | 'conflict' | 'coupon_exhausted' | 'coupon_invalid' | 'coupon_min_order' | 'csrf_failed' | 'currency_locked' | 'currency_required' | 'database_unavailable' | 'default_list' | 'email_not_verified' | 'email_taken' | 'event_incomplete' | 'event_locked' | 'event_not_deletable' | 'event_not_on_sale' | 'event_not_published' | 'forbidden' | 'gateway_error' | 'gateway_unavailable' | 'hidden_type' | 'idempotency_key_reused' | 'internal_error' | 'invalid_credentials' | 'invalid_json' | 'invalid_query' | 'invalid_refresh_token' | 'invalid_request' | 'invalid_token' | 'invalid_transition' | 'last_super_admin' | 'list_in_use' | 'max_per_attendee' | 'max_per_order' | 'max_uses_below_uses' | 'method_not_allowed' | 'method_not_offered' | 'migrations_pending' | 'name_taken' | 'no_tickets' | 'not_found' | 'not_refundable' | 'password_required' | 'payload_too_large' | 'sales_closed' | 'server_busy' | 'shutting_down' | 'slug_taken' | 'sold_out' | 'ticket_revoked' | 'ticket_type_in_use' | 'too_late' | 'too_many_attempts' | 'too_many_holds' | 'unauthorized' | 'unknown_ticket_type' | 'unsupported_media_type' | 'unverified_account' | 'validation_failed';
+export type ErrorCode = 'account_deleted' | 'account_disabled' | 'already_undone' | 'amount_mismatch' | 'amount_too_large' | 'bad_signature' | 'cannot_change_self' | 'capacity_below_committed' | 'code_taken' | 'conflict' | 'coupon_exhausted' | 'coupon_invalid' | 'coupon_min_order' | 'csrf_failed' | 'currency_locked' | 'currency_required' | 'database_unavailable' | 'default_list' | 'email_not_verified' | 'email_taken' | 'event_incomplete' | 'event_locked' | 'event_not_deletable' | 'event_not_on_sale' | 'event_not_published' | 'forbidden' | 'gateway_error' | 'gateway_unavailable' | 'hidden_type' | 'idempotency_key_reused' | 'internal_error' | 'invalid_credentials' | 'invalid_json' | 'invalid_query' | 'invalid_refresh_token' | 'invalid_request' | 'invalid_token' | 'invalid_transition' | 'last_super_admin' | 'list_in_use' | 'max_per_attendee' | 'max_per_order' | 'max_uses_below_uses' | 'method_not_allowed' | 'method_not_offered' | 'migrations_pending' | 'name_taken' | 'no_tickets' | 'not_found' | 'not_refundable' | 'password_required' | 'payload_too_large' | 'sales_closed' | 'server_busy' | 'shutting_down' | 'slug_taken' | 'sold_out' | 'ticket_revoked' | 'ticket_type_in_use' | 'too_late' | 'too_many_attempts' | 'too_many_holds' | 'unauthorized' | 'unknown_ticket_type' | 'unsupported_media_type' | 'unverified_account' | 'validation_failed' | 'webhook_disabled';
 
 export interface Health {
   status: 'ok';
@@ -877,4 +877,64 @@ export interface AnalyticsSummary {
 
 export interface StripeAck {
   received: boolean;
+}
+
+/** What an endpoint can subscribe to (docs/webhooks.md describes each payload). */
+export type WebhookEventType = 'booking.confirmed' | 'booking.cancelled' | 'booking.refunded' | 'payment.received' | 'ticket.reissued' | 'checkin.created' | 'event.published' | 'event.cancelled';
+
+/** Where events are sent. The signing secret is in the answer to the create only. */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  description: string;
+  events: WebhookEventType[];
+  enabled: boolean;
+  disabled_at: string | null;
+  /** Why it was disabled: by an organizer, or deliveries that kept failing for three days. */
+  disabled_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  /** whsec_…: the key of the Everato-Signature HMAC. Shown once, at creation; keep it secret. */
+  secret?: string;
+}
+
+export interface WebhookEndpointInput {
+  /** http:// or https://; no user name, password or fragment. Addresses of this machine and of private networks are refused unless the operator set EVERATO_WEBHOOK_ALLOW_PRIVATE=1. */
+  url?: string;
+  description?: string;
+  events?: WebhookEventType[];
+  /** Updates only. Enabling again clears disabled_reason. */
+  enabled?: boolean;
+}
+
+export interface WebhookEndpointList {
+  items: WebhookEndpoint[];
+}
+
+/** One event for one endpoint: its state and the last answer. */
+export interface WebhookDelivery {
+  /** A decimal number. */
+  id: string;
+  /** The id in the payload and the Everato-Event-Id header: the same on every retry and redelivery. */
+  event_id: string;
+  /** A WebhookEventType, or webhook.test. */
+  event_type: string;
+  endpoint_id: string;
+  status: 'pending' | 'sending' | 'delivered' | 'failed';
+  attempts: number;
+  /** While pending or sending. */
+  next_attempt_at: string | null;
+  /** Three days after the event (or the redelivery). */
+  give_up_at: string;
+  last_attempt_at: string | null;
+  response_status: number | null;
+  /** The first 500 bytes of the last answer. */
+  response_excerpt: string | null;
+  last_error: string | null;
+  delivered_at: string | null;
+  created_at: string;
+}
+
+export interface WebhookDeliveryList {
+  items: WebhookDelivery[];
 }
