@@ -336,3 +336,27 @@ eva_webhook_post (const char       *url,
     }
   return TRUE;
 }
+
+/* ------------------------------------------------------------------ */
+/* Upkeep                                                             */
+/* ------------------------------------------------------------------ */
+
+static const char sql_prune[] =
+  "DELETE FROM webhook_events WHERE id IN ("
+  "  SELECT v.id FROM webhook_events v"
+  "  WHERE v.created_at < now () - $1::int * interval '1 day'"
+  "    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = v.id"
+  "                      AND d.status IN ('pending', 'sending'))"
+  "  ORDER BY v.created_at LIMIT 1000)";
+
+gint64
+eva_webhook_prune (EvaDbConn  *conn,
+                   GError    **error)
+{
+  g_autofree char *days = g_strdup_printf ("%d", EVA_WEBHOOK_KEEP_DAYS);
+  g_autoptr(PGresult) result = eva_db_query (conn, sql_prune, error, days);
+
+  if (result == NULL)
+    return -1;
+  return g_ascii_strtoll (PQcmdTuples (result), NULL, 10);
+}

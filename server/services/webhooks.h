@@ -8,12 +8,15 @@
 #include <glib.h>
 #include <sys/socket.h>
 
+#include "db/eva-db.h"
+
 G_BEGIN_DECLS
 
 #define EVA_WEBHOOK_CHANNEL        "everato_webhooks"
 #define EVA_WEBHOOK_URL_MAX        2000
 #define EVA_WEBHOOK_EXCERPT_MAX    500     /* bytes of a response kept */
 #define EVA_WEBHOOK_EVENTS_MAX     20
+#define EVA_WEBHOOK_KEEP_DAYS      30      /* events (and their log) kept this long */
 
 /* The event types one may subscribe to, NULL-terminated. */
 extern const char * const eva_webhook_event_types[];
@@ -63,6 +66,12 @@ gboolean  eva_webhook_post               (const char       *url,
                                           gboolean          allow_private,
                                           guint             timeout_ms,
                                           EvaWebhookResult *result);
+
+/* Deletes up to 1000 events older than EVA_WEBHOOK_KEEP_DAYS with no
+ * delivery still to be sent, and their deliveries (the sweeper, once a
+ * minute). Returns how many, or -1 with @error set. */
+gint64    eva_webhook_prune              (EvaDbConn  *conn,
+                                          GError    **error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EvaWebhookResult, eva_webhook_result_clear)
 

@@ -169,6 +169,13 @@ wait_marked (const char *id)
 /* Helpers                                                            */
 /* ------------------------------------------------------------------ */
 
+/* The first value of @sql (with up to two parameters) is @expected. */
+#define assert_sql_is(sql, p1, p2, expected) \
+  G_STMT_START { \
+    g_autofree char *value_ = eva_test_sql (server->pg, (sql), (p1), (p2), NULL); \
+    g_assert_cmpstr (value_, ==, (expected)); \
+  } G_STMT_END
+
 static EvaTestResponse *
 call (const char *method,
       const char *path,
@@ -403,9 +410,8 @@ test_receiver_down (void)
           g_assert_cmpstr (eva_test_json_string (r, "body"), ==, first);
         }
     }
-  g_assert_cmpstr (eva_test_sql (server->pg,
-                     "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1::uuid"
-                     " AND status = 'delivered'", endpoint, NULL), ==, "6");
+  assert_sql_is ("SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1::uuid"
+                 " AND status = 'delivered'", endpoint, NULL, "6");
   remove_endpoint (endpoint);
 }
 
@@ -493,16 +499,14 @@ test_failing_endpoint_disabled (void)
   eva_test_assert_status (r, 200);
   g_assert_false (eva_test_json_bool (r->json, "enabled"));
   g_assert_nonnull (strstr (eva_test_json_string (r->json, "disabled_reason"), "answered 500"));
-  g_assert_cmpstr (eva_test_sql (server->pg,
-                     "SELECT count(*) = (SELECT count(*) FROM staff WHERE role IN ('organizer', 'super_admin')"
-                     "  AND disabled_at IS NULL) FROM email_outbox WHERE template = 'webhook_disabled'"
-                     "  AND payload->>'url' LIKE '%/hooks'", NULL), ==, "t");
+  assert_sql_is ("SELECT count(*) = (SELECT count(*) FROM staff WHERE role IN ('organizer', 'super_admin')"
+                 "  AND disabled_at IS NULL) FROM email_outbox WHERE template = 'webhook_disabled'"
+                 "  AND payload->>'url' LIKE '%/hooks'", NULL, NULL, "t");
 
   /* Disabled: no new events are queued for it. */
   g_free (published_event ());
-  g_assert_cmpstr (eva_test_sql (server->pg,
-                     "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1::uuid",
-                     endpoint, NULL), ==, "1");
+  assert_sql_is ("SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1::uuid",
+                 endpoint, NULL, "1");
 
   /* Enabled again: redeliver sends what it missed. */
   again = call ("PATCH", path, "{\"enabled\":true}");
@@ -554,7 +558,7 @@ test_bad_input (void)
       g_assert_cmpuint (r->status, <, 500);
       g_assert_true (eva_test_json_has (r->json, "error.code"));
     }
-  g_assert_cmpstr (eva_test_sql (server->pg, "SELECT count(*) FROM webhook_endpoints", NULL), ==, before);
+  assert_sql_is ("SELECT count(*) FROM webhook_endpoints", NULL, NULL, before);
 
   {
     g_autoptr(EvaTestResponse) r = call ("PATCH", path, "{\"events\":[\"nope\"]}");
