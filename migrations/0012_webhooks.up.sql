@@ -166,8 +166,9 @@ BEGIN
             'ticket', eva_webhook_ticket_json(NEW.id),
             'replacement', (SELECT eva_webhook_ticket_json(t.id) FROM tickets t
                              WHERE t.booking_item_id = NEW.booking_item_id
-                               AND t.status = 'valid' AND t.issued_at >= NEW.revoked_at
-                             ORDER BY t.issued_at, t.id LIMIT 1)));
+                               AND t.seq = NEW.seq AND t.status = 'valid'
+                               AND t.id <> NEW.id
+                             ORDER BY t.issued_at DESC, t.id LIMIT 1)));
     END IF;
     RETURN NULL;
 END

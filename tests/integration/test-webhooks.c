@@ -332,6 +332,121 @@ test_booking_confirmed (void)
   remove_endpoint (endpoint);
 }
 
+/* Every event type, from the flows that cause it: the triggers build each
+ * payload at commit time without breaking the change they report. */
+static void
+test_every_event_type (void)
+{
+  g_autofree char *endpoint = register_endpoint (
+    "[\"booking.confirmed\",\"booking.cancelled\",\"booking.refunded\",\"payment.received\","
+    "\"ticket.reissued\",\"checkin.created\",\"event.published\",\"event.cancelled\"]");
+  g_autofree char *event = make_event ("\"payment_methods\":[\"at_door\"]");
+  g_autofree char *type = make_type (event, "{\"name\":\"Seat\",\"price\":2500,\"capacity\":10}");
+  g_autoptr(Buyer) b = NULL;
+  g_autoptr(EvaTestResponse) held = NULL;
+  g_autoptr(EvaTestResponse) other = NULL;
+  g_autoptr(EvaTestResponse) r = NULL;
+  g_autofree char *booking = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *ticket = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *nonce = g_uuid_string_random ();
+  g_autofree char *body = NULL;
+  gint64 deadline;
+
+  publish (event);
+  b = make_buyer_on (server, "every", TRUE);
+  held = hold (b, event, type, 2, NULL);
+  eva_test_assert_status (held, 201);
+  booking = g_strdup (eva_test_json_string (held->json, "id"));
+
+  path = g_strdup_printf ("/api/v1/me/bookings/%s/checkout", booking);
+  r = http_full (server, NULL, "POST", path, b, NULL, NULL, NULL, "{\"method\":\"at_door\"}");
+  eva_test_assert_status (r, 200);
+  g_clear_pointer (&r, eva_test_response_free);
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/admin/bookings/%s/mark-paid", booking);
+  r = admin ("POST", path, "{\"amount\":5000,\"paid_on\":\"2026-11-30\"}");
+  eva_test_assert_status (r, 200);
+
+  g_clear_pointer (&r, eva_test_response_free);
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/admin/bookings/%s/tickets", booking);
+  r = admin ("GET", path, NULL);
+  eva_test_assert_status (r, 200);
+  ticket = g_strdup (eva_test_json_string (r->json, "items.0.id"));
+  code = g_strdup (eva_test_json_string (r->json, "items.1.code"));
+  g_clear_pointer (&r, eva_test_response_free);
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/admin/tickets/%s/reissue", ticket);
+  r = admin ("POST", path, NULL);
+  eva_test_assert_status (r, 200);
+
+  g_clear_pointer (&r, eva_test_response_free);
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/admin/events/%s/checkin-lists", event);
+  r = admin ("GET", path, NULL);
+  eva_test_assert_status (r, 200);
+  list = g_strdup (eva_test_json_string (r->json, "items.0.id"));
+  g_clear_pointer (&r, eva_test_response_free);
+  body = g_strdup_printf ("{\"code\":\"%s\",\"list_id\":\"%s\",\"nonce\":\"%s\",\"type\":\"entry\"}",
+                          code, list, nonce);
+  r = admin ("POST", "/api/v1/admin/checkin/redeem", body);
+  eva_test_assert_status (r, 200);
+  g_assert_cmpstr (eva_test_json_string (r->json, "status"), ==, "ok");
+
+  g_clear_pointer (&r, eva_test_response_free);
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/admin/bookings/%s/refund", booking);
+  r = admin ("POST", path, "{}");
+  eva_test_assert_status (r, 200);
+  g_assert_cmpstr (eva_test_json_string (r->json, "booking.status"), ==, "refunded");
+
+  other = hold (b, event, type, 1, NULL);
+  eva_test_assert_status (other, 201);
+  g_clear_pointer (&r, eva_test_response_free);
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/admin/bookings/%s/cancel", eva_test_json_string (other->json, "id"));
+  r = admin ("POST", path, NULL);
+  eva_test_assert_status (r, 200);
+
+  g_clear_pointer (&r, eva_test_response_free);
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/admin/events/%s/cancel", event);
+  r = admin ("POST", path, NULL);
+  eva_test_assert_status (r, 200);
+
+  /* All eight types arrive, signed. */
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autofree char *types = eva_test_sql (server->pg,
+        "SELECT string_agg(DISTINCT v.type, ',' ORDER BY v.type) FROM webhook_deliveries d"
+        " JOIN webhook_events v ON v.id = d.event_id"
+        " WHERE d.endpoint_id = $1::uuid AND d.status = 'delivered'", endpoint, NULL);
+
+      if (g_strcmp0 (types, "booking.cancelled,booking.confirmed,booking.refunded,checkin.created,"
+                            "event.cancelled,event.published,payment.received,ticket.reissued") == 0)
+        break;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("delivered only: %s", types);
+      g_usleep (20000);
+    }
+  assert_sql_is ("SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1::uuid"
+                 " AND status <> 'delivered'", endpoint, NULL, "0");
+  /* The reissued ticket names its replacement; the payment its booking. */
+  assert_sql_is ("SELECT count(*) FROM webhook_events WHERE type = 'ticket.reissued'"
+                 " AND body::jsonb #>> '{data,ticket,id}' = $1"
+                 " AND body::jsonb #>> '{data,replacement,status}' = 'valid'", ticket, NULL, "1");
+  assert_sql_is ("SELECT count(*) FROM webhook_events WHERE type = 'payment.received'"
+                 " AND body::jsonb #>> '{data,booking,id}' = $1"
+                 " AND body::jsonb #>> '{data,payment,amount}' = '5000'", booking, NULL, "1");
+  /* A payload carries no ticket code. */
+  assert_sql_is ("SELECT count(*) FROM webhook_events WHERE position($1 in body) > 0", code, NULL, "0");
+  remove_endpoint (endpoint);
+}
+
 static void
 test_receiver_down (void)
 {
@@ -687,6 +802,7 @@ main (int   argc,
 
   g_test_add_func ("/webhooks/register-and-deliver", test_register_and_deliver);
   g_test_add_func ("/webhooks/booking-confirmed", test_booking_confirmed);
+  g_test_add_func ("/webhooks/every-event-type", test_every_event_type);
   g_test_add_func ("/webhooks/receiver-down", test_receiver_down);
   g_test_add_func ("/webhooks/redeliver-and-test-event", test_redeliver_and_test_event);
   g_test_add_func ("/webhooks/failing-endpoint-disabled", test_failing_endpoint_disabled);
