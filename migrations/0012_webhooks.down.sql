@@ -10,6 +10,7 @@ DROP FUNCTION IF EXISTS eva_webhook_payment_trigger();
 DROP FUNCTION IF EXISTS eva_webhook_booking_trigger();
 DROP FUNCTION IF EXISTS eva_webhook_ticket_json(uuid);
 DROP FUNCTION IF EXISTS eva_webhook_event_json(uuid);
+DROP FUNCTION IF EXISTS eva_webhook_wanted(text);
 DROP FUNCTION IF EXISTS eva_webhook_emit(text, jsonb, uuid);
 DROP TABLE IF EXISTS webhook_deliveries;
 DROP TABLE IF EXISTS webhook_events;

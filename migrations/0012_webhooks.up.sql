@@ -95,6 +95,15 @@ BEGIN
 END
 $$;
 
+-- Whether any enabled endpoint wants @p_type: the triggers ask before they
+-- build a payload, so an installation without webhooks pays one lookup in
+-- a tiny table per change, nothing more.
+CREATE FUNCTION eva_webhook_wanted(p_type text) RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+    SELECT EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.enabled AND p_type = ANY (e.events))
+$$;
+
 CREATE FUNCTION eva_webhook_event_json(p_event uuid) RETURNS jsonb
 LANGUAGE sql STABLE
 SET TimeZone TO 'UTC'
@@ -130,7 +139,7 @@ BEGIN
     kind := CASE NEW.status WHEN 'confirmed' THEN 'booking.confirmed'
                             WHEN 'cancelled' THEN 'booking.cancelled'
                             WHEN 'refunded'  THEN 'booking.refunded' END;
-    IF kind IS NOT NULL THEN
+    IF kind IS NOT NULL AND eva_webhook_wanted(kind) THEN
         PERFORM eva_webhook_emit(kind, jsonb_build_object('booking',
                    (SELECT eva_booking_json(b) FROM bookings b WHERE b.id = NEW.id)));
     END IF;
@@ -143,7 +152,8 @@ LANGUAGE plpgsql
 SET TimeZone TO 'UTC'
 AS $$
 BEGIN
-    IF NEW.status <> 'paid' OR (TG_OP = 'UPDATE' AND OLD.status = 'paid') THEN
+    IF NEW.status <> 'paid' OR (TG_OP = 'UPDATE' AND OLD.status = 'paid')
+       OR NOT eva_webhook_wanted('payment.received') THEN
         RETURN NULL;
     END IF;
     PERFORM eva_webhook_emit('payment.received', jsonb_build_object(
@@ -161,7 +171,8 @@ CREATE FUNCTION eva_webhook_ticket_trigger() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    IF NEW.status = 'reissued' AND OLD.status <> 'reissued' THEN
+    IF NEW.status = 'reissued' AND OLD.status <> 'reissued'
+       AND eva_webhook_wanted('ticket.reissued') THEN
         PERFORM eva_webhook_emit('ticket.reissued', jsonb_build_object(
             'ticket', eva_webhook_ticket_json(NEW.id),
             'replacement', (SELECT eva_webhook_ticket_json(t.id) FROM tickets t
@@ -179,7 +190,7 @@ LANGUAGE plpgsql
 SET TimeZone TO 'UTC'
 AS $$
 BEGIN
-    IF NEW.status = 'ok' THEN
+    IF NEW.status = 'ok' AND eva_webhook_wanted('checkin.created') THEN
         PERFORM eva_webhook_emit('checkin.created', jsonb_build_object(
             'checkin', jsonb_build_object(
                 'id', NEW.id, 'event_id', NEW.event_id, 'list_id', NEW.list_id,
@@ -195,7 +206,8 @@ CREATE FUNCTION eva_webhook_event_trigger() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    IF NEW.status = OLD.status OR NEW.status NOT IN ('published', 'cancelled') THEN
+    IF NEW.status = OLD.status OR NEW.status NOT IN ('published', 'cancelled')
+       OR NOT eva_webhook_wanted('event.' || NEW.status) THEN
         RETURN NULL;
     END IF;
     PERFORM eva_webhook_emit('event.' || NEW.status,
