@@ -246,6 +246,45 @@ void          eva_api_client_delete_staff_async    (EvaApiClient        *self,
                                                     GAsyncReadyCallback  callback,
                                                     gpointer             user_data);
 
+/* Outgoing webhooks (organizers; docs/webhooks.md): list and
+ * list_deliveries → list_finish; create (its record holds "secret", once),
+ * update, send_test and redeliver → record_finish; delete → empty_finish */
+void          eva_api_client_list_webhooks_async   (EvaApiClient        *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_create_webhook_async  (EvaApiClient        *self,
+                                                    JsonObject          *fields,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_update_webhook_async  (EvaApiClient        *self,
+                                                    const char          *id,
+                                                    JsonObject          *fields,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_delete_webhook_async  (EvaApiClient        *self,
+                                                    const char          *id,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_send_test_webhook_async (EvaApiClient      *self,
+                                                    const char          *id,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_list_webhook_deliveries_async (EvaApiClient *self,
+                                                    const char          *id,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void          eva_api_client_redeliver_webhook_async (EvaApiClient      *self,
+                                                    const char          *delivery_id,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+
 /* Coupons of an event: list → list_finish, get/create/update →
  * record_finish, delete → empty_finish */
 void          eva_api_client_list_coupons_async    (EvaApiClient        *self,

@@ -998,3 +998,128 @@ eva_api_client_download_finish (EvaApiClient  *self,
     *filename = g_steal_pointer (&resp->filename);
   return g_steal_pointer (&resp->bytes);
 }
+
+/* ------------------------------------------------------------------ */
+/* Webhooks                                                           */
+/* ------------------------------------------------------------------ */
+
+void
+eva_api_client_list_webhooks_async (EvaApiClient        *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+
+  _eva_api_client_call (self, "GET", g_strdup ("/api/v1/admin/webhooks"), NULL,
+                        EVA_API_RESULT_LIST, eva_api_client_list_webhooks_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_create_webhook_async (EvaApiClient        *self,
+                                     JsonObject          *fields,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (fields != NULL);
+
+  _eva_api_client_call (self, "POST", g_strdup ("/api/v1/admin/webhooks"), fields,
+                        EVA_API_RESULT_RECORD, eva_api_client_create_webhook_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_update_webhook_async (EvaApiClient        *self,
+                                     const char          *id,
+                                     JsonObject          *fields,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL && fields != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "PATCH", g_strconcat ("/api/v1/admin/webhooks/", escaped, NULL),
+                        fields, EVA_API_RESULT_RECORD, eva_api_client_update_webhook_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_delete_webhook_async (EvaApiClient        *self,
+                                     const char          *id,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "DELETE", g_strconcat ("/api/v1/admin/webhooks/", escaped, NULL),
+                        NULL, EVA_API_RESULT_EMPTY, eva_api_client_delete_webhook_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_send_test_webhook_async (EvaApiClient        *self,
+                                        const char          *id,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "POST", g_strconcat ("/api/v1/admin/webhooks/", escaped, "/test", NULL),
+                        NULL, EVA_API_RESULT_RECORD, eva_api_client_send_test_webhook_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_list_webhook_deliveries_async (EvaApiClient        *self,
+                                              const char          *id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (id != NULL);
+
+  escaped = _eva_api_escape (id);
+  _eva_api_client_call (self, "GET",
+                        g_strconcat ("/api/v1/admin/webhooks/", escaped, "/deliveries?limit=100", NULL),
+                        NULL, EVA_API_RESULT_LIST, eva_api_client_list_webhook_deliveries_async,
+                        cancellable, callback, user_data);
+}
+
+void
+eva_api_client_redeliver_webhook_async (EvaApiClient        *self,
+                                        const char          *delivery_id,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+
+  g_return_if_fail (EVA_IS_API_CLIENT (self));
+  g_return_if_fail (delivery_id != NULL);
+
+  escaped = _eva_api_escape (delivery_id);
+  _eva_api_client_call (self, "POST",
+                        g_strconcat ("/api/v1/admin/webhook-deliveries/", escaped, "/redeliver", NULL),
+                        NULL, EVA_API_RESULT_RECORD, eva_api_client_redeliver_webhook_async,
+                        cancellable, callback, user_data);
+}

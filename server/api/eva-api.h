@@ -13,6 +13,20 @@ void eva_api_healthz              (EvaRequest *req);
 void eva_api_readyz               (EvaRequest *req);
 void eva_api_metrics              (EvaRequest *req);
 
+/* api/webhooks.c */
+void eva_api_webhooks_list        (EvaRequest *req);
+void eva_api_webhooks_create      (EvaRequest *req);
+void eva_api_webhooks_get         (EvaRequest *req);
+void eva_api_webhooks_update      (EvaRequest *req);
+void eva_api_webhooks_delete      (EvaRequest *req);
+void eva_api_webhooks_deliveries  (EvaRequest *req);
+void eva_api_webhooks_test        (EvaRequest *req);
+void eva_api_webhook_deliveries_redeliver (EvaRequest *req);
+
+/* api/docs.c */
+void eva_api_docs_openapi         (EvaRequest *req);
+void eva_api_docs_reference       (EvaRequest *req);
+
 /* api/admin-auth.c */
 void eva_api_admin_login          (EvaRequest *req);
 void eva_api_admin_refresh        (EvaRequest *req);

@@ -26,6 +26,8 @@ static const EvaRoute routes[] = {
   { "GET",    "/healthz",                                   eva_api_healthz,             PUBLIC,    0 },
   { "GET",    "/readyz",                                    eva_api_readyz,              PUBLIC,    0 },
   { "GET",    "/metrics",                                   eva_api_metrics,             PUBLIC,    0 },
+  { "GET",    "/api/v1/openapi.yaml",                       eva_api_docs_openapi,        PUBLIC,    0 },
+  { "GET",    "/api/v1/docs",                               eva_api_docs_reference,      PUBLIC,    0 },
 
   /* Staff sign-in */
   { "POST",   "/api/v1/admin/auth/login",                   eva_api_admin_login,         PUBLIC,    BODY },
@@ -140,6 +142,14 @@ static const EvaRoute routes[] = {
   { "GET",    "/api/v1/public/events",                      eva_api_public_events_list,  PUBLIC,    0 },
   { "GET",    "/api/v1/public/events/{id_or_slug}",         eva_api_public_events_get,   PUBLIC,    0 },
   { "POST",   "/api/v1/public/events/{id}/quote",           eva_api_public_quote,        PUBLIC,    BODY },
+  { "GET",    "/api/v1/admin/webhooks",                     eva_api_webhooks_list,       ORGANIZER, 0 },
+  { "POST",   "/api/v1/admin/webhooks",                     eva_api_webhooks_create,     ORGANIZER, BODY },
+  { "GET",    "/api/v1/admin/webhooks/{id}",                eva_api_webhooks_get,        ORGANIZER, 0 },
+  { "PATCH",  "/api/v1/admin/webhooks/{id}",                eva_api_webhooks_update,     ORGANIZER, BODY },
+  { "DELETE", "/api/v1/admin/webhooks/{id}",                eva_api_webhooks_delete,     ORGANIZER, 0 },
+  { "GET",    "/api/v1/admin/webhooks/{id}/deliveries",     eva_api_webhooks_deliveries, ORGANIZER, 0 },
+  { "POST",   "/api/v1/admin/webhooks/{id}/test",           eva_api_webhooks_test,       ORGANIZER, 0 },
+  { "POST",   "/api/v1/admin/webhook-deliveries/{delivery_id}/redeliver", eva_api_webhook_deliveries_redeliver, ORGANIZER, 0 },
 };
 
 const EvaRoute *

@@ -32,6 +32,7 @@
 #include "db/eva-key-store.h"
 #include "mail/eva-outbox.h"
 #include "jobs/eva-sweeper.h"
+#include "jobs/eva-webhook-worker.h"
 #include "services/tickets.h"
 #include "http/eva-metrics.h"
 #include "http/eva-request.h"
@@ -67,6 +68,7 @@ struct _EvaServer
   EvaConfig  *config;
   EvaDb      *db;
   EvaOutbox  *outbox;
+  EvaWebhookWorker *webhooks;
   EvaSweeper *sweeper;
   EvaHost     host;         /* what every request is handed */
   EvaKeyStore *keys;        /* the sealed key rows and the master key */
@@ -719,6 +721,9 @@ eva_server_new (EvaConfig  *config,
   server->outbox = eva_outbox_new (config, error);
   if (server->outbox == NULL)
     return NULL;
+  server->webhooks = eva_webhook_worker_new (config, error);
+  if (server->webhooks == NULL)
+    return NULL;
 
   server->db = eva_db_new (config->database_url, config->db_pool_size);
   server->host.config = config;
@@ -802,6 +807,8 @@ eva_server_run (EvaServer *server)
 
   /* Mail delivery: worker threads of its own, never an HTTP thread. */
   eva_outbox_start (server->outbox);
+  /* Outgoing webhooks: the same, with threads of their own. */
+  eva_webhook_worker_start (server->webhooks);
 
   /* Stale holds: expired every second by a thread of its own. */
   server->sweeper = eva_sweeper_start (server->config, 1000);
@@ -820,6 +827,7 @@ eva_server_run (EvaServer *server)
 
   /* Each mail worker finishes the mail in hand, then stops. */
   eva_outbox_stop (server->outbox);
+  eva_webhook_worker_stop (server->webhooks);
   g_clear_pointer (&server->sweeper, eva_sweeper_stop);
 
   /* No new work from here on (a request still between its stages gets 503
@@ -858,6 +866,7 @@ eva_server_free (EvaServer *server)
     return;
 
   g_clear_pointer (&server->outbox, eva_outbox_free);
+  g_clear_pointer (&server->webhooks, eva_webhook_worker_free);
   if (server->host.hash_pool != NULL)
     g_thread_pool_free (g_steal_pointer (&server->host.hash_pool), FALSE, TRUE);
   if (server->host.gateway_pool != NULL)

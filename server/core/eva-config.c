@@ -327,6 +327,24 @@ eva_config_load_from (char   **envp,
     return NULL;
   config->max_connections = n;
 
+  /* Outgoing webhooks may call loopback, link-local and private
+   * addresses only when the operator says so (a receiver on the same
+   * host or network; the tests). */
+  {
+    const char *allow = lookup (envp, "EVERATO_WEBHOOK_ALLOW_PRIVATE");
+
+    if (allow == NULL || g_str_equal (allow, "") || g_str_equal (allow, "0"))
+      config->webhook_allow_private = FALSE;
+    else if (g_str_equal (allow, "1"))
+      config->webhook_allow_private = TRUE;
+    else
+      {
+        g_set_error (error, EVA_CONFIG_ERROR, 0,
+                     "EVERATO_WEBHOOK_ALLOW_PRIVATE must be 0 or 1, not \"%s\"", allow);
+        return NULL;
+      }
+  }
+
   if (!parse_uint (envp, "EVERATO_SIGNUP_LIMIT", 1, 1000000, 10, &n, error))
     return NULL;
   config->signup_limit = n;

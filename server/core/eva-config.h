@@ -45,6 +45,7 @@ typedef struct
   guint         max_connections;      /* per process */
   guint         signup_limit;         /* sign-ups per client address an hour */
   guint         signup_limit_global;  /* sign-ups an hour, all addresses */
+  gboolean      webhook_allow_private; /* webhooks may call private addresses */
   gsize         max_body;
   EvaLogFormat  log_format;
   guint         shutdown_timeout_ms;

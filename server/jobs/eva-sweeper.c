@@ -15,7 +15,8 @@
  * that have none (confirmed before tickets existed: eva_notify_backfill()).
  *
  * Once a minute it also removes the links (single-use tokens) from outbox
- * rows that no longer need them (eva_outbox_scrub()).
+ * rows that no longer need them (eva_outbox_scrub()), and webhook events
+ * older than 30 days that have nothing left to send (eva_webhook_prune()).
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -30,6 +31,7 @@
 #include "services/booking.h"
 #include "services/notify.h"
 #include "services/payments.h"
+#include "services/webhooks.h"
 
 struct _EvaSweeper
 {
@@ -62,6 +64,12 @@ scrub (EvaSweeper *sweeper,
     g_warning ("scrubbing the outbox failed: %s", error->message);
   else if (n > 0)
     g_debug ("scrubbed %" G_GINT64_FORMAT " outbox rows", n);
+  g_clear_error (&error);
+  n = eva_webhook_prune (conn, &error);
+  if (n < 0)
+    g_warning ("pruning old webhook events failed: %s", error->message);
+  else if (n > 0)
+    g_debug ("pruned %" G_GINT64_FORMAT " webhook events", n);
 }
 
 #define BACKFILL_BATCH 50

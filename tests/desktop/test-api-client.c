@@ -601,6 +601,80 @@ test_staff (Fixture       *f,
   g_assert_no_error (error);
 }
 
+/* Webhook endpoints: the secret once, then never; a bad URL is a
+ * validation error; a test event is queued; deleted at the end. */
+static void
+test_webhooks (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaRecord) created = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(JsonObject) bad = json_object_new ();
+  g_autoptr(JsonObject) change = json_object_new ();
+  JsonArray *events = json_array_new ();
+
+  sign_in (f);
+  json_array_add_string_element (events, "booking.confirmed");
+  json_object_set_string_member (fields, "url", "https://crm.example.com/everato");
+  json_object_set_array_member (fields, "events", events);
+  result = RUN (eva_api_client_create_webhook_async (f->client, fields, NULL, CB));
+  created = eva_api_client_record_finish (f->client, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (eva_record_get_string (created, "secret"), "whsec_"));
+
+  json_object_set_string_member (bad, "url", "ftp://example.com/");
+  json_object_set_array_member (bad, "events", json_array_ref (events));
+  g_clear_object (&result);
+  result = RUN (eva_api_client_create_webhook_async (f->client, bad, NULL, CB));
+  g_assert_null (eva_api_client_record_finish (f->client, result, &error));
+  g_assert_error (error, EVA_API_ERROR, EVA_API_ERROR_INVALID);
+  g_clear_error (&error);
+
+  g_clear_object (&result);
+  result = RUN (eva_api_client_list_webhooks_async (f->client, NULL, CB));
+  list = eva_api_client_list_finish (f->client, result, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_null (eva_record_get_string (g_ptr_array_index (list, 0), "secret"));
+
+  g_clear_object (&result);
+  result = RUN (eva_api_client_send_test_webhook_async (f->client, eva_record_get_id (created), NULL, CB));
+  {
+    g_autoptr(EvaRecord) delivery = eva_api_client_record_finish (f->client, result, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (eva_record_get_string (delivery, "event_type"), ==, "webhook.test");
+  }
+  g_clear_object (&result);
+  result = RUN (eva_api_client_list_webhook_deliveries_async (f->client, eva_record_get_id (created),
+                                                              NULL, CB));
+  {
+    g_autoptr(GPtrArray) deliveries = eva_api_client_list_finish (f->client, result, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (deliveries->len, ==, 1);
+  }
+
+  json_object_set_boolean_member (change, "enabled", FALSE);
+  g_clear_object (&result);
+  result = RUN (eva_api_client_update_webhook_async (f->client, eva_record_get_id (created), change,
+                                                     NULL, CB));
+  {
+    g_autoptr(EvaRecord) updated = eva_api_client_record_finish (f->client, result, &error);
+
+    g_assert_no_error (error);
+    g_assert_false (eva_record_get_boolean (updated, "enabled"));
+  }
+
+  g_clear_object (&result);
+  result = RUN (eva_api_client_delete_webhook_async (f->client, eva_record_get_id (created), NULL, CB));
+  g_assert_true (eva_api_client_empty_finish (f->client, result, &error));
+  g_assert_no_error (error);
+}
+
 /* An organizer is refused the staff list: 403 forbidden. */
 static void
 test_forbidden (Fixture       *f,
@@ -1207,6 +1281,7 @@ main (int   argc,
   ADD ("/api-client/event-tickets-per-attendee", test_event_tickets_per_attendee);
   ADD ("/api-client/ticket-types", test_ticket_types);
   ADD ("/api-client/staff", test_staff);
+  ADD ("/api-client/webhooks", test_webhooks);
   ADD ("/api-client/forbidden", test_forbidden);
   ADD ("/api-client/coupons-bookings", test_coupons_and_bookings);
   ADD ("/api-client/coupon-restrictions", test_coupon_restrictions);

@@ -408,6 +408,94 @@ eva_test_free_port (void)
 /* ------------------------------------------------------------------ */
 /* HTTP                                                               */
 /* ------------------------------------------------------------------ */
+/* Every JSON response is checked against docs/openapi.yaml by one
+ * openapi-check.py per test program, started on first use and fed one
+ * line per response; it answers "ok" or "error: …". */
+
+static GMutex checker_lock;
+static FILE  *checker_in;
+static FILE  *checker_out;
+
+static void
+checker_start (void)
+{
+  const char *root = g_getenv ("EVERATO_SOURCE_ROOT");
+  g_autofree char *script = NULL;
+  g_autoptr(GError) error = NULL;
+  int in_fd, out_fd;
+  const char *argv[3] = { eva_test_python (), NULL, NULL };
+
+  g_assert_nonnull (root);
+  script = g_build_filename (root, "tests", "integration", "openapi-check.py", NULL);
+  argv[1] = script;
+  /* No parent-death signal: it would follow the thread that started the
+   * checker. The checker ends when its input closes with this process. */
+  if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT,
+                                 NULL, NULL, NULL,
+                                 &in_fd, &out_fd, NULL, &error))
+    g_error ("cannot start %s: %s", script, error->message);
+  fcntl (in_fd, F_SETFD, FD_CLOEXEC);
+  fcntl (out_fd, F_SETFD, FD_CLOEXEC);
+  checker_in = fdopen (in_fd, "w");
+  checker_out = fdopen (out_fd, "r");
+  g_assert_nonnull (checker_in);
+  g_assert_nonnull (checker_out);
+}
+
+void
+eva_test_check_response (const char *method,
+                         const char *path,
+                         guint       status,
+                         JsonNode   *json)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(GString) reply = g_string_new (NULL);
+  char buf[4096];
+
+  if (g_strcmp0 (g_getenv ("EVERATO_TEST_OPENAPI_CHECK"), "0") == 0)
+    return;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "method");
+  json_builder_add_string_value (builder, method);
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, path);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_int_value (builder, status);
+  json_builder_set_member_name (builder, "body");
+  json_builder_add_value (builder, json_node_copy (json));
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (gen, root);
+  line = json_generator_to_data (gen, NULL);
+
+  g_mutex_lock (&checker_lock);
+  if (checker_in == NULL)
+    checker_start ();
+  if (fputs (line, checker_in) < 0 || fputc ('\n', checker_in) < 0 || fflush (checker_in) != 0)
+    g_error ("openapi-check.py is gone");
+  while (fgets (buf, sizeof buf, checker_out) != NULL)
+    {
+      g_string_append (reply, buf);
+      if (reply->len > 0 && reply->str[reply->len - 1] == '\n')
+        break;
+    }
+  g_mutex_unlock (&checker_lock);
+
+  g_strchomp (reply->str);
+  if (!g_str_equal (reply->str, "ok"))
+    {
+      g_autofree char *text = g_strcompress (reply->str);
+
+      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC,
+                           reply->len > 0 ? text : "openapi-check.py gave no answer");
+    }
+}
+
+/* ------------------------------------------------------------------ */
 
 EvaTestResponse *
 eva_test_request (EvaTestServer *server,
@@ -464,6 +552,7 @@ eva_test_request (EvaTestServer *server,
           if (!json_parser_load_from_data (parser, response->body, len, &error))
             g_error ("response is not JSON: %s\n%s", error->message, response->body);
           response->json = json_node_copy (json_parser_get_root (parser));
+          eva_test_check_response (method, path, response->status, response->json);
         }
     }
 

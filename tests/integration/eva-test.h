@@ -109,6 +109,14 @@ EvaTestResponse *eva_test_call               (EvaTestServer  *server,
                                               const char     *json_format,
                                               ...) G_GNUC_PRINTF (5, 6);
 void             eva_test_response_free      (EvaTestResponse *response);
+/* Asserts that a JSON response body matches docs/openapi.yaml's schema
+ * for that route and status (eva_test_request() does it for every JSON
+ * answer; helpers that speak HTTP themselves call it).
+ * EVERATO_TEST_OPENAPI_CHECK=0 turns it off. */
+void             eva_test_check_response     (const char      *method,
+                                              const char      *path,
+                                              guint            status,
+                                              JsonNode        *json);
 const char      *eva_test_header             (EvaTestResponse *response,
                                               const char      *name);
 /* The Set-Cookie header of the cookie @name ("name=value; …") among

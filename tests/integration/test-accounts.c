@@ -97,6 +97,7 @@ http_on (EvaTestServer *srv,
       if (!json_parser_load_from_data (parser, resp->body, resp->length, &error))
         g_error ("response is not JSON: %s\n%s", error->message, resp->body);
       resp->json = json_node_copy (json_parser_get_root (parser));
+      eva_test_check_response (method, path, resp->status, resp->json);
     }
   return resp;
 }

@@ -102,7 +102,10 @@ request_with_authorization (const char *path,
   resp->length = g_bytes_get_size (bytes);
   resp->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
   if (json_parser_load_from_data (parser, resp->body, resp->length, NULL))
-    resp->json = json_node_copy (json_parser_get_root (parser));
+    {
+      resp->json = json_node_copy (json_parser_get_root (parser));
+      eva_test_check_response ("GET", path, resp->status, resp->json);
+    }
   return resp;
 }
 

@@ -253,6 +253,15 @@ send_raw (const char  *method,
   r->body = g_strndup (g_bytes_get_data (bytes, NULL), r->length);
   r->content_type = g_strdup (soup_message_headers_get_content_type (
                                 soup_message_get_response_headers (msg), NULL));
+  if (g_strcmp0 (r->content_type, "application/json") == 0 && r->length > 0)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      /* Not JSON is for is_error_envelope() to find; JSON must match
+       * the document. */
+      if (json_parser_load_from_data (parser, r->body, r->length, NULL))
+        eva_test_check_response (method, path, r->status, json_parser_get_root (parser));
+    }
   return r;
 }
 

@@ -158,6 +158,40 @@ test_spec_parser_sees_differences (void)
   g_assert_true (g_hash_table_contains (spec.operations, "POST /api/v1/admin/events/{id}/publish"));
 }
 
+static void
+test_served (void)
+{
+  g_autoptr(EvaTestServer) server = eva_test_server_start (NULL);
+  g_autofree char *file = g_build_filename (g_getenv ("EVERATO_SOURCE_ROOT"),
+                                            "docs", "openapi.yaml", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EvaTestResponse) yaml = NULL;
+  g_autoptr(EvaTestResponse) page = NULL;
+
+  g_file_get_contents (file, &text, NULL, &error);
+  g_assert_no_error (error);
+
+  /* The document as it is in the source tree, byte for byte. */
+  yaml = eva_test_request (server, "GET", "/api/v1/openapi.yaml", NULL, NULL, NULL, 0);
+  eva_test_assert_status (yaml, 200);
+  g_assert_cmpstr (eva_test_header (yaml, "Content-Type"), ==, "application/yaml");
+  g_assert_cmpuint (yaml->length, ==, strlen (text));
+  g_assert_true (memcmp (yaml->body, text, yaml->length) == 0);
+
+  /* The reference page: every operation, self-contained. */
+  page = eva_test_request (server, "GET", "/api/v1/docs", NULL, NULL, NULL, 0);
+  eva_test_assert_status (page, 200);
+  g_assert_true (g_str_has_prefix (eva_test_header (page, "Content-Type"), "text/html"));
+  g_assert_nonnull (strstr (eva_test_header (page, "Content-Security-Policy"), "default-src 'none'"));
+  g_assert_nonnull (strstr (page->body, "<h1>Everato API"));
+  g_assert_nonnull (strstr (page->body, "id=\"op-eventsCreate\""));
+  g_assert_nonnull (strstr (page->body, "id=\"schema-Booking\""));
+  g_assert_null (strstr (page->body, "<script"));
+  g_assert_null (strstr (page->body, "src="));
+  g_assert_null (strstr (page->body, "<link"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -166,6 +200,7 @@ main (int   argc,
 
   g_test_add_func ("/openapi/routes-match-spec", test_routes_match_spec);
   g_test_add_func ("/openapi/parser-sees-differences", test_spec_parser_sees_differences);
+  g_test_add_func ("/openapi/served", test_served);
 
   return g_test_run ();
 }

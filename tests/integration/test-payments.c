@@ -558,6 +558,8 @@ post_webhook (const char *signature,
     out->length = g_bytes_get_size (reply);
     out->json = json_from_string (out->body, NULL);
     out->headers = soup_message_headers_ref (soup_message_get_response_headers (m));
+    if (out->json != NULL)
+      eva_test_check_response ("POST", "/api/v1/payments/stripe/webhook", out->status, out->json);
     return out;
   }
 }

@@ -1,0 +1,17 @@
+DROP TRIGGER IF EXISTS checkins_webhook ON checkins;
+DROP TRIGGER IF EXISTS events_webhook ON events;
+DROP TRIGGER IF EXISTS tickets_webhook ON tickets;
+DROP TRIGGER IF EXISTS payments_webhook ON payments;
+DROP TRIGGER IF EXISTS bookings_webhook ON bookings;
+DROP FUNCTION IF EXISTS eva_webhook_event_trigger();
+DROP FUNCTION IF EXISTS eva_webhook_checkin_trigger();
+DROP FUNCTION IF EXISTS eva_webhook_ticket_trigger();
+DROP FUNCTION IF EXISTS eva_webhook_payment_trigger();
+DROP FUNCTION IF EXISTS eva_webhook_booking_trigger();
+DROP FUNCTION IF EXISTS eva_webhook_ticket_json(uuid);
+DROP FUNCTION IF EXISTS eva_webhook_event_json(uuid);
+DROP FUNCTION IF EXISTS eva_webhook_wanted(text);
+DROP FUNCTION IF EXISTS eva_webhook_emit(text, jsonb, uuid);
+DROP TABLE IF EXISTS webhook_deliveries;
+DROP TABLE IF EXISTS webhook_events;
+DROP TABLE IF EXISTS webhook_endpoints;
