@@ -727,6 +727,14 @@ compose (PageJob *job)
   else
     replace_marker (page, "{{translating}}", " class=\"translating\"", strlen (" class=\"translating\""));
   replace_marker (page, "{{page}}", job->info->name, strlen (job->info->name));
+  /* The header's links as the visitor will have them (app.js checks with
+   * the server and corrects them), so the header keeps its height. */
+  while (replace_marker (page, "{{auth-in}}", job->signed_in ? "" : " hidden",
+                         job->signed_in ? 0 : strlen (" hidden")))
+    ;
+  while (replace_marker (page, "{{auth-out}}", job->signed_in ? " hidden" : "",
+                         job->signed_in ? strlen (" hidden") : 0))
+    ;
   /* Values from the database come last and escaped: they hold no marker. */
   replace_marker (page, "<!--head-->", head->str, head->len);
   replace_marker (page, "<!--data-->", data->str, data->len);
