@@ -7,8 +7,9 @@
 // both profiles; on the mobile one LCP ≤ 2.5 s and TBT ≤ 200 ms. A page
 // over budget fails naming the audits that failed. Performance is measured
 // with Lighthouse's default simulated throttling (lantern); on a busy
-// machine blocking time still varies, so a page over budget is measured
-// up to two times more, and every run is reported.
+// machine blocking time still varies, so a page over budget in timing only
+// is measured again, up to five runs, the best counting; every run is
+// reported. A layout shift over budget in any run fails.
 //
 // One audit is skipped, on some pages only: SEO's "is-crawlable" on the
 // pages that are private on purpose (the account, bookings, tickets,
@@ -44,8 +45,10 @@ const BUDGET = {
   tbtMs: 200,    // mobile
 };
 const PROFILES = ['mobile', 'desktop'];
-/** Runs of a page over budget before it fails. */
-const RUNS = 3;
+/** Runs of a page over budget in timing only before it fails. */
+const RUNS = 5;
+/** What a busy machine can make worse: retried (see below). */
+const TIMING = /^(performance|total-blocking-time|largest-contentful-paint) /;
 /** Only the pages whose name matches, e.g. "^event" (by hand, while working on one). */
 const ONLY = process.env.EVERATO_LIGHTHOUSE_PAGES ? new RegExp(process.env.EVERATO_LIGHTHOUSE_PAGES) : null;
 /** A sanitizer build measures the sanitizer: the budget is checked on the normal build. */
@@ -157,7 +160,7 @@ async function audit(spec, profile) {
   if (profile === 'mobile' && !(run.lcp <= BUDGET.lcpMs))
     run.over.push(`largest-contentful-paint ${Math.round(run.lcp)} ms > ${BUDGET.lcpMs} ms`);
   if (profile === 'mobile' && !(run.tbt <= BUDGET.tbtMs))
-    run.over.push(`total-blocking-time ${Math.round(run.tbt)} ms > ${BUDGET.tbtMs} ms`);
+    run.over.push(`total-blocking-time ${Math.round(run.tbt)} ms > ${BUDGET.tbtMs} ms` + longTasks(lhr));
 
   if (spec.private) {
     const robots = await server.fetch('GET', spec.path, { headers: spec.signedIn ? { Cookie: spec.cookie } : {} });
@@ -165,6 +168,20 @@ async function audit(spec, profile) {
                  `${spec.name} skips is-crawlable but is not marked noindex`);
   }
   return run;
+}
+
+function shortUrl(url) {
+  try {
+    return pathOf(String(url));
+  } catch {
+    return String(url);
+  }
+}
+
+/** The longest main-thread tasks (as measured, unthrottled), for a TBT over budget. */
+function longTasks(lhr) {
+  const items = (lhr.audits['long-tasks']?.details?.items ?? []).slice(0, 3);
+  return items.length === 0 ? '' : ` (long tasks: ${items.map((i) => `${shortUrl(i.url)} ${Math.round(i.duration)} ms`).join(', ')})`;
 }
 
 /** The elements that moved, for a CLS over budget. */
@@ -289,18 +306,22 @@ test('every page within the budget, mobile and desktop', { skip: SANITIZED && 'a
       signedInYet = true;
     }
     for (const profile of PROFILES) {
-      // A page over budget is measured again, up to RUNS times in all:
-      // other work on a busy machine only ever adds blocking time, so the
-      // page's own cost is the best run. Every run is reported.
+      // A page over budget only in timing (blocking time, paint times, the
+      // performance score) is measured again, up to RUNS times in all:
+      // other work on a busy machine only ever adds time, so the page's own
+      // cost is its best run. A layout shift or a lost point elsewhere
+      // fails at once, whatever the other runs say. Every run is reported.
       const runs = [];
       let run;
+      let firm = [];
       do {
         run = await audit(spec, profile);
         runs.push(run);
+        firm = firm.concat(run.over.filter((what) => !TIMING.test(what)));
         if (run.over.length > 0)
           t.diagnostic(`${line(run)} — over budget (run ${runs.length}): ${run.over.join('; ')}`);
-      } while (run.over.length > 0 && runs.length < RUNS);
-      if (run.over.length > 0)
+      } while (run.over.length > 0 && firm.length === 0 && runs.length < RUNS);
+      if (run.over.length > 0 || firm.length > 0)
         failures.push(`${spec.name} (${profile}), ${spec.label}: ` +
                       runs.map((r, i) => `run ${i + 1}: ${r.over.join('; ')}`).join(' | '));
       t.diagnostic(line(run));
