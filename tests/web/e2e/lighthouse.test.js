@@ -191,14 +191,14 @@ function layoutShifts(lhr) {
 }
 
 /**
- * Before measuring a page again: waits (up to a minute) until the
+ * Before measuring a page again: waits (up to 20 s) until the
  * machine's load is below its number of cores, so that the next run
  * measures the page rather than the neighbours.
  */
 async function quieter(t) {
   const cores = os.cpus().length;
   const started = Date.now();
-  while (os.loadavg()[0] > cores && Date.now() - started < 60000)
+  while (os.loadavg()[0] > cores && Date.now() - started < 20000)
     await sleep(2000);
   if (Date.now() - started >= 2000)
     t.diagnostic(`waited ${Math.round((Date.now() - started) / 1000)} s for a load below ${cores} ` +
