@@ -26,7 +26,7 @@
 
 #include "eva-time.h"
 #include "site/eva-event-page.h"
-#include "site/eva-pages-private.h"
+#include "site/eva-site-text.h"
 
 /* ------------------------------------------------------------------ */
 /* Markers                                                            */
@@ -77,7 +77,7 @@ escaped (const char *text)
   GString *out = g_string_new (NULL);
 
   if (text != NULL)
-    _eva_pages_append_escaped (out, text);
+    eva_site_append_escaped (out, text);
   return g_string_free (out, FALSE);
 }
 
@@ -87,11 +87,11 @@ static gboolean
 on_sale (JsonObject *event,
          JsonArray  *types)
 {
-  const char *ends = _eva_pages_member_string (event, "ends_at");
+  const char *ends = eva_site_member_string (event, "ends_at");
   g_autoptr(GDateTime) end = ends != NULL ? eva_time_parse (ends, NULL) : NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
 
-  return g_strcmp0 (_eva_pages_member_string (event, "status"), "published") == 0 &&
+  return g_strcmp0 (eva_site_member_string (event, "status"), "published") == 0 &&
          end != NULL && g_date_time_compare (end, now) > 0 &&
          types != NULL && json_array_get_length (types) > 0;
 }
@@ -109,21 +109,21 @@ append_ticket_rows (GString   *out,
     {
       JsonNode *node = json_array_get_element (types, i);
       JsonObject *type = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *id = type != NULL ? _eva_pages_member_string (type, "id") : NULL;
-      const char *name = type != NULL ? _eva_pages_member_string (type, "name") : NULL;
-      const char *description = type != NULL ? _eva_pages_member_string (type, "description") : NULL;
+      const char *id = type != NULL ? eva_site_member_string (type, "id") : NULL;
+      const char *name = type != NULL ? eva_site_member_string (type, "name") : NULL;
+      const char *description = type != NULL ? eva_site_member_string (type, "description") : NULL;
 
       if (id == NULL || name == NULL)
         continue;
       g_string_append (out, "<li class=\"ticket\" data-ticket-type=\"");
-      _eva_pages_append_escaped (out, id);
+      eva_site_append_escaped (out, id);
       g_string_append (out, "\"><div class=\"ticket-info\"><h3 class=\"ticket-name\">");
-      _eva_pages_append_escaped (out, name);
+      eva_site_append_escaped (out, name);
       g_string_append (out, "</h3>");
       if (description != NULL && *description != '\0')
         {
           g_string_append (out, "<p class=\"ticket-desc\">");
-          _eva_pages_append_escaped (out, description);
+          eva_site_append_escaped (out, description);
           g_string_append (out, "</p>");
         }
       g_string_append (out, "<p class=\"ticket-meta\"></p></div><div class=\"qty\"></div></li>");
@@ -148,13 +148,13 @@ ticket_note (JsonObject *event,
       gint64 price = 0;
 
       paid = JSON_NODE_HOLDS_OBJECT (node) &&
-             _eva_pages_member_int (json_node_get_object (node), "price", &price) && price > 0;
+             eva_site_member_int (json_node_get_object (node), "price", &price) && price > 0;
     }
-  if (paid && _eva_pages_member_int (event, "hold_minutes", &hold) && hold > 0)
+  if (paid && eva_site_member_int (event, "hold_minutes", &hold) && hold > 0)
     {
       g_autofree char *minutes = g_strdup_printf ("%" G_GINT64_FORMAT, hold);
 
-      g_string_append (note, _eva_pages_translated (strings,
+      g_string_append (note, eva_site_translated (strings,
                          "We hold your tickets for {minutes} minutes while you complete your booking."));
       replace_all (note, "{minutes}", minutes);
     }
@@ -162,7 +162,7 @@ ticket_note (JsonObject *event,
     {
       if (note->len > 0)
         g_string_append_c (note, ' ');
-      g_string_append (note, _eva_pages_translated (strings,
+      g_string_append (note, eva_site_translated (strings,
                          "You will be asked to log in or create an account."));
     }
   return escaped (note->str);
@@ -191,8 +191,8 @@ eva_event_page_fill (GString    *page,
   JsonNode *types_node = event != NULL ? json_object_get_member (event, "ticket_types") : NULL;
   JsonArray *types = types_node != NULL && JSON_NODE_HOLDS_ARRAY (types_node)
                      ? json_node_get_array (types_node) : NULL;
-  const char *venue = event != NULL ? _eva_pages_member_string (event, "venue") : NULL;
-  const char *address = event != NULL ? _eva_pages_member_string (event, "address") : NULL;
+  const char *venue = event != NULL ? eva_site_member_string (event, "venue") : NULL;
+  const char *address = event != NULL ? eva_site_member_string (event, "address") : NULL;
   gboolean has_venue = venue != NULL && *venue != '\0';
   g_autoptr(GString) rows = g_string_new (NULL);
   g_autoptr(GString) where = g_string_new (NULL);
@@ -209,8 +209,8 @@ eva_event_page_fill (GString    *page,
 
   if (event != NULL)
     {
-      title = escaped (_eva_pages_member_string (event, "title"));
-      description = escaped (_eva_pages_member_string (event, "description"));
+      title = escaped (eva_site_member_string (event, "title"));
+      description = escaped (eva_site_member_string (event, "description"));
       note = ticket_note (event, types, strings, signed_in);
       append_ticket_rows (rows, types);
     }
@@ -221,7 +221,7 @@ eva_event_page_fill (GString    *page,
       if (address != NULL && *address != '\0')
         {
           g_string_append (where, "<span>");
-          _eva_pages_append_escaped (where, address);
+          eva_site_append_escaped (where, address);
           g_string_append (where, "</span>");
         }
     }

@@ -35,7 +35,7 @@
 #include "http/eva-session.h"
 #include "site/eva-event-page.h"
 #include "site/eva-pages.h"
-#include "site/eva-pages-private.h"
+#include "site/eva-site-text.h"
 #include "services/events.h"
 #include "site/eva-static.h"
 
@@ -171,21 +171,6 @@ page_for_path (const char  *path,
 /* Text                                                               */
 /* ------------------------------------------------------------------ */
 
-void
-_eva_pages_append_escaped (GString    *out,
-                const char *text)
-{
-  for (const char *p = text; *p != '\0'; p++)
-    switch (*p)
-      {
-      case '&': g_string_append (out, "&amp;"); break;
-      case '<': g_string_append (out, "&lt;"); break;
-      case '>': g_string_append (out, "&gt;"); break;
-      case '"': g_string_append (out, "&quot;"); break;
-      case '\'': g_string_append (out, "&#39;"); break;
-      default: g_string_append_c (out, *p); break;
-      }
-}
 
 /* JSON for a <script> data block: '<' as \u003c, so "</script" and "<!--"
  * cannot occur. Outside strings JSON has no '<', so this keeps it valid. */
@@ -208,7 +193,7 @@ append_meta (GString    *out,
              const char *value)
 {
   g_string_append_printf (out, "<meta %s=\"%s\" content=\"", attribute, key);
-  _eva_pages_append_escaped (out, value);
+  eva_site_append_escaped (out, value);
   g_string_append (out, "\">\n");
 }
 
@@ -276,31 +261,7 @@ format_event_date (const char *iso,
                           g_date_time_get_minute (local));
 }
 
-const char *
-_eva_pages_member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-gboolean
-_eva_pages_member_int (JsonObject *object,
-            const char *name,
-            gint64     *out)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return FALSE;
-  *out = json_node_get_int (node);
-  return TRUE;
-}
 
 /* A price as a plain decimal ("12.50"), for schema.org offers. */
 static char *
@@ -433,19 +394,6 @@ site_strings (const char *web_dir,
   return strings;
 }
 
-/* @msgid's translation in @strings, or @msgid. */
-const char *
-_eva_pages_translated (JsonNode   *strings,
-            const char *msgid)
-{
-  JsonObject *object = strings != NULL ? json_node_get_object (strings) : NULL;
-  JsonNode *member = object != NULL ? json_object_get_member (object, msgid) : NULL;
-
-  if (member != NULL && JSON_NODE_HOLDS_VALUE (member) &&
-      json_node_get_value_type (member) == G_TYPE_STRING && *json_node_get_string (member) != '\0')
-    return json_node_get_string (member);
-  return msgid;
-}
 
 static const char *
 page_lang (EvaRequest *req)
@@ -472,7 +420,7 @@ append_common_head (GString    *head,
                     gboolean    noindex)
 {
   g_string_append (head, "<title>");
-  _eva_pages_append_escaped (head, title);
+  eva_site_append_escaped (head, title);
   if (!g_str_equal (title, SITE_NAME))
     g_string_append (head, " · " SITE_NAME);
   g_string_append (head, "</title>\n");
@@ -487,7 +435,7 @@ append_common_head (GString    *head,
     {
       append_meta (head, "property", "og:url", url);
       g_string_append (head, "<link rel=\"canonical\" href=\"");
-      _eva_pages_append_escaped (head, url);
+      eva_site_append_escaped (head, url);
       g_string_append (head, "\">\n");
     }
   append_meta (head, "name", "twitter:card", "summary");
@@ -504,9 +452,9 @@ append_json_ld (GString    *head,
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *text = NULL;
-  const char *currency = _eva_pages_member_string (event, "currency");
-  const char *address = _eva_pages_member_string (event, "address");
-  gboolean cancelled = g_strcmp0 (_eva_pages_member_string (event, "status"), "cancelled") == 0;
+  const char *currency = eva_site_member_string (event, "currency");
+  const char *address = eva_site_member_string (event, "address");
+  gboolean cancelled = g_strcmp0 (eva_site_member_string (event, "status"), "cancelled") == 0;
   gint64 low, high;
   JsonNode *sold_out = json_object_get_member (event, "sold_out");
 
@@ -516,13 +464,13 @@ append_json_ld (GString    *head,
   json_builder_set_member_name (builder, "@type");
   json_builder_add_string_value (builder, "Event");
   json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, _eva_pages_member_string (event, "title"));
+  json_builder_add_string_value (builder, eva_site_member_string (event, "title"));
   json_builder_set_member_name (builder, "description");
-  json_builder_add_string_value (builder, _eva_pages_member_string (event, "description"));
+  json_builder_add_string_value (builder, eva_site_member_string (event, "description"));
   json_builder_set_member_name (builder, "startDate");
-  json_builder_add_string_value (builder, _eva_pages_member_string (event, "starts_at"));
+  json_builder_add_string_value (builder, eva_site_member_string (event, "starts_at"));
   json_builder_set_member_name (builder, "endDate");
-  json_builder_add_string_value (builder, _eva_pages_member_string (event, "ends_at"));
+  json_builder_add_string_value (builder, eva_site_member_string (event, "ends_at"));
   json_builder_set_member_name (builder, "eventStatus");
   json_builder_add_string_value (builder, cancelled ? "https://schema.org/EventCancelled"
                                                     : "https://schema.org/EventScheduled");
@@ -533,7 +481,7 @@ append_json_ld (GString    *head,
   json_builder_set_member_name (builder, "@type");
   json_builder_add_string_value (builder, "Place");
   json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, _eva_pages_member_string (event, "venue"));
+  json_builder_add_string_value (builder, eva_site_member_string (event, "venue"));
   if (address != NULL)
     {
       json_builder_set_member_name (builder, "address");
@@ -546,7 +494,7 @@ append_json_ld (GString    *head,
       json_builder_add_string_value (builder, url);
     }
   if (currency != NULL && eva_currency_lookup (currency) != NULL &&
-      _eva_pages_member_int (event, "price_min", &low) && _eva_pages_member_int (event, "price_max", &high))
+      eva_site_member_int (event, "price_min", &low) && eva_site_member_int (event, "price_max", &high))
     {
       g_autofree char *low_text = decimal_price (low, currency);
       g_autofree char *high_text = decimal_price (high, currency);
@@ -597,17 +545,17 @@ append_event_head (GString    *head,
 
   if (event == NULL)
     return FALSE;
-  title = _eva_pages_member_string (event, "title");
-  venue = _eva_pages_member_string (event, "venue");
-  slug = _eva_pages_member_string (event, "slug");
-  text = _eva_pages_member_string (event, "description");
+  title = eva_site_member_string (event, "title");
+  venue = eva_site_member_string (event, "venue");
+  slug = eva_site_member_string (event, "slug");
+  text = eva_site_member_string (event, "description");
   if (title == NULL || slug == NULL)
     return FALSE;
 
-  if (g_strcmp0 (_eva_pages_member_string (event, "status"), "cancelled") == 0)
+  if (g_strcmp0 (eva_site_member_string (event, "status"), "cancelled") == 0)
     g_string_append (description, "Cancelled · ");
-  date = format_event_date (_eva_pages_member_string (event, "starts_at"),
-                            _eva_pages_member_string (event, "timezone"));
+  date = format_event_date (eva_site_member_string (event, "starts_at"),
+                            eva_site_member_string (event, "timezone"));
   if (date != NULL)
     g_string_append (description, date);
   if (venue != NULL)
@@ -702,8 +650,8 @@ compose (PageJob *job)
   if (!append_event_head (head, event, job->public_url))
     {
       append_common_head (head,
-                          job->info->title != NULL ? _eva_pages_translated (strings, job->info->title) : SITE_NAME,
-                          _eva_pages_translated (strings, SITE_DESCRIPTION), NULL, job->info->noindex);
+                          job->info->title != NULL ? eva_site_translated (strings, job->info->title) : SITE_NAME,
+                          eva_site_translated (strings, SITE_DESCRIPTION), NULL, job->info->noindex);
     }
 
   if (job->event_json != NULL)
