@@ -11,7 +11,7 @@
 
 void
 eva_site_append_escaped (GString    *out,
-                          const char *text)
+                         const char *text)
 {
   for (const char *p = text; *p != '\0'; p++)
     switch (*p)
@@ -27,7 +27,7 @@ eva_site_append_escaped (GString    *out,
 
 const char *
 eva_site_member_string (JsonObject *object,
-                         const char *name)
+                        const char *name)
 {
   JsonNode *node = json_object_get_member (object, name);
 
@@ -39,8 +39,8 @@ eva_site_member_string (JsonObject *object,
 
 gboolean
 eva_site_member_int (JsonObject *object,
-                      const char *name,
-                      gint64     *out)
+                     const char *name,
+                     gint64     *out)
 {
   JsonNode *node = json_object_get_member (object, name);
 
@@ -54,7 +54,7 @@ eva_site_member_int (JsonObject *object,
 /* @msgid's translation in @strings, or @msgid. */
 const char *
 eva_site_translated (JsonNode   *strings,
-                      const char *msgid)
+                     const char *msgid)
 {
   JsonObject *object = strings != NULL ? json_node_get_object (strings) : NULL;
   JsonNode *member = object != NULL ? json_object_get_member (object, msgid) : NULL;
