@@ -32,7 +32,10 @@
 #include <json-glib/json-glib.h>
 
 #include "db/eva-cache.h"
+#include "http/eva-session.h"
+#include "site/eva-event-page.h"
 #include "site/eva-pages.h"
+#include "site/eva-site-text.h"
 #include "services/events.h"
 #include "site/eva-static.h"
 
@@ -99,6 +102,7 @@ typedef struct
   char           *slug;           /* event page */
   char           *cache_key;      /* event page, while this request refreshes it */
   GBytes         *event_json;     /* event page */
+  gboolean        signed_in;      /* the session's marker cookie came */
 } PageJob;
 
 static void
@@ -167,21 +171,6 @@ page_for_path (const char  *path,
 /* Text                                                               */
 /* ------------------------------------------------------------------ */
 
-static void
-append_escaped (GString    *out,
-                const char *text)
-{
-  for (const char *p = text; *p != '\0'; p++)
-    switch (*p)
-      {
-      case '&': g_string_append (out, "&amp;"); break;
-      case '<': g_string_append (out, "&lt;"); break;
-      case '>': g_string_append (out, "&gt;"); break;
-      case '"': g_string_append (out, "&quot;"); break;
-      case '\'': g_string_append (out, "&#39;"); break;
-      default: g_string_append_c (out, *p); break;
-      }
-}
 
 /* JSON for a <script> data block: '<' as \u003c, so "</script" and "<!--"
  * cannot occur. Outside strings JSON has no '<', so this keeps it valid. */
@@ -204,7 +193,7 @@ append_meta (GString    *out,
              const char *value)
 {
   g_string_append_printf (out, "<meta %s=\"%s\" content=\"", attribute, key);
-  append_escaped (out, value);
+  eva_site_append_escaped (out, value);
   g_string_append (out, "\">\n");
 }
 
@@ -272,31 +261,7 @@ format_event_date (const char *iso,
                           g_date_time_get_minute (local));
 }
 
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gboolean
-member_int (JsonObject *object,
-            const char *name,
-            gint64     *out)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return FALSE;
-  *out = json_node_get_int (node);
-  return TRUE;
-}
 
 /* A price as a plain decimal ("12.50"), for schema.org offers. */
 static char *
@@ -429,19 +394,6 @@ site_strings (const char *web_dir,
   return strings;
 }
 
-/* @msgid's translation in @strings, or @msgid. */
-static const char *
-translated (JsonNode   *strings,
-            const char *msgid)
-{
-  JsonObject *object = strings != NULL ? json_node_get_object (strings) : NULL;
-  JsonNode *member = object != NULL ? json_object_get_member (object, msgid) : NULL;
-
-  if (member != NULL && JSON_NODE_HOLDS_VALUE (member) &&
-      json_node_get_value_type (member) == G_TYPE_STRING && *json_node_get_string (member) != '\0')
-    return json_node_get_string (member);
-  return msgid;
-}
 
 static const char *
 page_lang (EvaRequest *req)
@@ -468,7 +420,7 @@ append_common_head (GString    *head,
                     gboolean    noindex)
 {
   g_string_append (head, "<title>");
-  append_escaped (head, title);
+  eva_site_append_escaped (head, title);
   if (!g_str_equal (title, SITE_NAME))
     g_string_append (head, " · " SITE_NAME);
   g_string_append (head, "</title>\n");
@@ -483,7 +435,7 @@ append_common_head (GString    *head,
     {
       append_meta (head, "property", "og:url", url);
       g_string_append (head, "<link rel=\"canonical\" href=\"");
-      append_escaped (head, url);
+      eva_site_append_escaped (head, url);
       g_string_append (head, "\">\n");
     }
   append_meta (head, "name", "twitter:card", "summary");
@@ -500,9 +452,9 @@ append_json_ld (GString    *head,
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *text = NULL;
-  const char *currency = member_string (event, "currency");
-  const char *address = member_string (event, "address");
-  gboolean cancelled = g_strcmp0 (member_string (event, "status"), "cancelled") == 0;
+  const char *currency = eva_site_member_string (event, "currency");
+  const char *address = eva_site_member_string (event, "address");
+  gboolean cancelled = g_strcmp0 (eva_site_member_string (event, "status"), "cancelled") == 0;
   gint64 low, high;
   JsonNode *sold_out = json_object_get_member (event, "sold_out");
 
@@ -512,13 +464,13 @@ append_json_ld (GString    *head,
   json_builder_set_member_name (builder, "@type");
   json_builder_add_string_value (builder, "Event");
   json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, member_string (event, "title"));
+  json_builder_add_string_value (builder, eva_site_member_string (event, "title"));
   json_builder_set_member_name (builder, "description");
-  json_builder_add_string_value (builder, member_string (event, "description"));
+  json_builder_add_string_value (builder, eva_site_member_string (event, "description"));
   json_builder_set_member_name (builder, "startDate");
-  json_builder_add_string_value (builder, member_string (event, "starts_at"));
+  json_builder_add_string_value (builder, eva_site_member_string (event, "starts_at"));
   json_builder_set_member_name (builder, "endDate");
-  json_builder_add_string_value (builder, member_string (event, "ends_at"));
+  json_builder_add_string_value (builder, eva_site_member_string (event, "ends_at"));
   json_builder_set_member_name (builder, "eventStatus");
   json_builder_add_string_value (builder, cancelled ? "https://schema.org/EventCancelled"
                                                     : "https://schema.org/EventScheduled");
@@ -529,7 +481,7 @@ append_json_ld (GString    *head,
   json_builder_set_member_name (builder, "@type");
   json_builder_add_string_value (builder, "Place");
   json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, member_string (event, "venue"));
+  json_builder_add_string_value (builder, eva_site_member_string (event, "venue"));
   if (address != NULL)
     {
       json_builder_set_member_name (builder, "address");
@@ -542,7 +494,7 @@ append_json_ld (GString    *head,
       json_builder_add_string_value (builder, url);
     }
   if (currency != NULL && eva_currency_lookup (currency) != NULL &&
-      member_int (event, "price_min", &low) && member_int (event, "price_max", &high))
+      eva_site_member_int (event, "price_min", &low) && eva_site_member_int (event, "price_max", &high))
     {
       g_autofree char *low_text = decimal_price (low, currency);
       g_autofree char *high_text = decimal_price (high, currency);
@@ -582,34 +534,28 @@ append_json_ld (GString    *head,
 /* The head of the event page; FALSE when the JSON is not an event. */
 static gboolean
 append_event_head (GString    *head,
-                   GBytes     *json,
+                   JsonObject *event,
                    const char *public_url)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *date = NULL;
   g_autofree char *summary = NULL;
   g_autofree char *url = NULL;
   g_autoptr(GString) description = g_string_new (NULL);
   const char *title, *venue, *slug, *text;
-  JsonObject *event;
-  gsize len;
-  const char *data = g_bytes_get_data (json, &len);
 
-  if (!json_parser_load_from_data (parser, data, len, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (event == NULL)
     return FALSE;
-  event = json_node_get_object (json_parser_get_root (parser));
-  title = member_string (event, "title");
-  venue = member_string (event, "venue");
-  slug = member_string (event, "slug");
-  text = member_string (event, "description");
+  title = eva_site_member_string (event, "title");
+  venue = eva_site_member_string (event, "venue");
+  slug = eva_site_member_string (event, "slug");
+  text = eva_site_member_string (event, "description");
   if (title == NULL || slug == NULL)
     return FALSE;
 
-  if (g_strcmp0 (member_string (event, "status"), "cancelled") == 0)
+  if (g_strcmp0 (eva_site_member_string (event, "status"), "cancelled") == 0)
     g_string_append (description, "Cancelled · ");
-  date = format_event_date (member_string (event, "starts_at"),
-                            member_string (event, "timezone"));
+  date = format_event_date (eva_site_member_string (event, "starts_at"),
+                            eva_site_member_string (event, "timezone"));
   if (date != NULL)
     g_string_append (description, date);
   if (venue != NULL)
@@ -674,6 +620,10 @@ compose (PageJob *job)
   g_autoptr(GBytes) part = load_part (job->web_dir, part_path);
   g_autoptr(GString) head = g_string_new (NULL);
   g_autoptr(GString) data = g_string_new (NULL);
+  g_autoptr(GString) main = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) strings = NULL;
+  JsonObject *event = NULL;
   GString *page;
   gsize len;
   const char *bytes;
@@ -681,14 +631,27 @@ compose (PageJob *job)
   if (layout == NULL || part == NULL)
     return NULL;
 
-  if (job->event_json == NULL ||
-      !append_event_head (head, job->event_json, job->public_url))
+  strings = site_strings (job->web_dir, job->lang);
+  if (job->event_json != NULL)
     {
-      g_autoptr(JsonNode) strings = site_strings (job->web_dir, job->lang);
+      bytes = g_bytes_get_data (job->event_json, &len);
+      if (json_parser_load_from_data (parser, bytes, len, NULL) &&
+          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        event = json_node_get_object (json_parser_get_root (parser));
+    }
 
+  /* The page's own part, filled in before it joins the head: the head's
+   * values from the database could look like the part's markers. */
+  bytes = g_bytes_get_data (part, &len);
+  main = g_string_new_len (bytes, len);
+  if (g_str_equal (job->info->name, "event"))
+    eva_event_page_fill (main, event, strings, job->signed_in);
+
+  if (!append_event_head (head, event, job->public_url))
+    {
       append_common_head (head,
-                          job->info->title != NULL ? translated (strings, job->info->title) : SITE_NAME,
-                          translated (strings, SITE_DESCRIPTION), NULL, job->info->noindex);
+                          job->info->title != NULL ? eva_site_translated (strings, job->info->title) : SITE_NAME,
+                          eva_site_translated (strings, SITE_DESCRIPTION), NULL, job->info->noindex);
     }
 
   if (job->event_json != NULL)
@@ -712,11 +675,18 @@ compose (PageJob *job)
   else
     replace_marker (page, "{{translating}}", " class=\"translating\"", strlen (" class=\"translating\""));
   replace_marker (page, "{{page}}", job->info->name, strlen (job->info->name));
+  /* The header's links as the visitor will have them (app.js checks with
+   * the server and corrects them), so the header keeps its height. */
+  while (replace_marker (page, "{{auth-in}}", job->signed_in ? "" : " hidden",
+                         job->signed_in ? 0 : strlen (" hidden")))
+    ;
+  while (replace_marker (page, "{{auth-out}}", job->signed_in ? " hidden" : "",
+                         job->signed_in ? strlen (" hidden") : 0))
+    ;
   /* Values from the database come last and escaped: they hold no marker. */
   replace_marker (page, "<!--head-->", head->str, head->len);
   replace_marker (page, "<!--data-->", data->str, data->len);
-  bytes = g_bytes_get_data (part, &len);
-  replace_marker (page, "<!--main-->", bytes, len);
+  replace_marker (page, "<!--main-->", main->str, main->len);
 
   return g_string_free_to_bytes (page);
 }
@@ -865,6 +835,7 @@ page_job_new (EvaRequest *req,
 {
   EvaConfig *config = eva_request_get_config (req);
   PageJob *job = g_new0 (PageJob, 1);
+  g_autofree char *marker = NULL;
 
   job->info = page_info (name);
   job->status = status;
@@ -873,6 +844,8 @@ page_job_new (EvaRequest *req,
   job->gzip_ok = eva_static_accepts_gzip (req);
   job->public_url = g_strdup (config->public_url);
   job->web_dir = g_strdup (config->web_dir);
+  marker = eva_request_cookie (req, EVA_SESSION_MARKER_COOKIE);
+  job->signed_in = marker != NULL && *marker != '\0';
   return job;
 }
 

@@ -32,7 +32,7 @@ const [major] = process.versions.node.split('.').map(Number);
 if (major < 18)
   bail(`Node.js ${process.versions.node} is too old: the web tests need 18 or newer`);
 
-for (const name of ['playwright-core', 'axe-core', 'typescript', '@redocly/cli'])
+for (const name of ['playwright-core', 'axe-core', 'typescript', '@redocly/cli', 'lighthouse'])
   if (!fs.existsSync(path.join(HERE, 'node_modules', name, 'package.json')))
     bail(`tests/web/node_modules/${name} is missing: run "npm ci" in tests/web (./scripts/everato test does)`);
 

@@ -458,6 +458,9 @@ function renderTickets ()
   byId ('tickets-section').hidden = !open;
   if (open && !ticketsAsked)
     {
+      /* The tools come with the section, their rows' room kept (pages.css)
+         until the tickets are there: nothing moves when they arrive. */
+      byId ('ticket-tools').hidden = false;
       ticketsAsked = true;
       loadTickets ();
     }
