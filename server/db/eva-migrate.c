@@ -97,7 +97,14 @@ exec_script (EvaDbConn   *conn,
 
   if (PQresultStatus (result) != PGRES_COMMAND_OK && PQresultStatus (result) != PGRES_TUPLES_OK)
     {
-      g_set_error (error, EVA_ERROR, EVA_ERROR_INTERNAL, "%s", PQerrorMessage (pg));
+      const char *state = PQresultErrorField (result, PG_DIAG_SQLSTATE);
+      /* Lost a deadlock or a lock wait to a running server: worth a retry. */
+      gboolean transient = g_strcmp0 (state, "40P01") == 0 ||
+                           g_strcmp0 (state, "40001") == 0 ||
+                           g_strcmp0 (state, "55P03") == 0;
+
+      g_set_error (error, EVA_ERROR, transient ? EVA_ERROR_CONFLICT : EVA_ERROR_INTERNAL,
+                   "%s", PQerrorMessage (pg));
       return FALSE;
     }
   return TRUE;
@@ -157,10 +164,10 @@ applied_versions (EvaDbConn  *conn,
 }
 
 static gboolean
-apply (EvaDbConn       *conn,
-       const Migration *m,
-       gboolean         up,
-       GError         **error)
+apply_once (EvaDbConn       *conn,
+            const Migration *m,
+            gboolean         up,
+            GError         **error)
 {
   g_autofree char *sql = load_sql (m, up ? "up" : "down", error);
   g_autofree char *version = g_strdup_printf ("%u", m->version);
@@ -189,6 +196,31 @@ apply (EvaDbConn       *conn,
     }
 
   return eva_db_commit (conn, error);
+}
+
+/* A migration that takes locks on tables running servers write to (a
+ * trigger on bookings, say) can lose a deadlock to them; it was rolled back
+ * whole, so running it again is safe. */
+static gboolean
+apply (EvaDbConn       *conn,
+       const Migration *m,
+       gboolean         up,
+       GError         **error)
+{
+  for (guint attempt = 1;; attempt++)
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (apply_once (conn, m, up, &local))
+        return TRUE;
+      if (attempt >= 10 || !g_error_matches (local, EVA_ERROR, EVA_ERROR_CONFLICT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_message ("%s; trying again", g_strchomp (local->message));
+      g_usleep (G_USEC_PER_SEC / 10 * attempt);
+    }
 }
 
 gboolean

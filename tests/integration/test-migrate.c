@@ -155,17 +155,94 @@ test_readyz_pending (void)
   g_autoptr(EvaTestResponse) pending = NULL;
   g_autoptr(EvaTestResponse) after = NULL;
 
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status;
+
   eva_test_assert_status (before, 200);
 
-  g_assert_cmpint (eva_test_run_cli (server->conninfo, NULL, NULL, NULL,
-                                     "migrate", "down", "1", NULL), ==, 0);
+  status = eva_test_run_cli (server->conninfo, NULL, &out, &err, "migrate", "down", "1", NULL);
+  g_test_message ("migrate down 1: %s%s", out, err);
+  g_assert_cmpint (status, ==, 0);
   pending = eva_test_call (server, "GET", "/readyz", NULL, NULL);
   eva_test_assert_error (pending, 503, "migrations_pending");
 
-  g_assert_cmpint (eva_test_run_cli (server->conninfo, NULL, NULL, NULL,
-                                     "migrate", "up", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = eva_test_run_cli (server->conninfo, NULL, &out, &err, "migrate", "up", NULL);
+  g_test_message ("migrate up: %s%s", out, err);
+  g_assert_cmpint (status, ==, 0);
   after = eva_test_call (server, "GET", "/readyz", NULL, NULL);
   eva_test_assert_status (after, 200);
+}
+
+/* The last migration takes locks on tables that running servers write to.
+ * A writer that holds one of them and then wants another deadlocks with it;
+ * PostgreSQL picks the migration as the victim, and the migration must run
+ * again once the writer is done rather than fail the upgrade. */
+static void
+test_deadlock_retried (void)
+{
+  g_autoptr(EvaTestServer) server = eva_test_server_start (NULL);
+  PGconn *writer = eva_test_db_connect (server->dbname);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) migrate = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *latest = NULL;
+  g_autofree char *reverted = NULL;
+  PGresult *read;
+  gint64 deadline;
+
+  latest = eva_test_sql (writer, "SELECT version || ' ' || name FROM schema_migrations "
+                                 "ORDER BY version DESC LIMIT 1", NULL);
+  reverted = g_strconcat ("reverted ", strchr (latest, ' ') + 1, NULL);
+
+  /* The writer waits long before it looks for deadlocks; the migration
+   * (one second by default) finds it first and is the one rolled back. */
+  g_free (eva_test_sql (writer, "SET deadlock_timeout = '20s'", NULL));
+  g_free (eva_test_sql (writer, "BEGIN", NULL));
+  g_free (eva_test_sql (writer, "LOCK TABLE bookings IN ROW EXCLUSIVE MODE", NULL));
+
+  g_subprocess_launcher_setenv (launcher, "EVERATO_DATABASE_URL", server->conninfo, TRUE);
+  migrate = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("EVERATO_SERVER_BIN"),
+                                         "migrate", "down", "1", NULL);
+  g_assert_no_error (error);
+
+  /* Wait until the migration holds its first locks and waits for bookings. */
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autofree char *waiting =
+        eva_test_sql (writer, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                              "WHERE c.relname = 'bookings' AND NOT l.granted", NULL);
+      if (g_strcmp0 (waiting, "0") != 0)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20000);
+    }
+
+  /* The writer now wants a table the migration holds: a deadlock. */
+  read = PQexec (writer, "SELECT count(*) FROM checkins");
+  g_assert_cmpint (PQresultStatus (read), ==, PGRES_TUPLES_OK);
+  PQclear (read);
+  g_free (eva_test_sql (writer, "COMMIT", NULL));
+
+  g_subprocess_communicate_utf8 (migrate, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("migrate down 1: %s%s", out, err);
+  g_assert_true (g_subprocess_get_if_exited (migrate));
+  g_assert_cmpint (g_subprocess_get_exit_status (migrate), ==, 0);
+  g_assert_nonnull (strstr (err, "deadlock"));
+  g_assert_nonnull (strstr (err, "trying again"));
+  g_assert_nonnull (strstr (out, reverted));
+
+  version = eva_test_sql (writer, "SELECT max(version) + 1 FROM schema_migrations", NULL);
+  g_assert_cmpint (atoi (version), ==, atoi (latest));
+  PQfinish (writer);
 }
 
 int
@@ -178,6 +255,7 @@ main (int   argc,
   g_test_add_func ("/migrate/concurrent", test_concurrent_migrate);
   g_test_add_func ("/migrate/two-servers", test_two_servers_start_together);
   g_test_add_func ("/migrate/readyz-pending", test_readyz_pending);
+  g_test_add_func ("/migrate/deadlock-retried", test_deadlock_retried);
 
   return g_test_run ();
 }
