@@ -780,6 +780,59 @@ test_private_addresses_refused (void)
   }
 }
 
+/* Events older than 30 days with nothing left to send are removed (their
+ * deliveries with them); a younger one, or one still being retried, stays.
+ * A server prunes as it starts and once a minute after. */
+static void
+test_old_events_pruned (void)
+{
+  g_autofree char *endpoint = register_endpoint ("[\"event.published\"]");
+  g_autoptr(EvaTestServer) second = NULL;
+  const char *insert =
+    "WITH v AS (INSERT INTO webhook_events (type, body, created_at)"
+    "           VALUES ('event.published', '{}', now () - $1::interval) RETURNING id)"
+    " SELECT id FROM v";
+  g_autofree char *old_done = eva_test_sql (server->pg, insert, "31 days", NULL);
+  g_autofree char *old_failed = eva_test_sql (server->pg, insert, "40 days", NULL);
+  g_autofree char *old_alone = eva_test_sql (server->pg, insert, "31 days", NULL);
+  g_autofree char *old_pending = eva_test_sql (server->pg, insert, "31 days", NULL);
+  g_autofree char *young_done = eva_test_sql (server->pg, insert, "29 days", NULL);
+  const char *deliver =
+    "INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at)"
+    " VALUES ($1::uuid, $2::uuid, $3, now () + interval '1 day')";
+  gint64 deadline;
+
+  g_free (eva_test_sql (server->pg, deliver, old_done, endpoint, "delivered", NULL));
+  g_free (eva_test_sql (server->pg, deliver, old_failed, endpoint, "failed", NULL));
+  g_free (eva_test_sql (server->pg, deliver, old_pending, endpoint, "pending", NULL));
+  g_free (eva_test_sql (server->pg, deliver, young_done, endpoint, "delivered", NULL));
+
+  second = eva_test_server_start_on (server->dbname, NULL);
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autofree char *left = eva_test_sql (server->pg,
+        "SELECT count(*) FROM webhook_events WHERE id IN ($1::uuid, $2::uuid, $3::uuid)",
+        old_done, old_failed, old_alone, NULL);
+
+      if (g_str_equal (left, "0"))
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50000);
+    }
+
+  assert_sql_is ("SELECT count(*) FROM webhook_deliveries WHERE event_id IN ($1::uuid, $2::uuid)",
+                 old_done, old_failed, "0");
+  assert_sql_is ("SELECT count(*) FROM webhook_events WHERE id IN ($1::uuid, $2::uuid)",
+                 old_pending, young_done, "2");
+  assert_sql_is ("SELECT count(*) FROM webhook_deliveries WHERE event_id IN ($1::uuid, $2::uuid)",
+                 old_pending, young_done, "2");
+
+  /* Only one server drops the database when the test ends. */
+  g_clear_pointer (&second->dbname, g_free);
+  remove_endpoint (endpoint);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -808,6 +861,7 @@ main (int   argc,
   g_test_add_func ("/webhooks/failing-endpoint-disabled", test_failing_endpoint_disabled);
   g_test_add_func ("/webhooks/bad-input", test_bad_input);
   g_test_add_func ("/webhooks/private-addresses-refused", test_private_addresses_refused);
+  g_test_add_func ("/webhooks/old-events-pruned", test_old_events_pruned);
 
   rc = g_test_run ();
   eva_test_server_free (server);

@@ -242,8 +242,13 @@ export class Server {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 30000);
     const result = await this.exited;
     clearTimeout(timer);
-    if (result.code !== 0)
+    if (result.code !== 0) {
+      // The end of the log on stderr too: the report of a failed run keeps
+      // stderr when it cuts the TAP output short.
+      console.error(`# everato-server ended with ${result.code ?? result.signal}; its log ends:\n` +
+                    this.log.split('\n').slice(-60).join('\n'));
       throw new Error(`everato-server did not stop cleanly (${result.code ?? result.signal}):\n${this.log}`);
+    }
     return result;
   }
 
