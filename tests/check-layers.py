@@ -41,6 +41,7 @@ LAYERS = {
         "sign-in": 2,
         "door": 2,
         "analytics": 2,
+        "webhooks": 2,
         "app": 3,
         "": 4,
     },
