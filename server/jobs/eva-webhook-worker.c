@@ -17,41 +17,32 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "eva-common.h"
 #include "db/eva-db.h"
+#include "db/eva-queue.h"
 #include "jobs/eva-webhook-worker.h"
 #include "mail/eva-outbox.h"
 #include "services/webhooks.h"
 
 #define MARK_TRIES    10
-#define MARK_RETRY_US (G_USEC_PER_SEC / 2)
 
 struct _EvaWebhookWorker
 {
   EvaConfig *config;
-  guint      n_workers;
-  guint      poll_ms;
   guint      retry_base_ms;
   guint      retry_max_ms;
   guint      timeout_ms;
   gboolean   allow_private;
-  GPtrArray *threads;
-  int        wake_fd;
-  gint       stopping;
+  EvaQueue  *queue;
 };
 
+/* What one step works with. */
 typedef struct
 {
   EvaWebhookWorker *owner;
   EvaDbConn        *conn;
-  int               listen_pid;
-  gboolean          db_down;
 } Worker;
 
 /* ------------------------------------------------------------------ */
@@ -123,27 +114,9 @@ backoff_ms (EvaWebhookWorker *owner,
 }
 
 /* Marks must land: retried for a few seconds (the lease covers the rest). */
-static PGresult *
-exec_with_retries (Worker             *w,
-                   const char         *sql,
-                   int                 n_params,
-                   const char * const *params,
-                   GError            **error)
-{
-  for (int i = 0; ; i++)
-    {
-      PGresult *result;
-
-      g_clear_error (error);
-      result = eva_db_exec (w->conn, sql, n_params, params, error);
-      if (result != NULL || i + 1 >= MARK_TRIES)
-        return result;
-      g_usleep (MARK_RETRY_US);
-    }
-}
-
 #define mark(w, sql, error, ...) \
-  exec_with_retries ((w), (sql), EVA_DB_N (__VA_ARGS__), EVA_DB_PARAMS (__VA_ARGS__), (error))
+  eva_queue_exec_retrying ((w)->conn, (sql), EVA_DB_N (__VA_ARGS__), EVA_DB_PARAMS (__VA_ARGS__), \
+                           MARK_TRIES, (error))
 
 /* Disables the endpoint and, in the same transaction, mails every
  * organizer (once: only the update that disables it does). */
@@ -188,10 +161,15 @@ failed:
              endpoint, error->message);
 }
 
-static gboolean
-process_one (Worker *w)
+static EvaQueueStep
+process_one (EvaDbConn  *conn,
+             gpointer    state,
+             gpointer    user_data,
+             GError    **claim_error)
 {
-  EvaWebhookWorker *owner = w->owner;
+  EvaWebhookWorker *owner = user_data;
+  Worker w_ = { owner, conn };
+  Worker *w = &w_;
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) claimed = NULL;
   g_autoptr(PGresult) marked = NULL;
@@ -201,17 +179,11 @@ process_one (Worker *w)
   g_autofree char *delay = NULL;
   const char *id, *attempts;
 
-  claimed = eva_db_exec (w->conn, sql_claim, 1, (const char *[]) { lease }, &error);
+  claimed = eva_db_exec (conn, sql_claim, 1, (const char *[]) { lease }, claim_error);
   if (claimed == NULL)
-    {
-      if (!w->db_down)
-        g_warning ("cannot claim a webhook delivery: %s", error->message);
-      w->db_down = TRUE;
-      return FALSE;
-    }
-  w->db_down = FALSE;
+    return EVA_QUEUE_DB_ERROR;
   if (PQntuples (claimed) == 0)
-    return FALSE;
+    return EVA_QUEUE_IDLE;
 
   id = PQgetvalue (claimed, 0, COL_ID);
   attempts = PQgetvalue (claimed, 0, COL_ATTEMPTS);
@@ -229,7 +201,7 @@ process_one (Worker *w)
       else
         g_message ("webhook %s (%s) delivered to %s", PQgetvalue (claimed, 0, COL_EVENT),
                    PQgetvalue (claimed, 0, COL_TYPE), PQgetvalue (claimed, 0, COL_URL));
-      return TRUE;
+      return EVA_QUEUE_WORKED;
     }
 
   status = result.status != 0 ? g_strdup_printf ("%u", result.status) : NULL;
@@ -239,7 +211,7 @@ process_one (Worker *w)
   if (marked == NULL)
     {
       g_warning ("webhook delivery %s: cannot record the failed attempt (%s)", id, error->message);
-      return TRUE;
+      return EVA_QUEUE_WORKED;
     }
   if (PQntuples (marked) == 1 && g_str_equal (PQgetvalue (marked, 0, 0), "failed"))
     {
@@ -252,172 +224,44 @@ process_one (Worker *w)
   else
     g_message ("webhook delivery %s: attempt %s failed, retrying in %s ms: %s",
                id, attempts, delay, result.error);
-  return TRUE;
+  return EVA_QUEUE_WORKED;
 }
 
-/* ------------------------------------------------------------------ */
-/* Waiting                                                            */
-/* ------------------------------------------------------------------ */
-
-static gboolean
-stopping (EvaWebhookWorker *owner)
-{
-  return g_atomic_int_get (&owner->stopping);
-}
-
-static void
-ensure_listening (Worker *w)
-{
-  PGconn *pg = eva_db_conn_get_pg (w->conn);
-  g_autoptr(PGresult) result = NULL;
-  int pid;
-
-  if (pg == NULL || PQstatus (pg) != CONNECTION_OK)
-    {
-      w->listen_pid = 0;
-      return;
-    }
-  pid = PQbackendPID (pg);
-  if (pid == w->listen_pid)
-    return;
-  result = eva_db_exec_once (w->conn, "LISTEN " EVA_WEBHOOK_CHANNEL, 0, NULL, NULL);
-  w->listen_pid = result != NULL ? pid : 0;
-}
-
-static gboolean
-take_notifications (Worker *w,
-                    PGconn *pg)
-{
-  PGnotify *notify;
-  gboolean any = FALSE;
-
-  if (!PQconsumeInput (pg))
-    {
-      w->listen_pid = 0;
-      return FALSE;
-    }
-  while ((notify = PQnotifies (pg)) != NULL)
-    {
-      any = TRUE;
-      PQfreemem (notify);
-    }
-  return any;
-}
-
-static void
-wait_for_work (Worker *w)
-{
-  struct pollfd fds[2] = { { .fd = w->owner->wake_fd, .events = POLLIN } };
-  PGconn *pg = w->conn != NULL ? eva_db_conn_get_pg (w->conn) : NULL;
-  nfds_t n = 1;
-
-  if (w->listen_pid != 0 && pg != NULL && PQstatus (pg) == CONNECTION_OK)
-    {
-      if (take_notifications (w, pg))
-        return;
-      if (w->listen_pid != 0)
-        {
-          fds[1].fd = PQsocket (pg);
-          fds[1].events = POLLIN;
-          n = 2;
-        }
-    }
-  if (poll (fds, n, w->owner->poll_ms) > 0 && n == 2 && fds[1].revents != 0)
-    take_notifications (w, pg);
-}
-
-static gpointer
-worker_thread (gpointer data)
-{
-  Worker *w = data;
-  EvaWebhookWorker *owner = w->owner;
-
-  while (!stopping (owner))
-    {
-      if (w->conn == NULL)
-        {
-          g_autoptr(GError) error = NULL;
-
-          w->conn = eva_db_conn_open (owner->config->database_url, &error);
-          if (w->conn == NULL)
-            {
-              if (!w->db_down)
-                g_warning ("cannot connect to deliver webhooks: %s", error->message);
-              w->db_down = TRUE;
-              wait_for_work (w);
-              continue;
-            }
-        }
-      ensure_listening (w);
-      if (!process_one (w))
-        wait_for_work (w);
-    }
-
-  g_clear_pointer (&w->conn, eva_db_conn_free);
-  g_free (w);
-  return NULL;
-}
+static const EvaQueueClass webhook_queue = {
+  .what = "deliver webhooks",
+  .thread_prefix = "eva-webhook",
+  .channel = EVA_WEBHOOK_CHANNEL,
+  .step = process_one,
+};
 
 /* ------------------------------------------------------------------ */
 /* Public API                                                         */
 /* ------------------------------------------------------------------ */
-
-static gboolean
-env_uint (const char  *name,
-          guint        min,
-          guint        max,
-          guint        def,
-          guint       *out,
-          GError     **error)
-{
-  const char *value = g_getenv (name);
-  guint64 v;
-
-  if (value == NULL || *value == '\0')
-    {
-      *out = def;
-      return TRUE;
-    }
-  if (!g_ascii_string_to_unsigned (value, 10, min, max, &v, NULL))
-    {
-      g_set_error (error, EVA_ERROR, EVA_ERROR_INVALID,
-                   "%s must be a whole number from %u to %u, not \"%s\"",
-                   name, min, max, value);
-      return FALSE;
-    }
-  *out = (guint) v;
-  return TRUE;
-}
 
 EvaWebhookWorker *
 eva_webhook_worker_new (EvaConfig  *config,
                         GError    **error)
 {
   g_autoptr(EvaWebhookWorker) owner = g_new0 (EvaWebhookWorker, 1);
+  guint n_workers, poll_ms;
 
   owner->config = config;
-  owner->wake_fd = -1;
   owner->allow_private = config->webhook_allow_private;
-  if (!env_uint ("EVERATO_WEBHOOK_WORKERS", 1, 16, 2, &owner->n_workers, error) ||
-      !env_uint ("EVERATO_WEBHOOK_POLL_MS", 10, 60000, 1000, &owner->poll_ms, error) ||
-      !env_uint ("EVERATO_WEBHOOK_TIMEOUT_MS", 100, 60000, 10000, &owner->timeout_ms, error) ||
-      !env_uint ("EVERATO_WEBHOOK_RETRY_BASE_MS", 1, 86400000, 30000,
-                 &owner->retry_base_ms, error) ||
-      !env_uint ("EVERATO_WEBHOOK_RETRY_MAX_MS", 1, 86400000, 6 * 3600000,
-                 &owner->retry_max_ms, error))
+  if (!eva_queue_env_uint ("EVERATO_WEBHOOK_WORKERS", 1, 16, 2, &n_workers, error) ||
+      !eva_queue_env_uint ("EVERATO_WEBHOOK_POLL_MS", 10, 60000, 1000, &poll_ms, error) ||
+      !eva_queue_env_uint ("EVERATO_WEBHOOK_TIMEOUT_MS", 100, 60000, 10000, &owner->timeout_ms, error) ||
+      !eva_queue_env_uint ("EVERATO_WEBHOOK_RETRY_BASE_MS", 1, 86400000, 30000,
+                           &owner->retry_base_ms, error) ||
+      !eva_queue_env_uint ("EVERATO_WEBHOOK_RETRY_MAX_MS", 1, 86400000, 6 * 3600000,
+                           &owner->retry_max_ms, error))
     return NULL;
   if (owner->retry_max_ms < owner->retry_base_ms)
     owner->retry_max_ms = owner->retry_base_ms;
 
-  owner->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (owner->wake_fd < 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, EVA_ERROR, EVA_ERROR_INTERNAL, "eventfd: %s", g_strerror (saved));
-      return NULL;
-    }
-  owner->threads = g_ptr_array_new ();
+  owner->queue = eva_queue_new (&webhook_queue, config->database_url, n_workers, poll_ms,
+                                owner, error);
+  if (owner->queue == NULL)
+    return NULL;
   return g_steal_pointer (&owner);
 }
 
@@ -425,16 +269,8 @@ void
 eva_webhook_worker_start (EvaWebhookWorker *owner)
 {
   g_return_if_fail (owner != NULL);
-  g_return_if_fail (owner->threads->len == 0);
 
-  for (guint i = 0; i < owner->n_workers; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("eva-webhook-%u", i);
-      Worker *w = g_new0 (Worker, 1);
-
-      w->owner = owner;
-      g_ptr_array_add (owner->threads, g_thread_new (name, worker_thread, w));
-    }
+  eva_queue_start (owner->queue);
   if (owner->allow_private)
     g_message ("EVERATO_WEBHOOK_ALLOW_PRIVATE is set: webhooks may call this machine and private networks");
 }
@@ -442,16 +278,8 @@ eva_webhook_worker_start (EvaWebhookWorker *owner)
 void
 eva_webhook_worker_stop (EvaWebhookWorker *owner)
 {
-  guint64 one = 1;
-
-  if (owner == NULL || owner->threads == NULL || owner->threads->len == 0)
-    return;
-  g_atomic_int_set (&owner->stopping, 1);
-  if (write (owner->wake_fd, &one, sizeof one) < 0)
-    g_warning ("cannot wake the webhook workers: %s", g_strerror (errno));
-  for (guint i = 0; i < owner->threads->len; i++)
-    g_thread_join (g_ptr_array_index (owner->threads, i));
-  g_ptr_array_set_size (owner->threads, 0);
+  if (owner != NULL)
+    eva_queue_stop (owner->queue);
 }
 
 void
@@ -459,12 +287,6 @@ eva_webhook_worker_free (EvaWebhookWorker *owner)
 {
   if (owner == NULL)
     return;
-  if (owner->threads != NULL)
-    {
-      eva_webhook_worker_stop (owner);
-      g_ptr_array_unref (owner->threads);
-    }
-  if (owner->wake_fd >= 0)
-    close (owner->wake_fd);
+  g_clear_pointer (&owner->queue, eva_queue_free);
   g_free (owner);
 }

@@ -27,11 +27,12 @@
  * Backoff: base × 2^(attempts − 1), capped, times a random factor in
  * [0.5, 1) so that mails that failed together do not retry together.
  *
- * Workers are plain threads, each with its own database connection, never
- * an HTTP thread. They wait on that connection for NOTIFY everato_outbox
- * (sent by eva_outbox_enqueue() and delivered at commit), with a poll
- * every EVERATO_MAIL_POLL_MS as the fallback that also picks up retries
- * coming due. Stopping lets each worker finish the mail in hand.
+ * Workers are plain threads (db/eva-queue.c), each with its own database
+ * connection, never an HTTP thread. They wait on that connection for
+ * NOTIFY everato_outbox (sent by eva_outbox_enqueue() and delivered at
+ * commit), with a poll every EVERATO_MAIL_POLL_MS as the fallback that also
+ * picks up retries coming due. Stopping lets each worker finish the mail
+ * in hand.
  *
  * Settings (environment): EVERATO_MAIL_WORKERS (1), EVERATO_MAIL_POLL_MS
  * (1000), EVERATO_MAIL_RETRY_BASE_MS (30000), EVERATO_MAIL_RETRY_MAX_MS
@@ -45,50 +46,35 @@
 #include "config.h"
 
 #include <curl/curl.h>
-#include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "eva-common.h"
 #include "mail/eva-mail.h"
+#include "db/eva-queue.h"
 #include "mail/eva-outbox.h"
 
 #define LEASE_MS           (5 * 60 * 1000)   /* well above the SMTP timeout */
 #define ERROR_MAX_CHARS    1000
 #define LOCALE_MAX_LEN     35
 #define MARK_TRIES         10
-#define MARK_RETRY_US      (G_USEC_PER_SEC / 2)
 
 struct _EvaOutbox
 {
   EvaConfig *config;
   char      *mail_dir;
-  guint      n_workers;
-  guint      poll_ms;
   guint      retry_base_ms;
   guint      retry_max_ms;
-  GPtrArray *threads;
-  int        wake_fd;
-  gint       stopping;
+  EvaQueue  *queue;
 };
 
+/* What one step works with: the worker's connection and its SMTP
+ * connection, kept open between mails. */
 typedef struct
 {
   EvaOutbox *outbox;
   EvaDbConn *conn;
   EvaSmtp   *smtp;
-  int        listen_pid;   /* backend that runs our LISTEN, 0 if none */
-  gboolean   db_down;
 } Worker;
-
-typedef enum
-{
-  CLAIM_NONE,
-  CLAIM_DONE,
-  CLAIM_ERROR,
-} ClaimResult;
 
 /* ------------------------------------------------------------------ */
 /* SQL                                                                */
@@ -242,22 +228,15 @@ mark_sent (Worker     *w,
            const char *id)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(PGresult) result = NULL;
 
-  /* Keep trying for a few seconds: if this does not land, the lease runs
-   * out and the mail goes out a second time. */
-  for (int i = 0; i < MARK_TRIES; i++)
-    {
-      g_autoptr(PGresult) result = NULL;
-
-      g_clear_error (&error);
-      result = eva_db_query (w->conn, sql_mark_sent, &error, id);
-      if (result != NULL)
-        return;
-      g_usleep (MARK_RETRY_US);
-    }
-
-  g_warning ("mail %s was delivered but cannot be marked sent (%s); "
-             "it will be sent again when its lease runs out", id, error->message);
+  /* If this does not land, the lease runs out and the mail goes out a
+   * second time. */
+  result = eva_queue_exec_retrying (w->conn, sql_mark_sent, 1, EVA_DB_PARAMS (id),
+                                    MARK_TRIES, &error);
+  if (result == NULL)
+    g_warning ("mail %s was delivered but cannot be marked sent (%s); "
+               "it will be sent again when its lease runs out", id, error->message);
 }
 
 static void
@@ -276,19 +255,13 @@ mark_failed (Worker     *w,
                           ? g_utf8_substring (valid, 0, ERROR_MAX_CHARS)
                           : g_strdup (valid);
 
-  for (int i = 0; i < MARK_TRIES; i++)
-    {
-      g_autoptr(PGresult) result = NULL;
+  g_autoptr(PGresult) result = NULL;
 
-      g_clear_error (&error);
-      result = eva_db_query (w->conn, sql_mark_failed, &error, id, attempts_text,
-                             dead ? "dead" : "pending", delay, text);
-      if (result != NULL)
-        break;
-      g_usleep (MARK_RETRY_US);
-    }
-
-  if (error != NULL)
+  result = eva_queue_exec_retrying (w->conn, sql_mark_failed, 5,
+                                    EVA_DB_PARAMS (id, attempts_text, dead ? "dead" : "pending",
+                                                   delay, text),
+                                    MARK_TRIES, &error);
+  if (result == NULL)
     g_warning ("mail %s: cannot record the failed attempt (%s); it is retried "
                "when its lease runs out", id, error->message);
   else if (dead)
@@ -331,9 +304,13 @@ deliver (Worker   *w,
   return TRUE;
 }
 
-static ClaimResult
-process_one (Worker *w)
+static EvaQueueStep
+process_one (EvaDbConn  *conn,
+             gpointer    state,
+             gpointer    user_data,
+             GError    **claim_error)
 {
+  Worker *w = state;
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) claimed = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -344,19 +321,12 @@ process_one (Worker *w)
   int attempts, max_attempts;
   JsonNode *root;
 
-  claimed = eva_db_query (w->conn, sql_claim, &error, lease);
+  w->conn = conn;
+  claimed = eva_db_query (conn, sql_claim, claim_error, lease);
   if (claimed == NULL)
-    {
-      if (!w->db_down)
-        g_warning ("cannot claim mail: %s", error->message);
-      w->db_down = TRUE;
-      return CLAIM_ERROR;
-    }
-  if (w->db_down)
-    g_message ("the database is back: delivering mail again");
-  w->db_down = FALSE;
+    return EVA_QUEUE_DB_ERROR;
   if (PQntuples (claimed) == 0)
-    return CLAIM_NONE;
+    return EVA_QUEUE_IDLE;
 
   id = PQgetvalue (claimed, 0, COL_ID);
   attempts = atoi (PQgetvalue (claimed, 0, COL_ATTEMPTS));
@@ -367,7 +337,7 @@ process_one (Worker *w)
       mark_failed (w, id, attempts, TRUE,
                    "a server stopped while sending the last attempt; "
                    "the mail may or may not have been delivered");
-      return CLAIM_DONE;
+      return EVA_QUEUE_WORKED;
     }
 
   input.id = g_ascii_strtoll (id, NULL, 10);
@@ -387,7 +357,7 @@ process_one (Worker *w)
   if (mail == NULL)
     {
       mark_failed (w, id, attempts, TRUE, error->message);
-      return CLAIM_DONE;
+      return EVA_QUEUE_WORKED;
     }
 
   if (deliver (w, mail, input.id, input.to_address, &error))
@@ -395,185 +365,68 @@ process_one (Worker *w)
   else
     mark_failed (w, id, attempts, attempts >= max_attempts, error->message);
 
-  return CLAIM_DONE;
-}
-
-/* ------------------------------------------------------------------ */
-/* Waiting                                                            */
-/* ------------------------------------------------------------------ */
-
-static gboolean
-stopping (EvaOutbox *outbox)
-{
-  return g_atomic_int_get (&outbox->stopping);
-}
-
-/* LISTEN on the worker's connection, again after every reconnect. */
-static void
-ensure_listening (Worker *w)
-{
-  PGconn *pg = eva_db_conn_get_pg (w->conn);
-  g_autoptr(PGresult) result = NULL;
-  int pid;
-
-  if (pg == NULL || PQstatus (pg) != CONNECTION_OK)
-    {
-      w->listen_pid = 0;
-      return;
-    }
-  pid = PQbackendPID (pg);
-  if (pid == w->listen_pid)
-    return;
-
-  result = eva_db_exec_once (w->conn, "LISTEN " EVA_OUTBOX_CHANNEL, 0, NULL, NULL);
-  w->listen_pid = result != NULL ? pid : 0;
-}
-
-/* TRUE if a notification was waiting (it is consumed). */
-static gboolean
-take_notifications (Worker *w,
-                    PGconn *pg)
-{
-  PGnotify *notify;
-  gboolean any = FALSE;
-
-  if (!PQconsumeInput (pg))
-    {
-      /* Broken: plain polling until a query reconnects. */
-      w->listen_pid = 0;
-      return FALSE;
-    }
-  while ((notify = PQnotifies (pg)) != NULL)
-    {
-      any = TRUE;
-      PQfreemem (notify);
-    }
-  return any;
-}
-
-static void
-wait_for_work (Worker *w)
-{
-  struct pollfd fds[2] = { { .fd = w->outbox->wake_fd, .events = POLLIN } };
-  PGconn *pg = w->conn != NULL ? eva_db_conn_get_pg (w->conn) : NULL;
-  nfds_t n = 1;
-
-  if (w->listen_pid != 0 && pg != NULL && PQstatus (pg) == CONNECTION_OK)
-    {
-      /* Notifications read during the last queries are not on the socket
-       * any more. */
-      if (take_notifications (w, pg))
-        return;
-      if (w->listen_pid != 0)
-        {
-          fds[1].fd = PQsocket (pg);
-          fds[1].events = POLLIN;
-          n = 2;
-        }
-    }
-
-  if (poll (fds, n, w->outbox->poll_ms) > 0 && n == 2 && fds[1].revents != 0)
-    take_notifications (w, pg);
+  return EVA_QUEUE_WORKED;
 }
 
 static gpointer
-worker_thread (gpointer data)
+worker_new (gpointer user_data)
 {
-  Worker *w = data;
-  EvaOutbox *outbox = w->outbox;
+  Worker *w = g_new0 (Worker, 1);
 
-  while (!stopping (outbox))
-    {
-      if (w->conn == NULL)
-        {
-          g_autoptr(GError) error = NULL;
+  w->outbox = user_data;
+  return w;
+}
 
-          w->conn = eva_db_conn_open (outbox->config->database_url, &error);
-          if (w->conn == NULL)
-            {
-              if (!w->db_down)
-                g_warning ("cannot connect to deliver mail: %s", error->message);
-              w->db_down = TRUE;
-              wait_for_work (w);
-              continue;
-            }
-        }
-
-      ensure_listening (w);
-      if (process_one (w) != CLAIM_DONE)
-        wait_for_work (w);
-    }
+static void
+worker_free (gpointer state)
+{
+  Worker *w = state;
 
   g_clear_pointer (&w->smtp, eva_smtp_free);
-  g_clear_pointer (&w->conn, eva_db_conn_free);
   g_free (w);
-  return NULL;
 }
+
+static const EvaQueueClass outbox_queue = {
+  .what = "deliver mail",
+  .thread_prefix = "eva-mail",
+  .channel = EVA_OUTBOX_CHANNEL,
+  .step = process_one,
+  .worker_new = worker_new,
+  .worker_free = worker_free,
+};
 
 /* ------------------------------------------------------------------ */
 /* Public API                                                         */
 /* ------------------------------------------------------------------ */
-
-static gboolean
-env_uint (const char  *name,
-          guint        min,
-          guint        max,
-          guint        def,
-          guint       *out,
-          GError     **error)
-{
-  const char *value = g_getenv (name);
-  guint64 v;
-
-  if (value == NULL || *value == '\0')
-    {
-      *out = def;
-      return TRUE;
-    }
-  if (!g_ascii_string_to_unsigned (value, 10, min, max, &v, NULL))
-    {
-      g_set_error (error, EVA_ERROR, EVA_ERROR_INVALID,
-                   "%s must be a whole number from %u to %u, not \"%s\"",
-                   name, min, max, value);
-      return FALSE;
-    }
-  *out = (guint) v;
-  return TRUE;
-}
 
 EvaOutbox *
 eva_outbox_new (EvaConfig  *config,
                 GError    **error)
 {
   g_autoptr(EvaOutbox) outbox = g_new0 (EvaOutbox, 1);
+  guint n_workers, poll_ms;
 
   outbox->config = config;
-  outbox->wake_fd = -1;
   outbox->mail_dir = g_build_filename (config->data_dir, "mail", NULL);
 
-  if (!env_uint ("EVERATO_MAIL_WORKERS", 1, 16, 1, &outbox->n_workers, error) ||
-      !env_uint ("EVERATO_MAIL_POLL_MS", 10, 60000, 1000, &outbox->poll_ms, error) ||
-      !env_uint ("EVERATO_MAIL_RETRY_BASE_MS", 1, 86400000, 30000,
-                 &outbox->retry_base_ms, error) ||
-      !env_uint ("EVERATO_MAIL_RETRY_MAX_MS", 1, 7 * 86400000U, 3600000,
-                 &outbox->retry_max_ms, error))
+  if (!eva_queue_env_uint ("EVERATO_MAIL_WORKERS", 1, 16, 1, &n_workers, error) ||
+      !eva_queue_env_uint ("EVERATO_MAIL_POLL_MS", 10, 60000, 1000, &poll_ms, error) ||
+      !eva_queue_env_uint ("EVERATO_MAIL_RETRY_BASE_MS", 1, 86400000, 30000,
+                           &outbox->retry_base_ms, error) ||
+      !eva_queue_env_uint ("EVERATO_MAIL_RETRY_MAX_MS", 1, 7 * 86400000U, 3600000,
+                           &outbox->retry_max_ms, error))
     return NULL;
   if (outbox->retry_max_ms < outbox->retry_base_ms)
     outbox->retry_max_ms = outbox->retry_base_ms;
 
-  outbox->wake_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (outbox->wake_fd < 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, EVA_ERROR, EVA_ERROR_INTERNAL, "eventfd: %s", g_strerror (saved));
-      return NULL;
-    }
+  outbox->queue = eva_queue_new (&outbox_queue, config->database_url, n_workers, poll_ms,
+                                 outbox, error);
+  if (outbox->queue == NULL)
+    return NULL;
 
   /* Before any thread exists: curl_global_init() is not thread-safe
    * everywhere. */
   curl_global_init (CURL_GLOBAL_DEFAULT);
-  outbox->threads = g_ptr_array_new ();
   return g_steal_pointer (&outbox);
 }
 
@@ -581,19 +434,11 @@ void
 eva_outbox_start (EvaOutbox *outbox)
 {
   g_return_if_fail (outbox != NULL);
-  g_return_if_fail (outbox->threads->len == 0);
 
-  for (guint i = 0; i < outbox->n_workers; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("eva-mail-%u", i);
-      Worker *w = g_new0 (Worker, 1);
-
-      w->outbox = outbox;
-      g_ptr_array_add (outbox->threads, g_thread_new (name, worker_thread, w));
-    }
-
+  eva_queue_start (outbox->queue);
   if (outbox->config->smtp_url != NULL)
-    g_message ("delivering mail through SMTP with %u worker(s)", outbox->n_workers);
+    g_message ("delivering mail through SMTP with %u worker(s)",
+               eva_queue_get_n_workers (outbox->queue));
   else
     g_message ("EVERATO_SMTP_URL is not set: mail is written to %s", outbox->mail_dir);
 }
@@ -601,19 +446,8 @@ eva_outbox_start (EvaOutbox *outbox)
 void
 eva_outbox_stop (EvaOutbox *outbox)
 {
-  guint64 one = 1;
-
-  if (outbox == NULL || outbox->threads == NULL || outbox->threads->len == 0)
-    return;
-
-  /* The eventfd stays readable, so every worker wakes and sees the flag. */
-  g_atomic_int_set (&outbox->stopping, 1);
-  if (write (outbox->wake_fd, &one, sizeof one) < 0)
-    g_warning ("cannot wake the mail workers: %s", g_strerror (errno));
-
-  for (guint i = 0; i < outbox->threads->len; i++)
-    g_thread_join (g_ptr_array_index (outbox->threads, i));
-  g_ptr_array_set_size (outbox->threads, 0);
+  if (outbox != NULL)
+    eva_queue_stop (outbox->queue);
 }
 
 void
@@ -622,14 +456,11 @@ eva_outbox_free (EvaOutbox *outbox)
   if (outbox == NULL)
     return;
 
-  if (outbox->threads != NULL)
+  if (outbox->queue != NULL)
     {
-      eva_outbox_stop (outbox);
-      g_ptr_array_unref (outbox->threads);
+      g_clear_pointer (&outbox->queue, eva_queue_free);
       curl_global_cleanup ();
     }
-  if (outbox->wake_fd >= 0)
-    close (outbox->wake_fd);
   g_free (outbox->mail_dir);
   g_free (outbox);
 }
