@@ -26,6 +26,7 @@
 #include "api/eva-keyring.h"
 #include "app/eva-window-private.h"
 #include "staff/eva-staff-window.h"
+#include "webhooks/eva-webhooks-window.h"
 #include "analytics/eva-summary-window.h"
 #include "widgets/eva-utils.h"
 
@@ -118,6 +119,8 @@ _eva_window_update_actions (EvaWindow *self)
   set_action_enabled (self, "refund-all", on_events && !busy && g_strcmp0 (status, "cancelled") == 0);
   set_action_enabled (self, "staff", on_events && eva_api_client_is_super_admin (self->client));
   set_action_enabled (self, "analytics", on_events && eva_api_client_can_organize (self->client));
+  /* The server's webhook routes are for organizers and super admins. */
+  set_action_enabled (self, "webhooks", on_events && eva_api_client_can_organize (self->client));
   set_action_enabled (self, "new-event", on_events);
   set_action_enabled (self, "search", on_events);
   set_action_enabled (self, "sign-out", on_events || on_door);
@@ -295,6 +298,17 @@ staff_activated (GSimpleAction *action,
 }
 
 static void
+webhooks_activated (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  EvaWindow *self = EVA_WINDOW (user_data);
+  GtkWindow *webhooks = eva_webhooks_window_new (GTK_WINDOW (self), self->client);
+
+  gtk_window_present (webhooks);
+}
+
+static void
 analytics_activated (GSimpleAction *action,
                      GVariant      *param,
                      gpointer       user_data)
@@ -333,6 +347,7 @@ static const GActionEntry actions[] = {
   { "refresh", refresh_activated },
   { "sign-out", sign_out_activated },
   { "staff", staff_activated },
+  { "webhooks", webhooks_activated },
   { "analytics", analytics_activated },
 };
 
