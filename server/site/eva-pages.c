@@ -702,9 +702,14 @@ reply_page (EvaRequest *req,
       eva_request_reply_error (req, 404, "not_found", NULL, "No such page");
       return;
     }
-  /* The language comes from them. */
+  /* The language comes from them. An event page a visitor who is not
+   * signed in sees is the same for every such visitor: a proxy in front
+   * may keep it for a second, like the public API (deploy/nginx does),
+   * so an on-sale rush reads it from there. */
   eva_static_reply_html (req, job->status, body, job->if_none_match, job->gzip_ok,
-                         "Accept-Language, Cookie");
+                         "Accept-Language, Cookie",
+                         job->slug != NULL && job->status == 200 && !job->signed_in
+                         ? EVA_PUBLIC_CACHE_CONTROL : NULL);
 }
 
 /* A folder's files are read on GLib's worker threads. */

@@ -190,15 +190,17 @@ reply_with_etag (EvaRequest *req,
                  gboolean    gzip_ok,
                  GBytes     *gzipped,
                  const char *gzipped_etag,
-                 const char *vary)
+                 const char *vary,
+                 const char *cache_control)
 {
   g_autoptr(GBytes) body = g_bytes_ref (bytes);
   g_autofree char *validator = g_strdup (etag);
 
+  if (cache_control == NULL)
+    cache_control = revalidates (type) ? "no-cache" : "public, max-age=86400";
   eva_request_add_header (req, "X-Content-Type-Options", "nosniff");
   eva_request_add_header (req, "Referrer-Policy", "same-origin");
-  eva_request_add_header (req, "Cache-Control",
-                          revalidates (type) ? "no-cache" : "public, max-age=86400");
+  eva_request_add_header (req, "Cache-Control", cache_control);
   if (g_str_has_prefix (type, "text/html"))
     {
       eva_request_add_header (req, "Content-Security-Policy", CSP);
@@ -239,12 +241,13 @@ eva_static_reply_html (EvaRequest *req,
                        GBytes     *body,
                        const char *if_none_match,
                        gboolean    gzip_ok,
-                       const char *vary)
+                       const char *vary,
+                       const char *cache_control)
 {
   g_autofree char *etag = make_etag (body);
 
   reply_with_etag (req, status, "text/html; charset=utf-8", body, etag, if_none_match,
-                   gzip_ok, NULL, NULL, vary);
+                   gzip_ok, NULL, NULL, vary, cache_control);
 }
 
 static void
@@ -254,7 +257,7 @@ reply_file (EvaRequest *req,
 {
   reply_with_etag (req, 200, content_type_for (path), file->bytes, file->etag,
                    eva_request_header (req, "If-None-Match"),
-                   eva_static_accepts_gzip (req), file->gzipped, file->gzipped_etag, NULL);
+                   eva_static_accepts_gzip (req), file->gzipped, file->gzipped_etag, NULL, NULL);
 }
 
 GBytes *
@@ -307,7 +310,7 @@ read_file_thread (GTask        *task,
       g_autofree char *etag = make_etag (bytes);
 
       reply_with_etag (read->req, 200, content_type_for (read->path), bytes, etag,
-                       read->if_none_match, read->gzip_ok, NULL, NULL, NULL);
+                       read->if_none_match, read->gzip_ok, NULL, NULL, NULL, NULL);
     }
   g_task_return_boolean (task, TRUE);
 }

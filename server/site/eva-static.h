@@ -17,13 +17,15 @@ gboolean eva_static_accepts_gzip (EvaRequest *req);
 /* Replies with an HTML page and the site's security headers, gzipped when
  * @gzip_ok; a 200 whose ETag matches @if_none_match becomes a 304. @vary
  * names the request headers the page depends on besides Accept-Encoding
- * (or NULL). Safe from any thread. */
+ * (or NULL). @cache_control: NULL for "no-cache" (revalidate every time).
+ * Safe from any thread. */
 void    eva_static_reply_html (EvaRequest *req,
                                guint       status,
                                GBytes     *body,
                                const char *if_none_match,
                                gboolean    gzip_ok,
-                               const char *vary);
+                               const char *vary,
+                               const char *cache_control);
 
 /* Whether a request path may name a file of the site: no "..", ".", hidden
  * or backslashed parts once decoded. */

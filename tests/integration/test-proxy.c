@@ -234,6 +234,40 @@ test_behind_nginx (void)
     g_assert_cmpstr (soup_message_headers_get_one (again->headers, "X-Cache-Status"), ==, "HIT");
     g_assert_cmpstr (again->body, ==, first->body);
   }
+  /* The event page too, for visitors who are not signed in; a signed-in
+   * visitor's page is never stored nor served from it. */
+  {
+    g_autofree char *slug = eva_test_sql (server->pg, "SELECT slug FROM events WHERE id = $1::uuid",
+                                          event, NULL);
+    g_autofree char *page_path = g_strconcat ("/e/", slug, NULL);
+    g_autofree char *url = g_strconcat (proxy->front.base_url, page_path, NULL);
+    g_autoptr(EvaTestResponse) first = http_full (&proxy->front, NULL, "GET", page_path, NULL, NULL, NULL,
+                                                  NULL, NULL);
+    g_autoptr(EvaTestResponse) again = http_full (&proxy->front, NULL, "GET", page_path, NULL, NULL, NULL,
+                                                  NULL, NULL);
+
+    eva_test_assert_status (first, 200);
+    eva_test_assert_status (again, 200);
+    g_assert_cmpstr (soup_message_headers_get_one (again->headers, "X-Cache-Status"), ==, "HIT");
+    g_assert_cmpstr (again->body, ==, first->body);
+
+    for (guint i = 0; i < 2; i++)
+      {
+        g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+        g_autoptr(GBytes) body = NULL;
+        g_autoptr(GError) error = NULL;
+
+        soup_message_headers_replace (soup_message_get_request_headers (msg), "Cookie",
+                                      "everato_signed_in=1");
+        body = soup_session_send_and_read (proxy->front.session, msg, NULL, &error);
+        g_assert_no_error (error);
+        g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+        g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                       "X-Cache-Status"), ==, "BYPASS");
+        g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                       "Cache-Control"), ==, "no-cache");
+      }
+  }
   /* /metrics is not published through the site. */
   {
     g_autoptr(EvaTestResponse) metrics = http_full (&proxy->front, NULL, "GET", "/metrics", NULL, NULL, NULL, NULL,

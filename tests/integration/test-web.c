@@ -298,6 +298,35 @@ test_event_page_cache (void)
 
     g_assert_cmpstr (eva_test_json_string (event, "id"), ==, id);
     g_assert_cmpstr (eva_test_json_string (event, "title"), ==, "Cached");
+    /* The same for every visitor who is not signed in: a proxy may keep
+     * it for a second (deploy/nginx does), apart per language. */
+    g_assert_cmpstr (eva_test_header (page, "Cache-Control"), ==,
+                     "public, max-age=1, stale-while-revalidate=5");
+    g_assert_nonnull (strstr (eva_test_header (page, "Vary"), "Cookie"));
+    g_assert_nonnull (strstr (eva_test_header (page, "Vary"), "Accept-Language"));
+  }
+
+  /* Signed in, the page shows the visitor's own links: never shared. */
+  {
+    g_autofree char *url = g_strconcat (server->base_url, "/e/cached-event", NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+    g_autoptr(GBytes) body = NULL;
+    g_autoptr(GError) error = NULL;
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Cookie",
+                                  "everato_signed_in=1");
+    body = soup_session_send_and_read (server->session, msg, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+    g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                   "Cache-Control"), ==, "no-cache");
+  }
+
+  /* Nor is a page that is not there (yet). */
+  {
+    g_autoptr(EvaTestResponse) missing = get_page ("/e/not-published-yet", 404);
+
+    g_assert_cmpstr (eva_test_header (missing, "Cache-Control"), ==, "no-cache");
   }
 }
 
