@@ -55,10 +55,8 @@ eva_webhook_pill_new (const char *label,
 gboolean
 eva_webhook_disabled_by_failures (EvaRecord *endpoint)
 {
-  const char *reason = eva_record_get_string (endpoint, "disabled_reason");
-
   return !eva_record_get_boolean (endpoint, "enabled") &&
-         g_strcmp0 (reason, "disabled by an organizer") != 0;
+         g_strcmp0 (eva_record_get_string (endpoint, "disabled_by"), "failures") == 0;
 }
 
 char *

@@ -177,14 +177,11 @@ create_endpoint_row_cb (gpointer item,
   return row;
 }
 
-/* One load of the list: the endpoints, then each one's last delivery. */
+/* One load of the list: the endpoints, each with its newest delivery. */
 typedef struct
 {
   EvaWebhooksWindow *self;
   GCancellable      *cancellable;
-  GPtrArray         *endpoints;
-  GHashTable        *last;
-  guint              pending;
 } Load;
 
 static void
@@ -192,58 +189,39 @@ load_free (Load *load)
 {
   g_object_unref (load->self);
   g_object_unref (load->cancellable);
-  g_ptr_array_unref (load->endpoints);
-  g_hash_table_unref (load->last);
   g_free (load);
 }
 
 static void
-load_done (Load *load)
+show_endpoints (EvaWebhooksWindow *self,
+                GPtrArray         *endpoints)
 {
-  EvaWebhooksWindow *self = load->self;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->endpoints));
 
-  if (!g_cancellable_is_cancelled (load->cancellable))
+  g_hash_table_remove_all (self->last_deliveries);
+  for (guint i = 0; i < endpoints->len; i++)
     {
-      g_clear_pointer (&self->last_deliveries, g_hash_table_unref);
-      self->last_deliveries = g_hash_table_ref (load->last);
-      g_list_store_splice (self->endpoints, 0, n, load->endpoints->pdata, load->endpoints->len);
-      gtk_stack_set_visible_child_name (self->stack, load->endpoints->len > 0 ? "list" : "empty");
-      /* The log's endpoint as it is now, or gone. */
-      if (self->log_endpoint != NULL)
-        {
-          EvaRecord *now = find_endpoint (self, eva_record_get_id (self->log_endpoint));
+      EvaRecord *endpoint = g_ptr_array_index (endpoints, i);
+      JsonObject *object = eva_record_get_object (endpoint);
+      JsonNode *last = json_object_get_member (object, "last_delivery");
 
-          if (now == NULL)
-            adw_leaflet_set_visible_child_name (self->leaflet, "endpoints");
-          else
-            g_set_object (&self->log_endpoint, now);
-          update_log_header (self);
-        }
+      if (last != NULL && JSON_NODE_HOLDS_OBJECT (last))
+        g_hash_table_insert (self->last_deliveries, g_strdup (eva_record_get_id (endpoint)),
+                             eva_record_new (json_node_get_object (last)));
     }
-  load_free (load);
-}
-
-static void
-last_delivery_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  Load *load = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) items = eva_api_client_list_finish (EVA_API_CLIENT (source), result,
-                                                           NULL, NULL, &error);
-
-  if (items != NULL && items->len > 0)
+  g_list_store_splice (self->endpoints, 0, n, endpoints->pdata, endpoints->len);
+  gtk_stack_set_visible_child_name (self->stack, endpoints->len > 0 ? "list" : "empty");
+  /* The log's endpoint as it is now, or gone. */
+  if (self->log_endpoint != NULL)
     {
-      EvaRecord *delivery = g_ptr_array_index (items, 0);
+      EvaRecord *now = find_endpoint (self, eva_record_get_id (self->log_endpoint));
 
-      g_hash_table_insert (load->last, g_strdup (eva_record_get_string (delivery, "endpoint_id")),
-                           g_object_ref (delivery));
+      if (now == NULL)
+        adw_leaflet_set_visible_child_name (self->leaflet, "endpoints");
+      else
+        g_set_object (&self->log_endpoint, now);
+      update_log_header (self);
     }
-  /* Without it the row says less; the list still shows. */
-  if (--load->pending == 0)
-    load_done (load);
 }
 
 static void
@@ -257,36 +235,25 @@ listed_cb (GObject      *source,
   g_autoptr(GPtrArray) items = eva_api_client_list_finish (EVA_API_CLIENT (source), result,
                                                            NULL, NULL, &error);
 
-  if (items == NULL)
+  if (g_cancellable_is_cancelled (load->cancellable))
+    ;
+  else if (items != NULL)
+    show_endpoints (self, items);
+  else
     {
-      if (!g_cancellable_is_cancelled (load->cancellable))
-        {
-          const char *message = describe_error (error);
+      const char *message = describe_error (error);
 
-          if (g_list_model_get_n_items (G_LIST_MODEL (self->endpoints)) == 0)
-            {
-              g_free (self->error);
-              self->error = g_strdup (message);
-              adw_status_page_set_description (self->error_page, message);
-              gtk_stack_set_visible_child_name (self->stack, "error");
-            }
-          else
-            show_message (self, message);
+      if (g_list_model_get_n_items (G_LIST_MODEL (self->endpoints)) == 0)
+        {
+          g_free (self->error);
+          self->error = g_strdup (message);
+          adw_status_page_set_description (self->error_page, message);
+          gtk_stack_set_visible_child_name (self->stack, "error");
         }
-      load_free (load);
-      return;
+      else
+        show_message (self, message);
     }
-  g_ptr_array_extend_and_steal (load->endpoints, g_steal_pointer (&items));
-  load->pending = 1;
-  for (guint i = 0; i < load->endpoints->len; i++)
-    {
-      load->pending++;
-      eva_api_client_list_webhook_deliveries_async (self->client,
-                                                    eva_record_get_id (g_ptr_array_index (load->endpoints, i)),
-                                                    load->cancellable, last_delivery_cb, load);
-    }
-  if (--load->pending == 0)
-    load_done (load);
+  load_free (load);
 }
 
 /* ------------------------------------------------------------------ */
@@ -705,8 +672,6 @@ eva_webhooks_window_reload (EvaWebhooksWindow *self)
   load = g_new0 (Load, 1);
   load->self = g_object_ref (self);
   load->cancellable = g_object_ref (restart (&self->list_cancellable));
-  load->endpoints = g_ptr_array_new_with_free_func (g_object_unref);
-  load->last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   if (g_list_model_get_n_items (G_LIST_MODEL (self->endpoints)) == 0)
     gtk_stack_set_visible_child_name (self->stack, "loading");
   eva_api_client_list_webhooks_async (self->client, load->cancellable, listed_cb, load);

@@ -15,10 +15,23 @@
 #define DESCRIPTION_MAX_CHARS 500
 #define DELIVERIES_MAX        100
 
+/* What an organizer's "enabled": false leaves as the reason; the worker
+ * writes its own when deliveries keep failing. */
+#define DISABLED_BY_ORGANIZER "disabled by an organizer"
+
+/* With its newest delivery, so a list shows how each endpoint fares
+ * (webhook_deliveries_endpoint_idx makes it one index probe). */
 #define ENDPOINT_JSON \
   "json_build_object('id', e.id, 'url', e.url, 'description', e.description," \
   "  'events', to_json(e.events), 'enabled', e.enabled, 'disabled_at', e.disabled_at," \
-  "  'disabled_reason', e.disabled_reason, 'created_at', e.created_at, 'updated_at', e.updated_at)"
+  "  'disabled_reason', e.disabled_reason," \
+  "  'disabled_by', CASE WHEN e.enabled THEN NULL" \
+  "                      WHEN e.disabled_reason = '" DISABLED_BY_ORGANIZER "' THEN 'organizer'" \
+  "                      ELSE 'failures' END," \
+  "  'last_delivery', (SELECT " DELIVERY_JSON " FROM webhook_deliveries d" \
+  "                     JOIN webhook_events v ON v.id = d.event_id" \
+  "                    WHERE d.endpoint_id = e.id ORDER BY d.id DESC LIMIT 1)," \
+  "  'created_at', e.created_at, 'updated_at', e.updated_at)"
 
 #define DELIVERY_JSON \
   "json_build_object('id', d.id::text, 'event_id', d.event_id, 'event_type', v.type," \
@@ -270,7 +283,7 @@ static const char sql_update[] =
   "  disabled_at = CASE WHEN coalesce($5::boolean, e.enabled) THEN NULL"
   "                     WHEN e.enabled THEN now () ELSE e.disabled_at END,"
   "  disabled_reason = CASE WHEN coalesce($5::boolean, e.enabled) THEN NULL"
-  "                         WHEN e.enabled THEN 'disabled by an organizer' ELSE e.disabled_reason END,"
+  "                         WHEN e.enabled THEN '" DISABLED_BY_ORGANIZER "' ELSE e.disabled_reason END,"
   "  updated_at = now () "
   "WHERE e.id = $1::uuid RETURNING " ENDPOINT_JSON "::text";
 

@@ -293,6 +293,30 @@ test_register_and_deliver (void)
   g_assert_cmpint (eva_test_json_int (log->json, "items.0.response_status"), ==, 200);
   g_assert_cmpstr (eva_test_json_string (log->json, "items.0.response_excerpt"), ==, "{\"received\": true}");
 
+  /* And the endpoint itself carries its newest delivery, for lists. */
+  {
+    g_autoptr(EvaTestResponse) now = call ("GET", path, NULL);
+
+    eva_test_assert_status (now, 200);
+    g_assert_cmpstr (eva_test_json_string (now->json, "last_delivery.id"), ==,
+                     eva_test_json_string (log->json, "items.0.id"));
+    g_assert_cmpstr (eva_test_json_string (now->json, "last_delivery.status"), ==, "delivered");
+    g_assert_true (JSON_NODE_HOLDS_NULL (eva_test_json_get (now->json, "disabled_by")));
+  }
+  g_clear_pointer (&list, eva_test_response_free);
+  list = call ("GET", "/api/v1/admin/webhooks", NULL);
+  eva_test_assert_status (list, 200);
+  g_assert_cmpstr (eva_test_json_string (list->json, "items.0.id"), ==, endpoint);
+  g_assert_cmpint (eva_test_json_int (list->json, "items.0.last_delivery.response_status"), ==, 200);
+
+  /* Switched off by an organizer: said so in a field, not only in words. */
+  {
+    g_autoptr(EvaTestResponse) off = call ("PATCH", path, "{\"enabled\":false}");
+
+    eva_test_assert_status (off, 200);
+    g_assert_cmpstr (eva_test_json_string (off->json, "disabled_by"), ==, "organizer");
+  }
+
   remove_endpoint (endpoint);
 }
 
@@ -614,6 +638,8 @@ test_failing_endpoint_disabled (void)
   eva_test_assert_status (r, 200);
   g_assert_false (eva_test_json_bool (r->json, "enabled"));
   g_assert_nonnull (strstr (eva_test_json_string (r->json, "disabled_reason"), "answered 500"));
+  g_assert_cmpstr (eva_test_json_string (r->json, "disabled_by"), ==, "failures");
+  g_assert_cmpstr (eva_test_json_string (r->json, "last_delivery.status"), ==, "failed");
   assert_sql_is ("SELECT count(*) = (SELECT count(*) FROM staff WHERE role IN ('organizer', 'super_admin')"
                  "  AND disabled_at IS NULL) FROM email_outbox WHERE template = 'webhook_disabled'"
                  "  AND payload->>'url' LIKE '%/hooks'", NULL, NULL, "t");

@@ -892,6 +892,10 @@ export interface WebhookEndpoint {
   disabled_at: string | null;
   /** Why it was disabled: by an organizer, or deliveries that kept failing for three days. */
   disabled_reason: string | null;
+  /** Who disabled it: an organizer ("enabled": false), or the deliveries that kept failing (it was disabled and the organizers were mailed). Null while enabled. */
+  disabled_by: 'organizer' | 'failures' | null;
+  /** The newest delivery to this endpoint, or null before the first. */
+  last_delivery: WebhookDelivery | null;
   created_at: string;
   updated_at: string;
   /** whsec_…: the key of the Everato-Signature HMAC. Shown once, at creation; keep it secret. */
