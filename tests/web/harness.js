@@ -264,7 +264,7 @@ export class Server {
       console.error(`# ${error.message}`);
     }
     if (!process.env.EVERATO_WEB_KEEP_TMP)
-      fs.rmSync(this.tmp, { recursive: true, force: true });
+      fs.rmSync(this.tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 
   /** SQL on this server's database; see psql(). */

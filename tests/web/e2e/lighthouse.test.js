@@ -83,7 +83,14 @@ async function startChromium() {
         child.kill('SIGTERM');
         await exited;
       }
-      fs.rmSync(profile, { recursive: true, force: true });
+      // Chromium's helper processes may still write into the profile for a
+      // moment after the browser has gone (ENOTEMPTY): try a few times; a
+      // leftover folder in the run's TMPDIR is removed with it anyway.
+      try {
+        fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      } catch (error) {
+        console.error(`# could not remove the Chromium profile ${profile}: ${error.message}`);
+      }
     },
   };
 }
@@ -349,7 +356,7 @@ test('every page within the budget, mobile and desktop', { skip: SANITIZED && 'a
 });
 
 test('the server stops cleanly', async () => {
-  await chrome.stop();
+  await chrome?.stop();
   chrome = null;
   await server.stop();
 });
