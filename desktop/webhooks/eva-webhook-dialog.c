@@ -265,6 +265,19 @@ delete_clicked_cb (EvaWebhookDialog *self)
 /* GObject                                                            */
 /* ------------------------------------------------------------------ */
 
+/* While a request is out the dialog stays: a create that the server did
+ * would otherwise have its secret, shown only in the answer, thrown away. */
+static gboolean
+eva_webhook_dialog_close_request (GtkWindow *window)
+{
+  EvaWebhookDialog *self = EVA_WEBHOOK_DIALOG (window);
+  GtkWindowClass *parent = GTK_WINDOW_CLASS (eva_webhook_dialog_parent_class);
+
+  if (self->busy)
+    return TRUE;
+  return parent->close_request != NULL ? parent->close_request (window) : FALSE;
+}
+
 static void
 eva_webhook_dialog_dispose (GObject *object)
 {
@@ -289,6 +302,7 @@ eva_webhook_dialog_class_init (EvaWebhookDialogClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = eva_webhook_dialog_dispose;
+  GTK_WINDOW_CLASS (klass)->close_request = eva_webhook_dialog_close_request;
 
   /**
    * EvaWebhookDialog::saved:

@@ -3,7 +3,7 @@
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
-#define G_LOG_DOMAIN "eva-webhooks-window"
+#define G_LOG_DOMAIN "eva-webhook-format"
 
 #include "config.h"
 
@@ -40,7 +40,7 @@ eva_webhook_delivery_status_class (const char *status)
 
 GtkWidget *
 eva_webhook_pill_new (const char *label,
-          const char *status_class)
+                      const char *status_class)
 {
   GtkWidget *pill = gtk_label_new (label);
 
@@ -61,7 +61,7 @@ eva_webhook_disabled_by_failures (EvaRecord *endpoint)
 
 char *
 eva_webhook_format_time (EvaRecord  *record,
-             const char *member)
+                         const char *member)
 {
   g_autoptr(GDateTime) dt = eva_record_get_datetime (record, member);
 

@@ -865,8 +865,9 @@ eva_server_free (EvaServer *server)
   if (server == NULL)
     return;
 
-  g_clear_pointer (&server->outbox, eva_outbox_free);
+  /* The webhook workers first: the outbox owns curl's global state. */
   g_clear_pointer (&server->webhooks, eva_webhook_worker_free);
+  g_clear_pointer (&server->outbox, eva_outbox_free);
   if (server->host.hash_pool != NULL)
     g_thread_pool_free (g_steal_pointer (&server->host.hash_pool), FALSE, TRUE);
   if (server->host.gateway_pool != NULL)

@@ -87,9 +87,11 @@ eva_migrate_latest (void)
   return list->len > 0 ? ((Migration *) g_ptr_array_index (list, list->len - 1))->version : 0;
 }
 
+/* @sqlstate (6 bytes, or NULL) gets the SQLSTATE of a failure. */
 static gboolean
 exec_script (EvaDbConn   *conn,
              const char  *sql,
+             char        *sqlstate,
              GError     **error)
 {
   PGconn *pg = eva_db_conn_get_pg (conn);
@@ -97,14 +99,9 @@ exec_script (EvaDbConn   *conn,
 
   if (PQresultStatus (result) != PGRES_COMMAND_OK && PQresultStatus (result) != PGRES_TUPLES_OK)
     {
-      const char *state = PQresultErrorField (result, PG_DIAG_SQLSTATE);
-      /* Lost a deadlock or a lock wait to a running server: worth a retry. */
-      gboolean transient = g_strcmp0 (state, "40P01") == 0 ||
-                           g_strcmp0 (state, "40001") == 0 ||
-                           g_strcmp0 (state, "55P03") == 0;
-
-      g_set_error (error, EVA_ERROR, transient ? EVA_ERROR_CONFLICT : EVA_ERROR_INTERNAL,
-                   "%s", PQerrorMessage (pg));
+      if (sqlstate != NULL)
+        g_strlcpy (sqlstate, PQresultErrorField (result, PG_DIAG_SQLSTATE) ?: "", 6);
+      g_set_error (error, EVA_ERROR, EVA_ERROR_INTERNAL, "%s", PQerrorMessage (pg));
       return FALSE;
     }
   return TRUE;
@@ -127,13 +124,13 @@ static gboolean
 lock_and_prepare (EvaDbConn  *conn,
                   GError    **error)
 {
-  return exec_script (conn, "SELECT pg_advisory_lock(" LOCK_KEY ")", error) &&
+  return exec_script (conn, "SELECT pg_advisory_lock(" LOCK_KEY ")", NULL, error) &&
          exec_script (conn,
                       "CREATE TABLE IF NOT EXISTS schema_migrations ("
                       "  version integer PRIMARY KEY,"
                       "  name text NOT NULL,"
                       "  applied_at timestamptz NOT NULL DEFAULT now())",
-                      error);
+                      NULL, error);
 }
 
 static void
@@ -163,20 +160,23 @@ applied_versions (EvaDbConn  *conn,
   return set;
 }
 
+/* @sqlstate (6 bytes) gets the SQLSTATE of a failed statement, or "". */
 static gboolean
 apply_once (EvaDbConn       *conn,
             const Migration *m,
             gboolean         up,
+            char            *sqlstate,
             GError         **error)
 {
   g_autofree char *sql = load_sql (m, up ? "up" : "down", error);
   g_autofree char *version = g_strdup_printf ("%u", m->version);
   g_autoptr(PGresult) row = NULL;
 
+  *sqlstate = '\0';
   if (sql == NULL || !eva_db_begin (conn, error))
     return FALSE;
 
-  if (!exec_script (conn, sql, error))
+  if (!exec_script (conn, sql, sqlstate, error))
     {
       g_prefix_error (error, "migration %s (%s) failed: ", m->name, up ? "up" : "down");
       eva_db_rollback (conn);
@@ -191,29 +191,51 @@ apply_once (EvaDbConn       *conn,
                             1, EVA_DB_PARAMS (version), error);
   if (row == NULL)
     {
+      g_prefix_error (error, "migration %s (%s) failed: ", m->name, up ? "up" : "down");
+      g_strlcpy (sqlstate, eva_db_conn_last_sqlstate (conn) ?: "", 6);
       eva_db_rollback (conn);
       return FALSE;
     }
 
-  return eva_db_commit (conn, error);
+  if (!eva_db_commit (conn, error))
+    {
+      /* A failed COMMIT ends the transaction too. */
+      g_strlcpy (sqlstate, eva_db_conn_last_sqlstate (conn) ?: "", 6);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Lost to a running server (a deadlock, a serialization failure, a lock
+ * wait cut short), not wrong in itself. */
+static gboolean
+transient (const char *sqlstate)
+{
+  return g_str_equal (sqlstate, "40P01") || g_str_equal (sqlstate, "40001") ||
+         g_str_equal (sqlstate, "55P03");
 }
 
 /* A migration that takes locks on tables running servers write to (a
  * trigger on bookings, say) can lose a deadlock to them; it was rolled back
- * whole, so running it again is safe. */
+ * whole, so running it again is safe, as long as it runs on the session
+ * that holds the advisory lock still. */
 static gboolean
 apply (EvaDbConn       *conn,
        const Migration *m,
        gboolean         up,
        GError         **error)
 {
+  int backend = PQbackendPID (eva_db_conn_get_pg (conn));
+
   for (guint attempt = 1;; attempt++)
     {
       g_autoptr(GError) local = NULL;
+      char sqlstate[6];
 
-      if (apply_once (conn, m, up, &local))
+      if (apply_once (conn, m, up, sqlstate, &local))
         return TRUE;
-      if (attempt >= 10 || !g_error_matches (local, EVA_ERROR, EVA_ERROR_CONFLICT))
+      if (attempt >= 10 || !transient (sqlstate) ||
+          PQbackendPID (eva_db_conn_get_pg (conn)) != backend)
         {
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;

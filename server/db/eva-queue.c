@@ -243,11 +243,13 @@ eva_queue_new (const EvaQueueClass  *klass,
                gpointer              user_data,
                GError              **error)
 {
-  g_autoptr(EvaQueue) queue = g_new0 (EvaQueue, 1);
+  g_autoptr(EvaQueue) queue = NULL;
 
-  g_return_val_if_fail (klass != NULL && klass->step != NULL, NULL);
+  g_return_val_if_fail (klass != NULL && klass->step != NULL && klass->channel != NULL, NULL);
   g_return_val_if_fail (n_workers > 0 && poll_ms > 0, NULL);
 
+  queue = g_new0 (EvaQueue, 1);
+  queue->wake_fd = -1;
   queue->klass = klass;
   queue->database_url = g_strdup (database_url);
   /* A channel is an identifier of ours, never input. */

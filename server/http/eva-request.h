@@ -123,13 +123,13 @@ void        eva_request_run_then        (EvaRequest        *req,
                                          gpointer           data,
                                          GDestroyNotify     data_free,
                                          EvaRequestThen     then);
-/* The same, for anonymous reads whose 200 replies may be served from a
- * per-process cache for ttl_ms (see eva-cache.c); a proxy in front may
- * keep them as long (Cache-Control: public, max-age, stale-while-revalidate). */
 /* What a one-second public read says to proxies: keep it a second, and
  * serve it a few more while one request fetches the next. */
 #define EVA_PUBLIC_CACHE_CONTROL "public, max-age=1, stale-while-revalidate=5"
 
+/* The same, for anonymous reads whose 200 replies may be served from a
+ * per-process cache for ttl_ms (see eva-cache.c); a proxy in front may
+ * keep them as long (Cache-Control: public, max-age, stale-while-revalidate). */
 void        eva_request_run_cached      (EvaRequest        *req,
                                          guint              ttl_ms,
                                          EvaRequestWork     work,

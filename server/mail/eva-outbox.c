@@ -254,7 +254,6 @@ mark_failed (Worker     *w,
   g_autofree char *text = g_utf8_strlen (valid, -1) > ERROR_MAX_CHARS
                           ? g_utf8_substring (valid, 0, ERROR_MAX_CHARS)
                           : g_strdup (valid);
-
   g_autoptr(PGresult) result = NULL;
 
   result = eva_queue_exec_retrying (w->conn, sql_mark_failed, 5,

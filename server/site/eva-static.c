@@ -207,7 +207,13 @@ reply_with_etag (EvaRequest *req,
       eva_request_add_header (req, "X-Frame-Options", "DENY");
     }
 
-  if (compressible (type, bytes))
+  if (!compressible (type, bytes))
+    {
+      /* A cache keeps variants apart by these even for a small body. */
+      if (vary != NULL)
+        eva_request_add_header (req, "Vary", vary);
+    }
+  else
     {
       g_autofree char *value = g_strconcat ("Accept-Encoding", vary != NULL ? ", " : "", vary, NULL);
 

@@ -176,10 +176,15 @@ test_readyz_pending (void)
   eva_test_assert_status (after, 200);
 }
 
-/* The last migration takes locks on tables that running servers write to.
- * A writer that holds one of them and then wants another deadlocks with it;
- * PostgreSQL picks the migration as the victim, and the migration must run
- * again once the writer is done rather than fail the upgrade. */
+/* A migration takes locks on tables that running servers use; a server's
+ * transaction that holds one lock the migration wants and then wants one
+ * the migration holds deadlocks with it. PostgreSQL picks the migration as
+ * the victim here, and the migration must run again once the other
+ * transaction is done rather than fail the upgrade.
+ *
+ * Built for whatever the newest migration is: the other transaction holds
+ * schema_migrations (which every migration writes last), waits until the
+ * migration waits for it, then reads a table the migration holds. */
 static void
 test_deadlock_retried (void)
 {
@@ -194,6 +199,9 @@ test_deadlock_retried (void)
   g_autofree char *version = NULL;
   g_autofree char *latest = NULL;
   g_autofree char *reverted = NULL;
+  g_autofree char *held = NULL;
+  g_autofree char *read_sql = NULL;
+  char *quoted;
   PGresult *read;
   gint64 deadline;
 
@@ -202,31 +210,40 @@ test_deadlock_retried (void)
   reverted = g_strconcat ("reverted ", strchr (latest, ' ') + 1, NULL);
 
   /* The writer waits long before it looks for deadlocks; the migration
-   * (one second by default) finds it first and is the one rolled back. */
+   * (one second, the default) finds it first and is the one rolled back. */
   g_free (eva_test_sql (writer, "SET deadlock_timeout = '20s'", NULL));
   g_free (eva_test_sql (writer, "BEGIN", NULL));
-  g_free (eva_test_sql (writer, "LOCK TABLE bookings IN ROW EXCLUSIVE MODE", NULL));
+  g_free (eva_test_sql (writer, "LOCK TABLE schema_migrations IN SHARE MODE", NULL));
 
   g_subprocess_launcher_setenv (launcher, "EVERATO_DATABASE_URL", server->conninfo, TRUE);
   migrate = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("EVERATO_SERVER_BIN"),
                                          "migrate", "down", "1", NULL);
   g_assert_no_error (error);
 
-  /* Wait until the migration holds its first locks and waits for bookings. */
-  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  /* The migration has run its script (holding its locks) and waits for
+   * schema_migrations: a table it holds exclusively is what to read. */
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
   for (;;)
     {
-      g_autofree char *waiting =
-        eva_test_sql (writer, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                              "WHERE c.relname = 'bookings' AND NOT l.granted", NULL);
-      if (g_strcmp0 (waiting, "0") != 0)
+      held = eva_test_sql (writer,
+        "SELECT c.relname FROM pg_locks w"
+        "  JOIN pg_locks h ON h.pid = w.pid AND h.granted AND h.mode = 'AccessExclusiveLock'"
+        "  JOIN pg_class c ON c.oid = h.relation AND c.relkind = 'r'"
+        "                 AND c.relnamespace = 'public'::regnamespace"
+        " WHERE NOT w.granted AND w.relation = 'schema_migrations'::regclass"
+        " ORDER BY c.relname LIMIT 1", NULL);
+      if (held != NULL)
         break;
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_usleep (20000);
     }
+  g_test_message ("the migration holds %s and waits for schema_migrations", held);
 
   /* The writer now wants a table the migration holds: a deadlock. */
-  read = PQexec (writer, "SELECT count(*) FROM checkins");
+  quoted = PQescapeIdentifier (writer, held, strlen (held));
+  read_sql = g_strdup_printf ("SELECT count(*) FROM %s", quoted);
+  PQfreemem (quoted);
+  read = PQexec (writer, read_sql);
   g_assert_cmpint (PQresultStatus (read), ==, PGRES_TUPLES_OK);
   PQclear (read);
   g_free (eva_test_sql (writer, "COMMIT", NULL));
