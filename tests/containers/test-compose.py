@@ -9,10 +9,13 @@ stood in for by images of Debian's packages with the same interface,
 tests/containers/*/Dockerfile). Then, through Caddy's HTTPS with its own CA
 (EVERATO_TLS=internal), checked against that CA:
 
-  1. the site and the API answer; /metrics is not exposed;
-  2. an attendee registers, confirms by the link in the mail and books;
-  3. one replica killed: the other serves, bookings keep working;
-  4. `docker-compose down` and `up` again: the data is still there.
+  1. the site and the API answer; /metrics is not exposed (even with the
+     token), plain HTTP is redirected;
+  2. the replicas log the client's address from Caddy's X-Forwarded-For,
+     not a forged one and not Caddy's own;
+  3. an attendee registers, confirms by the link in the mail and books;
+  4. one replica stopped: the other serves, bookings keep working;
+  5. `docker-compose down` and `up` again: the data is still there.
 
 Prints TAP. Needs root, podman, docker-compose and debootstrap (the
 README's set-up installs them); skips without them. Settings:
@@ -24,6 +27,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -37,7 +41,7 @@ import urllib.request
 ROOT = os.environ.get("EVERATO_SOURCE_ROOT") or os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.join(ROOT, "tests", "containers")
-PROJECT = "everato-compose-test"
+PROJECT = "everato-test-%d" % os.getpid()
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "correct horse battery staple"
 PASSWORD = "attendee password 123"
@@ -102,7 +106,9 @@ class Stack:
         # crun cannot set the limits here; runc can, within root's hard limits.
         with open(os.path.join(store, "containers.conf"), "w") as f:
             f.write('[containers]\ndefault_ulimits=["nofile=20000:20000","nproc=32768:32768"]\n'
-                    '[engine]\nruntime="runc"\ntmp_dir="%s/tmp"\n' % store)
+                    '[network]\nnetwork_config_dir="%s/networks"\n'
+                    '[engine]\nruntime="runc"\ntmp_dir="%s/tmp"\n' % (store, store))
+        os.makedirs(os.path.join(store, "networks"), exist_ok=True)
         self.env["CONTAINERS_STORAGE_CONF"] = os.path.join(store, "storage.conf")
         self.env["CONTAINERS_CONF"] = os.path.join(store, "containers.conf")
         self.socket = os.path.join(work, "podman.sock")
@@ -113,6 +119,9 @@ class Stack:
         self.ticker = None
         self.ticking = threading.Event()
         self.project = os.path.join(work, "project")
+        self.net = os.getpid() % 200 + 20
+        self.proxy_address = "172.29.%d.10" % self.net
+        self.metrics_token = secrets.token_hex(16)
 
     # -------------------------------------------------------------- images --
 
@@ -126,7 +135,7 @@ class Stack:
         rootfs = os.path.join(self.work, "rootfs")
         shutil.rmtree(rootfs, ignore_errors=True)
         run(["debootstrap", "--variant=minbase", "bookworm", rootfs, debian_mirror()],
-            timeout=1200)
+            timeout=900)
         shutil.rmtree(os.path.join(rootfs, "var/lib/apt/lists"), ignore_errors=True)
         tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
         subprocess.run(["podman", "import", "--change", 'CMD ["bash"]', "-",
@@ -138,7 +147,7 @@ class Stack:
     def stand_in_images(self):
         for name, tag in [("postgres", "docker.io/library/postgres:15-bookworm"),
                           ("caddy", "docker.io/library/caddy:2")]:
-            self.podman("build", "-q", "-t", tag, os.path.join(HERE, name), timeout=1200)
+            self.podman("build", "-q", "-t", tag, os.path.join(HERE, name), timeout=600)
 
     # ------------------------------------------------------------- compose --
 
@@ -168,14 +177,16 @@ class Stack:
             "EVERATO_MAIL_FROM": "tickets@example.org",
             "EVERATO_HTTP_PORT": str(http_port),
             "EVERATO_HTTPS_PORT": str(https_port),
-            "EVERATO_SUBNET": "172.29.%d.0/24" % (os.getpid() % 200 + 20),
+            "EVERATO_SUBNET": "172.29.%d.0/24" % self.net,
+            "EVERATO_PROXY_ADDRESS": self.proxy_address,
+            "EVERATO_METRICS_TOKEN": self.metrics_token,
         }
         with open(os.path.join(self.project, ".env"), "w") as f:
             for key, value in settings.items():
                 f.write("%s=%s\n" % (key, value))
         os.chmod(os.path.join(self.project, ".env"), 0o600)
 
-    def compose(self, *args, timeout=1800):
+    def compose(self, *args, timeout=1200):
         return run(["docker-compose", "-f", os.path.join(self.project, "compose.production.yaml"),
                     *args], env=self.env, timeout=timeout)
 
@@ -324,14 +335,21 @@ def main():
         if shutil.which(tool) is None:
             tap_skip("%s is not installed (the README's set-up installs it)" % tool)
 
+    # meson's timeout (or a Ctrl-C) ends the run through the clean-up below.
+    def stop_on_signal(number, frame):
+        raise SystemExit(128 + number)
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
+
     keep = os.environ.get("EVERATO_CONTAINER_DIR")
     work = keep or tempfile.mkdtemp(prefix="everato-compose-")
     os.makedirs(work, exist_ok=True)
     stack = Stack(work)
     https_port, http_port = free_port(), free_port()
     cases = ["the site answers over Caddy's TLS; /metrics is not exposed",
+             "the replicas take the client's address from Caddy alone",
              "an attendee registers, confirms by mail and books",
-             "a replica killed: the other serves and books",
+             "a replica stopped: the other serves and books",
              "down and up again: the data is still there"]
     print("1..%d" % len(cases), flush=True)
     number = 0
@@ -376,7 +394,15 @@ def main():
             if "<html" not in page.lower():
                 raise AssertionError("the home page is not HTML")
             expect(*site.call("GET", "/api/v1/public/events")[:2], 200, "public events")
-            expect(*site.call("GET", "/metrics")[:2], 404, "/metrics")
+            # With the right token too: Caddy does not pass it on at all.
+            expect(*site.call("GET", "/metrics",
+                              headers={"Authorization": "Bearer " + stack.metrics_token})[:2],
+                   404, "/metrics through Caddy")
+            inside = stack.exec("everato-1", "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                "-H", "Authorization: Bearer " + stack.metrics_token,
+                                "http://127.0.0.1:8080/metrics").stdout
+            if inside != "200":
+                raise AssertionError("/metrics inside the network: %s, wanted 200" % inside)
             # Plain HTTP is redirected to HTTPS.
             plain = urllib.request.Request("http://localhost:%d/" % http_port, method="GET")
 
@@ -389,6 +415,29 @@ def main():
             except urllib.error.HTTPError as e:
                 if e.code not in (301, 302, 307, 308) or "https://" not in e.headers.get("Location", ""):
                     raise AssertionError("plain HTTP: %d %s" % (e.code, e.headers.get("Location")))
+            verdict(True)
+        except Exception as e:
+            verdict(False, str(e))
+
+        # The client's address: from Caddy's X-Forwarded-For (a forged one
+        # from the client is not believed), not Caddy's own.
+        try:
+            probe = "probe-" + secrets.token_hex(6)
+            expect(*site.call("GET", "/api/v1/public/events/" + probe,
+                              headers={"X-Forwarded-For": "203.0.113.7"})[:2], 404, "the probe")
+
+            def logged_client():
+                for replica in ["everato-1", "everato-2"]:
+                    logs = stack.podman("logs", stack.container(replica), check=False, quiet=True)
+                    for line in (logs.stdout + logs.stderr).splitlines():
+                        if probe in line and line.startswith("{"):
+                            return json.loads(line).get("CLIENT") or json.loads(line).get("client")
+                return None
+
+            client = wait_until("the probe in a replica's log", logged_client, timeout=30)
+            log("the replica logged the client as %s (Caddy is %s)" % (client, stack.proxy_address))
+            if client in (stack.proxy_address, "203.0.113.7"):
+                raise AssertionError("the logged client is %s" % client)
             verdict(True)
         except Exception as e:
             verdict(False, str(e))
@@ -429,7 +478,11 @@ def main():
         try:
             if event is None:
                 raise AssertionError("no event (the case before failed)")
-            stack.podman("kill", stack.container("everato-1"))
+            stack.compose("stop", "everato-1")
+            running = stack.podman("inspect", "--format", "{{.State.Running}}",
+                                   stack.container("everato-1"), quiet=True).stdout.strip()
+            if running != "false":
+                raise AssertionError("everato-1 still runs after stop: %s" % running)
             for _ in range(20):
                 expect(*site.call("GET", "/api/v1/public/events")[:2], 200,
                        "public events with one replica")

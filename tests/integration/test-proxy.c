@@ -159,6 +159,17 @@ typedef struct
 } Attempt;
 
 /* One buyer's hold through nginx, on a connection of its own. */
+/* Served from nginx's micro-cache: a HIT, or (on a slow machine, past the
+ * second) the previous answer while one request refreshes it. */
+static void
+assert_from_cache (EvaTestResponse *r)
+{
+  const char *status = soup_message_headers_get_one (r->headers, "X-Cache-Status");
+
+  g_assert_true (g_strcmp0 (status, "HIT") == 0 || g_strcmp0 (status, "STALE") == 0 ||
+                 g_strcmp0 (status, "UPDATING") == 0);
+}
+
 static gpointer
 attempt_thread (gpointer data)
 {
@@ -231,7 +242,7 @@ test_behind_nginx (void)
 
     eva_test_assert_status (first, 200);
     eva_test_assert_status (again, 200);
-    g_assert_cmpstr (soup_message_headers_get_one (again->headers, "X-Cache-Status"), ==, "HIT");
+    assert_from_cache (again);
     g_assert_cmpstr (again->body, ==, first->body);
   }
   /* The event page too, for visitors who are not signed in; a signed-in
@@ -240,17 +251,22 @@ test_behind_nginx (void)
     g_autofree char *slug = eva_test_sql (server->pg, "SELECT slug FROM events WHERE id = $1::uuid",
                                           event, NULL);
     g_autofree char *page_path = g_strconcat ("/e/", slug, NULL);
-    g_autofree char *url = g_strconcat (proxy->front.base_url, page_path, NULL);
+    g_autofree char *url = NULL;
     g_autoptr(EvaTestResponse) first = http_full (&proxy->front, NULL, "GET", page_path, NULL, NULL, NULL,
                                                   NULL, NULL);
     g_autoptr(EvaTestResponse) again = http_full (&proxy->front, NULL, "GET", page_path, NULL, NULL, NULL,
                                                   NULL, NULL);
+    g_autofree char *fresh_path = g_strconcat (page_path, "?from=signed-in", NULL);
+    g_autoptr(EvaTestResponse) after = NULL;
 
     eva_test_assert_status (first, 200);
     eva_test_assert_status (again, 200);
-    g_assert_cmpstr (soup_message_headers_get_one (again->headers, "X-Cache-Status"), ==, "HIT");
+    assert_from_cache (again);
     g_assert_cmpstr (again->body, ==, first->body);
 
+    /* A signed-in visitor first on a URL nobody asked for yet: passed by,
+     * and not stored either (the next anonymous visitor misses). */
+    url = g_strconcat (proxy->front.base_url, fresh_path, NULL);
     for (guint i = 0; i < 2; i++)
       {
         g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
@@ -267,6 +283,9 @@ test_behind_nginx (void)
         g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                        "Cache-Control"), ==, "no-cache");
       }
+    after = http_full (&proxy->front, NULL, "GET", fresh_path, NULL, NULL, NULL, NULL, NULL);
+    eva_test_assert_status (after, 200);
+    g_assert_cmpstr (soup_message_headers_get_one (after->headers, "X-Cache-Status"), ==, "MISS");
   }
   /* /metrics is not published through the site. */
   {
