@@ -23,6 +23,7 @@ EVERATO_CONTAINER_DIR keeps the image store between runs (default: a
 temporary folder, removed at the end).
 """
 
+import hashlib
 import json
 import os
 import secrets
@@ -102,11 +103,16 @@ class Stack:
         self.env = {key: os.environ[key] for key in ["PATH", "HOME", "LANG", "TERM"]
                     if key in os.environ}
         store = work
-        for d in ["graph", "run", "tmp"]:
+        # podman refuses a runroot of more than 50 characters (its clean-up
+        # command fails, and a finished container never reads "exited"):
+        # a short one, the same for the same store (podman remembers it).
+        self.runroot = "/run/evc-" + hashlib.sha256(os.path.abspath(work).encode()).hexdigest()[:10]
+        for d in ["graph", "tmp"]:
             os.makedirs(os.path.join(store, d), exist_ok=True)
+        os.makedirs(self.runroot, exist_ok=True)
         with open(os.path.join(store, "storage.conf"), "w") as f:
-            f.write('[storage]\ndriver="overlay"\nrunroot="%s/run"\ngraphroot="%s/graph"\n'
-                    % (store, store))
+            f.write('[storage]\ndriver="overlay"\nrunroot="%s"\ngraphroot="%s/graph"\n'
+                    % (self.runroot, store))
         # crun cannot set the limits here; runc can, within root's hard limits.
         with open(os.path.join(store, "containers.conf"), "w") as f:
             f.write('[containers]\ndefault_ulimits=["nofile=20000:20000","nproc=32768:32768"]\n'
@@ -532,6 +538,7 @@ def main():
         stack.clean_up()
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(stack.runroot, ignore_errors=True)
     return 0 if not failed else 1
 
 
