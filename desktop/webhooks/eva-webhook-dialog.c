@@ -18,7 +18,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#include "webhooks/eva-webhooks-private.h"
+#include "webhooks/eva-webhook-dialog-private.h"
 #include "widgets/eva-utils.h"
 
 /* As the server (server/services/webhooks.h). */

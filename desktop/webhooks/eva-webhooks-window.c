@@ -19,8 +19,9 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "webhooks/eva-webhook-dialog.h"
 #include "webhooks/eva-webhook-format.h"
-#include "webhooks/eva-webhooks-private.h"
+#include "webhooks/eva-webhooks-window-private.h"
 #include "widgets/eva-utils.h"
 
 /* How often, and how many times, a delivery just sent is looked at again. */

@@ -20,7 +20,8 @@
 #include "eva-common.h"
 #include "events/eva-events-view.h"
 #include "sign-in/eva-sign-in-page-private.h"
-#include "webhooks/eva-webhooks-private.h"
+#include "webhooks/eva-webhook-dialog-private.h"
+#include "webhooks/eva-webhooks-window-private.h"
 #include "widgets/eva-utils.h"
 
 #include "eva-desktop-test.h"

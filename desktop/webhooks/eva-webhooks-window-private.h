@@ -1,21 +1,13 @@
-/* eva-webhooks-private.h: what the tests reach of the webhooks window
- * and its endpoint dialog
+/* eva-webhooks-window-private.h: what the tests reach of the webhooks
+ * window
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
 #pragma once
 
-#include "webhooks/eva-webhook-dialog.h"
 #include "webhooks/eva-webhooks-window.h"
 
 G_BEGIN_DECLS
-
-/* "url", "description", "error" (the label under them), "enabled",
- * "save", "delete" or an event type
- * (its check button). */
-GtkWidget  *_eva_webhook_dialog_get_widget       (EvaWebhookDialog  *self,
-                                                  const char        *name);
-gboolean    _eva_webhook_dialog_get_busy         (EvaWebhookDialog  *self);
 
 /* "loading", "empty", "error" or "list"; and of the delivery log. */
 const char *_eva_webhooks_window_get_state       (EvaWebhooksWindow *self);
