@@ -264,11 +264,21 @@ class Client:
             request.add_header("X-CSRF-Token", self.csrf)
         for key, value in (headers or {}).items():
             request.add_header(key, value)
-        try:
-            with urllib.request.urlopen(request, context=self.context, timeout=30) as r:
-                status, text, got = r.status, r.read().decode(), r.headers
-        except urllib.error.HTTPError as e:
-            status, text, got = e.code, e.read().decode(), e.headers
+        # A read may meet a stack still settling (a replica starting, on a
+        # loaded machine): tried again. Writes are not.
+        for attempt in range(3 if method == "GET" else 1):
+            try:
+                with urllib.request.urlopen(request, context=self.context, timeout=30) as r:
+                    status, text, got = r.status, r.read().decode(), r.headers
+                break
+            except urllib.error.HTTPError as e:
+                status, text, got = e.code, e.read().decode(), e.headers
+                break
+            except (urllib.error.URLError, OSError) as e:
+                if attempt + 1 >= (3 if method == "GET" else 1):
+                    raise
+                log("%s %s: %s; trying again" % (method, path, e))
+                time.sleep(2)
         try:
             payload = json.loads(text) if text else None
         except ValueError:
@@ -516,11 +526,15 @@ def main():
             wait_until("/readyz after up", lambda: site.call("GET", "/readyz")[0] == 200)
             wait_until("Caddy's local CA", root_ca, timeout=120)
             site = Client(site.base, cafile)
-            expect(*site.call("GET", "/e/compose-night")[:2], 200, "the event page after up")
+            # Both replicas and Caddy's view of them settle: the page
+            # answers, then the admin signs in.
+            wait_until("the event page after up",
+                       lambda: site.call("GET", "/e/compose-night")[0] == 200, timeout=180)
             admin = Client(site.base, cafile)
-            login = expect(*admin.call("POST", "/api/v1/admin/auth/login",
-                                       {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})[:2],
-                           200, "admin login after up")
+            login = wait_until("the admin's sign-in after up", lambda: expect(*admin.call(
+                "POST", "/api/v1/admin/auth/login",
+                {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})[:2], 200, "admin login after up"),
+                timeout=180)
             admin.token = login["access_token"]
             bookings = expect(*admin.call("GET", "/api/v1/admin/events/%s/bookings" % event["id"])[:2],
                               200, "the event's bookings after up")
