@@ -551,6 +551,9 @@ def main():
     finally:
         stack.clean_up()
         if not keep:
+            # podman keeps its overlay folder mounted on itself.
+            subprocess.run(["umount", "-l", os.path.join(work, "graph", "overlay")],
+                           capture_output=True)
             shutil.rmtree(work, ignore_errors=True)
             shutil.rmtree(stack.runroot, ignore_errors=True)
     return 0 if not failed else 1
