@@ -50,6 +50,9 @@ static char *victim_attendee_id;
 static char *victim_event_id;   /* for publish, cancel, archive */
 static char *victim_draft_id;   /* for delete */
 static char *mail_id;
+static char *ticket_id;        /* of a confirmed (free) booking */
+static char *list_id;          /* the event's default check-in list */
+static char *webhook_id;
 
 static guint n_requests;
 
@@ -259,8 +262,13 @@ send_raw (const char  *method,
 
       /* Not JSON is for is_error_envelope() to find; JSON must match
        * the document. */
+      /* Checked against the path as sent: libsoup removes dot segments
+       * ("%2e%2e" included), so the server may have seen another route. */
+      GUri *sent = soup_message_get_uri (msg);
+
       if (json_parser_load_from_data (parser, r->body, r->length, NULL))
-        eva_test_check_response (method, path, r->status, json_parser_get_root (parser));
+        eva_test_check_response (method, g_uri_get_path (sent), r->status,
+                                 json_parser_get_root (parser));
     }
   return r;
 }
@@ -593,6 +601,36 @@ test_setup (void)
   booking_id = json_field (r, "id");
   g_assert_nonnull (booking_id);
 
+  /* A free ticket type and a confirmed booking of it: a ticket; the
+   * event's default check-in list; a webhook endpoint. */
+  g_clear_pointer (&r, resp_free);
+  path = g_strdup_printf ("/api/v1/admin/events/%s/ticket-types", event_id);
+  r = must (201, "POST", path, &org, "{\"name\":\"Free\",\"price\":0,\"capacity\":10}");
+  {
+    g_autofree char *free_type = json_field (r, "id");
+    g_autofree char *free_booking = NULL;
+
+    g_clear_pointer (&r, resp_free);
+    g_free (body);
+    body = g_strdup_printf ("{\"event_id\":\"%s\",\"items\":[{\"ticket_type_id\":\"%s\","
+                            "\"quantity\":1}]}", event_id, free_type);
+    r = send_raw ("POST", "/api/v1/bookings", &att, "application/json", body, strlen (body));
+    g_assert_cmpuint (r->status / 100, ==, 2);
+    free_booking = json_field (r, "id");
+    ticket_id = eva_test_sql (server->pg, "SELECT id::text FROM tickets WHERE booking_id = $1::uuid",
+                              free_booking, NULL);
+    g_assert_nonnull (ticket_id);
+  }
+  g_free (path);
+  path = NULL;
+  list_id = eva_test_sql (server->pg, "SELECT id::text FROM checkin_lists WHERE event_id = $1::uuid",
+                          event_id, NULL);
+  g_assert_nonnull (list_id);
+  g_clear_pointer (&r, resp_free);
+  r = must (201, "POST", "/api/v1/admin/webhooks", &org,
+            "{\"url\":\"https://hooks.example.test/everato\",\"events\":[\"booking.confirmed\"]}");
+  webhook_id = json_field (r, "id");
+
   /* An outbox row to retry: the attendee asks for a password reset. */
   g_clear_pointer (&r, resp_free);
   g_free (body);
@@ -605,8 +643,9 @@ test_setup (void)
     mail_id = g_strdup ("1");
 
   baseline = table_counts ();
-  g_test_message ("fixtures: event %s type %s coupon %s booking %s mail %s",
-                  event_id, type_id, coupon_id, booking_id, mail_id);
+  g_test_message ("fixtures: event %s type %s coupon %s booking %s mail %s ticket %s list %s "
+                  "webhook %s", event_id, type_id, coupon_id, booking_id, mail_id, ticket_id, list_id,
+                  webhook_id);
 }
 
 /* ------------------------------------------------------------------ */
@@ -669,6 +708,26 @@ fields_for (const EvaRoute *route)
 {
   const char *p = route->pattern;
 
+  if (strstr (p, "checkin-lists") != NULL)
+    return "name all_types ticket_type_ids allow_unpaid allow_reentry opens_at closes_at id event_id";
+  if (g_str_equal (p, "/api/v1/admin/checkin/redeem"))
+    return "code list_id nonce type scanned_at force device_id";
+  if (g_str_equal (p, "/api/v1/admin/checkin/upload"))
+    return "scans code list_id nonce type scanned_at device_id";
+  if (g_str_equal (p, "/api/v1/admin/checkin/devices"))
+    return "name device_id id";
+  if (strstr (p, "/webhooks") != NULL)
+    return "url events description enabled secret id";
+  if (strstr (p, "/checkout") != NULL)
+    return "method";
+  if (strstr (p, "/refund") != NULL)
+    return "amount reason note";
+  if (strstr (p, "/mark-paid") != NULL)
+    return "method reference paid_on note settled amount";
+  if (strstr (p, "/tickets/") != NULL)
+    return "holder_name holder_email id status";
+  if (g_str_equal (p, "/api/v1/payments/stripe/webhook"))
+    return "id type object data created livemode";
   if (g_str_has_prefix (p, "/api/v1/admin/auth/login"))
     return "email password";
   if (g_str_has_prefix (p, "/api/v1/admin/auth/"))
@@ -757,6 +816,12 @@ real_id_for (const EvaRoute *route)
     return coupon_id;
   if (strstr (p, "bookings/{id}") != NULL)
     return booking_id;
+  if (strstr (p, "/tickets/{id}") != NULL)
+    return ticket_id;
+  if (strstr (p, "/checkin-lists/{id}") != NULL)
+    return list_id;
+  if (strstr (p, "/webhooks/{id}") != NULL)
+    return webhook_id;
   if (g_str_has_prefix (p, "/api/v1/admin/attendees/"))
     return victim_attendee_id;
   if (g_str_equal (p, "/api/v1/admin/events/{id}") && g_str_equal (route->method, "DELETE"))

@@ -6,13 +6,19 @@
  *  - a flash sale through the proxy on both processes never oversells;
  *  - the public reads are micro-cached (X-Cache-Status HIT) for a second;
  *  - /metrics is not published through the site;
- *  - one process killed, the proxy keeps serving reads and bookings.
+ *  - one process killed, the proxy keeps serving reads and bookings;
+ *  - slow clients (slowloris): what they do to a process alone, and that
+ *    the shipped nginx settings keep them away from it.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -325,6 +331,294 @@ test_behind_nginx (void)
   secondary_free (second);
 }
 
+/* ------------------------------------------------------------------ */
+/* Slow clients                                                       */
+/* ------------------------------------------------------------------ */
+
+/* A slowloris: @n connections that each send the start of a request and
+ * then one more header line every half second, never the blank line that
+ * ends the headers. One thread drives them all. */
+typedef struct
+{
+  guint16  port;
+  guint    n;
+  int     *fds;
+  guint    n_open;      /* connections still open at the last round */
+  gint     stop;
+  GThread *thread;
+} Loris;
+
+static int
+loris_connect (guint16 port)
+{
+  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (port) };
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const char *head = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n";
+
+  g_assert_cmpint (fd, >=, 0);
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0 ||
+      send (fd, head, strlen (head), MSG_NOSIGNAL) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+/* Open while the peer has not closed it. */
+static gboolean
+loris_alive (int fd)
+{
+  char buffer[512];
+  ssize_t n;
+
+  if (fd < 0)
+    return FALSE;
+  /* A 408 or 503 the peer wrote before closing is read and dropped. */
+  while ((n = recv (fd, buffer, sizeof buffer, MSG_DONTWAIT)) > 0)
+    ;
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+static gpointer
+loris_thread (gpointer data)
+{
+  Loris *l = data;
+
+  while (!g_atomic_int_get (&l->stop))
+    {
+      guint open = 0;
+
+      for (guint i = 0; i < l->n; i++)
+        {
+          if (!loris_alive (l->fds[i]))
+            continue;
+          if (send (l->fds[i], "X-Slow: 1\r\n", 11, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+              errno != EAGAIN)
+            continue;
+          open++;
+        }
+      g_atomic_int_set (&l->n_open, open);
+      g_usleep (G_USEC_PER_SEC / 2);
+    }
+  return NULL;
+}
+
+static Loris *
+loris_start (guint16 port,
+             guint   n)
+{
+  Loris *l = g_new0 (Loris, 1);
+
+  l->port = port;
+  l->n = n;
+  l->fds = g_new (int, n);
+  for (guint i = 0; i < n; i++)
+    l->fds[i] = loris_connect (port);
+  l->n_open = n;
+  l->thread = g_thread_new ("loris", loris_thread, l);
+  return l;
+}
+
+static guint
+loris_open (Loris *l)
+{
+  return g_atomic_int_get (&l->n_open);
+}
+
+/* Seconds until at most @left of the connections are open, or -1 after
+ * @limit seconds. */
+static double
+loris_wait_closed (Loris  *l,
+                   guint   left,
+                   double  limit)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  while (loris_open (l) > left)
+    {
+      if (g_get_monotonic_time () - start > limit * G_USEC_PER_SEC)
+        return -1;
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+  return (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+}
+
+static void
+loris_stop (Loris *l)
+{
+  g_atomic_int_set (&l->stop, TRUE);
+  g_thread_join (l->thread);
+  for (guint i = 0; i < l->n; i++)
+    if (l->fds[i] >= 0)
+      close (l->fds[i]);
+  g_free (l->fds);
+  g_free (l);
+}
+
+/* A plain GET on a new connection; the status, 0 when the connection was
+ * refused or closed without an answer. @ms receives how long it took. */
+static guint
+get_status (EvaTestServer *target,
+            const char    *path,
+            double        *ms)
+{
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 20, NULL);
+  g_autofree char *url = g_strconcat (target->base_url, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GBytes) body = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  body = soup_session_send_and_read (session, msg, NULL, NULL);
+  if (ms != NULL)
+    *ms = (g_get_monotonic_time () - start) / 1000.0;
+  return soup_message_get_status (msg);
+}
+
+/* Caddy with deploy/caddy/Caddyfile as shipped, but for its addresses:
+ * plain HTTP on a free port in front of @port_a and @port_b. */
+static Proxy *
+caddy_start (guint16 port_a,
+             guint16 port_b)
+{
+  Proxy *proxy = g_new0 (Proxy, 1);
+  g_autofree char *site_path = g_build_filename (g_getenv ("EVERATO_SOURCE_ROOT"), "deploy", "caddy",
+                                                 "Caddyfile", NULL);
+  g_autofree char *caddy = g_find_program_in_path ("caddy");
+  g_autofree char *site = NULL;
+  g_autofree char *conf_path = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port = eva_test_free_port ();
+
+  g_assert_nonnull (caddy);
+  proxy->dir = g_dir_make_tmp ("everato-caddy-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (site_path, &site, NULL, &error));
+  {
+    g_autofree char *address = g_strdup_printf ("http://127.0.0.1:%u {", port);
+    g_autofree char *upstreams = g_strdup_printf ("reverse_proxy 127.0.0.1:%u 127.0.0.1:%u {", port_a, port_b);
+    g_autofree char *a = replace (site, "tickets.example.org {", address);
+
+    out = replace (a, "reverse_proxy 127.0.0.1:8080 127.0.0.1:8081 {", upstreams);
+  }
+  conf_path = g_build_filename (proxy->dir, "Caddyfile", NULL);
+  g_assert_true (g_file_set_contents (conf_path, out, -1, NULL));
+  {
+    const char *argv[] = { caddy, "run", "--config", conf_path, "--adapter", "caddyfile", NULL };
+    g_autofree char *data = g_build_filename (proxy->dir, "data", NULL);
+    g_autofree char *config = g_build_filename (proxy->dir, "config", NULL);
+    g_auto(GStrv) envp = g_get_environ ();
+
+    /* Caddy keeps its state under these: the test's folder, not ~. */
+    envp = g_environ_setenv (envp, "HOME", proxy->dir, TRUE);
+    envp = g_environ_setenv (envp, "XDG_DATA_HOME", data, TRUE);
+    envp = g_environ_setenv (envp, "XDG_CONFIG_HOME", config, TRUE);
+    g_spawn_async (proxy->dir, (char **) argv, envp,
+                   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                   eva_test_die_with_parent, NULL, &proxy->pid, &error);
+    g_assert_no_error (error);
+  }
+  proxy->front.base_url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  proxy->front.session = soup_session_new_with_options ("timeout", 60, NULL);
+  for (guint i = 0; i < 100; i++)
+    {
+      if (get_status (&proxy->front, "/healthz", NULL) == 200)
+        return proxy;
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+  g_error ("caddy did not start");
+  return NULL;
+}
+
+/* The process alone: slow clients hold its connections until
+ * EVERATO_REQUEST_TIMEOUT cuts them off; while they fill
+ * EVERATO_MAX_CONNECTIONS, everybody else is answered 503. libsoup has
+ * no defence of its own: these two limits are the whole of it, and an
+ * attacker who reconnects at once keeps the process busy. Behind the
+ * shipped nginx or Caddy, the same clients end at the proxy (its header
+ * timeout) and the process never sees them. */
+static void
+test_slowloris (void)
+{
+  const char *env[] = { "EVERATO_TRUSTED_PROXIES=127.0.0.1", "EVERATO_THREADS=1",
+                        "EVERATO_MAX_CONNECTIONS=64", "EVERATO_REQUEST_TIMEOUT=4", NULL };
+  EvaTestServer *alone = eva_test_server_start_on (server->dbname, env);
+  Loris *loris;
+  double ms, seconds;
+  guint status;
+
+  /* Alone: 80 slow clients, more than the cap. */
+  loris = loris_start (alone->port, 80);
+  g_usleep (G_USEC_PER_SEC);
+  status = get_status (alone, "/healthz", &ms);
+  g_test_message ("alone, under 80 slow clients (cap 64): a new client got %u in %.0f ms", status, ms);
+  g_assert_cmpuint (status, ==, 503);
+  /* The process itself stays responsive: the request timeout frees it. */
+  seconds = loris_wait_closed (loris, 0, 15);
+  g_test_message ("alone: the slow clients were cut off after %.1f s (EVERATO_REQUEST_TIMEOUT=4)", seconds);
+  g_assert_cmpfloat (seconds, >=, 0);
+  loris_stop (loris);
+  for (guint i = 0; i < 30 && (status = get_status (alone, "/healthz", NULL)) != 200; i++)
+    g_usleep (G_USEC_PER_SEC / 5);
+  g_assert_cmpuint (status, ==, 200);
+
+  /* Behind nginx as shipped: 300 slow clients at nginx; the process
+   * (same cap) keeps serving everybody through the proxy and directly. */
+  {
+    Proxy *proxy = proxy_start (alone->port, alone->port);
+    double worst = 0;
+
+    loris = loris_start (g_ascii_strtoull (strrchr (proxy->front.base_url, ':') + 1, NULL, 10), 300);
+    g_usleep (G_USEC_PER_SEC);
+    g_assert_cmpuint (loris_open (loris), ==, 300);
+    for (guint i = 0; i < 20; i++)
+      {
+        status = get_status (&proxy->front, "/api/v1/public/events", &ms);
+        g_assert_cmpuint (status, ==, 200);
+        worst = MAX (worst, ms);
+      }
+    status = get_status (alone, "/healthz", NULL);
+    g_assert_cmpuint (status, ==, 200);
+    g_test_message ("behind nginx, under 300 slow clients: 20 reads all 200, slowest %.0f ms; "
+                    "the process answered directly too", worst);
+    /* nginx ends them at client_header_timeout (10 s in the shipped file). */
+    seconds = loris_wait_closed (loris, 0, 20);
+    g_test_message ("nginx cut the slow clients off after %.1f s more", seconds);
+    g_assert_cmpfloat (seconds, >=, 0);
+    loris_stop (loris);
+    proxy_stop (proxy);
+  }
+
+  /* Behind Caddy as shipped (deploy/caddy/Caddyfile): the same. */
+  {
+    Proxy *proxy = caddy_start (alone->port, alone->port);
+    double worst = 0;
+
+    loris = loris_start (g_ascii_strtoull (strrchr (proxy->front.base_url, ':') + 1, NULL, 10), 300);
+    g_usleep (G_USEC_PER_SEC);
+    g_assert_cmpuint (loris_open (loris), ==, 300);
+    for (guint i = 0; i < 20; i++)
+      {
+        status = get_status (&proxy->front, "/api/v1/public/events", &ms);
+        g_assert_cmpuint (status, ==, 200);
+        worst = MAX (worst, ms);
+      }
+    status = get_status (alone, "/healthz", NULL);
+    g_assert_cmpuint (status, ==, 200);
+    g_test_message ("behind Caddy, under 300 slow clients: 20 reads all 200, slowest %.0f ms; "
+                    "the process answered directly too", worst);
+    /* Caddy ends them at read_header (10 s in the shipped file). */
+    seconds = loris_wait_closed (loris, 0, 20);
+    g_test_message ("Caddy cut the slow clients off after %.1f s more", seconds);
+    g_assert_cmpfloat (seconds, >=, 0);
+    loris_stop (loris);
+    proxy_stop (proxy);
+  }
+  secondary_free (alone);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -337,6 +631,7 @@ main (int    argc,
   server = eva_test_server_start (env);
   organizer = eva_test_token_for_role (server, "organizer");
 
+  g_test_add_func ("/proxy/slowloris", test_slowloris);
   g_test_add_func ("/proxy/behind-nginx", test_behind_nginx);
   ret = g_test_run ();
 
