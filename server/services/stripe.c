@@ -1,7 +1,8 @@
 /* services/stripe.c: the Stripe API over libcurl, and webhook signatures
  *
- * Every call is synchronous and bounded: 5 s to connect, 20 s in all, at
- * most EVA_STRIPE_TRIES tries. A POST that must not happen twice carries
+ * Every call is synchronous and bounded: 5 s to connect, 20 s in all
+ * (every try and the waits between them together), at most
+ * EVA_STRIPE_TRIES tries. A POST that must not happen twice carries
  * an Idempotency-Key, so a retry after a lost answer gets Stripe's first
  * answer again instead of a second session or refund.
  *
@@ -144,6 +145,12 @@ eva_stripe_enabled (EvaConfig *config)
 /* ------------------------------------------------------------------ */
 
 #define STRIPE_MAX_ANSWER (4 * 1024 * 1024)
+#define STRIPE_CONNECT_MS 5000
+/* A buyer waits for the call, and a reverse proxy in front gives up at
+ * 60 s: the tries and the waits between them share this much. */
+#define STRIPE_CALL_MS    20000
+/* Too little time left for a try to be worth it. */
+#define STRIPE_MIN_TRY_MS 1000
 
 typedef struct
 {
@@ -208,6 +215,7 @@ call_once (EvaConfig      *config,
            const char     *form,
            const char     *idempotency_key,
            EvaStripeReply *reply,
+           gint64          timeout_ms,
            gint64         *retry_after,
            GError        **error)
 {
@@ -239,8 +247,8 @@ call_once (EvaConfig      *config,
   curl_easy_setopt (curl, CURLOPT_URL, url);
   curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, 20000L);
+  curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) MIN (timeout_ms, STRIPE_CONNECT_MS));
+  curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) timeout_ms);
   curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt (curl, CURLOPT_USERAGENT, "Everato/" PACKAGE_VERSION);
   curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -294,6 +302,7 @@ eva_stripe_call (EvaConfig       *config,
                  GError         **error)
 {
   g_autofree char *url = NULL;
+  gint64 deadline = g_get_monotonic_time () + STRIPE_CALL_MS * 1000;
 
   g_return_val_if_fail (path != NULL && path[0] == '/', FALSE);
 
@@ -310,18 +319,22 @@ eva_stripe_call (EvaConfig       *config,
       g_autoptr(GError) local = NULL;
       gint64 retry_after;
       gint64 wait_ms;
+      gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
 
-      if (call_once (config, method, url, form, idempotency_key, reply, &retry_after, &local))
+      if (call_once (config, method, url, form, idempotency_key, reply, MAX (left_ms, 1),
+                     &retry_after, &local))
         return TRUE;
-      if (!g_error_matches (local, EVA_ERROR, EVA_ERROR_UNAVAILABLE) || attempt >= EVA_STRIPE_TRIES)
+      /* 250 ms, 500 ms, … or what Retry-After asks, at most 2 s, jittered. */
+      wait_ms = retry_after >= 0 ? MIN (retry_after * 1000, 2000) : 250 << (attempt - 1);
+      wait_ms += g_random_int_range (0, 100);
+      left_ms = (deadline - g_get_monotonic_time ()) / 1000;
+      if (!g_error_matches (local, EVA_ERROR, EVA_ERROR_UNAVAILABLE) || attempt >= EVA_STRIPE_TRIES
+          || wait_ms + STRIPE_MIN_TRY_MS > left_ms)
         {
           g_debug ("%s %s: %s", method, path, local->message);
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
         }
-      /* 250 ms, 500 ms, … or what Retry-After asks, at most 2 s, jittered. */
-      wait_ms = retry_after >= 0 ? MIN (retry_after * 1000, 2000) : 250 << (attempt - 1);
-      wait_ms += g_random_int_range (0, 100);
       g_debug ("%s %s: %s; trying again in %" G_GINT64_FORMAT " ms",
                method, path, local->message, wait_ms);
       g_usleep ((gulong) wait_ms * 1000);
@@ -398,7 +411,8 @@ eva_stripe_verify_signature (const char  *header,
               int lo = g_ascii_xdigit_value (hex[2 * j + 1]);
 
               ok = hi >= 0 && lo >= 0;
-              given[j] = (guint8) ((hi << 4) | lo);
+              if (ok)   /* -1 << 4 is undefined */
+                given[j] = (guint8) ((hi << 4) | lo);
             }
           if (ok && eva_constant_time_equal (digest, given, sizeof digest))
             return TRUE;

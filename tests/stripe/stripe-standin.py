@@ -646,7 +646,7 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.requests.append(entry)
             failure = self.take_failure(state, path)
-        if failure is not None:
+        if failure is not None and not failure.get("after"):
             try:
                 entry["params"] = decode_form(body if self.command != "GET" else query.encode())
             except StripeError:
@@ -667,6 +667,14 @@ class Handler(BaseHTTPRequestHandler):
             entry["status"] = self.reply(e.status, e.body(), headers=e.headers)
             return
         status, body, headers, events = self.execute(state, path, params, key, entry)
+        if failure is not None:
+            # "after": the request was carried out (and kept under its key)
+            # but its answer is lost, as when Stripe is slow or the line breaks.
+            entry["answered"] = status
+            entry["status"] = {"close": "closed", "hang": "hung"}.get(failure["mode"],
+                                                                      failure.get("status"))
+            self.fail(state, failure)
+            return
         entry["status"] = self.reply(status, body, headers=headers)
         if events and state.config["deliver_api_events"]:
             # Like Stripe: the events of an API call come shortly after its reply.
@@ -857,9 +865,11 @@ class Handler(BaseHTTPRequestHandler):
                                 in the background), "api_event_delay_ms"}
         POST /_standin/fail     {"path_prefix": "/v1/", "method"?, "status": 500, "count": 1,
                                 "mode": "status" | "hang" | "close", "seconds"? (hang),
-                                "retry_after"?, "type"?, "code"?, "message"?}: the next
-                                count matching API requests fail before the idempotency
-                                layer (a retry with the same key goes through).
+                                "retry_after"?, "type"?, "code"?, "message"?, "after"?}:
+                                the next count matching API requests fail before the
+                                idempotency layer (a retry with the same key goes
+                                through); with "after": true each is carried out first
+                                and only its answer fails (a retry gets the replay).
         POST /_standin/sessions/{id}/pay     {"deliver", "amount_total"?, "currency"?, "async"?}
         POST /_standin/sessions/{id}/async   {"result": "succeeded" | "failed", "deliver"}
         POST /_standin/sessions/{id}/expire  {"deliver"}
@@ -908,7 +918,7 @@ class Handler(BaseHTTPRequestHandler):
             f = {"path_prefix": args.get("path_prefix", "/v1/"), "method": args.get("method"),
                  "mode": args.get("mode", "status"), "status": int(args.get("status", 500)),
                  "count": int(args.get("count", 1))}
-            for k in ("type", "code", "message", "retry_after", "seconds"):
+            for k in ("type", "code", "message", "retry_after", "seconds", "after"):
                 if k in args:
                     f[k] = args[k]
             if f["mode"] not in ("status", "hang", "close"):
