@@ -10,7 +10,9 @@
  *                                          async_payments
  *   POST /_standin/fail                    path_prefix, method, status,
  *                                          mode ("status"|"hang"|"close"),
- *                                          count, retry_after
+ *                                          count, retry_after, after (the
+ *                                          request is carried out first and
+ *                                          only its answer is lost)
  *   POST /_standin/sessions/{id}/pay       deliver, amount_total, currency, async
  *   POST /_standin/sessions/{id}/async     result ("succeeded"|"failed"), deliver
  *   POST /_standin/sessions/{id}/expire    deliver
