@@ -188,9 +188,13 @@ static void
 pg_kill (void)
 {
   GPid pm = postmaster_pid ();
-  g_autoptr(GArray) kids = children_of (pm);
+  g_autoptr(GArray) kids = NULL;
   gint64 deadline = g_get_monotonic_time () + WAIT_DEADLINE_US;
 
+  /* Stopped first, so that it forks no child between the list and the
+   * kill (one left attached would keep the next start from starting). */
+  g_assert_cmpint (kill (pm, SIGSTOP), ==, 0);
+  kids = children_of (pm);
   g_assert_cmpint (kill (pm, SIGKILL), ==, 0);
   for (guint i = 0; i < kids->len; i++)
     kill (g_array_index (kids, GPid, i), SIGKILL);

@@ -414,9 +414,13 @@ loris_start (guint16 port,
   l->port = port;
   l->n = n;
   l->fds = g_new (int, n);
+  /* Counted from the connections made; the thread counts again. */
   for (guint i = 0; i < n; i++)
-    l->fds[i] = loris_connect (port);
-  l->n_open = n;
+    {
+      l->fds[i] = loris_connect (port);
+      if (l->fds[i] >= 0)
+        l->n_open++;
+    }
   l->thread = g_thread_new ("loris", loris_thread, l);
   return l;
 }
@@ -500,8 +504,10 @@ caddy_start (guint16 port_a,
     g_autofree char *address = g_strdup_printf ("http://127.0.0.1:%u {", port);
     g_autofree char *upstreams = g_strdup_printf ("reverse_proxy 127.0.0.1:%u 127.0.0.1:%u {", port_a, port_b);
     g_autofree char *a = replace (site, "tickets.example.org {", address);
+    /* No admin endpoint on localhost:2019, which another Caddy may hold. */
+    g_autofree char *b = replace (a, "\temail admin@example.org\n", "\temail admin@example.org\n\tadmin off\n");
 
-    out = replace (a, "reverse_proxy 127.0.0.1:8080 127.0.0.1:8081 {", upstreams);
+    out = replace (b, "reverse_proxy 127.0.0.1:8080 127.0.0.1:8081 {", upstreams);
   }
   conf_path = g_build_filename (proxy->dir, "Caddyfile", NULL);
   g_assert_true (g_file_set_contents (conf_path, out, -1, NULL));
@@ -543,21 +549,22 @@ static void
 test_slowloris (void)
 {
   const char *env[] = { "EVERATO_TRUSTED_PROXIES=127.0.0.1", "EVERATO_THREADS=1",
-                        "EVERATO_MAX_CONNECTIONS=64", "EVERATO_REQUEST_TIMEOUT=4", NULL };
+                        "EVERATO_MAX_CONNECTIONS=16", "EVERATO_REQUEST_TIMEOUT=10", NULL };
   EvaTestServer *alone = eva_test_server_start_on (server->dbname, env);
   Loris *loris;
   double ms, seconds;
   guint status;
 
-  /* Alone: 80 slow clients, more than the cap. */
-  loris = loris_start (alone->port, 80);
+  /* Alone: 24 slow clients, more than the cap. */
+  loris = loris_start (alone->port, 24);
   g_usleep (G_USEC_PER_SEC);
   status = get_status (alone, "/healthz", &ms);
-  g_test_message ("alone, under 80 slow clients (cap 64): a new client got %u in %.0f ms", status, ms);
+  g_test_message ("alone, under 24 slow clients (cap 16): a new client got %u in %.0f ms", status, ms);
   g_assert_cmpuint (status, ==, 503);
   /* The process itself stays responsive: the request timeout frees it. */
-  seconds = loris_wait_closed (loris, 0, 15);
-  g_test_message ("alone: the slow clients were cut off after %.1f s (EVERATO_REQUEST_TIMEOUT=4)", seconds);
+  seconds = loris_wait_closed (loris, 0, 30);
+  g_test_message ("alone: the slow clients were cut off after %.1f s more (EVERATO_REQUEST_TIMEOUT=10)",
+                  seconds);
   g_assert_cmpfloat (seconds, >=, 0);
   loris_stop (loris);
   for (guint i = 0; i < 30 && (status = get_status (alone, "/healthz", NULL)) != 200; i++)
@@ -579,6 +586,7 @@ test_slowloris (void)
         g_assert_cmpuint (status, ==, 200);
         worst = MAX (worst, ms);
       }
+    /* Had nginx passed them on, the process (cap 16) would refuse. */
     status = get_status (alone, "/healthz", NULL);
     g_assert_cmpuint (status, ==, 200);
     g_test_message ("behind nginx, under 300 slow clients: 20 reads all 200, slowest %.0f ms; "
@@ -605,6 +613,7 @@ test_slowloris (void)
         g_assert_cmpuint (status, ==, 200);
         worst = MAX (worst, ms);
       }
+    /* Had Caddy passed them on, the process (cap 16) would refuse. */
     status = get_status (alone, "/healthz", NULL);
     g_assert_cmpuint (status, ==, 200);
     g_test_message ("behind Caddy, under 300 slow clients: 20 reads all 200, slowest %.0f ms; "
