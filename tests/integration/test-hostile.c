@@ -604,6 +604,7 @@ test_setup (void)
   /* A free ticket type and a confirmed booking of it: a ticket; the
    * event's default check-in list; a webhook endpoint. */
   g_clear_pointer (&r, resp_free);
+  g_free (path);
   path = g_strdup_printf ("/api/v1/admin/events/%s/ticket-types", event_id);
   r = must (201, "POST", path, &org, "{\"name\":\"Free\",\"price\":0,\"capacity\":10}");
   {
