@@ -21,6 +21,8 @@ G_STATIC_ASSERT (EVA_TOKEN_HASH_BYTES >= crypto_generichash_BYTES_MIN);
 G_STATIC_ASSERT (EVA_TOKEN_HASH_BYTES <= crypto_generichash_BYTES_MAX);
 
 static const char base32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+static const char base64url_alphabet[] =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                            */
@@ -87,6 +89,9 @@ eva_base64url_decode (const char *text,
   g_return_val_if_fail (out_len != NULL, NULL);
 
   text_len = strlen (text);
+  /* libsodium 1.0.18 takes some bytes >= 0x80 for alphabet characters. */
+  if (strspn (text, base64url_alphabet) != text_len)
+    return NULL;
   max_len = text_len / 4 * 3 + 3;
   bin = g_malloc (max_len + 1);
 

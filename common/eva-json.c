@@ -496,9 +496,57 @@ set_position_error (GError     **error,
 char *
 eva_json_to_string (JsonNode *node)
 {
+  g_autofree char *text = NULL;
+  GString *out;
+  gboolean in_string = FALSE;
+
   g_return_val_if_fail (node != NULL, NULL);
 
-  return json_to_string (node, FALSE);
+  /* json-glib 1.6 writes some control characters (U+0001, U+001F …) into
+   * strings raw, and prints a double as "%.17g" with ".0" appended when
+   * that has no '.', so 1e18 becomes "1e+18.0": neither is JSON. Both are
+   * put right here: control characters as \u00XX, the ".0" after an
+   * exponent dropped. */
+  text = json_to_string (node, FALSE);
+  out = g_string_sized_new (strlen (text));
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (in_string)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            {
+              g_string_append_c (out, *p++);
+              g_string_append_c (out, *p);
+              continue;
+            }
+          if (*p == '"')
+            in_string = FALSE;
+          else if ((guchar) *p < 0x20)
+            {
+              g_string_append_printf (out, "\\u%04x", (guint) (guchar) *p);
+              continue;
+            }
+        }
+      else if (*p == '"')
+        in_string = TRUE;
+      else if ((*p == 'e' || *p == 'E') && p != text && g_ascii_isdigit (p[-1]))
+        {
+          const char *q = p + 1;
+
+          if (*q == '+' || *q == '-')
+            q++;
+          while (g_ascii_isdigit (*q))
+            q++;
+          if (q[0] == '.' && q[1] == '0' && !g_ascii_isdigit (q[2]))
+            {
+              g_string_append_len (out, p, q - p);
+              p = q + 1;
+              continue;
+            }
+        }
+      g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
 }
 
 /**

@@ -150,13 +150,46 @@ format_time (gint64 us)
   return g_date_time_format_iso8601 (dt);
 }
 
+/* Members of what the server sent, or NULL / @fallback when absent or of
+ * another type: a bundle is input, and json-glib's typed getters warn
+ * (and return nothing useful) on a type they do not expect. */
 static const char *
 member_string (JsonObject *o,
                const char *name)
 {
+  JsonNode *node = o != NULL ? json_object_get_member (o, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
+}
+
+static gboolean
+member_bool (JsonObject *o,
+             const char *name,
+             gboolean    fallback)
+{
   JsonNode *node = json_object_get_member (o, name);
 
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_string (node) : NULL;
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_BOOLEAN ? json_node_get_boolean (node) : fallback;
+}
+
+static JsonArray *
+member_array (JsonObject *o,
+              const char *name)
+{
+  JsonNode *node = json_object_get_member (o, name);
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+static JsonObject *
+element_object (JsonArray *a,
+                guint      i)
+{
+  JsonNode *node = json_array_get_element (a, i);
+
+  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
 static void
@@ -177,19 +210,23 @@ apply_list (EvaDoorStore *self,
   const char *id = member_string (l, "id");
   g_autoptr(Stmt) s = prepare (self, "INSERT OR REPLACE INTO lists VALUES (?, ?, ?, ?, ?, ?, ?)", 2, id, member_string (l, "name"));
   g_autoptr(Stmt) del = prepare (self, "DELETE FROM list_types WHERE list_id = ?", 1, id);
-  JsonArray *types = json_object_get_array_member (l, "ticket_type_ids");
+  JsonArray *types = member_array (l, "ticket_type_ids");
 
-  sqlite3_bind_int (s, 3, json_object_get_boolean_member_with_default (l, "all_types", TRUE));
-  sqlite3_bind_int (s, 4, json_object_get_boolean_member_with_default (l, "allow_unpaid", FALSE));
-  sqlite3_bind_int (s, 5, json_object_get_boolean_member_with_default (l, "allow_reentry", FALSE));
+  sqlite3_bind_int (s, 3, member_bool (l, "all_types", TRUE));
+  sqlite3_bind_int (s, 4, member_bool (l, "allow_unpaid", FALSE));
+  sqlite3_bind_int (s, 5, member_bool (l, "allow_reentry", FALSE));
   bind_time (s, 6, member_string (l, "opens_at"));
   bind_time (s, 7, member_string (l, "closes_at"));
   run (self, s);
   run (self, del);
   for (guint i = 0; types != NULL && i < json_array_get_length (types); i++)
     {
-      g_autoptr(Stmt) t = prepare (self, "INSERT OR IGNORE INTO list_types VALUES (?, ?)", 2, id, json_array_get_string_element (types, i));
+      JsonNode *type = json_array_get_element (types, i);
+      g_autoptr(Stmt) t = NULL;
 
+      if (!JSON_NODE_HOLDS_VALUE (type) || json_node_get_value_type (type) != G_TYPE_STRING)
+        continue;
+      t = prepare (self, "INSERT OR IGNORE INTO list_types VALUES (?, ?)", 2, id, json_node_get_string (type));
       run (self, t);
     }
 }
@@ -205,7 +242,7 @@ apply_ticket (EvaDoorStore *self,
   sqlite3_bind_text (s, 3, member_string (t, "ticket_type"), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (s, 4, member_string (t, "holder_name"), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (s, 5, member_string (t, "booking_reference"), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int (s, 6, json_object_get_boolean_member_with_default (t, "unpaid", FALSE));
+  sqlite3_bind_int (s, 6, member_bool (t, "unpaid", FALSE));
   sqlite3_bind_text (s, 7, member_string (t, "status"), -1, SQLITE_TRANSIENT);
   run (self, s);
 }
@@ -222,7 +259,7 @@ apply_checkin (EvaDoorStore *self,
   sqlite3_bind_text (s, 4, member_string (c, "type"), -1, SQLITE_TRANSIENT);
   bind_time (s, 5, member_string (c, "scanned_at"));
   sqlite3_bind_text (s, 6, member_string (c, "device"), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int (s, 7, json_object_get_boolean_member_with_default (c, "undone", FALSE));
+  sqlite3_bind_int (s, 7, member_bool (c, "undone", FALSE));
   run (self, s);
 }
 
@@ -406,10 +443,14 @@ eva_door_store_apply_bundle (EvaDoorStore  *self,
   JsonObject *root;
   JsonArray *keys, *lists, *tickets, *checkins;
   JsonObject *ev;
+  gsize size = 0;
+  const char *data = g_bytes_get_data (json, &size);
 
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (json, NULL), g_bytes_get_size (json), error))
+  /* An empty body has no data pointer: json-glib would fail without an error. */
+  if (!json_parser_load_from_data (parser, data != NULL ? data : "", size, error))
     return FALSE;
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
+  if (json_parser_get_root (parser) == NULL ||    /* an empty document */
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
       (root = json_node_get_object (json_parser_get_root (parser))) == NULL ||
       member_string (root, "cursor") == NULL ||
       !json_object_has_member (root, "tickets") || !json_object_has_member (root, "keys"))
@@ -418,20 +459,22 @@ eva_door_store_apply_bundle (EvaDoorStore  *self,
                            "The server's check-in bundle is not what the app expects");
       return FALSE;
     }
-  keys = json_object_get_array_member (root, "keys");
-  lists = json_object_get_array_member (root, "lists");
-  tickets = json_object_get_array_member (root, "tickets");
-  checkins = json_object_get_array_member (root, "checkins");
-  ev = json_object_get_object_member (root, "event");
+  keys = member_array (root, "keys");
+  lists = member_array (root, "lists");
+  tickets = member_array (root, "tickets");
+  checkins = member_array (root, "checkins");
+  ev = json_object_get_member (root, "event") != NULL &&
+       JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "event"))
+       ? json_object_get_object_member (root, "event") : NULL;
 
   locker = g_mutex_locker_new (&self->lock);
   exec (self, "BEGIN");
-  if (json_object_get_boolean_member_with_default (root, "full", FALSE))
+  if (member_bool (root, "full", FALSE))
     exec (self, "DELETE FROM keys; DELETE FROM lists; DELETE FROM list_types; DELETE FROM tickets;"
                 "DELETE FROM checkins WHERE local = 0;");
   for (guint i = 0; keys != NULL && i < json_array_get_length (keys); i++)
     {
-      JsonObject *k = json_array_get_object_element (keys, i);
+      JsonObject *k = element_object (keys, i);
       gsize len = 0;
       g_autofree guchar *pk = NULL;
       g_autoptr(Stmt) s = NULL;
@@ -444,14 +487,17 @@ eva_door_store_apply_bundle (EvaDoorStore  *self,
       run (self, s);
     }
   for (guint i = 0; lists != NULL && i < json_array_get_length (lists); i++)
-    apply_list (self, json_array_get_object_element (lists, i));
+    if (element_object (lists, i) != NULL)
+      apply_list (self, element_object (lists, i));
   ticket = prepare (self, "INSERT OR REPLACE INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?)", 0);
   for (guint i = 0; tickets != NULL && i < json_array_get_length (tickets); i++)
-    apply_ticket (self, ticket, json_array_get_object_element (tickets, i));
+    if (element_object (tickets, i) != NULL)
+      apply_ticket (self, ticket, element_object (tickets, i));
   checkin = prepare (self, "INSERT OR REPLACE INTO checkins (id, ticket_id, list_id, kind, scanned_at,"
                            " device, undone, local) VALUES (?, ?, ?, ?, ?, ?, ?, 0)", 0);
   for (guint i = 0; checkins != NULL && i < json_array_get_length (checkins); i++)
-    apply_checkin (self, checkin, json_array_get_object_element (checkins, i));
+    if (element_object (checkins, i) != NULL)
+      apply_checkin (self, checkin, element_object (checkins, i));
   if (ev != NULL)
     {
       event = prepare (self, "INSERT OR REPLACE INTO meta VALUES ('event_id', ?)", 1, member_string (ev, "id"));

@@ -26,6 +26,7 @@
 
 #include "eva-common.h"
 #include "api/eva-api.h"
+#include "api/checkin-private.h"
 #include "services/checkin.h"
 #include "services/events.h"
 
@@ -470,10 +471,10 @@ nonce_ok (const char *nonce)
 
 /* Fills @scan from @object (a body or an upload's element), or returns
  * the first problem as "field: message". */
-static char *
-parse_scan (JsonObject *object,
-            gboolean    upload,
-            EvaScan    *scan)
+char *
+_eva_api_checkin_parse_scan (JsonObject *object,
+                             gboolean    upload,
+                             EvaScan    *scan)
 {
   static const char * const known[] = {
     "code", "list_id", "nonce", "type", "scanned_at", "force", "device_id", NULL,
@@ -704,7 +705,7 @@ eva_api_checkin_redeem (EvaRequest *req)
   if (!eva_input_begin (&in, req))
     return;
   p = g_new0 (Pending, 1);
-  problem = parse_scan (in.object, FALSE, &p->scan);
+  problem = _eva_api_checkin_parse_scan (in.object, FALSE, &p->scan);
   if (problem != NULL)
     {
       reply_scan_problem (req, NULL, problem, "Some fields are not valid");
@@ -810,7 +811,7 @@ upload_work (EvaRequest *req,
         json_builder_add_null_value (b);
       json_builder_end_object (b);
       result = json_builder_get_root (b);
-      text = json_to_string (result, FALSE);
+      text = eva_json_to_string (result);
       g_string_append_printf (out, "%s%s", i > 0 ? "," : "", text);
     }
   g_string_append (out, "]}");
@@ -850,7 +851,7 @@ eva_api_checkin_upload (EvaRequest *req)
       if (!JSON_NODE_HOLDS_OBJECT (node))
         problem = g_strdup ("scan: must be an object");
       else
-        problem = parse_scan (json_node_get_object (node), TRUE, &scan);
+        problem = _eva_api_checkin_parse_scan (json_node_get_object (node), TRUE, &scan);
       if (problem != NULL)
         {
           g_autofree char *key = g_strdup_printf ("scans[%u]", i);

@@ -22,6 +22,7 @@
 
 #include "eva-common.h"
 #include "api/eva-api.h"
+#include "api/payments-private.h"
 #include "services/payments.h"
 #include "services/stripe.h"
 
@@ -296,6 +297,14 @@ event_field_ok (JsonObject *event,
   return *value != '\0' && strlen (value) <= 255;
 }
 
+gboolean
+_eva_api_stripe_event_ok (JsonNode *json)
+{
+  return json != NULL && JSON_NODE_HOLDS_OBJECT (json)
+         && event_field_ok (json_node_get_object (json), "id")
+         && event_field_ok (json_node_get_object (json), "type");
+}
+
 void
 eva_api_stripe_webhook (EvaRequest *req)
 {
@@ -320,9 +329,7 @@ eva_api_stripe_webhook (EvaRequest *req)
       return;
     }
   /* Signed, so Stripe's; still checked before it reaches the database. */
-  if (req->json == NULL || !JSON_NODE_HOLDS_OBJECT (req->json)
-      || !event_field_ok (json_node_get_object (req->json), "id")
-      || !event_field_ok (json_node_get_object (req->json), "type"))
+  if (!_eva_api_stripe_event_ok (req->json))
     {
       eva_request_reply_error (req, 400, "validation_failed", NULL,
                                "A Stripe event is an object with an id and a type");

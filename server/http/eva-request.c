@@ -15,6 +15,7 @@
 #include "eva-common.h"
 #include "db/eva-cache.h"
 #include "http/eva-request.h"
+#include "http/eva-request-private.h"
 
 /* ------------------------------------------------------------------ */
 /* Life cycle                                                         */
@@ -226,7 +227,14 @@ eva_request_cookie (EvaRequest *req,
                     const char *name)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
-  const char *list = soup_message_headers_get_list (headers, "Cookie");
+
+  return _eva_cookie_find (soup_message_headers_get_list (headers, "Cookie"), name);
+}
+
+char *
+_eva_cookie_find (const char *list,
+                  const char *name)
+{
   g_auto(GStrv) pairs = NULL;
   gsize len = strlen (name);
 
@@ -1028,7 +1036,9 @@ eva_query_int (EvaRequest *req,
       return TRUE;
     }
 
-  if (!g_ascii_string_to_signed (text, 10, min, max, &value, NULL))
+  /* g_ascii_string_to_signed () lets a leading \v or \f through. */
+  if ((!g_ascii_isdigit (text[0]) && text[0] != '-' && text[0] != '+') ||
+      !g_ascii_string_to_signed (text, 10, min, max, &value, NULL))
     {
       g_autoptr(JsonObject) details = json_object_new ();
       g_autofree char *message =

@@ -40,6 +40,7 @@
 
 #include "core/eva-auth.h"
 #include "http/eva-session.h"
+#include "http/eva-session-private.h"
 
 /* ------------------------------------------------------------------ */
 /* SQL                                                                */
@@ -132,8 +133,8 @@ eva_session_cookie_token (EvaRequest *req)
 }
 
 /* "scheme://host[:port]", lower case, default ports left out; or NULL. */
-static char *
-origin_of (const char *url)
+char *
+_eva_session_origin_of (const char *url)
 {
   g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
   g_autofree char *scheme = NULL;
@@ -149,6 +150,15 @@ origin_of (const char *url)
   if ((g_str_equal (scheme, "http") && port == 80) ||
       (g_str_equal (scheme, "https") && port == 443))
     port = -1;
+
+  /* GUri gives an IPv6 address without its brackets. */
+  if (strchr (host, ':') != NULL)
+    {
+      char *bracketed = g_strdup_printf ("[%s]", host);
+
+      g_free (host);
+      host = bracketed;
+    }
 
   if (port < 0)
     return g_strdup_printf ("%s://%s", scheme, host);
@@ -169,8 +179,8 @@ eva_session_origin_ok (EvaRequest *req)
     return TRUE;
 
   /* "null" (sandboxed frames, some redirects) parses as nothing. */
-  expected = origin_of (eva_request_get_config (req)->public_url);
-  given = origin_of (origin);
+  expected = _eva_session_origin_of (eva_request_get_config (req)->public_url);
+  given = _eva_session_origin_of (origin);
   if (given == NULL)
     return FALSE;
   if (expected != NULL && g_str_equal (expected, given))
@@ -189,7 +199,7 @@ eva_session_origin_ok (EvaRequest *req)
     if (host == NULL || scheme == NULL || strpbrk (host, "/@?#\\ ") != NULL)
       return FALSE;
     url = g_strconcat (scheme, "://", host, "/", NULL);
-    same = origin_of (url);
+    same = _eva_session_origin_of (url);
     return same != NULL && g_str_equal (same, given);
   }
 }

@@ -200,7 +200,7 @@ eva_outbox_enqueue (EvaDbConn   *conn,
     json_node_set_object (node, payload);
   else
     json_node_take_object (node, json_object_new ());
-  payload_text = json_to_string (node, FALSE);
+  payload_text = eva_json_to_string (node);
 
   result = eva_db_query (conn, sql_enqueue, error,
                          to_address, to_name, locale, template_name, payload_text);

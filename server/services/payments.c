@@ -195,7 +195,7 @@ on_confirmed (EvaDbConn   *conn,
   json_builder_add_string_value (b, how);
   json_builder_end_object (b);
   node = json_builder_get_root (b);
-  details = json_to_string (node, FALSE);
+  details = eva_json_to_string (node);
   return audit (conn, "system", NULL, "booking.confirmed", booking_id, details, NULL, NULL, error)
          && eva_notify_confirmed (conn, config, booking_id, error);
 }
@@ -893,7 +893,7 @@ fulfil_tx (EvaDbConn   *conn,
       json_builder_add_string_value (b, intent != NULL ? intent : "");
       json_builder_end_object (b);
       node = json_builder_get_root (b);
-      details = json_to_string (node, FALSE);
+      details = eva_json_to_string (node);
       g_warning ("Checkout session %s: amount or currency does not match booking %s",
                  id, booking_id);
       return audit (conn, "system", NULL, "payment.mismatch", booking_id, details,
@@ -1289,7 +1289,7 @@ prepare_refund_tx (EvaDbConn    *conn,
   json_builder_add_string_value (builder, job->note);
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
-  details = json_to_string (node, FALSE);
+  details = eva_json_to_string (node);
   if (!audit (conn, "staff", job->staff_id, "refund.requested", job->booking_id, details,
               job->request_id, job->ip, error))
     return FALSE;

@@ -35,6 +35,7 @@
 #include "http/eva-session.h"
 #include "site/eva-event-page.h"
 #include "site/eva-pages.h"
+#include "site/eva-pages-private.h"
 #include "site/eva-site-text.h"
 #include "services/events.h"
 #include "site/eva-static.h"
@@ -301,8 +302,8 @@ site_lang (const char *tag,
 
 /* The supported language Accept-Language likes best (the first of equal
  * weight), or NULL. */
-static const char *
-accepted_lang (const char *header)
+const char *
+_eva_pages_accepted_lang (const char *header)
 {
   g_auto(GStrv) ranges = NULL;
   const char *best = NULL;
@@ -404,7 +405,7 @@ page_lang (EvaRequest *req)
   if (chosen != NULL && strlen (chosen) <= 16)
     lang = site_lang (chosen, strlen (chosen));
   if (lang == NULL)
-    lang = accepted_lang (eva_request_header (req, "Accept-Language"));
+    lang = _eva_pages_accepted_lang (eva_request_header (req, "Accept-Language"));
   return lang != NULL ? lang : site_langs[0];
 }
 
