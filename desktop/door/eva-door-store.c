@@ -434,7 +434,8 @@ eva_door_store_apply_bundle (EvaDoorStore  *self,
                              GBytes        *json,
                              GError       **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) doc = NULL;
+  g_autoptr(GError) parse_error = NULL;
   g_autoptr(GMutexLocker) locker = NULL;
   g_autoptr(Stmt) ticket = NULL;
   g_autoptr(Stmt) checkin = NULL;
@@ -446,12 +447,17 @@ eva_door_store_apply_bundle (EvaDoorStore  *self,
   gsize size = 0;
   const char *data = g_bytes_get_data (json, &size);
 
-  /* An empty body has no data pointer: json-glib would fail without an error. */
-  if (!json_parser_load_from_data (parser, data != NULL ? data : "", size, error))
-    return FALSE;
-  if (json_parser_get_root (parser) == NULL ||    /* an empty document */
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
-      (root = json_node_get_object (json_parser_get_root (parser))) == NULL ||
+  /* The strict parser: json-glib alone leaks what it built of a document
+   * it then finds broken, and takes an empty one for no document. */
+  doc = eva_json_parse (data, (gssize) size, &parse_error);
+  if (doc == NULL)
+    {
+      g_set_error (error, EVA_DOOR_STORE_ERROR, EVA_DOOR_STORE_ERROR_BAD_BUNDLE,
+                   "The server's check-in bundle is not JSON: %s", parse_error->message);
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (doc) ||
+      (root = json_node_get_object (doc)) == NULL ||
       member_string (root, "cursor") == NULL ||
       !json_object_has_member (root, "tickets") || !json_object_has_member (root, "keys"))
     {
