@@ -36,6 +36,7 @@ import base64
 import hashlib
 import hmac
 import html
+import http.client
 import json
 import os
 import re
@@ -371,8 +372,14 @@ class State:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 result.update(status=resp.status, body=resp.read().decode("utf-8", "replace"))
         except urllib.error.HTTPError as e:
-            result.update(status=e.code, body=e.read().decode("utf-8", "replace"))
-        except (urllib.error.URLError, OSError) as e:
+            try:
+                body = e.read().decode("utf-8", "replace")
+            except (OSError, http.client.HTTPException):
+                body = None
+            result.update(status=e.code, body=body)
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
+            # Refused, reset, or cut off in the middle of its answer (a
+            # receiver killed while it replies): a failed delivery.
             result.update(status=None, body=None, error=str(e))
         with self.lock:
             self.deliveries.append(result)
