@@ -198,6 +198,20 @@ eva_ticket_code_sign (const EvaTicketCode *code,
  * Returns: %TRUE if the signature verifies; otherwise %FALSE with
  *   %EVA_ERROR_INVALID, and *@out untouched.
  */
+static void
+read_fields (const guint8  *bytes,
+             EvaTicketCode *out)
+{
+  memset (out, 0, sizeof *out);
+  out->version = bytes[0];
+  memcpy (out->key_id, bytes + 1, EVA_TICKET_KEY_ID_LEN);
+  out->key_id[EVA_TICKET_KEY_ID_LEN] = '\0';
+  memcpy (out->ticket_id, bytes + 9, 16);
+  memcpy (out->event_id, bytes + 25, 16);
+  memcpy (out->ticket_type_id, bytes + 41, 16);
+  out->issued_at = read_be64 (bytes + 57);
+}
+
 gboolean
 eva_ticket_code_verify (const char     *text,
                         const guint8    public_key[crypto_sign_PUBLICKEYBYTES],
@@ -227,16 +241,7 @@ eva_ticket_code_verify (const char     *text,
     }
 
   if (out != NULL)
-    {
-      memset (out, 0, sizeof *out);
-      out->version = bytes[0];
-      memcpy (out->key_id, bytes + 1, EVA_TICKET_KEY_ID_LEN);
-      out->key_id[EVA_TICKET_KEY_ID_LEN] = '\0';
-      memcpy (out->ticket_id, bytes + 9, 16);
-      memcpy (out->event_id, bytes + 25, 16);
-      memcpy (out->ticket_type_id, bytes + 41, 16);
-      out->issued_at = read_be64 (bytes + 57);
-    }
+    read_fields (bytes, out);
 
   return TRUE;
 }
@@ -266,6 +271,34 @@ eva_ticket_code_peek_key_id (const char *text,
 
   memcpy (key_id, bytes + 1, EVA_TICKET_KEY_ID_LEN);
   key_id[EVA_TICKET_KEY_ID_LEN] = '\0';
+  return TRUE;
+}
+
+/**
+ * eva_ticket_code_peek:
+ * @text: a ticket code as scanned
+ * @out: (out caller-allocates): what the code says
+ *
+ * Reads a code's fields without checking its signature. Nothing read
+ * here may be trusted until eva_ticket_code_verify() has passed, or until
+ * @text is found, byte for byte, as the code of the ticket it names among
+ * those the issuer stored when it signed them.
+ *
+ * Returns: %FALSE if @text is not a well-formed ticket code.
+ */
+gboolean
+eva_ticket_code_peek (const char    *text,
+                      EvaTicketCode *out)
+{
+  g_autofree guint8 *bytes = NULL;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  bytes = decode_text (text, NULL);
+  if (bytes == NULL)
+    return FALSE;
+  read_fields (bytes, out);
   return TRUE;
 }
 

@@ -42,6 +42,8 @@ gboolean  eva_ticket_code_verify            (const char           *text,
                                              GError              **error);
 gboolean  eva_ticket_code_peek_key_id       (const char           *text,
                                              char                  key_id[EVA_TICKET_KEY_ID_LEN + 1]);
+gboolean  eva_ticket_code_peek              (const char           *text,
+                                             EvaTicketCode        *out);
 void      eva_ticket_key_id_from_public_key (const guint8          public_key[crypto_sign_PUBLICKEYBYTES],
                                              char                  key_id[EVA_TICKET_KEY_ID_LEN + 1]);
 

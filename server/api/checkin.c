@@ -555,7 +555,7 @@ _eva_api_checkin_parse_scan (JsonObject *object,
  * deleted meanwhile, a deadlock with a booking being cancelled) is decided
  * again one scan at a time. */
 #define BATCH_MAX      256
-#define BATCH_INFLIGHT 3
+#define BATCH_INFLIGHT 2
 
 typedef struct
 {
@@ -715,8 +715,6 @@ eva_api_checkin_redeem (EvaRequest *req)
     }
   p->scan.staff_id = g_strdup (req->principal_id);
   p->scan.session_id = g_strdup (req->session_id);
-  /* Here, not on a database thread, whenever the key is known. */
-  eva_checkin_verify_cached (&p->scan);
   enqueue (req, p);
 }
 

@@ -1,16 +1,22 @@
 /* services/checkin.c: deciding scans at the door
  *
- * A scan's code is verified in C (Ed25519, libsodium) against the public
- * key its key id names; the keys are read once per process and kept (a
- * key never changes; a rotated one is a new id, read when first seen), so
- * the HTTP threads verify almost every code before a database thread sees
- * it. A code that does not verify is still recorded, as rejected
- * "invalid", so its nonce answers the same on a retry. Everything else —
- * the sign-in, the ticket, its booking, the list's rules, earlier scans —
- * the database decides in eva_checkin_redeem_batch(), for all the scans
- * that arrived together, with their tickets locked: one round trip and
- * one commit for the lot, and two doors scanning one ticket at once are
- * decided one after the other.
+ * A scan's code names its ticket. The database decides, in
+ * eva_checkin_redeem_batch(), for all the scans that arrived together:
+ * the sign-in, the ticket, its booking, the list's rules, earlier scans,
+ * with the tickets locked, so that two doors scanning one ticket at once
+ * are decided one after the other; one round trip and one commit for the
+ * lot.
+ *
+ * Its signature (Ed25519, libsodium) is checked only when needed: a code
+ * found byte for byte as the code of the ticket it names is one the server
+ * signed when it issued that ticket, so the database's look-up proves it
+ * (and costs far less than the check). Any other code (forged, altered,
+ * of a ticket not stored here) is answered 'unverified' by the database
+ * with nothing recorded; it is then checked against the public key its
+ * key id names (the keys are read once per process and kept: a key never
+ * changes, a rotated one is a new id) and decided again: rejected
+ * "invalid" when the signature fails, recorded so that its nonce answers
+ * the same on a retry.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
@@ -34,7 +40,7 @@ static const char sql_redeem[] =
   "SELECT outcome, verdict::text"
   "  FROM eva_checkin_redeem_batch($1::text[], $2::uuid[], $3::uuid[], $4::text[],"
   "                                $5::timestamptz[], $6::boolean[], $7::uuid[], $8::uuid[],"
-  "                                $9::uuid[])";
+  "                                $9::uuid[], $10::text[])";
 
 void
 eva_scan_reset_answer (EvaScan *scan)
@@ -115,26 +121,9 @@ verify_with (EvaScan *scan,
     scan->ticket_id = eva_uuid_format (code.ticket_id);
 }
 
-gboolean
-eva_checkin_verify_cached (EvaScan *scan)
-{
-  char key_id[EVA_TICKET_KEY_ID_LEN + 1];
-  g_autoptr(GBytes) key = NULL;
-
-  if (scan->verified)
-    return TRUE;
-  if (!eva_ticket_code_peek_key_id (scan->code, key_id))
-    {
-      scan->verified = TRUE;   /* not a code of ours at all */
-      return TRUE;
-    }
-  key = cached_key (key_id);
-  if (key == NULL)
-    return FALSE;
-  verify_with (scan, key);
-  return TRUE;
-}
-
+/* Checks @scan's signature: scan->ticket_id is then the signed id, or
+ * NULL when the code is not a valid one of ours. FALSE on a database
+ * error (reading a key). */
 static gboolean
 verify (EvaDbConn  *conn,
         EvaScan    *scan,
@@ -143,15 +132,33 @@ verify (EvaDbConn  *conn,
   char key_id[EVA_TICKET_KEY_ID_LEN + 1];
   g_autoptr(GBytes) key = NULL;
 
-  if (eva_checkin_verify_cached (scan))
-    return TRUE;
+  g_clear_pointer (&scan->ticket_id, g_free);
   if (!eva_ticket_code_peek_key_id (scan->code, key_id))
-    return TRUE;
+    {
+      scan->verified = TRUE;   /* not a code of ours at all */
+      return TRUE;
+    }
   key = public_key (conn, key_id, error);
   if (key == NULL)
     return FALSE;
   verify_with (scan, key);
   return TRUE;
+}
+
+/* The ticket id @scan's code names, unchecked (scan->verified stays
+ * FALSE), for the database to compare the code with that ticket's; a code
+ * that is not even well-formed is invalid without more ado. */
+static void
+claim (EvaScan *scan)
+{
+  EvaTicketCode code;
+
+  if (scan->verified || scan->ticket_id != NULL)
+    return;
+  if (eva_ticket_code_peek (scan->code, &code))
+    scan->ticket_id = eva_uuid_format (code.ticket_id);
+  else
+    scan->verified = TRUE;
 }
 
 /* Appends @value to the array literal @out: quoted, or NULL. */
@@ -177,7 +184,7 @@ append_element (GString    *out,
 }
 
 enum { COL_NONCE, COL_LIST, COL_TICKET, COL_KIND, COL_SCANNED, COL_FORCE, COL_STAFF,
-       COL_DEVICE, COL_SESSION, N_COLS };
+       COL_DEVICE, COL_SESSION, COL_CODE, N_COLS };
 
 gboolean
 eva_checkin_redeem (EvaDbConn  *conn,
@@ -188,12 +195,12 @@ eva_checkin_redeem (EvaDbConn  *conn,
   GString *cols[N_COLS];
   const char *params[N_COLS];
   g_autoptr(PGresult) r = NULL;
+  g_autoptr(GPtrArray) again = NULL;
 
   for (guint i = 0; i < n; i++)
     {
       eva_scan_reset_answer (scans[i]);
-      if (!verify (conn, scans[i], error))
-        return FALSE;
+      claim (scans[i]);
     }
 
   for (guint c = 0; c < N_COLS; c++)
@@ -211,6 +218,7 @@ eva_checkin_redeem (EvaDbConn  *conn,
       append_element (cols[COL_STAFF], s->staff_id);
       append_element (cols[COL_DEVICE], s->device_id);
       append_element (cols[COL_SESSION], s->session_id);
+      append_element (cols[COL_CODE], s->verified ? NULL : s->code);
     }
   for (guint c = 0; c < N_COLS; c++)
     {
@@ -239,8 +247,20 @@ eva_checkin_redeem (EvaDbConn  *conn,
         scans[i]->outcome = EVA_SCAN_SIGNED_OUT;
       else if (g_str_equal (outcome, "no_device"))
         scans[i]->outcome = EVA_SCAN_NO_DEVICE;
+      else if (g_str_equal (outcome, "unverified") && !scans[i]->verified)
+        {
+          /* Not the code of the ticket it names: check its signature,
+           * then decide it again (as a scan that came just after). */
+          if (!verify (conn, scans[i], error))
+            return FALSE;
+          if (again == NULL)
+            again = g_ptr_array_new ();
+          g_ptr_array_add (again, scans[i]);
+        }
       else
         scans[i]->outcome = EVA_SCAN_NO_LIST;
     }
+  if (again != NULL)
+    return eva_checkin_redeem (conn, (EvaScan **) again->pdata, again->len, error);
   return TRUE;
 }

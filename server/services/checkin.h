@@ -31,9 +31,11 @@ typedef struct
   char          *staff_id;
   char          *session_id;   /* the sign-in still to check, or NULL: checked */
 
-  /* The code's signature, once checked. */
+  /* The ticket the code names: read from it unchecked (verified FALSE,
+   * the database compares the code with that ticket's), or once its
+   * signature is checked (verified TRUE; NULL: not a valid code of ours). */
   gboolean       verified;
-  char          *ticket_id;    /* NULL: not a valid code of ours */
+  char          *ticket_id;
 
   /* The answer. */
   EvaScanOutcome outcome;
@@ -43,15 +45,11 @@ typedef struct
 void     eva_scan_clear            (EvaScan    *scan);
 void     eva_scan_reset_answer     (EvaScan    *scan);
 
-/* Checks @scan's signature without the database when the key it names
- * has been read before (the usual case, so HTTP threads do it): returns
- * TRUE when scan->verified is now set. */
-gboolean eva_checkin_verify_cached (EvaScan    *scan);
-
 /* Decides and records @n scans in one statement and one transaction
  * (migration 0010's eva_checkin_redeem_batch()), with the answers they
- * would get one after the other: signatures not checked yet are checked
- * here against the published keys (docs/ticket-codes.md), the rest by the
+ * would get one after the other: a code that is not, byte for byte, the
+ * code of the ticket it names has its signature checked here against the
+ * published keys (docs/ticket-codes.md), the rest is decided by the
  * database. Sets each scan's outcome and verdict. The same nonce always
  * gets the same answer. On error nothing is recorded. */
 gboolean eva_checkin_redeem        (EvaDbConn  *conn,

@@ -631,6 +631,64 @@ test_forced_already_in (void)
   g_assert_cmpint (entries (codes[1], closed), ==, 1);
 }
 
+/* A code is trusted without its signature only when it is, byte for
+ * byte, the stored code of the ticket it names. In one batch: a good code;
+ * the same ticket's code with its signature altered (the ticket id still
+ * readable in it); a correctly signed code of a ticket no longer stored;
+ * a copy of the altered scan's nonce; another good code. The altered and
+ * unknown ones have their signatures checked apart and are decided after,
+ * with the answers one scan at a time would get. */
+static void
+test_unstored_codes (void)
+{
+  g_autoptr(Event) e = make_checkin_event ();
+  g_auto(GStrv) codes = tickets_of (e->event, e->type, 3, FALSE);
+  g_autofree char *laptop = make_device (door, "Door 8");
+  g_autofree char *forged = g_strdup (codes[0]);
+  g_autofree char *n0 = nonce ();
+  g_autofree char *n1 = nonce ();
+  g_autofree char *n2 = nonce ();
+  g_autofree char *n4 = nonce ();
+  g_autofree char *gone = eva_test_sql (server->pg,
+                                        "WITH d AS (DELETE FROM tickets WHERE code = $1 RETURNING 1)"
+                                        " SELECT count(*) FROM d", codes[2], NULL);
+  const char *steps[][3] = { { n0, "0", NULL }, { n1, "3", NULL }, { n2, "2", NULL },
+                             { n1, "0", NULL }, { n4, "1", NULL } };
+  const char *want[][2] = { { "ok", NULL }, { "rejected", "invalid" }, { "rejected", "unknown_ticket" },
+                            { "rejected", "invalid" }, { "ok", NULL } };
+  char *with_forged[] = { codes[0], codes[1], codes[2], forged, NULL };
+  g_autoptr(EvaTestResponse) r = NULL;
+
+  g_assert_cmpstr (gone, ==, "1");
+  /* Character 200 is in the signature: the ids before it still read. */
+  forged[200] = forged[200] == 'A' ? 'B' : 'A';
+  r = upload_steps (e->list, laptop, with_forged, steps, G_N_ELEMENTS (steps));
+  eva_test_assert_status (r, 200);
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      g_autofree char *status = g_strdup_printf ("results.%u.status", i);
+      g_autofree char *reason = g_strdup_printf ("results.%u.reason", i);
+
+      g_assert_cmpstr (eva_test_json_string (r->json, status), ==, want[i][0]);
+      if (want[i][1] == NULL)
+        g_assert_true (JSON_NODE_HOLDS_NULL (eva_test_json_get (r->json, reason)));
+      else
+        g_assert_cmpstr (eva_test_json_string (r->json, reason), ==, want[i][1]);
+    }
+  g_assert_cmpint (entries (codes[0], e->list), ==, 1);
+  g_assert_cmpint (entries (codes[1], e->list), ==, 1);
+  /* Four scans recorded (the copy is its first's), the forged one as
+   * invalid, with no ticket. */
+  g_assert_cmpint (sql_int (server->pg, "SELECT count(*) FROM checkins WHERE list_id = $1::uuid", e->list), ==, 4);
+  g_assert_cmpint (sql_int (server->pg, "SELECT count(*) FROM checkins WHERE list_id = $1::uuid"
+                                        " AND reason = 'invalid' AND ticket_id IS NULL", e->list), ==, 1);
+
+  /* The same through redeem, one scan at a time: still invalid. */
+  g_clear_pointer (&r, eva_test_response_free);
+  r = redeem (forged, e->list, "entry");
+  assert_verdict (r, "rejected", "invalid");
+}
+
 /* One nonce twice in one batch: the second copy gets the first copy's
  * answer, whatever it scanned — as a retry would — also when the first
  * copy is its ticket's second scan in the batch. */
@@ -1066,6 +1124,7 @@ main (int    argc,
   g_test_add_func ("/checkin/batch-order", test_batch_order);
   g_test_add_func ("/checkin/forced-already-in", test_forced_already_in);
   g_test_add_func ("/checkin/batch-nonce-copies", test_batch_nonce_copies);
+  g_test_add_func ("/checkin/unstored-codes", test_unstored_codes);
   g_test_add_func ("/checkin/signed-out", test_signed_out);
   g_test_add_func ("/checkin/undo", test_undo);
   g_test_add_func ("/checkin/lists-and-roles", test_lists_and_roles);

@@ -145,6 +145,37 @@ test_peek_key_id (Fixture       *fixture,
   g_assert_false (eva_ticket_code_peek_key_id (lower, key_id));
 }
 
+/* Peek reads what verify would return, without the key: also from a code
+ * whose signature is altered (which verify refuses), never from one that
+ * is not well-formed. */
+static void
+test_peek (Fixture       *fixture,
+           gconstpointer  user_data)
+{
+  EvaTicketCode peeked;
+  EvaTicketCode verified;
+  g_autofree char *altered = g_strdup (fixture->text);
+  g_autofree char *lower = g_ascii_strdown (fixture->text, -1);
+
+  g_assert_true (eva_ticket_code_verify (fixture->text, fixture->public_key, &verified, NULL));
+  memset (&peeked, 0xab, sizeof peeked);
+  g_assert_true (eva_ticket_code_peek (fixture->text, &peeked));
+  g_assert_cmpmem (&peeked, sizeof peeked, &verified, sizeof verified);
+  g_assert_cmpmem (peeked.ticket_id, 16, fixture->code.ticket_id, 16);
+  g_assert_cmpint (peeked.issued_at, ==, fixture->code.issued_at);
+
+  altered[200] = altered[200] == 'A' ? 'B' : 'A';
+  g_assert_false (eva_ticket_code_verify (altered, fixture->public_key, NULL, NULL));
+  g_assert_true (eva_ticket_code_peek (altered, &peeked));
+  g_assert_cmpmem (peeked.ticket_id, 16, fixture->code.ticket_id, 16);
+
+  g_assert_false (eva_ticket_code_peek ("", &peeked));
+  g_assert_false (eva_ticket_code_peek ("EV1.", &peeked));
+  g_assert_false (eva_ticket_code_peek (lower, &peeked));
+  altered[150] = '\0';
+  g_assert_false (eva_ticket_code_peek (altered, &peeked));
+}
+
 static void
 test_key_id_derivation (Fixture       *fixture,
                         gconstpointer  user_data)
@@ -386,6 +417,7 @@ main (int   argc,
   ADD ("/ticket-code/round-trip/extremes", test_round_trip_extremes);
   ADD ("/ticket-code/deterministic", test_deterministic);
   ADD ("/ticket-code/peek-key-id", test_peek_key_id);
+  ADD ("/ticket-code/peek", test_peek);
   ADD ("/ticket-code/key-id-derivation", test_key_id_derivation);
   ADD ("/ticket-code/tamper/every-character", test_tamper_every_character);
   ADD ("/ticket-code/tamper/other-key", test_tamper_payload_resigned_with_other_key);
