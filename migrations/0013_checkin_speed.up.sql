@@ -56,11 +56,13 @@ BEGIN
                            CASE
                              WHEN c.signed_out THEN 'signed_out'
                              WHEN c.first <> c.i THEN 'copy'
-                             WHEN seen.nonce IS NOT NULL THEN NULL
+                             -- before a nonce seen already: its claimed
+                             -- ticket is locked and may be decided again
                              WHEN c.code IS NOT NULL AND NOT EXISTS (
                                     SELECT 1 FROM tickets t
                                      WHERE t.id = c.ticket AND t.code = c.code)
                                THEN 'unverified'
+                             WHEN seen.nonce IS NOT NULL THEN NULL
                              WHEN NOT EXISTS (SELECT 1 FROM checkin_lists l WHERE l.id = c.list)
                                THEN 'no_list'
                              WHEN c.device IS NOT NULL AND NOT EXISTS (

@@ -546,7 +546,7 @@ _eva_api_checkin_parse_scan (JsonObject *object,
 }
 
 /* Concurrent redeems share their statement and their commit: the HTTP
- * threads check the code's signature, then queue the scan; up to
+ * threads parse the scan and queue it; up to
  * BATCH_INFLIGHT pool jobs each take what is queued (up to BATCH_MAX) and
  * decide it with ONE call of eva_checkin_redeem_batch(), which also checks
  * that each door's sign-in still stands (the router leaves that to it:

@@ -247,11 +247,13 @@ eva_checkin_redeem (EvaDbConn  *conn,
         scans[i]->outcome = EVA_SCAN_SIGNED_OUT;
       else if (g_str_equal (outcome, "no_device"))
         scans[i]->outcome = EVA_SCAN_NO_DEVICE;
-      else if (g_str_equal (outcome, "unverified") && !scans[i]->verified)
+      else if (g_str_equal (outcome, "unverified"))
         {
           /* Not the code of the ticket it names: check its signature,
-           * then decide it again (as a scan that came just after). */
-          if (!verify (conn, scans[i], error))
+           * then decide it again (as a scan that came just after). A copy
+           * of its nonce in this batch gets that answer too, whatever it
+           * scanned, so it is decided again with it. */
+          if (!scans[i]->verified && !verify (conn, scans[i], error))
             return FALSE;
           if (again == NULL)
             again = g_ptr_array_new ();

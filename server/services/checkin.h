@@ -46,12 +46,14 @@ void     eva_scan_clear            (EvaScan    *scan);
 void     eva_scan_reset_answer     (EvaScan    *scan);
 
 /* Decides and records @n scans in one statement and one transaction
- * (migration 0010's eva_checkin_redeem_batch()), with the answers they
- * would get one after the other: a code that is not, byte for byte, the
- * code of the ticket it names has its signature checked here against the
- * published keys (docs/ticket-codes.md), the rest is decided by the
+ * (eva_checkin_redeem_batch(), migrations 0010 and 0013), with the answers
+ * they would get one after the other. A code that is not, byte for byte,
+ * the code of the ticket it names has its signature checked here against
+ * the published keys (docs/ticket-codes.md) and is decided in a second
+ * statement, as a scan that came just after; the rest is decided by the
  * database. Sets each scan's outcome and verdict. The same nonce always
- * gets the same answer. On error nothing is recorded. */
+ * gets the same answer. On error, what the first statement decided may
+ * be recorded: deciding the scans again answers those by their nonces. */
 gboolean eva_checkin_redeem        (EvaDbConn  *conn,
                                     EvaScan   **scans,
                                     guint       n,

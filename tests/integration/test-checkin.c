@@ -635,7 +635,9 @@ test_forced_already_in (void)
  * byte, the stored code of the ticket it names. In one batch: a good code;
  * the same ticket's code with its signature altered (the ticket id still
  * readable in it); a correctly signed code of a ticket no longer stored;
- * a copy of the altered scan's nonce; another good code. The altered and
+ * a copy of the altered scan's nonce; another good code; one more copy of
+ * that nonce, with no code of ours at all (the copies get the first's
+ * answer, whatever they scanned). The altered and
  * unknown ones have their signatures checked apart and are decided after,
  * with the answers one scan at a time would get. */
 static void
@@ -653,10 +655,10 @@ test_unstored_codes (void)
                                         "WITH d AS (DELETE FROM tickets WHERE code = $1 RETURNING 1)"
                                         " SELECT count(*) FROM d", codes[2], NULL);
   const char *steps[][3] = { { n0, "0", NULL }, { n1, "3", NULL }, { n2, "2", NULL },
-                             { n1, "0", NULL }, { n4, "1", NULL } };
+                             { n1, "0", NULL }, { n4, "1", NULL }, { n1, "4", NULL } };
   const char *want[][2] = { { "ok", NULL }, { "rejected", "invalid" }, { "rejected", "unknown_ticket" },
-                            { "rejected", "invalid" }, { "ok", NULL } };
-  char *with_forged[] = { codes[0], codes[1], codes[2], forged, NULL };
+                            { "rejected", "invalid" }, { "ok", NULL }, { "rejected", "invalid" } };
+  char *with_forged[] = { codes[0], codes[1], codes[2], forged, (char *) "not a code", NULL };
   g_autoptr(EvaTestResponse) r = NULL;
 
   g_assert_cmpstr (gone, ==, "1");
