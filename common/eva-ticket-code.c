@@ -260,17 +260,14 @@ gboolean
 eva_ticket_code_peek_key_id (const char *text,
                              char        key_id[EVA_TICKET_KEY_ID_LEN + 1])
 {
-  g_autofree guint8 *bytes = NULL;
+  EvaTicketCode code;
 
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (key_id != NULL, FALSE);
 
-  bytes = decode_text (text, NULL);
-  if (bytes == NULL)
+  if (!eva_ticket_code_peek (text, &code))
     return FALSE;
-
-  memcpy (key_id, bytes + 1, EVA_TICKET_KEY_ID_LEN);
-  key_id[EVA_TICKET_KEY_ID_LEN] = '\0';
+  memcpy (key_id, code.key_id, EVA_TICKET_KEY_ID_LEN + 1);
   return TRUE;
 }
 
