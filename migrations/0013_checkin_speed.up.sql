@@ -12,12 +12,11 @@
 --
 -- The migration runner wraps this file in a transaction.
 
-DROP FUNCTION eva_checkin_redeem_batch(text[], uuid[], uuid[], text[], timestamptz[], boolean[],
-                                       uuid[], uuid[], uuid[]);
-
 -- As in 0010, with p_code: scan i's code when p_ticket[i] was read from it
 -- without checking its signature, NULL when it was checked. Outcome
 -- 'unverified': the code is not the ticket's; check it and send it again.
+-- 0010's function (nine arguments) stays: during a rolling upgrade the
+-- processes not restarted yet still call it, and their doors keep working.
 CREATE FUNCTION eva_checkin_redeem_batch(p_nonce text[], p_list uuid[], p_ticket uuid[],
                                          p_kind text[], p_scanned timestamptz[],
                                          p_force boolean[], p_staff uuid[], p_device uuid[],

@@ -691,6 +691,32 @@ test_unstored_codes (void)
   assert_verdict (r, "rejected", "invalid");
 }
 
+/* During a rolling upgrade the processes of the release before still call
+ * migration 0010's function (nine arguments: they checked the signatures
+ * themselves); it is kept, still decides, and its scans count once. */
+static void
+test_previous_function (void)
+{
+  g_autoptr(Event) e = make_checkin_event ();
+  g_auto(GStrv) codes = tickets_of (e->event, e->type, 1, FALSE);
+  g_autofree char *ticket = eva_test_sql (server->pg, "SELECT id FROM tickets WHERE code = $1", codes[0], NULL);
+  g_autofree char *staff = eva_test_sql (server->pg, "SELECT id FROM staff LIMIT 1", NULL);
+  g_autofree char *n1 = nonce ();
+  g_autofree char *n2 = nonce ();
+  g_autofree char *answers =
+    eva_test_sql (server->pg,
+                  "SELECT string_agg(outcome || ' ' || (verdict->>'status') || ' '"
+                  "                  || coalesce(verdict->>'reason', '-'), ',')"
+                  "  FROM eva_checkin_redeem_batch(ARRAY[$1, $2], ARRAY[$3::uuid, $3::uuid],"
+                  "         ARRAY[$4::uuid, $4::uuid], ARRAY['entry', 'entry'],"
+                  "         ARRAY[NULL, NULL]::timestamptz[], ARRAY[false, false],"
+                  "         ARRAY[$5::uuid, $5::uuid], ARRAY[NULL, NULL]::uuid[], ARRAY[NULL, NULL]::uuid[])",
+                  n1, n2, e->list, ticket, staff, NULL);
+
+  g_assert_cmpstr (answers, ==, "decided ok -,decided rejected already_checked_in");
+  g_assert_cmpint (entries (codes[0], e->list), ==, 1);
+}
+
 /* One nonce twice in one batch: the second copy gets the first copy's
  * answer, whatever it scanned — as a retry would — also when the first
  * copy is its ticket's second scan in the batch. */
@@ -1127,6 +1153,7 @@ main (int    argc,
   g_test_add_func ("/checkin/forced-already-in", test_forced_already_in);
   g_test_add_func ("/checkin/batch-nonce-copies", test_batch_nonce_copies);
   g_test_add_func ("/checkin/unstored-codes", test_unstored_codes);
+  g_test_add_func ("/checkin/previous-function", test_previous_function);
   g_test_add_func ("/checkin/signed-out", test_signed_out);
   g_test_add_func ("/checkin/undo", test_undo);
   g_test_add_func ("/checkin/lists-and-roles", test_lists_and_roles);
