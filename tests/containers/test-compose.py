@@ -221,6 +221,35 @@ class Stack:
         self.ticker = threading.Thread(target=self.tick_health_checks, daemon=True)
         self.ticker.start()
 
+    def stop_ticker(self):
+        self.ticking.set()
+        if self.ticker is not None:
+            self.ticker.join(90)
+
+    def restart_service(self):
+        self.service.kill()
+        self.service.wait(30)
+        if os.path.exists(self.socket):
+            os.unlink(self.socket)
+        self.start_service()
+
+    def down_and_up(self):
+        """down, then up. No health check runs while the containers are
+        removed (podman's locks). Should up hang even so — seen once: up -d
+        never returned and podman's own commands hung with it — podman's
+        service is restarted and up run again."""
+        self.stop_ticker()
+        self.compose("down")
+        self.start_ticker()
+        try:
+            self.compose("up", "-d", timeout=420)
+        except subprocess.TimeoutExpired:
+            log("up -d did not return within 420 s: podman's service is restarted")
+            self.stop_ticker()
+            self.restart_service()
+            self.start_ticker()
+            self.compose("up", "-d", timeout=600)
+
     def exec(self, service, *args, input=None):
         return self.podman("exec", "-i", self.container(service), *args, input=input)
 
@@ -521,8 +550,7 @@ def main():
         try:
             if event is None:
                 raise AssertionError("no event (the case before failed)")
-            stack.compose("down")
-            stack.up()
+            stack.down_and_up()
             wait_until("/readyz after up", lambda: site.call("GET", "/readyz")[0] == 200)
             wait_until("Caddy's local CA", root_ca, timeout=120)
             site = Client(site.base, cafile)
