@@ -185,19 +185,7 @@ eva_ticket_code_sign (const EvaTicketCode *code,
   return g_strconcat (EVA_TICKET_CODE_PREFIX, encoded, NULL);
 }
 
-/**
- * eva_ticket_code_verify:
- * @text: a ticket code as scanned
- * @public_key: the Ed25519 public key of the key named by the code's key id
- * @out: (out caller-allocates) (optional): the verified fields
- *
- * Checks the format and the signature. Whether the ticket is still valid
- * (not cancelled or re-issued, for this event, not yet checked in) is the
- * caller's business.
- *
- * Returns: %TRUE if the signature verifies; otherwise %FALSE with
- *   %EVA_ERROR_INVALID, and *@out untouched.
- */
+/* The fields of a decoded code (decode_text ()). */
 static void
 read_fields (const guint8  *bytes,
              EvaTicketCode *out)
@@ -212,6 +200,19 @@ read_fields (const guint8  *bytes,
   out->issued_at = read_be64 (bytes + 57);
 }
 
+/**
+ * eva_ticket_code_verify:
+ * @text: a ticket code as scanned
+ * @public_key: the Ed25519 public key of the key named by the code's key id
+ * @out: (out caller-allocates) (optional): the verified fields
+ *
+ * Checks the format and the signature. Whether the ticket is still valid
+ * (not cancelled or re-issued, for this event, not yet checked in) is the
+ * caller's business.
+ *
+ * Returns: %TRUE if the signature verifies; otherwise %FALSE with
+ *   %EVA_ERROR_INVALID, and *@out untouched.
+ */
 gboolean
 eva_ticket_code_verify (const char     *text,
                         const guint8    public_key[crypto_sign_PUBLICKEYBYTES],
