@@ -7,8 +7,12 @@
 
 #include "config.h"
 
+#include <sodium.h>
+#include <string.h>
+
 #include "eva-common.h"
 #include "api/eva-api.h"
+#include "db/eva-key-store.h"
 #include "services/events.h"
 #include "services/webhooks.h"
 
@@ -229,40 +233,60 @@ eva_api_webhooks_get (EvaRequest *req)
     eva_request_run (req, get_work, NULL, NULL);
 }
 
-/* $1 url, $2 description, $3 events, $4 secret, $5 staff. The secret is
- * in the answer this once. */
+/* $1 id, $2 url, $3 description, $4 events, $5 secret (sealed), $6 staff. */
 static const char sql_create[] =
-  "INSERT INTO webhook_endpoints AS e (url, description, events, secret, created_by)"
-  " VALUES ($1, coalesce($2, ''), $3::text[], $4, $5::uuid) "
-  "RETURNING (" ENDPOINT_JSON "::jsonb || jsonb_build_object('secret', e.secret))::text, e.id";
+  "INSERT INTO webhook_endpoints AS e (id, url, description, events, secret, created_by)"
+  " VALUES ($1::uuid, $2, coalesce($3, ''), $4::text[], $5, $6::uuid) "
+  "RETURNING " ENDPOINT_JSON "::text";
 
+/* The secret is stored sealed with the master key, bound to the endpoint's
+ * id, and is in the answer this once (added here: the plain secret never
+ * goes to the database). */
 static void
 create_work (EvaRequest *req,
              EvaDbConn  *conn,
              gpointer    data)
 {
   EndpointInput *input = data;
+  EvaKeyStore *keys = eva_key_store_get_running ();
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) r = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autofree char *id = g_uuid_string_random ();
   g_autofree char *secret = eva_webhook_new_secret ();
+  g_autofree char *sealed = NULL;
 
+  if (keys == NULL)
+    {
+      eva_request_reply_error (req, 500, "internal_error", NULL, "Internal server error");
+      return;
+    }
+  sealed = eva_key_store_seal_webhook_secret (keys, id, secret);
   if (!eva_db_begin (conn, &error))
     {
       eva_request_reply_gerror (req, error);
       return;
     }
   /* The alias "e" in ENDPOINT_JSON names the inserted row. */
-  r = eva_db_query (conn, sql_create, &error, input->url, input->description, input->events,
-                    secret, req->principal_id);
+  r = eva_db_query (conn, sql_create, &error, id, input->url, input->description, input->events,
+                    sealed, req->principal_id);
   if (r == NULL ||
-      !eva_events_audit (conn, req, "webhook.create", "webhook", PQgetvalue (r, 0, 1), NULL, &error) ||
+      !eva_events_audit (conn, req, "webhook.create", "webhook", id, NULL, &error) ||
       !eva_db_commit (conn, &error))
     {
       eva_db_rollback (conn);
       eva_request_reply_gerror (req, error);
       return;
     }
-  eva_request_reply_json_text (req, 201, PQgetvalue (r, 0, 0));
+  answer = eva_json_parse (PQgetvalue (r, 0, 0), -1, &error);
+  if (answer == NULL || !JSON_NODE_HOLDS_OBJECT (answer))
+    {
+      eva_request_reply_error (req, 500, "internal_error", NULL, "Internal server error");
+      return;
+    }
+  json_object_set_string_member (json_node_get_object (answer), "secret", secret);
+  eva_request_reply_json (req, 201, answer);
+  sodium_memzero (secret, strlen (secret));
 }
 
 void

@@ -690,7 +690,7 @@ eva_server_new (EvaConfig  *config,
     return NULL;
   g_message ("the key rows are sealed with master key %s",
              eva_key_store_get_master_key_id (server->keys));
-  eva_tickets_set_key_store (server->keys);
+  eva_key_store_set_running (server->keys);
 
   for (guint i = 0; i < config->threads; i++)
     {
@@ -875,7 +875,7 @@ eva_server_free (EvaServer *server)
   g_clear_pointer (&server->db, eva_db_free);
   g_clear_pointer (&server->threads, g_ptr_array_unref);
   g_clear_pointer (&server->main_loop, g_main_loop_unref);
-  eva_tickets_set_key_store (NULL);
+  eva_key_store_set_running (NULL);
   g_clear_pointer (&server->keys, eva_key_store_free);
   g_free (server);
 }

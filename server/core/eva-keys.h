@@ -30,6 +30,7 @@ G_BEGIN_DECLS
 #define EVA_KEYS_LABEL_ACCESS_TOKEN   "server_keys/access_token"
 #define EVA_KEYS_LABEL_SERVER_PREFIX  "server_keys/"
 #define EVA_KEYS_LABEL_SIGNING_PREFIX "signing_keys/"
+#define EVA_KEYS_LABEL_WEBHOOK_PREFIX "webhook_endpoints/"
 
 #define EVA_KEYS_ERROR (eva_keys_error_quark ())
 

@@ -6,6 +6,13 @@
  * "server_keys/<name>" or "signing_keys/<id>". A row of exactly the plain
  * size is a key stored before sealing existed: it is sealed at start.
  *
+ * Webhook endpoints' signing secrets (webhook_endpoints.secret, text) too,
+ * with the label "webhook_endpoints/<id>": "sealed:" and the sealed value
+ * in hex, or the secret itself when it was stored before sealing existed
+ * (sealed at start). They are the organizers' and not the server's own: a
+ * row that does not open is reported and its deliveries fail until it is
+ * replaced, but the server starts; a rotation refuses to leave it behind.
+ *
  * The master key: EVERATO_MASTER_KEY if set, else the file master.key in
  * EVERATO_DATA_DIR. When the rows are sealed, the key must be the one they
  * name (its id is in every sealed value); of the files, master.key, then
@@ -45,10 +52,11 @@
 typedef struct
 {
   const char *table;
-  const char *sql_select;
+  const char *sql_select;        /* name, value (hex), created_at[, plain] */
   const char *sql_update;
   const char *label_prefix;
-  gsize       secret_len;
+  gsize       secret_len;        /* 0: any length; sql_select says which rows are plain */
+  gboolean    organizers;        /* a row that does not open does not stop the server */
 } KeyTable;
 
 typedef struct
@@ -61,16 +69,18 @@ typedef struct
   gsize           stored_len;
   gboolean        plain;         /* not sealed (stored before sealing existed) */
   char            key_id[EVA_MASTER_KEY_ID_HEX_LEN + 1];
-  guint8         *secret;        /* opened; wiped when freed */
+  gsize           secret_len;
+  guint8         *secret;        /* opened (NULL: it did not); wiped when freed */
 } KeyRow;
 
 struct _EvaKeyStore
 {
   const EvaConfig *config;
-  EvaMasterKey    *master;
+  EvaMasterKey    *master;       /* atomic: read by threads that open and seal secrets */
   int              master_file;  /* index in key_files[], -1: EVERATO_MASTER_KEY */
   guint8          *token_key;    /* atomic; 32 bytes */
   GPtrArray       *retired;      /* earlier token_key buffers, for readers still holding one */
+  GPtrArray       *old_masters;  /* earlier master keys, likewise (refresh replaces it) */
   char            *token_hex;    /* the access-token row as last read (sealed, hex) */
   char            *token_created;
 };
@@ -113,6 +123,19 @@ static const char sql_insert_server_key[] =
   "INSERT INTO server_keys (name, secret) VALUES ($1, decode($2, 'hex')) "
   "RETURNING created_at::text";
 
+/* The value as bytes: the sealed one behind "sealed:", or the plain text. */
+#define WEBHOOK_SECRET_BYTES \
+  "CASE WHEN secret LIKE '" EVA_KEY_STORE_SEALED_PREFIX "%' THEN decode(substr(secret, 8), 'hex')" \
+  " ELSE convert_to(secret, 'UTF8') END"
+static const char sql_select_webhook_secrets[] =
+  "SELECT id::text, encode(" WEBHOOK_SECRET_BYTES ", 'hex'), created_at::text,"
+  " secret NOT LIKE '" EVA_KEY_STORE_SEALED_PREFIX "%' FROM webhook_endpoints "
+  "ORDER BY id FOR UPDATE";
+static const char sql_update_webhook_secret[] =
+  "UPDATE webhook_endpoints SET secret = '" EVA_KEY_STORE_SEALED_PREFIX "' || $2 "
+  "WHERE id = $1::uuid AND sha256(" WEBHOOK_SECRET_BYTES ") = decode($3, 'hex') "
+  "RETURNING created_at::text";
+
 static const char sql_select_token_key[] =
   "SELECT encode(secret, 'hex'), created_at::text FROM server_keys "
   "WHERE name = '" TOKEN_KEY_NAME "'";
@@ -122,6 +145,8 @@ static const KeyTable key_tables[] = {
     EVA_KEYS_LABEL_SERVER_PREFIX, EVA_TOKEN_KEY_BYTES },
   { "signing_keys", sql_select_signing_keys, sql_update_signing_key,
     EVA_KEYS_LABEL_SIGNING_PREFIX, SIGNING_SECRET_BYTES },
+  { "webhook_endpoints", sql_select_webhook_secrets, sql_update_webhook_secret,
+    EVA_KEYS_LABEL_WEBHOOK_PREFIX, 0, TRUE },
 };
 
 /* ------------------------------------------------------------------ */
@@ -147,7 +172,7 @@ token_key_free (gpointer data)
 static void
 key_row_free (KeyRow *row)
 {
-  wipe_free (row->secret, row->table->secret_len);
+  wipe_free (row->secret, row->secret_len);
   wipe_free (row->stored, row->stored_len);
   g_free (row->name);
   g_free (row->label);
@@ -209,6 +234,20 @@ read_rows (EvaDbConn  *conn,
           row->created = g_strdup (PQgetvalue (result, i, 2));
           g_ptr_array_add (rows, row);
 
+          if (table->secret_len == 0)
+            {
+              /* Any length: the plain secret's, or the sealed one's. */
+              row->plain = g_str_equal (PQgetvalue (result, i, 3), "t");
+              if (row->plain)
+                row->secret_len = row->stored_len;
+              else if (row->stored_len > EVA_SEALED_OVERHEAD &&
+                       eva_keys_sealed_key_id (row->stored, row->stored_len, row->key_id))
+                row->secret_len = row->stored_len - EVA_SEALED_OVERHEAD;
+              /* else opening it fails with the reason (organizers' rows only) */
+              continue;
+            }
+
+          row->secret_len = table->secret_len;
           if (row->stored_len == table->secret_len)
             row->plain = TRUE;
           else if (!eva_keys_sealed_key_id (row->stored, row->stored_len, row->key_id))
@@ -247,7 +286,7 @@ write_row (EvaDbConn           *conn,
            const guint8        *secret,
            GError             **error)
 {
-  g_autoptr(GBytes) sealed = eva_keys_seal (key, row->label, secret, row->table->secret_len);
+  g_autoptr(GBytes) sealed = eva_keys_seal (key, row->label, secret, row->secret_len);
   g_autoptr(PGresult) result = NULL;
   g_autofree char *sealed_hex = NULL;
   guint8 digest[crypto_hash_sha256_BYTES];
@@ -335,8 +374,10 @@ set_master (EvaKeyStore  *store,
             EvaMasterKey *key,
             int           which)
 {
-  g_clear_pointer (&store->master, eva_master_key_free);
-  store->master = key;
+  /* Other threads may be opening a secret with the one in use. */
+  if (store->master != NULL)
+    g_ptr_array_add (store->old_masters, store->master);
+  g_atomic_pointer_set (&store->master, key);
   store->master_file = which;
 }
 
@@ -359,7 +400,8 @@ find_master (EvaKeyStore  *store,
     {
       KeyRow *row = g_ptr_array_index (rows, i);
 
-      if (row->plain)
+      /* An organizer's secret sealed with another key only fails itself. */
+      if (row->plain || row->table->organizers)
         continue;
       if (needed == NULL)
         needed = row->key_id;
@@ -462,6 +504,7 @@ begin_key_rows (EvaKeyStore  *store,
 {
   g_autoptr(PGresult) locked = eva_db_exec (conn, sql_lock, 0, NULL, error);
   guint sealed_now = 0;
+  guint unopened = 0;
 
   if (locked == NULL)
     return FALSE;
@@ -474,10 +517,10 @@ begin_key_rows (EvaKeyStore  *store,
     {
       KeyRow *row = g_ptr_array_index (rows, i);
 
-      row->secret = g_malloc (row->table->secret_len);
+      row->secret = g_malloc (MAX (row->secret_len, 1));
       if (row->plain)
         {
-          memcpy (row->secret, row->stored, row->table->secret_len);
+          memcpy (row->secret, row->stored, row->secret_len);
           /* Without a master key (only when rotating) the rotation seals it. */
           if (store->master == NULL)
             continue;
@@ -485,14 +528,33 @@ begin_key_rows (EvaKeyStore  *store,
             return FALSE;
           sealed_now++;
         }
+      else if (store->master == NULL && row->table->organizers)
+        {
+          /* Nothing of the server's is sealed yet (only when rotating). */
+          g_set_error (error, EVA_KEYS_ERROR, EVA_KEYS_ERROR_NO_KEY,
+                       "the secret %s is sealed, but no master key was found", row->label);
+          return FALSE;
+        }
       else if (!eva_keys_open (store->master, row->label, row->stored, row->stored_len,
-                               row->secret, row->table->secret_len, error))
-        return FALSE;
+                               row->secret, row->secret_len, error))
+        {
+          if (!row->table->organizers)
+            return FALSE;
+          /* Its deliveries say so; a rotation refuses to leave it behind. */
+          g_warning ("%s; its deliveries fail until it is replaced", (*error)->message);
+          g_clear_error (error);
+          wipe_free (row->secret, MAX (row->secret_len, 1));
+          row->secret = NULL;
+          unopened++;
+        }
     }
 
   if (sealed_now > 0)
     g_message ("sealed %u key row(s) that were stored in plain text with master key %s",
                sealed_now, eva_master_key_get_id (store->master));
+  if (unopened > 0)
+    g_warning ("%u webhook endpoint secret(s) do not open with master key %s",
+               unopened, eva_master_key_get_id (store->master));
   return TRUE;
 }
 
@@ -539,6 +601,7 @@ ensure_token_row (EvaKeyStore  *store,
   row->table = &key_tables[0];
   row->name = g_strdup (TOKEN_KEY_NAME);
   row->label = g_strdup (EVA_KEYS_LABEL_ACCESS_TOKEN);
+  row->secret_len = EVA_TOKEN_KEY_BYTES;
   row->secret = g_malloc (EVA_TOKEN_KEY_BYTES);
   randombytes_buf (row->secret, EVA_TOKEN_KEY_BYTES);
   g_ptr_array_add (rows, row);
@@ -595,6 +658,7 @@ eva_key_store_new (const EvaConfig *config)
   store->config = config;
   store->master_file = -1;
   store->retired = g_ptr_array_new_with_free_func (token_key_free);
+  store->old_masters = g_ptr_array_new_with_free_func ((GDestroyNotify) eva_master_key_free);
   return store;
 }
 
@@ -607,6 +671,7 @@ eva_key_store_free (EvaKeyStore *store)
   g_clear_pointer (&store->master, eva_master_key_free);
   token_key_free (store->token_key);
   g_ptr_array_unref (store->retired);
+  g_ptr_array_unref (store->old_masters);
   g_free (store->token_hex);
   g_free (store->token_created);
   g_free (store);
@@ -800,6 +865,16 @@ eva_key_store_rotate_master_key (EvaKeyStore            *store,
     {
       KeyRow *row = g_ptr_array_index (rows, i);
 
+      if (row->secret == NULL)
+        {
+          g_set_error (error, EVA_KEYS_ERROR, EVA_KEYS_ERROR_DAMAGED,
+                       "the secret %s does not open with master key %s, so it cannot be "
+                       "sealed with the new one: delete that webhook endpoint (or restore "
+                       "it) and rotate again", row->label,
+                       eva_master_key_get_id (store->master));
+          ok = FALSE;
+          break;
+        }
       ok = write_row (conn, row->table->sql_update, row, new_key, row->secret, error);
     }
 
@@ -895,7 +970,7 @@ make_signing_key (EvaKeyStore  *store,
   crypto_sign_keypair (public_key, secret);
   eva_ticket_key_id_from_public_key (public_key, key_id);
   label = g_strconcat (EVA_KEYS_LABEL_SIGNING_PREFIX, key_id, NULL);
-  sealed = eva_keys_seal (store->master, label, secret, sizeof secret);
+  sealed = eva_keys_seal (g_atomic_pointer_get (&store->master), label, secret, sizeof secret);
   sodium_memzero (secret, sizeof secret);
   data = g_bytes_get_data (sealed, &len);
   sealed_hex = to_hex (data, len);
@@ -918,6 +993,7 @@ eva_key_store_ticket_key (EvaKeyStore  *store,
   g_autofree char *label = NULL;
   g_autofree guint8 *sealed = NULL;
   gsize sealed_len = 0;
+  const EvaMasterKey *master;
 
   g_return_val_if_fail (store != NULL && store->master != NULL, FALSE);
 
@@ -954,7 +1030,8 @@ eva_key_store_ticket_key (EvaKeyStore  *store,
   g_strlcpy (key_id, PQgetvalue (r, 0, 0), EVA_TICKET_KEY_ID_LEN + 1);
   label = g_strconcat (EVA_KEYS_LABEL_SIGNING_PREFIX, key_id, NULL);
   sealed = from_hex (PQgetvalue (r, 0, 1), &sealed_len);
-  return eva_keys_open (store->master, label, sealed, sealed_len, secret,
+  master = g_atomic_pointer_get (&store->master);
+  return eva_keys_open (master, label, sealed, sealed_len, secret,
                         crypto_sign_SECRETKEYBYTES, error);
 }
 
@@ -980,4 +1057,95 @@ eva_key_store_rotate_ticket_key (EvaKeyStore  *store,
       return FALSE;
     }
   return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Webhook endpoint secrets                                           */
+/* ------------------------------------------------------------------ */
+
+static EvaKeyStore *running_store;   /* atomic */
+
+void
+eva_key_store_set_running (EvaKeyStore *store)
+{
+  g_atomic_pointer_set (&running_store, store);
+}
+
+EvaKeyStore *
+eva_key_store_get_running (void)
+{
+  return g_atomic_pointer_get (&running_store);
+}
+
+void
+eva_key_store_secret_free (EvaSecretText *secret)
+{
+  if (secret != NULL)
+    wipe_free (secret, strlen (secret));
+}
+
+char *
+eva_key_store_seal_webhook_secret (EvaKeyStore *store,
+                                   const char  *endpoint_id,
+                                   const char  *secret)
+{
+  g_autofree char *label = NULL;
+  g_autofree char *hex = NULL;
+  g_autoptr(GBytes) sealed = NULL;
+  const guint8 *data;
+  gsize len;
+
+  g_return_val_if_fail (store != NULL && store->master != NULL, NULL);
+  g_return_val_if_fail (endpoint_id != NULL && secret != NULL, NULL);
+
+  label = g_strconcat (EVA_KEYS_LABEL_WEBHOOK_PREFIX, endpoint_id, NULL);
+  sealed = eva_keys_seal (g_atomic_pointer_get (&store->master), label,
+                          (const guint8 *) secret, strlen (secret));
+  data = g_bytes_get_data (sealed, &len);
+  hex = to_hex (data, len);
+  return g_strconcat (EVA_KEY_STORE_SEALED_PREFIX, hex, NULL);
+}
+
+char *
+eva_key_store_open_webhook_secret (EvaKeyStore  *store,
+                                   const char   *endpoint_id,
+                                   const char   *stored,
+                                   GError      **error)
+{
+  g_autofree char *label = NULL;
+  g_autofree char *hex = NULL;
+  g_autofree guint8 *sealed = NULL;
+  const EvaMasterKey *master = store != NULL ? g_atomic_pointer_get (&store->master) : NULL;
+  gsize sealed_len = 0;
+  gsize len;
+  char *secret;
+
+  g_return_val_if_fail (endpoint_id != NULL && stored != NULL, NULL);
+
+  label = g_strconcat (EVA_KEYS_LABEL_WEBHOOK_PREFIX, endpoint_id, NULL);
+  /* Stored before sealing existed: the next start seals it. */
+  if (!g_str_has_prefix (stored, EVA_KEY_STORE_SEALED_PREFIX))
+    return g_strdup (stored);
+  if (master == NULL)
+    {
+      g_set_error (error, EVA_KEYS_ERROR, EVA_KEYS_ERROR_NO_KEY,
+                   "the secret %s is sealed, and this process has no master key", label);
+      return NULL;
+    }
+
+  hex = g_strdup (stored + strlen (EVA_KEY_STORE_SEALED_PREFIX));
+  sealed = from_hex (hex, &sealed_len);
+  len = sealed_len > EVA_SEALED_OVERHEAD ? sealed_len - EVA_SEALED_OVERHEAD : 0;
+  secret = g_malloc0 (len + 1);
+  if (len == 0 ||
+      !eva_keys_open (master, label, sealed, sealed_len, (guint8 *) secret, len, error) ||
+      memchr (secret, '\0', len) != NULL)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, EVA_KEYS_ERROR, EVA_KEYS_ERROR_DAMAGED,
+                     "the secret %s is damaged", label);
+      wipe_free (secret, len + 1);
+      return NULL;
+    }
+  return secret;
 }

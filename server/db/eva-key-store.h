@@ -82,4 +82,31 @@ gboolean      eva_key_store_rotate_ticket_key  (EvaKeyStore            *store,
                                                 char                    key_id[EVA_TICKET_KEY_ID_LEN + 1],
                                                 GError                **error);
 
+/* The running server's store, for what issues tickets and sends webhooks
+ * (NULL: none; tickets cannot be signed, sealed secrets not opened). */
+void          eva_key_store_set_running         (EvaKeyStore       *store);
+EvaKeyStore  *eva_key_store_get_running         (void);
+
+/* Webhook endpoints' signing secrets, in webhook_endpoints.secret: the
+ * prefix and the sealed value in hex, bound to the endpoint's id. */
+#define EVA_KEY_STORE_SEALED_PREFIX "sealed:"
+
+/* A secret as text, wiped when freed (g_autoptr (EvaSecretText)). */
+typedef char EvaSecretText;
+void          eva_key_store_secret_free         (EvaSecretText     *secret);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvaSecretText, eva_key_store_secret_free)
+
+/* The value to store for @secret of the endpoint @endpoint_id. */
+char         *eva_key_store_seal_webhook_secret (EvaKeyStore       *store,
+                                                 const char        *endpoint_id,
+                                                 const char        *secret);
+/* The secret behind @stored (a value without the prefix was stored
+ * before sealing existed and is returned as it is); NULL with @error
+ * when it does not open. Wipe it after use. Any thread, but not while a
+ * rotation runs in this process. */
+char         *eva_key_store_open_webhook_secret (EvaKeyStore       *store,
+                                                 const char        *endpoint_id,
+                                                 const char        *stored,
+                                                 GError           **error);
+
 G_END_DECLS

@@ -21,6 +21,7 @@
 
 #include "eva-common.h"
 #include "db/eva-db.h"
+#include "db/eva-key-store.h"
 #include "db/eva-queue.h"
 #include "jobs/eva-webhook-worker.h"
 #include "mail/eva-outbox.h"
@@ -177,6 +178,7 @@ process_one (EvaDbConn  *conn,
   g_autofree char *lease = g_strdup_printf ("%u", owner->timeout_ms + 60000);
   g_autofree char *status = NULL;
   g_autofree char *delay = NULL;
+  g_autoptr(EvaSecretText) secret = NULL;
   const char *id, *attempts;
 
   claimed = eva_db_exec (conn, sql_claim, 1, (const char *[]) { lease }, claim_error);
@@ -187,11 +189,22 @@ process_one (EvaDbConn  *conn,
 
   id = PQgetvalue (claimed, 0, COL_ID);
   attempts = PQgetvalue (claimed, 0, COL_ATTEMPTS);
-
-  if (eva_webhook_post (PQgetvalue (claimed, 0, COL_URL), PQgetvalue (claimed, 0, COL_SECRET),
-                        PQgetvalue (claimed, 0, COL_EVENT), PQgetvalue (claimed, 0, COL_TYPE),
-                        PQgetvalue (claimed, 0, COL_BODY), owner->allow_private,
-                        owner->timeout_ms, &result))
+  /* Sealed with the master key; one that does not open is an attempt
+   * that failed (a server with the right key may send it). */
+  secret = eva_key_store_open_webhook_secret (eva_key_store_get_running (),
+                                              PQgetvalue (claimed, 0, COL_ENDPOINT),
+                                              PQgetvalue (claimed, 0, COL_SECRET), &error);
+  if (secret == NULL)
+    {
+      eva_webhook_result_clear (&result);
+      result.error = g_strdup_printf ("the endpoint's signing secret cannot be opened: %s",
+                                      error->message);
+      g_clear_error (&error);
+    }
+  else if (eva_webhook_post (PQgetvalue (claimed, 0, COL_URL), secret,
+                             PQgetvalue (claimed, 0, COL_EVENT), PQgetvalue (claimed, 0, COL_TYPE),
+                             PQgetvalue (claimed, 0, COL_BODY), owner->allow_private,
+                             owner->timeout_ms, &result))
     {
       status = g_strdup_printf ("%u", result.status);
       marked = mark (w, sql_delivered, &error, id, attempts, status, result.excerpt);

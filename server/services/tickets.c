@@ -20,14 +20,6 @@
 #include "eva-common.h"
 #include "services/tickets.h"
 
-static EvaKeyStore *key_store;   /* atomic */
-
-void
-eva_tickets_set_key_store (EvaKeyStore *store)
-{
-  g_atomic_pointer_set (&key_store, store);
-}
-
 /* The units of a confirmed booking that have no valid ticket. */
 static const char sql_missing[] =
   "SELECT i.id, i.ticket_type_id, b.event_id, s.seq"
@@ -52,7 +44,7 @@ eva_tickets_issue (EvaDbConn   *conn,
                    const char  *booking_id,
                    GError     **error)
 {
-  EvaKeyStore *store = g_atomic_pointer_get (&key_store);
+  EvaKeyStore *store = eva_key_store_get_running ();
   g_autoptr(PGresult) missing = eva_db_query (conn, sql_missing, error, booking_id);
   guint8 secret[crypto_sign_SECRETKEYBYTES];
   EvaTicketCode code = { .version = EVA_TICKET_CODE_VERSION };

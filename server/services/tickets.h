@@ -11,9 +11,6 @@
 
 G_BEGIN_DECLS
 
-/* The running server's key store (NULL: none, tickets cannot be signed). */
-void     eva_tickets_set_key_store (EvaKeyStore  *store);
-
 /* Issues the tickets of a confirmed booking that it does not have yet,
  * one per unit of each item, each with a code signed by the active
  * signing key (docs/ticket-codes.md). In the caller's transaction; calling

@@ -310,6 +310,71 @@ assert_key_absent (const guint8 *stored,
       }
 }
 
+/* Opens a webhook endpoint's stored secret with python3-nacl, from the
+ * documented form alone: "sealed:", then 0x01 | master key id | nonce |
+ * XChaCha20-Poly1305 ciphertext + tag in hex, the associated data being
+ * the 9 header bytes and "webhook_endpoints/<id>". NULL if it does not
+ * open. */
+static char *
+open_webhook_secret (PGconn     *pg,
+                     const char *endpoint_id,
+                     const char *master_hex)
+{
+  static const char script[] =
+    "import sys, nacl.bindings as b\n"
+    "key, label, value = sys.argv[1], sys.argv[2], sys.argv[3]\n"
+    "assert value.startswith('sealed:')\n"
+    "s = bytes.fromhex(value[7:])\n"
+    "assert s[0] == 1\n"
+    "try:\n"
+    "    m = b.crypto_aead_xchacha20poly1305_ietf_decrypt(s[33:], s[:9] + label.encode(),"
+    " s[9:33], bytes.fromhex(key))\n"
+    "except Exception:\n"
+    "    sys.exit(3)\n"
+    "sys.stdout.write(m.decode())\n";
+  g_autofree char *value = eva_test_sql (pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid",
+                                         endpoint_id, NULL);
+  g_autofree char *label = g_strconcat ("webhook_endpoints/", endpoint_id, NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { eva_test_python (), "-c", script, master_hex, label, value, NULL };
+  int status = 0;
+
+  g_assert_nonnull (value);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 3);
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+/* The last error of the delivery of @event to @endpoint, once it has one. */
+static char *
+delivery_error (PGconn     *pg,
+                const char *endpoint,
+                const char *event)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      char *error = eva_test_sql (pg, "SELECT last_error FROM webhook_deliveries "
+                                      "WHERE endpoint_id = $1::uuid AND event_id = $2::uuid",
+                                  endpoint, event, NULL);
+
+      if (error != NULL && *error != '\0')
+        return error;
+      g_free (error);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Tests                                                              */
 /* ------------------------------------------------------------------ */
@@ -698,6 +763,131 @@ test_tampered_row (void)
   remove_tmp_dir (tmp);
 }
 
+/* Webhook endpoints' signing secrets are sealed too, bound to their
+ * endpoint: made sealed by the API, sealed at start when stored plain
+ * before, moved to another endpoint they do not open there (its
+ * deliveries fail, the server starts), and a master key rotation re-seals
+ * them, refusing to run while one does not open. */
+static void
+test_webhook_secrets (void)
+{
+  g_autofree char *db = eva_test_db_create ();
+  g_autofree char *tmp = make_tmp_dir ();
+  g_autofree char *data = g_build_filename (tmp, "data", NULL);
+  g_autofree char *dir_env = env_entry ("EVERATO_DATA_DIR", data);
+  g_autofree char *key_env = env_entry ("EVERATO_MASTER_KEY", EVA_TEST_MASTER_KEY);
+  const char *env[] = { dir_env, key_env, "EVERATO_WEBHOOK_ALLOW_PRIVATE=1",
+                        "EVERATO_WEBHOOK_POLL_MS=50", "EVERATO_WEBHOOK_RETRY_BASE_MS=60000",
+                        "EVERATO_WEBHOOK_TIMEOUT_MS=2000", NULL };
+  static const char legacy_secret[] = "whsec_stored-in-plain-text-before-sealing-existed";
+  g_autofree char *id = key_id (EVA_TEST_MASTER_KEY);
+  g_autofree char *token = NULL;
+  g_autofree char *made = NULL;
+  g_autofree char *secret = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *legacy = NULL;
+  g_autofree char *moved = NULL;
+  g_autofree char *opened = NULL;
+  g_autofree char *event = NULL;
+  g_autofree char *error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *new_id = NULL;
+  g_autofree char *prefix = NULL;
+  g_autoptr(EvaTestResponse) resp = NULL;
+  EvaTestServer *server;
+  PGconn *pg;
+
+  server = eva_test_server_start_on (db, env);
+  create_staff (server, "hooks@example.test");
+  token = sign_in (server, "hooks@example.test", NULL);
+  resp = eva_test_call (server, "POST", "/api/v1/admin/webhooks", token,
+                        "{\"url\":\"http://127.0.0.1:9/made\",\"events\":[\"event.published\"]}");
+  eva_test_assert_status (resp, 201);
+  made = g_strdup (eva_test_json_string (resp->json, "id"));
+  secret = g_strdup (eva_test_json_string (resp->json, "secret"));
+
+  /* Sealed with the master key, in the documented form, the secret in
+   * no spelling. */
+  prefix = g_strconcat ("sealed:01", id, NULL);
+  stored = eva_test_sql (server->pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid",
+                         made, NULL);
+  g_assert_true (g_str_has_prefix (stored, prefix));
+  g_assert_false (contains (stored, secret + strlen ("whsec_")));
+  opened = open_webhook_secret (server->pg, made, EVA_TEST_MASTER_KEY);
+  g_assert_cmpstr (opened, ==, secret);
+  g_clear_pointer (&opened, g_free);
+
+  /* One stored in plain text before sealing existed, and a copy of the
+   * first one's sealed value on another endpoint. */
+  legacy = eva_test_sql (server->pg, "INSERT INTO webhook_endpoints (url, events, secret)"
+                         " VALUES ('http://127.0.0.1:9/legacy', '{event.published}', $1)"
+                         " RETURNING id", legacy_secret, NULL);
+  moved = eva_test_sql (server->pg, "INSERT INTO webhook_endpoints (url, events, secret)"
+                        " SELECT 'http://127.0.0.1:9/moved', events, secret FROM webhook_endpoints"
+                        " WHERE id = $1::uuid RETURNING id", made, NULL);
+  stop_server (server);
+
+  server = eva_test_server_start_on (db, env);
+  g_assert_true (log_says (server, "sealed 1 key row(s)"));
+  g_assert_true (log_says (server, moved));
+  g_clear_pointer (&stored, g_free);
+  stored = eva_test_sql (server->pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid",
+                         legacy, NULL);
+  g_assert_true (g_str_has_prefix (stored, prefix));
+  opened = open_webhook_secret (server->pg, legacy, EVA_TEST_MASTER_KEY);
+  g_assert_cmpstr (opened, ==, legacy_secret);
+  g_clear_pointer (&opened, g_free);
+  g_assert_null (open_webhook_secret (server->pg, moved, EVA_TEST_MASTER_KEY));
+
+  /* Each is delivered with its own secret; the moved one fails to open. */
+  event = eva_test_sql (server->pg, "SELECT eva_webhook_emit('event.published', '{\"event\":null}'::jsonb)",
+                        NULL);
+  error = delivery_error (server->pg, moved, event);
+  g_test_message ("moved: %s", error);
+  g_assert_true (contains (error, "signing secret cannot be opened"));
+  g_clear_pointer (&error, g_free);
+  error = delivery_error (server->pg, made, event);
+  g_test_message ("made: %s", error);
+  g_assert_false (contains (error, "secret"));
+  g_clear_pointer (&error, g_free);
+  error = delivery_error (server->pg, legacy, event);
+  g_assert_false (contains (error, "secret"));
+  stop_server (server);
+
+  /* A rotation does not leave a secret it cannot re-seal behind. */
+  pg = eva_test_db_connect (db);
+  g_assert_cmpint (run_command (db, data, EVA_TEST_MASTER_KEY, &out, &err, "rotate-master-key"), !=, 0);
+  g_test_message ("rotate said: %s", err);
+  g_assert_true (contains (err, moved));
+  g_assert_true (contains (err, "cannot be sealed with the new one"));
+  g_clear_pointer (&stored, g_free);
+  stored = eva_test_sql (pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid", made, NULL);
+  g_assert_true (g_str_has_prefix (stored, prefix));
+
+  g_free (eva_test_sql (pg, "DELETE FROM webhook_endpoints WHERE id = $1::uuid", moved, NULL));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_command (db, data, EVA_TEST_MASTER_KEY, &out, &err, "rotate-master-key"), ==, 0);
+  g_strstrip (out);
+  new_id = key_id (out);
+  g_clear_pointer (&prefix, g_free);
+  prefix = g_strconcat ("sealed:01", new_id, NULL);
+  g_clear_pointer (&stored, g_free);
+  stored = eva_test_sql (pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid", made, NULL);
+  g_assert_true (g_str_has_prefix (stored, prefix));
+  g_assert_null (open_webhook_secret (pg, made, EVA_TEST_MASTER_KEY));
+  opened = open_webhook_secret (pg, made, out);
+  g_assert_cmpstr (opened, ==, secret);
+  g_clear_pointer (&opened, g_free);
+  opened = open_webhook_secret (pg, legacy, out);
+  g_assert_cmpstr (opened, ==, legacy_secret);
+
+  PQfinish (pg);
+  eva_test_db_drop (db);
+  remove_tmp_dir (tmp);
+}
+
 /* rotate-master-key with the key file: every key keeps working, the old
  * master key opens nothing any more, and a rotation that stopped between
  * its commit and its renames is finished at the next start. */
@@ -938,6 +1128,7 @@ main (int   argc,
   g_test_add_func ("/keys/rotate-master-key-file", test_rotate_master_key_file);
   g_test_add_func ("/keys/rotate-master-key-env", test_rotate_master_key_env);
   g_test_add_func ("/keys/rotate-token-key", test_rotate_token_key);
+  g_test_add_func ("/keys/webhook-secrets", test_webhook_secrets);
   g_test_add_func ("/keys/bad-configuration", test_bad_configuration);
 
   return g_test_run ();

@@ -193,6 +193,7 @@ register_endpoint (const char *events)
   g_autofree char *body = g_strdup_printf ("{\"url\":\"%s\",\"events\":%s,\"description\":\"CRM\"}",
                                            url, events);
   g_autoptr(EvaTestResponse) r = call ("POST", "/api/v1/admin/webhooks", body);
+  g_autofree char *stored = NULL;
   const char *secret;
 
   eva_test_assert_status (r, 201);
@@ -200,6 +201,11 @@ register_endpoint (const char *events)
   g_assert_true (g_str_has_prefix (secret, "whsec_"));
   g_assert_cmpuint (strlen (secret), >=, 40);
   add_secret (secret);
+  /* Stored sealed with the master key (test-keys.c opens it), never as it is. */
+  stored = eva_test_sql (server->pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid",
+                         eva_test_json_string (r->json, "id"), NULL);
+  g_assert_true (g_str_has_prefix (stored, "sealed:01"));
+  g_assert_null (strstr (stored, secret + strlen ("whsec_")));
   return g_strdup (eva_test_json_string (r->json, "id"));
 }
 
