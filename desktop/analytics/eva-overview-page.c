@@ -329,7 +329,9 @@ fill_lists (EvaOverviewPage *self)
       gint64 uses = json_object_get_int_member_with_default (c, "uses", 0);
       g_autofree char *money = eva_analytics_format_money (json_object_get_int_member_with_default (c, "discount", 0),
                                                            currency (self));
-      g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Used once", "Used %'" G_GINT64_FORMAT " times", uses), uses);
+      g_autofree char *count = eva_analytics_format_count (uses);
+      /* Translators: %s is a number of uses, with the locale's digit grouping */
+      g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Used once", "Used %s times", uses), count);
       g_autofree char *value = g_strdup_printf (_("−%s"), money);
 
       add_row (self->coupons_list, json_object_get_string_member_with_default (c, "code", ""), subtitle, value);
@@ -342,8 +344,10 @@ fill_lists (EvaOverviewPage *self)
       gint64 n = json_object_get_int_member_with_default (m, "bookings", 0);
       g_autofree char *total = eva_analytics_format_money (json_object_get_int_member_with_default (m, "total", 0), currency (self));
       g_autofree char *paid = eva_analytics_format_money (json_object_get_int_member_with_default (m, "paid", 0), currency (self));
-      g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'" G_GINT64_FORMAT " booking, %s paid",
-                                                                "%'" G_GINT64_FORMAT " bookings, %s paid", n), n, paid);
+      g_autofree char *count = eva_analytics_format_count (n);
+      /* Translators: the first %s is a number of bookings, the second an amount of money */
+      g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s booking, %s paid",
+                                                                "%s bookings, %s paid", n), count, paid);
 
       add_row (self->methods_list, method_label (json_object_get_string_member_with_default (m, "method", "")),
                subtitle, total);

@@ -483,7 +483,7 @@ eva_checkin_list_dialog_validate (EvaCheckinListDialog *self)
     }
   else if (!eva_validate_text (name, -1, LIST_NAME_MAX, EVA_TEXT_SINGLE_LINE, &reason))
     {
-      eva_row_set_error (GTK_WIDGET (self->name_row), reason != NULL ? reason : _("is not valid"));
+      eva_row_set_error (GTK_WIDGET (self->name_row), eva_reason_label (reason));
       ok = FALSE;
     }
   else

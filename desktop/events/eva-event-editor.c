@@ -243,19 +243,6 @@ set_busy (EvaEventEditor *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
-/* Text rules, as the server words them. */
-static const char *
-check_text (const char   *text,
-            guint         max_chars,
-            EvaTextFlags  flags)
-{
-  const char *reason = NULL;
-
-  if (eva_validate_text (text, -1, max_chars, flags, &reason))
-    return NULL;
-  return reason != NULL ? reason : _("is not valid");
-}
-
 /* Whether what is typed into @spin is a whole number from @min to @max.
  * The text, not the value: the spin button takes a number only on Enter
  * or when it loses the focus, and then quietly clamps it into range. */
@@ -720,7 +707,7 @@ eva_event_editor_validate (EvaEventEditor *self)
     eva_row_set_error (GTK_WIDGET (row), _m); if (_m != NULL) ok = FALSE; } G_STMT_END
 
   title = entry_text (self->title_row);
-  problem = check_text (title, TITLE_MAX, EVA_TEXT_SINGLE_LINE);
+  problem = eva_check_text (title, TITLE_MAX, EVA_TEXT_SINGLE_LINE);
   /* "Required" is said once the user has had a go at it. */
   if (*title == '\0')
     {
@@ -738,11 +725,11 @@ eva_event_editor_validate (EvaEventEditor *self)
   MARK (self->slug_row, problem);
 
   description = description_text (self);
-  MARK (self->description_frame, check_text (description, DESCRIPTION_MAX,
+  MARK (self->description_frame, eva_check_text (description, DESCRIPTION_MAX,
                                              EVA_TEXT_ALLOW_EMPTY));
-  MARK (self->venue_row, check_text (entry_text (self->venue_row), VENUE_MAX,
+  MARK (self->venue_row, eva_check_text (entry_text (self->venue_row), VENUE_MAX,
                                      EVA_TEXT_SINGLE_LINE | EVA_TEXT_ALLOW_EMPTY));
-  MARK (self->address_row, check_text (entry_text (self->address_row), ADDRESS_MAX,
+  MARK (self->address_row, eva_check_text (entry_text (self->address_row), ADDRESS_MAX,
                                        EVA_TEXT_ALLOW_EMPTY));
 
   MARK (self->timezone_row, selected_zone (self) != NULL && eva_timezone_is_valid (selected_zone (self))
@@ -770,7 +757,7 @@ eva_event_editor_validate (EvaEventEditor *self)
     g_autofree char *details = view_text (self->transfer_details_view);
 
     MARK (self->card_row, methods[0] == NULL ? _("Offer at least one way to pay") : NULL);
-    MARK (self->transfer_details_frame, check_text (details, TRANSFER_DETAILS_MAX, EVA_TEXT_ALLOW_EMPTY));
+    MARK (self->transfer_details_frame, eva_check_text (details, TRANSFER_DETAILS_MAX, EVA_TEXT_ALLOW_EMPTY));
     MARK (self->transfer_days_row,
           spin_text_in_range (self->transfer_days_spin, TRANSFER_DAYS_MIN, TRANSFER_DAYS_MAX)
           ? NULL : _("Must be a whole number from 1 to 60"));

@@ -75,18 +75,6 @@ event_currency (EvaTicketTypeDialog *self)
   return currency != NULL && eva_currency_lookup (currency) != NULL ? currency : NULL;
 }
 
-static const char *
-check_text (const char   *text,
-            guint         max_chars,
-            EvaTextFlags  flags)
-{
-  const char *reason = NULL;
-
-  if (eva_validate_text (text, -1, max_chars, flags, &reason))
-    return NULL;
-  return reason != NULL ? reason : _("is not valid");
-}
-
 /* Parses the price row; FALSE with a message when it cannot be sent. */
 static gboolean
 parse_price (EvaTicketTypeDialog  *self,
@@ -419,8 +407,8 @@ eva_ticket_type_dialog_validate (EvaTicketTypeDialog *self)
   if (*name == '\0')
     ok = FALSE;
   else
-    MARK (self->name_row, check_text (name, TICKET_TYPE_NAME_MAX, EVA_TEXT_SINGLE_LINE));
-  MARK (self->description_row, check_text (gtk_editable_get_text (GTK_EDITABLE (self->description_row)),
+    MARK (self->name_row, eva_check_text (name, TICKET_TYPE_NAME_MAX, EVA_TEXT_SINGLE_LINE));
+  MARK (self->description_row, eva_check_text (gtk_editable_get_text (GTK_EDITABLE (self->description_row)),
                                            DESCRIPTION_MAX, EVA_TEXT_ALLOW_EMPTY));
   if (!parse_price (self, &price, &problem))
     MARK (self->price_row, problem);

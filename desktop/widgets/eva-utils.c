@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api/eva-api-client.h"
@@ -61,6 +62,62 @@ eva_report_error (GtkWidget    *widget,
 /* ------------------------------------------------------------------ */
 /* Field errors at rows                                               */
 /* ------------------------------------------------------------------ */
+
+/* What the text rules (common/eva-validate.c) and the server say of a
+ * field, in English, as the user's language says it; a reason not known
+ * here stays as it is. */
+static const char * const known_reasons[] = {
+  N_("must not be empty"),
+  N_("must be a single line"),
+  N_("must not contain control characters"),
+  N_("must be valid UTF-8"),
+  N_("is required"),
+  N_("is not valid"),
+  N_("must be a valid email address of at most 254 bytes"),
+  N_("must be at least 10 characters"),
+  N_("must be at most 1024 bytes"),
+  N_("must not be the same as the email address"),
+  N_("must not be in the future"),
+  N_("must be after from"),
+  N_("must be a whole number between 1 and 100"),
+};
+
+const char *
+eva_reason_label (const char *reason)
+{
+  guint n = 0;
+  int end = 0;
+
+  if (reason == NULL)
+    return _("is not valid");
+  for (guint i = 0; i < G_N_ELEMENTS (known_reasons); i++)
+    if (g_str_equal (reason, known_reasons[i]))
+      return _(known_reasons[i]);
+  if (sscanf (reason, "must be at most %u character%n", &n, &end) == 1 && end > 0 &&
+      (g_str_equal (reason + end, "") || g_str_equal (reason + end, "s")))
+    {
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "must be at most %u character",
+                                                            "must be at most %u characters", n), n);
+
+      return g_intern_string (text);
+    }
+  return reason;
+}
+
+/* NULL when @text keeps the server's text rules, else why not, in the
+ * user's language. */
+const char *
+eva_check_text (const char   *text,
+                guint         max_chars,
+                EvaTextFlags  flags)
+{
+  const char *reason = NULL;
+
+  if (eva_validate_text (text, -1, max_chars, flags, &reason))
+    return NULL;
+  return eva_reason_label (reason);
+}
 
 /* Marks a preferences row (or any widget) as holding a wrong value: the
  * "error" style class, the message as tooltip, and where the row has
@@ -150,7 +207,7 @@ eva_rows_set_field_errors (const GError    *error,
 
       if (row != NULL && message != NULL)
         {
-          eva_row_set_error (row, message);
+          eva_row_set_error (row, eva_reason_label (message));
           shown = TRUE;
         }
     }

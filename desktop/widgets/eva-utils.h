@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "api/eva-record.h"
+#include "eva-validate.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +28,10 @@ void         eva_report_error       (GtkWidget    *widget,
 void         eva_row_set_error      (GtkWidget    *row,
                                      const char   *message);
 gboolean     eva_row_has_error      (GtkWidget    *row);
+const char  *eva_reason_label       (const char   *reason);
+const char  *eva_check_text         (const char   *text,
+                                     guint         max_chars,
+                                     EvaTextFlags  flags);
 const char  *eva_row_get_error      (GtkWidget    *row);
 gboolean     eva_rows_set_field_errors (const GError    *error,
                                         EvaFieldRowFunc  field_row,

@@ -25,6 +25,8 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <libintl.h>
+#include <locale.h>
 
 #include "app/eva-window.h"
 #include "bookings/eva-booking-dialog-private.h"
@@ -254,6 +256,84 @@ test_editor_inline_rules (void)
   g_assert_true (eva_event_editor_validate (editor));
 
   g_assert_finalize_object (editor);
+}
+
+/* The text rules' reasons (common/eva-validate.c, and the server's field
+ * errors) are shown in the user's language: a catalog made here with
+ * msgfmt, read as German. Reasons not known stay as they are. */
+static void
+test_reason_labels (void)
+{
+  static const char catalog[] =
+    "msgid \"\"\n"
+    "msgstr \"\"\n"
+    "\"Content-Type: text/plain; charset=UTF-8\\n\"\n"
+    "\"Plural-Forms: nplurals=2; plural=(n != 1);\\n\"\n\n"
+    "msgid \"must not be empty\"\n"
+    "msgstr \"darf nicht leer sein\"\n\n"
+    "msgid \"must be at most %u character\"\n"
+    "msgid_plural \"must be at most %u characters\"\n"
+    "msgstr[0] \"darf höchstens %u Zeichen haben\"\n"
+    "msgstr[1] \"darf höchstens %u Zeichen lang sein\"\n";
+  g_autofree char *dir = g_dir_make_tmp ("everato-po-XXXXXX", NULL);
+  g_autofree char *po = g_build_filename (dir, "de.po", NULL);
+  g_autofree char *mo_dir = g_build_filename (dir, "de", "LC_MESSAGES", NULL);
+  g_autofree char *mo = g_build_filename (mo_dir, GETTEXT_PACKAGE ".mo", NULL);
+  g_autofree char *old_dir = g_strdup (bindtextdomain (GETTEXT_PACKAGE, NULL));
+  g_autofree char *old_locale = g_strdup (setlocale (LC_MESSAGES, NULL));
+  g_autofree char *old_language = g_strdup (g_getenv ("LANGUAGE"));
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "msgfmt", "-o", mo, po, NULL };
+  int status = 0;
+
+  /* English: the reasons themselves, one and many. */
+  g_assert_cmpstr (eva_reason_label ("must not be empty"), ==, "must not be empty");
+  g_assert_cmpstr (eva_reason_label ("must be at most 1 character"), ==, "must be at most 1 character");
+  g_assert_cmpstr (eva_reason_label ("must be at most 200 characters"), ==, "must be at most 200 characters");
+  g_assert_cmpstr (eva_reason_label (NULL), ==, "is not valid");
+  g_assert_null (eva_check_text ("Spring Concert", 200, EVA_TEXT_SINGLE_LINE));
+
+  g_assert_cmpint (g_mkdir_with_parents (mo_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (po, catalog, -1, NULL));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  g_assert_nonnull (setlocale (LC_MESSAGES, "C.UTF-8"));
+  g_setenv ("LANGUAGE", "de", TRUE);
+  bindtextdomain (GETTEXT_PACKAGE, dir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");   /* as desktop/main.c */
+
+  g_assert_cmpstr (eva_reason_label ("must not be empty"), ==, "darf nicht leer sein");
+  g_assert_cmpstr (eva_check_text ("", 200, EVA_TEXT_SINGLE_LINE), ==, "darf nicht leer sein");
+  g_assert_cmpstr (eva_reason_label ("must be at most 1 character"), ==, "darf höchstens 1 Zeichen haben");
+  g_assert_cmpstr (eva_reason_label ("must be at most 200 characters"), ==,
+                   "darf höchstens 200 Zeichen lang sein");
+  g_assert_cmpstr (eva_check_text ("zu lang", 3, EVA_TEXT_SINGLE_LINE), ==,
+                   "darf höchstens 3 Zeichen lang sein");
+  /* Not one of them: as it came. */
+  g_assert_cmpstr (eva_reason_label ("is already taken"), ==, "is already taken");
+  g_assert_cmpstr (eva_reason_label ("must be at most 200 characters, or so"), ==,
+                   "must be at most 200 characters, or so");
+
+  bindtextdomain (GETTEXT_PACKAGE, old_dir);
+  if (old_language != NULL)
+    g_setenv ("LANGUAGE", old_language, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+  setlocale (LC_MESSAGES, old_locale);
+  g_assert_cmpstr (eva_reason_label ("must not be empty"), ==, "must not be empty");
+
+  g_remove (mo);
+  g_remove (po);
+  g_rmdir (mo_dir);
+  {
+    g_autofree char *de = g_path_get_dirname (mo_dir);
+
+    g_rmdir (de);
+  }
+  g_rmdir (dir);
 }
 
 /* The server's validation_failed details land at the rows they name. */
@@ -3069,6 +3149,7 @@ main (int   argc,
   g_test_add_func ("/widgets/editor/fills-and-sends", test_editor_fills_and_sends);
   g_test_add_func ("/widgets/editor/inline-rules", test_editor_inline_rules);
   g_test_add_func ("/widgets/editor/server-errors", test_editor_server_errors);
+  g_test_add_func ("/widgets/reason-labels", test_reason_labels);
   g_test_add_func ("/widgets/editor/tickets-per-attendee", test_editor_tickets_per_attendee);
   g_test_add_func ("/widgets/editor/payment-json", test_editor_payment_json);
   g_test_add_func ("/widgets/ticket-type/capacity", test_ticket_type_capacity);
