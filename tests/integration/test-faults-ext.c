@@ -559,6 +559,26 @@ blackhole_open (guint16 port)
   return fd;
 }
 
+/* Bound, not listening: connections to @port are refused, and no other
+ * process is given the port (eva_test_free_port() elsewhere) while the
+ * mail server is down. The receiver binds it again with SO_REUSEADDR,
+ * which Linux allows next to a socket that does not listen. */
+static int
+port_hold (guint16 port)
+{
+  struct sockaddr_in addr = { 0 };
+  int one = 1;
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  g_assert_cmpint (fd, >=, 0);
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons (port);
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  g_assert_cmpint (setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one), ==, 0);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  return fd;
+}
+
 static void
 test_smtp_outage_kill (void)
 {
@@ -566,6 +586,7 @@ test_smtp_outage_kill (void)
   guint16 port = eva_test_free_port ();
   /* The mail server hangs: connections are taken, never answered. */
   int hole = blackhole_open (port);
+  int held = -1;
   EvaTestServer *a = start_server (NULL, port, NULL);
   EvaTestServer *b = NULL;
   EvaTestServer *c = NULL;
@@ -610,6 +631,7 @@ test_smtp_outage_kill (void)
           /* Then the mail server is down altogether (refused): B's
            * attempt fails and is retried. B takes the webhooks now. */
           close (hole);
+          held = port_hold (port);
           use_server (b);
           point_webhooks_at (b);
           wait_sql (b->pg, "SELECT count(*) FROM email_outbox WHERE status = 'sending'"
@@ -658,6 +680,7 @@ test_smtp_outage_kill (void)
 
   /* The mail server comes back on the same port. */
   receiver = receiver_start (dir, port);
+  close (held);
   outage_ms = (g_get_monotonic_time () - outage_start) / 1000;
   wait_sql (b->pg, "SELECT count(*) FROM email_outbox WHERE status = 'sent'", NULL,
             G_STRINGIFY (MAIL_BOOKINGS) "");
