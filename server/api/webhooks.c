@@ -253,7 +253,7 @@ create_work (EvaRequest *req,
   g_autoptr(PGresult) r = NULL;
   g_autoptr(JsonNode) answer = NULL;
   g_autofree char *id = g_uuid_string_random ();
-  g_autofree char *secret = eva_webhook_new_secret ();
+  g_autoptr(EvaSecretText) secret = eva_webhook_new_secret ();
   g_autofree char *sealed = NULL;
 
   if (keys == NULL)
@@ -261,21 +261,35 @@ create_work (EvaRequest *req,
       eva_request_reply_error (req, 500, "internal_error", NULL, "Internal server error");
       return;
     }
-  sealed = eva_key_store_seal_webhook_secret (keys, id, secret);
   if (!eva_db_begin (conn, &error))
     {
       eva_request_reply_gerror (req, error);
       return;
     }
-  /* The alias "e" in ENDPOINT_JSON names the inserted row. */
-  r = eva_db_query (conn, sql_create, &error, id, input->url, input->description, input->events,
-                    sealed, req->principal_id);
+  /* Sealed with the master key the key rows are sealed with, and a
+   * rotation waits for this transaction (then seals it again). */
+  if (eva_key_store_check_current (keys, conn, &error))
+    {
+      sealed = eva_key_store_seal_webhook_secret (keys, id, secret);
+      /* The alias "e" in ENDPOINT_JSON names the inserted row. */
+      r = eva_db_query (conn, sql_create, &error, id, input->url, input->description,
+                        input->events, sealed, req->principal_id);
+    }
   if (r == NULL ||
       !eva_events_audit (conn, req, "webhook.create", "webhook", id, NULL, &error) ||
       !eva_db_commit (conn, &error))
     {
       eva_db_rollback (conn);
-      eva_request_reply_gerror (req, error);
+      if (g_error_matches (error, EVA_KEYS_ERROR, EVA_KEYS_ERROR_WRONG_KEY))
+        {
+          g_autofree char *after = g_strdup_printf ("%u", EVA_KEY_STORE_REFRESH_SECONDS);
+
+          eva_request_add_header (req, "Retry-After", after);
+          eva_request_reply_error (req, 503, "master_key_changed", NULL,
+                                   "The master key was just replaced; try again in a few seconds");
+        }
+      else
+        eva_request_reply_gerror (req, error);
       return;
     }
   answer = eva_json_parse (PQgetvalue (r, 0, 0), -1, &error);
@@ -286,7 +300,6 @@ create_work (EvaRequest *req,
     }
   json_object_set_string_member (json_node_get_object (answer), "secret", secret);
   eva_request_reply_json (req, 201, answer);
-  sodium_memzero (secret, strlen (secret));
 }
 
 void

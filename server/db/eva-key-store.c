@@ -123,18 +123,29 @@ static const char sql_insert_server_key[] =
   "INSERT INTO server_keys (name, secret) VALUES ($1, decode($2, 'hex')) "
   "RETURNING created_at::text";
 
-/* The value as bytes: the sealed one behind "sealed:", or the plain text. */
+/* The value as bytes: the sealed one behind "sealed:", or the plain text;
+ * a "sealed:" value that is not hex reads as no bytes (it does not open,
+ * and one such row must not fail the statement). Locked FOR NO KEY
+ * UPDATE: deliveries being written keep their foreign-key lock. */
 #define WEBHOOK_SECRET_BYTES \
-  "CASE WHEN secret LIKE '" EVA_KEY_STORE_SEALED_PREFIX "%' THEN decode(substr(secret, 8), 'hex')" \
+  "CASE WHEN secret ~ '^" EVA_KEY_STORE_SEALED_PREFIX "([0-9a-f]{2})*$'" \
+  " THEN decode(substr(secret, 8), 'hex')" \
+  " WHEN secret LIKE '" EVA_KEY_STORE_SEALED_PREFIX "%' THEN ''::bytea" \
   " ELSE convert_to(secret, 'UTF8') END"
 static const char sql_select_webhook_secrets[] =
   "SELECT id::text, encode(" WEBHOOK_SECRET_BYTES ", 'hex'), created_at::text,"
   " secret NOT LIKE '" EVA_KEY_STORE_SEALED_PREFIX "%' FROM webhook_endpoints "
-  "ORDER BY id FOR UPDATE";
+  "ORDER BY id FOR NO KEY UPDATE";
 static const char sql_update_webhook_secret[] =
   "UPDATE webhook_endpoints SET secret = '" EVA_KEY_STORE_SEALED_PREFIX "' || $2 "
   "WHERE id = $1::uuid AND sha256(" WEBHOOK_SECRET_BYTES ") = decode($3, 'hex') "
   "RETURNING created_at::text";
+
+/* The id of the master key the access-token row is sealed with, locked
+ * against a rotation until the caller's transaction ends. */
+static const char sql_token_key_id[] =
+  "SELECT encode(substr(secret, 2, 8), 'hex') FROM server_keys "
+  "WHERE name = '" TOKEN_KEY_NAME "' FOR SHARE";
 
 static const char sql_select_token_key[] =
   "SELECT encode(secret, 'hex'), created_at::text FROM server_keys "
@@ -493,6 +504,32 @@ find_master (EvaKeyStore  *store,
 /* Transactions                                                       */
 /* ------------------------------------------------------------------ */
 
+/* Opens @row with the key file whose id it names and seals it again with
+ * the master key; FALSE (and @row left as it was) when that fails. */
+static gboolean
+reseal_with_file_key (EvaKeyStore *store,
+                      EvaDbConn   *conn,
+                      KeyRow      *row)
+{
+  g_autoptr(EvaMasterKey) old = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint which = 0;
+
+  old = load_key_file_with_id (store, row->key_id, &which, NULL);
+  if (old == NULL ||
+      !eva_keys_open (old, row->label, row->stored, row->stored_len, row->secret,
+                      row->secret_len, NULL))
+    return FALSE;
+  if (!write_row (conn, row->table->sql_update, row, store->master, row->secret, &local_error))
+    {
+      g_warning ("%s: %s", row->label, local_error->message);
+      return FALSE;
+    }
+  g_message ("sealed %s again: it was sealed with master key %s, from %s", row->label,
+             eva_master_key_get_id (old), key_files[which]);
+  return TRUE;
+}
+
 /* Takes the lock, begins, reads the rows, finds the master key, seals
  * rows still in plain text and opens them all. */
 static gboolean
@@ -540,6 +577,15 @@ begin_key_rows (EvaKeyStore  *store,
         {
           if (!row->table->organizers)
             return FALSE;
+          /* Sealed with the previous master key (made by a server that had
+           * not taken a rotation's key yet): sealed again with this one. */
+          if (g_error_matches (*error, EVA_KEYS_ERROR, EVA_KEYS_ERROR_WRONG_KEY) &&
+              reseal_with_file_key (store, conn, row))
+            {
+              g_clear_error (error);
+              sealed_now++;
+              continue;
+            }
           /* Its deliveries say so; a rotation refuses to leave it behind. */
           g_warning ("%s; its deliveries fail until it is replaced", (*error)->message);
           g_clear_error (error);
@@ -967,6 +1013,10 @@ make_signing_key (EvaKeyStore  *store,
   gsize len;
   const guint8 *data;
 
+  /* Not with a master key a rotation has just replaced: the key rows
+   * would then be sealed with two. */
+  if (!eva_key_store_check_current (store, conn, error))
+    return FALSE;
   crypto_sign_keypair (public_key, secret);
   eva_ticket_key_id_from_public_key (public_key, key_id);
   label = g_strconcat (EVA_KEYS_LABEL_SIGNING_PREFIX, key_id, NULL);
@@ -1075,6 +1125,32 @@ EvaKeyStore *
 eva_key_store_get_running (void)
 {
   return g_atomic_pointer_get (&running_store);
+}
+
+gboolean
+eva_key_store_check_current (EvaKeyStore  *store,
+                             EvaDbConn    *conn,
+                             GError      **error)
+{
+  const EvaMasterKey *master = store != NULL ? g_atomic_pointer_get (&store->master) : NULL;
+  g_autoptr(PGresult) r = NULL;
+
+  if (master == NULL)
+    {
+      g_set_error (error, EVA_ERROR, EVA_ERROR_INTERNAL, "no master key to seal secrets with");
+      return FALSE;
+    }
+  r = eva_db_query (conn, sql_token_key_id, error);
+  if (r == NULL)
+    return FALSE;
+  if (PQntuples (r) == 1 && !g_str_equal (PQgetvalue (r, 0, 0), eva_master_key_get_id (master)))
+    {
+      g_set_error (error, EVA_KEYS_ERROR, EVA_KEYS_ERROR_WRONG_KEY,
+                   "the master key was replaced a moment ago and this server takes the new one "
+                   "within %u seconds; try again then", EVA_KEY_STORE_REFRESH_SECONDS);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 void

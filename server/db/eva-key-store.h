@@ -96,7 +96,16 @@ typedef char EvaSecretText;
 void          eva_key_store_secret_free         (EvaSecretText     *secret);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EvaSecretText, eva_key_store_secret_free)
 
-/* The value to store for @secret of the endpoint @endpoint_id. */
+/* In the caller's transaction, before it stores something sealed with the
+ * master key: fails (EVA_KEYS_ERROR_WRONG_KEY) when a rotation has replaced
+ * the key and this server has not taken the new one yet, and holds the
+ * rotation off until the transaction ends. */
+gboolean      eva_key_store_check_current       (EvaKeyStore       *store,
+                                                 EvaDbConn         *conn,
+                                                 GError           **error);
+
+/* The value to store for @secret of the endpoint @endpoint_id (after
+ * eva_key_store_check_current() in the same transaction). */
 char         *eva_key_store_seal_webhook_secret (EvaKeyStore       *store,
                                                  const char        *endpoint_id,
                                                  const char        *secret);

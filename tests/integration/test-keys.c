@@ -787,6 +787,7 @@ test_webhook_secrets (void)
   g_autofree char *stored = NULL;
   g_autofree char *legacy = NULL;
   g_autofree char *moved = NULL;
+  g_autofree char *garbled = NULL;
   g_autofree char *opened = NULL;
   g_autofree char *event = NULL;
   g_autofree char *error = NULL;
@@ -826,11 +827,16 @@ test_webhook_secrets (void)
   moved = eva_test_sql (server->pg, "INSERT INTO webhook_endpoints (url, events, secret)"
                         " SELECT 'http://127.0.0.1:9/moved', events, secret FROM webhook_endpoints"
                         " WHERE id = $1::uuid RETURNING id", made, NULL);
+  /* And one that is not hex at all: it must not stop the start either. */
+  garbled = eva_test_sql (server->pg, "INSERT INTO webhook_endpoints (url, events, secret)"
+                          " VALUES ('http://127.0.0.1:9/garbled', '{event.published}',"
+                          " 'sealed:zz-not-hex-0123456789abcdef0123456789') RETURNING id", NULL);
   stop_server (server);
 
   server = eva_test_server_start_on (db, env);
   g_assert_true (log_says (server, "sealed 1 key row(s)"));
   g_assert_true (log_says (server, moved));
+  g_assert_true (log_says (server, garbled));
   g_clear_pointer (&stored, g_free);
   stored = eva_test_sql (server->pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid",
                          legacy, NULL);
@@ -845,6 +851,9 @@ test_webhook_secrets (void)
                         NULL);
   error = delivery_error (server->pg, moved, event);
   g_test_message ("moved: %s", error);
+  g_assert_true (contains (error, "signing secret cannot be opened"));
+  g_clear_pointer (&error, g_free);
+  error = delivery_error (server->pg, garbled, event);
   g_assert_true (contains (error, "signing secret cannot be opened"));
   g_clear_pointer (&error, g_free);
   error = delivery_error (server->pg, made, event);
@@ -865,12 +874,26 @@ test_webhook_secrets (void)
   stored = eva_test_sql (pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid", made, NULL);
   g_assert_true (g_str_has_prefix (stored, prefix));
 
-  g_free (eva_test_sql (pg, "DELETE FROM webhook_endpoints WHERE id = $1::uuid", moved, NULL));
+  g_free (eva_test_sql (pg, "DELETE FROM webhook_endpoints WHERE id IN ($1::uuid, $2::uuid)",
+                        moved, garbled, NULL));
+
+  /* Rotated while a server runs with the old key (EVERATO_MASTER_KEY: it
+   * keeps it until restarted): it seals no new secret with it. */
+  server = eva_test_server_start_on (db, env);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_command (db, data, EVA_TEST_MASTER_KEY, &out, &err, "rotate-master-key"), ==, 0);
   g_strstrip (out);
   new_id = key_id (out);
+  g_clear_pointer (&resp, eva_test_response_free);
+  resp = eva_test_call (server, "POST", "/api/v1/admin/webhooks", token,
+                        "{\"url\":\"http://127.0.0.1:9/late\",\"events\":[\"event.published\"]}");
+  eva_test_assert_status (resp, 503);
+  g_assert_cmpstr (eva_test_json_string (resp->json, "error.code"), ==, "master_key_changed");
+  stop_server (server);
+  g_clear_pointer (&stored, g_free);
+  stored = eva_test_sql (pg, "SELECT count(*) FROM webhook_endpoints", NULL);
+  g_assert_cmpstr (stored, ==, "2");
   g_clear_pointer (&prefix, g_free);
   prefix = g_strconcat ("sealed:01", new_id, NULL);
   g_clear_pointer (&stored, g_free);
@@ -884,6 +907,75 @@ test_webhook_secrets (void)
   g_assert_cmpstr (opened, ==, legacy_secret);
 
   PQfinish (pg);
+  eva_test_db_drop (db);
+  remove_tmp_dir (tmp);
+}
+
+/* A secret sealed with the master key a rotation replaced (a server that
+ * had not taken the new key yet, with the key file) is sealed again with
+ * the new one at the next start, from master.key.old. */
+static void
+test_webhook_secret_old_key (void)
+{
+  g_autofree char *db = eva_test_db_create ();
+  g_autofree char *tmp = make_tmp_dir ();
+  g_autofree char *data = g_build_filename (tmp, "data", NULL);
+  g_autofree char *token = NULL;
+  g_autofree char *endpoint = NULL;
+  g_autofree char *secret = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *old_key = NULL;
+  g_autofree char *new_key = NULL;
+  g_autofree char *old_prefix = NULL;
+  g_autofree char *new_prefix = NULL;
+  g_autofree char *opened = NULL;
+  g_autofree char *id_old = NULL;
+  g_autofree char *id_new = NULL;
+  g_autoptr(EvaTestResponse) resp = NULL;
+  EvaTestServer *server;
+  PGconn *pg;
+
+  server = start_server (db, data, NULL);
+  old_key = key_file_hex (data, EVA_MASTER_KEY_FILE);
+  create_staff (server, "old-key@example.test");
+  token = sign_in (server, "old-key@example.test", NULL);
+  resp = eva_test_call (server, "POST", "/api/v1/admin/webhooks", token,
+                        "{\"url\":\"https://hooks.example.com/everato\",\"events\":[\"event.published\"]}");
+  eva_test_assert_status (resp, 201);
+  endpoint = g_strdup (eva_test_json_string (resp->json, "id"));
+  secret = g_strdup (eva_test_json_string (resp->json, "secret"));
+  before = eva_test_sql (server->pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid",
+                         endpoint, NULL);
+  stop_server (server);
+
+  g_assert_cmpint (run_command (db, data, NULL, NULL, NULL, "rotate-master-key"), ==, 0);
+  new_key = key_file_hex (data, EVA_MASTER_KEY_FILE);
+  id_old = key_id (old_key);
+  id_new = key_id (new_key);
+  new_prefix = g_strconcat ("sealed:01", id_new, NULL);
+  old_prefix = g_strconcat ("sealed:01", id_old, NULL);
+  pg = eva_test_db_connect (db);
+  after = eva_test_sql (pg, "SELECT secret FROM webhook_endpoints", NULL);
+  g_assert_true (g_str_has_prefix (after, new_prefix));
+
+  /* As if it had been made just after the rotation, by a server still
+   * holding the old key. */
+  g_assert_true (g_str_has_prefix (before, old_prefix));
+  g_free (eva_test_sql (pg, "UPDATE webhook_endpoints SET secret = $2 WHERE id = $1::uuid RETURNING id",
+                        endpoint, before, NULL));
+  PQfinish (pg);
+
+  server = start_server (db, data, NULL);
+  g_assert_true (log_says (server, "sealed webhook_endpoints/"));
+  g_clear_pointer (&after, g_free);
+  after = eva_test_sql (server->pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid",
+                        endpoint, NULL);
+  g_assert_true (g_str_has_prefix (after, new_prefix));
+  opened = open_webhook_secret (server->pg, endpoint, new_key);
+  g_assert_cmpstr (opened, ==, secret);
+  stop_server (server);
+
   eva_test_db_drop (db);
   remove_tmp_dir (tmp);
 }
@@ -1129,6 +1221,7 @@ main (int   argc,
   g_test_add_func ("/keys/rotate-master-key-env", test_rotate_master_key_env);
   g_test_add_func ("/keys/rotate-token-key", test_rotate_token_key);
   g_test_add_func ("/keys/webhook-secrets", test_webhook_secrets);
+  g_test_add_func ("/keys/webhook-secret-old-key", test_webhook_secret_old_key);
   g_test_add_func ("/keys/bad-configuration", test_bad_configuration);
 
   return g_test_run ();
