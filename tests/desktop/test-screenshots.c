@@ -12,10 +12,14 @@
  * offer to refund all paid bookings and that report. Tickets: a booking's
  * tickets (named, unnamed and one reissued), the reissue and holder
  * name dialogs and the PDF preview (build/tests/desktop/screenshots).
+ * With EVERATO_SCREENSHOT_LANGUAGE=de, the same in German.
  *
  * SPDX-License-Identifier: AGPL-3.0-or-later
  */
 #include "config.h"
+
+#include <libintl.h>
+#include <locale.h>
 
 #include "app/eva-application.h"
 #include "app/eva-window.h"
@@ -466,6 +470,20 @@ find_message_dialog (void)
   return NULL;
 }
 
+/* The longest piece of @msgid's translation between its %s: what a
+ * heading made from it holds, in the language of the run. */
+static const char *
+heading_part (const char *msgid)
+{
+  g_auto(GStrv) parts = g_strsplit (g_dgettext (GETTEXT_PACKAGE, msgid), "%s", -1);
+  const char *best = "";
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (strlen (parts[i]) > strlen (best))
+      best = parts[i];
+  return g_intern_string (best);
+}
+
 static gboolean
 message_shown (gpointer data)
 {
@@ -815,7 +833,7 @@ test_screenshots (void)
     save_png (GTK_WIDGET (refund), "refund-dialog-too-much.png");
     eva_refund_dialog_set_amount (EVA_REFUND_DIALOG (refund), "10.00");
     eva_refund_dialog_submit (EVA_REFUND_DIALOG (refund));
-    eva_desktop_test_wait (message_shown, (gpointer) "Refund", 10, "the confirmation");
+    eva_desktop_test_wait (message_shown, (gpointer) heading_part ("Refund %s?"), 10, "the confirmation");
     save_png (GTK_WIDGET (find_message_dialog ()), "refund-confirm.png");
     gtk_window_destroy (GTK_WINDOW (find_message_dialog ()));
     gtk_window_destroy (refund);
@@ -844,7 +862,7 @@ test_screenshots (void)
     g_assert_cmpint (eva_refund_dialog_get_amount (EVA_REFUND_DIALOG (refund)), ==, 4500);
     save_png (GTK_WIDGET (refund), "refund-dialog-card.png");
     eva_refund_dialog_submit (EVA_REFUND_DIALOG (refund));
-    eva_desktop_test_wait (message_shown, (gpointer) "Refund", 10, "the confirmation");
+    eva_desktop_test_wait (message_shown, (gpointer) heading_part ("Refund %s?"), 10, "the confirmation");
     save_png (GTK_WIDGET (find_message_dialog ()), "refund-confirm-card.png");
     gtk_window_destroy (GTK_WINDOW (find_message_dialog ()));
     gtk_window_destroy (refund);
@@ -881,7 +899,7 @@ test_screenshots (void)
     save_png (GTK_WIDGET (mark), "mark-paid-dialog.png");
     eva_mark_paid_dialog_set_amount (EVA_MARK_PAID_DIALOG (mark), "49");
     eva_mark_paid_dialog_submit (EVA_MARK_PAID_DIALOG (mark));
-    eva_desktop_test_wait (message_shown, (gpointer) "Paid", 10, "the confirmation");
+    eva_desktop_test_wait (message_shown, (gpointer) heading_part ("Mark as Paid?"), 10, "the confirmation");
     save_png (GTK_WIDGET (find_message_dialog ()), "mark-paid-confirm.png");
     gtk_window_destroy (GTK_WINDOW (find_message_dialog ()));
     gtk_window_set_default_size (mark, 360, 480);
@@ -985,10 +1003,12 @@ test_screenshots (void)
     EvaRefundAllDialog *refund_all;
 
     gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-event", NULL);
-    eva_desktop_test_wait (message_shown, (gpointer) "Cancel", 10, "the cancel confirmation");
+    eva_desktop_test_wait (message_shown, (gpointer) heading_part ("Cancel “%s”?"), 10,
+                           "the cancel confirmation");
     adw_message_dialog_response (find_message_dialog (), "cancel");
     gtk_window_destroy (GTK_WINDOW (find_message_dialog ()));
-    eva_desktop_test_wait (message_shown, (gpointer) "Refund All", 30, "the offer to refund");
+    eva_desktop_test_wait (message_shown, (gpointer) heading_part ("Refund All Paid Bookings?"), 30,
+                           "the offer to refund");
     save_png (GTK_WIDGET (find_message_dialog ()), "refund-all-offer.png");
     adw_message_dialog_response (find_message_dialog (), "refund-all");
     gtk_window_destroy (GTK_WINDOW (find_message_dialog ()));
@@ -1023,7 +1043,20 @@ main (int   argc,
 {
   int status;
 
+  const char *language = g_getenv ("EVERATO_SCREENSHOT_LANGUAGE");
+
+  /* As desktop/main.c, with the catalogs of this build. */
+  bindtextdomain (GETTEXT_PACKAGE, EVA_BUILD_LOCALE_DIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   eva_desktop_test_init (&argc, &argv);
+  /* gtk_test_init() chose a fixed locale; EVERATO_SCREENSHOT_LANGUAGE=de
+   * photographs the German app instead. */
+  if (language != NULL && *language != '\0')
+    {
+      g_setenv ("LANGUAGE", language, TRUE);
+      g_assert_nonnull (setlocale (LC_ALL, "C.UTF-8"));
+    }
 
   screenshot_dir = g_strdup (g_getenv ("EVERATO_SCREENSHOT_DIR"));
   if (screenshot_dir == NULL)
