@@ -539,26 +539,6 @@ paid_booking (Buyer      *b,
 
 #define MAIL_BOOKINGS 12
 
-/* A listening socket that never accepts: clients connect (the kernel
- * completes the handshake) and wait for a greeting that never comes.
- * Closing it resets them. */
-static int
-blackhole_open (guint16 port)
-{
-  struct sockaddr_in addr = { 0 };
-  int one = 1;
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-  g_assert_cmpint (fd, >=, 0);
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons (port);
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  g_assert_cmpint (setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one), ==, 0);
-  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
-  g_assert_cmpint (listen (fd, 16), ==, 0);
-  return fd;
-}
-
 /* Bound, not listening: connections to @port are refused, and no other
  * process is given the port (eva_test_free_port() elsewhere) while the
  * mail server is down. The receiver binds it again with SO_REUSEADDR,
@@ -576,6 +556,18 @@ port_hold (guint16 port)
   addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
   g_assert_cmpint (setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one), ==, 0);
   g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  return fd;
+}
+
+/* A listening socket that never accepts: clients connect (the kernel
+ * completes the handshake) and wait for a greeting that never comes.
+ * Closing it resets them. */
+static int
+blackhole_open (guint16 port)
+{
+  int fd = port_hold (port);
+
+  g_assert_cmpint (listen (fd, 16), ==, 0);
   return fd;
 }
 

@@ -310,6 +310,18 @@ assert_key_absent (const guint8 *stored,
       }
 }
 
+/* What webhook_endpoints.secret holds for @endpoint_id. */
+static char *
+stored_webhook_secret (PGconn     *pg,
+                       const char *endpoint_id)
+{
+  char *value = eva_test_sql (pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid",
+                              endpoint_id, NULL);
+
+  g_assert_nonnull (value);
+  return value;
+}
+
 /* Opens a webhook endpoint's stored secret with python3-nacl, from the
  * documented form alone: "sealed:", then 0x01 | master key id | nonce |
  * XChaCha20-Poly1305 ciphertext + tag in hex, the associated data being
@@ -332,8 +344,7 @@ open_webhook_secret (PGconn     *pg,
     "except Exception:\n"
     "    sys.exit(3)\n"
     "sys.stdout.write(m.decode())\n";
-  g_autofree char *value = eva_test_sql (pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid",
-                                         endpoint_id, NULL);
+  g_autofree char *value = stored_webhook_secret (pg, endpoint_id);
   g_autofree char *label = g_strconcat ("webhook_endpoints/", endpoint_id, NULL);
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
@@ -341,7 +352,6 @@ open_webhook_secret (PGconn     *pg,
   const char *argv[] = { eva_test_python (), "-c", script, master_hex, label, value, NULL };
   int status = 0;
 
-  g_assert_nonnull (value);
   g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
                                &out, &err, &status, &error));
   g_assert_no_error (error);
@@ -811,8 +821,7 @@ test_webhook_secrets (void)
   /* Sealed with the master key, in the documented form, the secret in
    * no spelling. */
   prefix = g_strconcat ("sealed:01", id, NULL);
-  stored = eva_test_sql (server->pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid",
-                         made, NULL);
+  stored = stored_webhook_secret (server->pg, made);
   g_assert_true (g_str_has_prefix (stored, prefix));
   g_assert_false (contains (stored, secret + strlen ("whsec_")));
   opened = open_webhook_secret (server->pg, made, EVA_TEST_MASTER_KEY);
@@ -838,8 +847,7 @@ test_webhook_secrets (void)
   g_assert_true (log_says (server, moved));
   g_assert_true (log_says (server, garbled));
   g_clear_pointer (&stored, g_free);
-  stored = eva_test_sql (server->pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid",
-                         legacy, NULL);
+  stored = stored_webhook_secret (server->pg, legacy);
   g_assert_true (g_str_has_prefix (stored, prefix));
   opened = open_webhook_secret (server->pg, legacy, EVA_TEST_MASTER_KEY);
   g_assert_cmpstr (opened, ==, legacy_secret);
@@ -871,7 +879,7 @@ test_webhook_secrets (void)
   g_assert_true (contains (err, moved));
   g_assert_true (contains (err, "cannot be sealed with the new one"));
   g_clear_pointer (&stored, g_free);
-  stored = eva_test_sql (pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid", made, NULL);
+  stored = stored_webhook_secret (pg, made);
   g_assert_true (g_str_has_prefix (stored, prefix));
 
   g_free (eva_test_sql (pg, "DELETE FROM webhook_endpoints WHERE id IN ($1::uuid, $2::uuid)",
@@ -897,7 +905,7 @@ test_webhook_secrets (void)
   g_clear_pointer (&prefix, g_free);
   prefix = g_strconcat ("sealed:01", new_id, NULL);
   g_clear_pointer (&stored, g_free);
-  stored = eva_test_sql (pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid", made, NULL);
+  stored = stored_webhook_secret (pg, made);
   g_assert_true (g_str_has_prefix (stored, prefix));
   g_assert_null (open_webhook_secret (pg, made, EVA_TEST_MASTER_KEY));
   opened = open_webhook_secret (pg, made, out);
@@ -945,8 +953,7 @@ test_webhook_secret_old_key (void)
   eva_test_assert_status (resp, 201);
   endpoint = g_strdup (eva_test_json_string (resp->json, "id"));
   secret = g_strdup (eva_test_json_string (resp->json, "secret"));
-  before = eva_test_sql (server->pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid",
-                         endpoint, NULL);
+  before = stored_webhook_secret (server->pg, endpoint);
   stop_server (server);
 
   g_assert_cmpint (run_command (db, data, NULL, NULL, NULL, "rotate-master-key"), ==, 0);
@@ -969,8 +976,7 @@ test_webhook_secret_old_key (void)
   server = start_server (db, data, NULL);
   g_assert_true (log_says (server, "sealed webhook_endpoints/"));
   g_clear_pointer (&after, g_free);
-  after = eva_test_sql (server->pg, "SELECT secret FROM webhook_endpoints WHERE id = $1::uuid",
-                        endpoint, NULL);
+  after = stored_webhook_secret (server->pg, endpoint);
   g_assert_true (g_str_has_prefix (after, new_prefix));
   opened = open_webhook_secret (server->pg, endpoint, new_key);
   g_assert_cmpstr (opened, ==, secret);
